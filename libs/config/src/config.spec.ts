@@ -1,0 +1,84 @@
+import { ConfigError, databaseKindFromEnvironment, loadConfig } from './config';
+import { Secret } from './secret';
+import { inspect } from 'node:util';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded mode: SQLite under .gatehouse/ and the in-process queue', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config.database).toEqual({ kind: 'sqlite', file: '/srv/app/.gatehouse/gatehouse.sqlite' });
+    expect(config.queue).toEqual({ kind: 'in-process' });
+    expect(config.autoMigrate).toBe(true);
+    expect(config.seedExamples).toBe(true);
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 3000, publicUrl: 'http://localhost:3000' });
+  });
+
+  it('selects PostgreSQL and Redis from their URLs and does not migrate or seed on its own', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://gh@db:5432/gatehouse',
+      REDIS_URL: 'redis://cache:6379',
+      DATABASE_POOL_SIZE: '20',
+    });
+    expect(config.database.kind).toBe('postgres');
+    expect(config.database.kind === 'postgres' && config.database.poolSize).toBe(20);
+    expect(config.queue.kind).toBe('redis');
+    expect(config.autoMigrate).toBe(false);
+    expect(config.seedExamples).toBe(false);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'http://nope',
+        GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: 'short',
+        LOG_LEVEL: 'loud',
+        GATEHOUSE_AUTO_MIGRATE: 'maybe',
+        TZ: 'Europe/London',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const variables = (error as ConfigError).problems.map((p) => p.variable).sort();
+    expect(variables).toEqual([
+      'DATABASE_URL',
+      'GATEHOUSE_AUTO_MIGRATE',
+      'GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN',
+      'LOG_LEVEL',
+      'PORT',
+      'REDIS_URL',
+      'TZ',
+    ]);
+    expect((error as Error).message).toContain('PORT: must be a whole number from 0 to 65535');
+  });
+
+  it('never prints secrets, not even inside the error for a bad token', () => {
+    const token = 'x'.repeat(20) + ' with a space and more characters';
+    const config = loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: 'a'.repeat(40) });
+    expect(JSON.stringify(config)).not.toContain('a'.repeat(40));
+    expect(inspect(config)).not.toContain('a'.repeat(40));
+    expect(config.bootstrapAdminToken?.reveal()).toBe('a'.repeat(40));
+    expect(() => loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: token })).toThrow(/printable/);
+    expect(() => loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: token })).not.toThrow(token);
+    expect(`${new Secret('s3cret')}`).toBe('[secret]');
+  });
+
+  it.each([
+    ['sqlite:data/test.db', '/w/data/test.db'],
+    ['file:///tmp/x.db', '/tmp/x.db'],
+    ['sqlite::memory:', ':memory:'],
+  ])('reads the SQLite file from DATABASE_URL=%s', (url, file) => {
+    expect(loadConfig({ DATABASE_URL: url }, '/w').database).toEqual({ kind: 'sqlite', file });
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).queue.kind).toBe('in-process');
+  });
+
+  it('tells the driver from the URL', () => {
+    expect(databaseKindFromEnvironment({ DATABASE_URL: 'postgresql://a/b' })).toBe('postgres');
+    expect(databaseKindFromEnvironment({})).toBe('sqlite');
+  });
+});

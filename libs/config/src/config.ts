@@ -1,0 +1,171 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { Secret } from './secret';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: Secret; poolSize: number; statementTimeoutMs: number };
+
+export type QueueConfig = { kind: 'in-process' } | { kind: 'redis'; url: Secret; prefix: string };
+
+export interface GatehouseConfig {
+  environment: 'development' | 'production' | 'test';
+  http: { host: string; port: number; maxBodyBytes: number; publicUrl: string };
+  dataDir: string;
+  database: DatabaseConfig;
+  autoMigrate: boolean;
+  queue: QueueConfig;
+  bootstrapAdminToken?: Secret;
+  seedExamples: boolean;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+/** Every problem found in the environment, so one boot attempt shows them all. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = (fallback: boolean | undefined) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const urlWithScheme = (schemes: string[]) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || schemes.some((s) => v.startsWith(`${s}:`)), {
+      message: `must start with ${schemes.map((s) => `${s}:`).join(' or ')}`,
+    })
+    .refine((v) => v === undefined || v === '' || !v.includes('://') || URL.canParse(v), {
+      message: 'is not a valid URL',
+    });
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(3000, 0, 65535),
+  GATEHOUSE_PUBLIC_URL: z.url({ message: 'must be an absolute URL' }).optional(),
+  GATEHOUSE_MAX_BODY_BYTES: int(1_048_576, 1024, 512 * 1_048_576),
+  GATEHOUSE_DATA_DIR: z.string().min(1).default('.gatehouse'),
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql', 'sqlite', 'file']),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  GATEHOUSE_AUTO_MIGRATE: bool(undefined),
+  REDIS_URL: urlWithScheme(['redis', 'rediss']),
+  GATEHOUSE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,40}$/, 'must be 1-40 of a-z, 0-9, _ or -')
+    .default('gatehouse'),
+  GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (use `openssl rand -base64 32`)')
+    .max(200)
+    .regex(/^[A-Za-z0-9_\-.~+/=]+$/, 'must be printable without spaces')
+    .optional(),
+  GATEHOUSE_SEED_EXAMPLES: bool(undefined),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GATEHOUSE_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  TZ: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || v === 'UTC' || v === 'Etc/UTC', {
+      message: 'must be UTC (stored times and hashes assume it) or unset',
+    }),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+/** Which driver the environment selects; entity column types depend on it at import time. */
+export function databaseKindFromEnvironment(env: Environment = process.env): DatabaseKind {
+  return /^postgres(ql)?:/.test(env['DATABASE_URL'] ?? '') ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Validates the environment once and returns the typed configuration. Throws a ConfigError listing
+ * every bad variable. Defaults give the embedded mode: SQLite under .gatehouse/ and the in-process queue.
+ */
+export function loadConfig(env: Environment = process.env, cwd: string = process.cwd()): GatehouseConfig {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = environmentSchema.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = isAbsolute(e.GATEHOUSE_DATA_DIR)
+    ? e.GATEHOUSE_DATA_DIR
+    : resolve(cwd, e.GATEHOUSE_DATA_DIR);
+  const database: DatabaseConfig =
+    databaseKindFromEnvironment(blankAsUnset) === 'postgres'
+      ? {
+          kind: 'postgres',
+          url: new Secret(e.DATABASE_URL as string),
+          poolSize: e.DATABASE_POOL_SIZE,
+          statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+        }
+      : { kind: 'sqlite', file: sqliteFile(e.DATABASE_URL, dataDir, cwd) };
+  const embedded = database.kind === 'sqlite';
+  return {
+    environment: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      maxBodyBytes: e.GATEHOUSE_MAX_BODY_BYTES,
+      publicUrl: (e.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    },
+    dataDir,
+    database,
+    autoMigrate: e.GATEHOUSE_AUTO_MIGRATE ?? embedded,
+    queue: e.REDIS_URL
+      ? { kind: 'redis', url: new Secret(e.REDIS_URL), prefix: e.GATEHOUSE_QUEUE_PREFIX }
+      : { kind: 'in-process' },
+    bootstrapAdminToken: e.GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN
+      ? new Secret(e.GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN)
+      : undefined,
+    seedExamples: e.GATEHOUSE_SEED_EXAMPLES ?? (embedded && e.NODE_ENV !== 'production'),
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.GATEHOUSE_SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function sqliteFile(url: string | undefined, dataDir: string, cwd: string): string {
+  if (!url) return join(dataDir, 'gatehouse.sqlite');
+  const path = url.replace(/^(sqlite|file):(\/\/)?/, '');
+  if (path === ':memory:') return path;
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+/** Stored times and audit hashes assume UTC; processes run with TZ=UTC. */
+export function pinTimezoneToUtc(): void {
+  process.env['TZ'] = 'UTC';
+}

@@ -1,0 +1,21 @@
+export const ROLES = ['service_team', 'engineer', 'reviewer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is acting: the authenticated user behind a request, a CLI operator, or the system itself. */
+export interface Actor {
+  /** User id, or `system` for actions Gatehouse takes on its own (bootstrap, seeding, reconciling). */
+  id: string;
+  name: string;
+  teamId: string | null;
+  roles: readonly Role[];
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'Gatehouse', teamId: null, roles: [] };
+
+export function hasRole(actor: Actor, ...roles: Role[]): boolean {
+  return roles.some((role) => actor.roles.includes(role));
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,120 @@
+import {
+  type AuditChainReport,
+  AuditChainVerifier,
+  type AuditEvent,
+  type AuditEventContent,
+  type JsonValue,
+  sealAuditEvent,
+} from '@gatehouse/domain';
+import { randomUUID } from 'node:crypto';
+import { And, type EntityManager, LessThanOrEqual, MoreThan } from 'typeorm';
+import { AuditChainHeadEntity, AuditEventEntity } from './entities';
+import { type UnitOfWork } from './unit-of-work';
+
+export interface AuditEventFilter {
+  subjectType?: string;
+  subjectId?: string;
+  actorId?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * Appends to and reads the audit hash chain. Appending happens inside the caller's transaction, so the
+ * event commits or rolls back with the change it records. The chain head row is the append lock: on
+ * PostgreSQL `SELECT … FOR UPDATE` makes concurrent writers queue on it; on SQLite the unit of work
+ * already serialises every transaction.
+ */
+export class AuditLogRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  async append(
+    manager: EntityManager,
+    content: AuditEventContent,
+    now: Date = new Date(),
+  ): Promise<AuditEvent> {
+    const query = manager.getRepository(AuditChainHeadEntity).createQueryBuilder('head').where('head.id = 1');
+    if (this.uow.driver === 'postgres') query.setLock('pessimistic_write');
+    const head = await query.getOne();
+    if (!head) throw new Error('The audit chain head is missing: has the database been migrated?');
+    const event = sealAuditEvent(content, {
+      seq: head.seq + 1,
+      id: randomUUID(),
+      occurredAt: now,
+      prevHash: head.hash,
+    });
+    await manager.insert(AuditEventEntity, toEntity(event));
+    await manager.update(AuditChainHeadEntity, { id: 1 }, { seq: event.seq, hash: event.hash });
+    return event;
+  }
+
+  /**
+   * Re-computes the whole chain page by page up to the head as it stood when verification began, so
+   * events appended meanwhile do not confuse it. Reports the first broken or missing link.
+   */
+  async verify(pageSize = 2000): Promise<AuditChainReport> {
+    const head = await this.uow.read((m) => m.findOneByOrFail(AuditChainHeadEntity, { id: 1 }));
+    const verifier = new AuditChainVerifier();
+    let after = 0;
+    for (;;) {
+      const page = await this.uow.read((m) =>
+        m.find(AuditEventEntity, {
+          where: { seq: And(MoreThan(after), LessThanOrEqual(head.seq)) },
+          order: { seq: 'ASC' },
+          take: pageSize,
+        }),
+      );
+      let intact = true;
+      for (const row of page) {
+        intact = verifier.push(fromEntity(row));
+        if (!intact) break;
+      }
+      if (!intact || page.length < pageSize) break;
+      after = page[page.length - 1].seq;
+    }
+    return verifier.finish({ seq: head.seq, hash: head.hash });
+  }
+
+  async list(
+    filter: AuditEventFilter,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: AuditEvent[]; total: number }> {
+    return this.uow.read(async (m) => {
+      const query = m.getRepository(AuditEventEntity).createQueryBuilder('e');
+      if (filter.subjectType)
+        query.andWhere('e.subject_type = :subjectType', { subjectType: filter.subjectType });
+      if (filter.subjectId) query.andWhere('e.subject_id = :subjectId', { subjectId: filter.subjectId });
+      if (filter.actorId) query.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
+      if (filter.action) query.andWhere('e.action = :action', { action: filter.action });
+      if (filter.from) query.andWhere('e.occurred_at >= :from', { from: filter.from });
+      if (filter.to) query.andWhere('e.occurred_at < :to', { to: filter.to });
+      const [rows, total] = await query.orderBy('e.seq', 'DESC').take(limit).skip(offset).getManyAndCount();
+      return { items: rows.map(fromEntity), total };
+    });
+  }
+}
+
+function toEntity(event: AuditEvent): AuditEventEntity {
+  return Object.assign(new AuditEventEntity(), { ...event, occurredAt: new Date(event.occurredAt) });
+}
+
+function fromEntity(row: AuditEventEntity): AuditEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    occurredAt: row.occurredAt.toISOString(),
+    actorId: row.actorId,
+    actorName: row.actorName,
+    action: row.action,
+    subjectType: row.subjectType,
+    subjectId: row.subjectId,
+    before: row.before as JsonValue | null,
+    after: row.after as JsonValue | null,
+    reason: row.reason,
+    requestId: row.requestId,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}

@@ -1,0 +1,51 @@
+import { type AiUseCaseRecord, type RiskTier, type RiskTierOverride, type Stage } from '@gatehouse/domain';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { TIMESTAMP } from '../column-types';
+import { TeamEntity } from './team.entity';
+
+/** The current state of an AI use case; every change also writes an AiUseCaseRevisionEntity. */
+@Entity({ name: 'ai_use_cases' })
+export class AiUseCaseEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Index('idx_ai_use_cases_owner_team')
+  @Column({ name: 'owner_team_id', type: 'varchar', length: 36 })
+  ownerTeamId!: string;
+
+  @ManyToOne(() => TeamEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'owner_team_id' })
+  ownerTeam?: TeamEntity;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Index('idx_ai_use_cases_stage')
+  @Column({ type: 'varchar', length: 16 })
+  stage!: Stage;
+
+  @Column({ name: 'derived_risk_tier', type: 'varchar', length: 8 })
+  derivedRiskTier!: RiskTier;
+
+  @Index('idx_ai_use_cases_risk_tier')
+  @Column({ name: 'risk_tier', type: 'varchar', length: 8 })
+  riskTier!: RiskTier;
+
+  @Column({ name: 'risk_tier_override', type: 'json', nullable: true })
+  riskTierOverride!: RiskTierOverride | null;
+
+  @Column({ type: 'integer' })
+  revision!: number;
+
+  @Column({ type: 'json' })
+  record!: AiUseCaseRecord;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 64 })
+  createdBy!: string;
+
+  @Column({ name: 'created_at', type: TIMESTAMP })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: TIMESTAMP })
+  updatedAt!: Date;
+}

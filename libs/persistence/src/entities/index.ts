@@ -1,0 +1,23 @@
+import { AiUseCaseRevisionEntity } from './ai-use-case-revision.entity';
+import { AiUseCaseEntity } from './ai-use-case.entity';
+import { ApiTokenEntity } from './api-token.entity';
+import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
+import { TeamEntity } from './team.entity';
+import { UserEntity } from './user.entity';
+
+export * from './ai-use-case-revision.entity';
+export * from './ai-use-case.entity';
+export * from './api-token.entity';
+export * from './audit-event.entity';
+export * from './team.entity';
+export * from './user.entity';
+
+export const ENTITIES = [
+  TeamEntity,
+  UserEntity,
+  ApiTokenEntity,
+  AiUseCaseEntity,
+  AiUseCaseRevisionEntity,
+  AuditEventEntity,
+  AuditChainHeadEntity,
+];

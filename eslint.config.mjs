@@ -18,6 +18,72 @@ const frameworkAndIo = [
   'prom-client',
 ];
 
+const layers = {
+  // The domain is pure: it knows nothing of frameworks, storage, queues or model SDKs.
+  'type:domain': {
+    deps: ['type:domain'],
+    banned: [...frameworkAndIo, 'zod', 'yaml', 'axios', 'node-fetch', 'undici'],
+  },
+  'type:config': { deps: [], banned: frameworkAndIo.filter((p) => p !== '@nestjs/*') },
+  // The evaluation engine runs in the CLI without Nest or a database.
+  'type:evals': {
+    deps: ['type:domain'],
+    banned: ['@nestjs/*', 'typeorm', 'pg', 'better-sqlite3', 'bullmq', 'ioredis'],
+  },
+  'type:persistence': {
+    deps: ['type:domain', 'type:config'],
+    banned: ['bullmq', 'ioredis', 'openai', 'langchain', '@langchain/*'],
+  },
+  'type:queue': {
+    deps: ['type:domain', 'type:config'],
+    banned: ['typeorm', 'pg', 'better-sqlite3', 'openai', 'langchain', '@langchain/*'],
+  },
+  'type:application': {
+    deps: ['type:domain', 'type:config', 'type:persistence', 'type:queue', 'type:evals'],
+    banned: [],
+  },
+  'type:testing': {
+    deps: ['type:domain', 'type:config', 'type:persistence', 'type:queue', 'type:evals', 'type:application'],
+    banned: [],
+  },
+  'type:app': {
+    deps: ['type:domain', 'type:config', 'type:persistence', 'type:queue', 'type:evals', 'type:application'],
+    banned: [],
+  },
+};
+
+/** Production code keeps to its layer; test code may also use the testing lib. */
+const layerConstraints = (forTests) =>
+  Object.entries(layers).map(([sourceTag, { deps, banned }]) => ({
+    sourceTag,
+    onlyDependOnLibsWithTags: forTests ? [...new Set([...deps, 'type:testing'])] : deps,
+    bannedExternalImports: banned,
+  }));
+
+const boundaries = (forTests) => [
+  'error',
+  {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    // The testing lib serves every project's tests, so tests importing it are not a real cycle.
+    ignoredCircularDependencies: ['application', 'config', 'domain', 'evals', 'persistence', 'queue'].map(
+      (p) => ['testing', p],
+    ),
+    // The Jest global setup loads the persistence lib late, once it has chosen the driver.
+    checkDynamicDependenciesExceptions: ['persistence', 'config'],
+    depConstraints: layerConstraints(forTests),
+  },
+];
+
+const testFiles = [
+  '**/*.spec.ts',
+  '**/*.int-spec.ts',
+  '**/*.e2e-spec.ts',
+  '**/*.browser-spec.ts',
+  '**/test/**/*.ts',
+  'bench/**/*.ts',
+];
+
 export default [
   {
     ignores: [
@@ -39,82 +105,7 @@ export default [
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // The domain is pure: it knows nothing of frameworks, storage, queues or model SDKs.
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain'],
-              bannedExternalImports: [...frameworkAndIo, 'zod', 'yaml', 'axios', 'node-fetch', 'undici'],
-            },
-            {
-              sourceTag: 'type:config',
-              onlyDependOnLibsWithTags: [],
-              bannedExternalImports: frameworkAndIo.filter((p) => p !== '@nestjs/*'),
-            },
-            // The evaluation engine runs in the CLI without Nest or a database.
-            {
-              sourceTag: 'type:evals',
-              onlyDependOnLibsWithTags: ['type:domain'],
-              bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg', 'better-sqlite3', 'bullmq', 'ioredis'],
-            },
-            {
-              sourceTag: 'type:persistence',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:config'],
-              bannedExternalImports: ['bullmq', 'ioredis', 'openai', 'langchain', '@langchain/*'],
-            },
-            {
-              sourceTag: 'type:queue',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:config'],
-              bannedExternalImports: [
-                'typeorm',
-                'pg',
-                'better-sqlite3',
-                'openai',
-                'langchain',
-                '@langchain/*',
-              ],
-            },
-            {
-              sourceTag: 'type:application',
-              onlyDependOnLibsWithTags: [
-                'type:domain',
-                'type:config',
-                'type:persistence',
-                'type:queue',
-                'type:evals',
-              ],
-            },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: [
-                'type:domain',
-                'type:config',
-                'type:persistence',
-                'type:queue',
-                'type:evals',
-                'type:application',
-              ],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:domain',
-                'type:config',
-                'type:persistence',
-                'type:queue',
-                'type:evals',
-                'type:application',
-                'type:testing',
-              ],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
@@ -180,6 +171,7 @@ export default [
       ],
     },
   },
+  { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
     ...jest.configs['flat/recommended'],

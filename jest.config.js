@@ -35,7 +35,7 @@ module.exports = {
   // Integration suites wait on sockets, not CPU: two workers keep both cores busy on this machine.
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'int-sqlite',

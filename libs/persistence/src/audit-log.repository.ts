@@ -83,8 +83,9 @@ export class AuditLogRepository {
   ): Promise<{ items: AuditEvent[]; total: number }> {
     return this.uow.read(async (m) => {
       const query = m.getRepository(AuditEventEntity).createQueryBuilder('e');
-      if (filter.subjectType)
+      if (filter.subjectType) {
         query.andWhere('e.subject_type = :subjectType', { subjectType: filter.subjectType });
+      }
       if (filter.subjectId) query.andWhere('e.subject_id = :subjectId', { subjectId: filter.subjectId });
       if (filter.actorId) query.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
       if (filter.action) query.andWhere('e.action = :action', { action: filter.action });

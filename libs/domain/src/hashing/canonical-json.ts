@@ -20,8 +20,9 @@ function serialise(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value))
+      if (!Number.isFinite(value)) {
         throw new TypeError(`canonicalJson: ${path} is ${value}, which JSON cannot hold`);
+      }
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {

@@ -63,8 +63,9 @@ async function dropLeftovers(client: import('pg').Client): Promise<void> {
   );
   for (const { datname } of rows) {
     const pid = Number(datname.split('_')[2]);
-    if (Number.isInteger(pid) && !isAlive(pid))
+    if (Number.isInteger(pid) && !isAlive(pid)) {
       await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
   }
 }
 

@@ -120,11 +120,11 @@ export default [
         { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
       ],
       eqeqeq: ['error', 'always'],
-      curly: ['error', 'multi-line'],
+      curly: ['error', 'all'],
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['../../*'], message: 'Import across features through a @gatehouse/* alias.' }],
+          patterns: [{ group: ['../../*', '!../../src/**'], message: 'Import across features through a @gatehouse/* alias.' }],
         },
       ],
       'no-restricted-properties': [

@@ -69,7 +69,12 @@ for (const dir of sourceDirs) {
             if (result.map) await writeFile(`${out}.map`, result.map);
             compiled += 1;
           } catch (error) {
-            failures.push(`${rel}: ${error.message}`);
+            failures.push(
+              `${rel}: ${String(error.message ?? error)
+                .split('\n')
+                .slice(0, 14)
+                .join('\n')}`,
+            );
           }
         })(),
       );

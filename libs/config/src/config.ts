@@ -46,7 +46,9 @@ const int = (fallback: number, min: number, max: number) =>
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
+      if (v === undefined || v === '') {
+        return fallback;
+      }
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
@@ -159,9 +161,13 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
 }
 
 function sqliteFile(url: string | undefined, dataDir: string, cwd: string): string {
-  if (!url) return join(dataDir, 'gatehouse.sqlite');
+  if (!url) {
+    return join(dataDir, 'gatehouse.sqlite');
+  }
   const path = url.replace(/^(sqlite|file):(\/\/)?/, '');
-  if (path === ':memory:') return path;
+  if (path === ':memory:') {
+    return path;
+  }
   return isAbsolute(path) ? path : resolve(cwd, path);
 }
 

@@ -10,4 +10,5 @@ export * from './audit/redact-secrets';
 export * from './errors/domain-error';
 export * from './hashing/canonical-json';
 export * from './identity/api-token';
+export * from './identity/identity-access';
 export * from './identity/roles';

@@ -34,10 +34,10 @@ export class AuditLogRepository {
     content: AuditEventContent,
     now: Date = new Date(),
   ): Promise<AuditEvent> {
-    const query = manager.getRepository(AuditChainHeadEntity).createQueryBuilder('head').where('head.id = 1');
-    if (this.uow.driver === 'postgres') query.setLock('pessimistic_write');
-    const head = await query.getOne();
-    if (!head) throw new Error('The audit chain head is missing: has the database been migrated?');
+    const head = await manager.findOne(AuditChainHeadEntity, { where: { id: 1 }, lock: this.uow.forUpdate });
+    if (!head) {
+      throw new Error('The audit chain head is missing: has the database been migrated?');
+    }
     const event = sealAuditEvent(content, {
       seq: head.seq + 1,
       id: randomUUID(),
@@ -68,9 +68,13 @@ export class AuditLogRepository {
       let intact = true;
       for (const row of page) {
         intact = verifier.push(fromEntity(row));
-        if (!intact) break;
+        if (!intact) {
+          break;
+        }
       }
-      if (!intact || page.length < pageSize) break;
+      if (!intact || page.length < pageSize) {
+        break;
+      }
       after = page[page.length - 1].seq;
     }
     return verifier.finish({ seq: head.seq, hash: head.hash });
@@ -86,11 +90,21 @@ export class AuditLogRepository {
       if (filter.subjectType) {
         query.andWhere('e.subject_type = :subjectType', { subjectType: filter.subjectType });
       }
-      if (filter.subjectId) query.andWhere('e.subject_id = :subjectId', { subjectId: filter.subjectId });
-      if (filter.actorId) query.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
-      if (filter.action) query.andWhere('e.action = :action', { action: filter.action });
-      if (filter.from) query.andWhere('e.occurred_at >= :from', { from: filter.from });
-      if (filter.to) query.andWhere('e.occurred_at < :to', { to: filter.to });
+      if (filter.subjectId) {
+        query.andWhere('e.subject_id = :subjectId', { subjectId: filter.subjectId });
+      }
+      if (filter.actorId) {
+        query.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
+      }
+      if (filter.action) {
+        query.andWhere('e.action = :action', { action: filter.action });
+      }
+      if (filter.from) {
+        query.andWhere('e.occurred_at >= :from', { from: filter.from });
+      }
+      if (filter.to) {
+        query.andWhere('e.occurred_at < :to', { to: filter.to });
+      }
       const [rows, total] = await query.orderBy('e.seq', 'DESC').take(limit).skip(offset).getManyAndCount();
       return { items: rows.map(fromEntity), total };
     });

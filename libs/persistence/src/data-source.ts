@@ -17,7 +17,9 @@ export function createDataSource(config: DatabaseConfig): DataSource {
     logging: false,
   } as const;
   if (config.kind === 'sqlite') {
-    if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
+    if (config.file !== ':memory:') {
+      mkdirSync(dirname(config.file), { recursive: true });
+    }
     return new DataSource({
       ...common,
       type: 'better-sqlite3',

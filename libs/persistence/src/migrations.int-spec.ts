@@ -41,7 +41,9 @@ describeIntegration('migrations', () => {
   });
 
   it('can be rolled back to an empty schema and re-applied', async () => {
-    for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();
+    for (let i = 0; i < MIGRATIONS.length; i++) {
+      await dataSource.undoLastMigration();
+    }
     expect(await dataSource.createQueryRunner().hasTable('ai_use_cases')).toBe(false);
     await runMigrations(dataSource);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);

@@ -12,7 +12,9 @@ export function describeIntegration(
   options: { needs?: TestService[] } = {},
 ): void {
   const needs = new Set<TestService>(options.needs ?? []);
-  if (testDriver() === 'postgres') needs.add('postgres');
+  if (testDriver() === 'postgres') {
+    needs.add('postgres');
+  }
   const missing = missingServices().filter((service) => needs.has(service));
   if (missing.length > 0) {
     describe.skip(`${name} [SKIPPED: ${missing.join(' and ')} unreachable]`, body);

@@ -22,7 +22,9 @@ export function canViewAiUseCase(actor: Actor, useCase: AiUseCaseOwnership): boo
 }
 
 export function assertCanViewAiUseCase(actor: Actor, useCase: AiUseCaseOwnership): void {
-  if (!canViewAiUseCase(actor, useCase)) throw DomainError.notFound('The AI use case');
+  if (!canViewAiUseCase(actor, useCase)) {
+    throw DomainError.notFound('The AI use case');
+  }
 }
 
 /** Service teams register use cases for their own team. */

@@ -41,7 +41,9 @@ export function checkRecordInvariants(record: AiUseCaseRecord): FieldProblem[] {
         message: `"${assessment.kind}" is already listed at impactAssessments[${first}]`,
         code: 'duplicate',
       });
-    } else seen.set(assessment.kind, index);
+    } else {
+      seen.set(assessment.kind, index);
+    }
     if (assessment.status === 'approved' && !assessment.date) {
       problems.push({
         field: `impactAssessments[${index}].date`,

@@ -27,7 +27,11 @@ function chain(length: number): AuditEvent[] {
 
 function verify(events: AuditEvent[], head = { seq: 5, hash: chain(5)[4].hash }) {
   const verifier = new AuditChainVerifier();
-  for (const event of events) if (!verifier.push(event)) break;
+  for (const event of events) {
+    if (!verifier.push(event)) {
+      break;
+    }
+  }
   return verifier.finish(head);
 }
 

@@ -86,7 +86,9 @@ export class AuditChainVerifier {
 
   /** Returns false once the chain is known to be broken: the caller may stop reading. */
   push(event: AuditEvent): boolean {
-    if (this.broken) return false;
+    if (this.broken) {
+      return false;
+    }
     this.checked += 1;
     if (event.seq !== this.expectedSeq) {
       this.broken = {

@@ -10,7 +10,9 @@ export type DomainErrorCode =
   | 'not_found'
   | 'conflict'
   | 'precondition_failed'
-  | 'invalid_state';
+  | 'invalid_state'
+  | 'payload_too_large'
+  | 'unsupported_media_type';
 
 export interface FieldProblem {
   /** JSON path of the offending field, e.g. `record.decision.role` or `[3].input`. */

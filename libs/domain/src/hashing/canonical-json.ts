@@ -12,8 +12,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 function serialise(value: unknown, path: string): string {
-  if (value === null) return 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (value === null) {
+    return 'null';
+  }
+  if (value instanceof Date) {
+    return JSON.stringify(value.toISOString());
+  }
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';

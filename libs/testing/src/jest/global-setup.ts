@@ -7,7 +7,9 @@ import { TEMPLATE_DATABASE, withAdminClient, withDatabase } from '../postgres-ad
  * Jest runs this once per project; the work is done once per run.
  */
 export default async function globalSetup(): Promise<void> {
-  if (process.env.GATEHOUSE_TEST_PREPARED === 'true') return;
+  if (process.env.GATEHOUSE_TEST_PREPARED === 'true') {
+    return;
+  }
   await prepare();
   process.env.GATEHOUSE_TEST_PREPARED = 'true';
 }
@@ -29,7 +31,9 @@ async function prepare(): Promise<void> {
     );
     process.env.GATEHOUSE_TEST_MISSING = missing.map(([service]) => service).join(',');
   }
-  if (!missing.some(([service]) => service === 'postgres')) await buildTemplate();
+  if (!missing.some(([service]) => service === 'postgres')) {
+    await buildTemplate();
+  }
 }
 
 async function buildTemplate(): Promise<void> {

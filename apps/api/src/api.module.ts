@@ -1,0 +1,53 @@
+import { ApplicationModule, loggerOptions } from '@gatehouse/application';
+import { type GatehouseConfig } from '@gatehouse/config';
+import { type DestinationStream } from 'pino';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ZodSerializerInterceptor, ZodValidationPipe } from 'nestjs-zod';
+import { AiUseCasesController } from './ai-use-cases/ai-use-cases.controller';
+import { AuditEventsController } from './audit/audit-events.controller';
+import { ApiTokenGuard } from './auth/api-token.guard';
+import { HealthController } from './health/health.controller';
+import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { TeamsController } from './identity/teams.controller';
+import { UsersController } from './identity/users.controller';
+import { MetricsController } from './metrics/metrics.controller';
+
+export interface ApiOptions {
+  /** Where JSON logs go (stdout by default); tests capture them to prove secrets stay out. */
+  logStream?: DestinationStream;
+}
+
+/** The HTTP app: controllers and HTTP concerns only; everything else comes from the application lib. */
+@Module({})
+export class ApiModule implements NestModule {
+  static forRoot(config: GatehouseConfig, options: ApiOptions = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ApplicationModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config, options.logStream)),
+      ],
+      controllers: [
+        HealthController,
+        MetricsController,
+        TeamsController,
+        UsersController,
+        AiUseCasesController,
+        AuditEventsController,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useClass: ZodValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*splat}');
+  }
+}

@@ -1,0 +1,59 @@
+import { type BootstrapOutcome, BootstrapService } from '@gatehouse/application';
+import { ConfigError, type GatehouseConfig, loadConfig, pinTimezoneToUtc } from '@gatehouse/config';
+import { createApiApp } from './create-api-app';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  pinTimezoneToUtc();
+  let config: GatehouseConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await createApiApp(config);
+  const outcome = await app.get(BootstrapService).run();
+  await app.listen(config.http.port, config.http.host);
+  printBanner(config, outcome, performance.now() - started);
+  const forceExit = () => setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+  process.once('SIGTERM', forceExit).once('SIGINT', forceExit);
+}
+
+/** Printed to the terminal, not the log: one-time tokens must never reach log storage. */
+function printBanner(config: GatehouseConfig, outcome: BootstrapOutcome, elapsedMs: number): void {
+  const url = config.http.publicUrl;
+  const lines = [
+    '',
+    `Gatehouse is ready at ${url} (${config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL'}, ${config.queue.kind} queue) in ${Math.round(elapsedMs)} ms`,
+    `  API docs:  ${url}/docs`,
+    `  Health:    ${url}/health/ready`,
+  ];
+  if (outcome.admin?.token) {
+    lines.push(
+      '',
+      'First start: an admin was created. Its API token is shown ONCE; keep it somewhere safe:',
+      `  ${outcome.admin.name}: ${outcome.admin.token}`,
+    );
+  } else if (outcome.admin?.tokenFromEnvironment) {
+    lines.push('', 'First start: an admin was created with the token in GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN.');
+  }
+  if (outcome.demoUsers.length > 0) {
+    lines.push('', 'Example users (tokens shown once):');
+    for (const user of outcome.demoUsers) {
+      lines.push(`  ${user.name.padEnd(12)} ${user.roles.join(',').padEnd(13)} ${user.token}`);
+    }
+    lines.push('', `Try: curl -H "Authorization: Bearer <token>" ${url}/v1/ai-use-cases`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Gatehouse failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+import { BootstrapService } from '@gatehouse/application';
+import { loadConfig } from '@gatehouse/config';
+import { type Role } from '@gatehouse/domain';
+import { createTestDatabase, type TestDatabase } from '@gatehouse/testing';
+import { type INestApplication } from '@nestjs/common';
+import { PassThrough } from 'node:stream';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createApiApp } from '../../src/create-api-app';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
+
+export interface TestUser {
+  id: string;
+  token: string;
+  teamId: string | null;
+}
+
+/** The API as main.ts builds it, on a database of its own, with helpers to make teams and users. */
+export class TestApi {
+  readonly logs: string[] = [];
+  private teamIds = new Map<string, string>();
+
+  private constructor(
+    readonly app: INestApplication,
+    readonly database: TestDatabase,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<TestApi> {
+    const database = await createTestDatabase();
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
+      GATEHOUSE_SEED_EXAMPLES: 'false',
+      GATEHOUSE_AUTO_MIGRATE: 'true',
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    const logStream = new PassThrough();
+    const app = await createApiApp(config, { logStream });
+    const api = new TestApi(app, database);
+    logStream.on('data', (chunk: Buffer) => api.logs.push(chunk.toString()));
+    await app.init();
+    await app.get(BootstrapService).run();
+    return api;
+  }
+
+  get http(): TestAgent {
+    return request(this.app.getHttpServer());
+  }
+
+  as(token: string) {
+    const auth = { Authorization: `Bearer ${token}` };
+    const http = this.http;
+    return {
+      get: (url: string) => http.get(url).set(auth),
+      post: (url: string, body?: object) => http.post(url).set(auth).send(body),
+      patch: (url: string, body?: object) => http.patch(url).set(auth).send(body),
+    };
+  }
+
+  get admin() {
+    return this.as(ADMIN_TOKEN);
+  }
+
+  async team(name: string): Promise<string> {
+    const known = this.teamIds.get(name);
+    if (known) {
+      return known;
+    }
+    const response = await this.admin.post('/v1/teams', { name }).expect(201);
+    this.teamIds.set(name, response.body.id);
+    return response.body.id;
+  }
+
+  async user(name: string, roles: Role[], team: string | null): Promise<TestUser> {
+    const teamId = team ? await this.team(team) : null;
+    const response = await this.admin.post('/v1/users', { name, roles, teamId }).expect(201);
+    return { id: response.body.user.id, token: response.body.token.token, teamId };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.database.drop();
+  }
+}

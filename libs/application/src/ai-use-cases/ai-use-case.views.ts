@@ -1,0 +1,70 @@
+import {
+  type AiUseCaseRecord,
+  deriveRiskTier,
+  type RiskTier,
+  type RiskTierOverride,
+  type RiskTierReason,
+  type Stage,
+} from '@gatehouse/domain';
+import { type AiUseCaseEntity, type AiUseCaseRevisionEntity } from '@gatehouse/persistence';
+
+export interface AiUseCaseView {
+  id: string;
+  name: string;
+  ownerTeam: { id: string; name: string };
+  stage: Stage;
+  /** The tier that chooses the gate policy: the override while it stands, else the derived tier. */
+  riskTier: RiskTier;
+  derivedRiskTier: RiskTier;
+  riskTierReasons: RiskTierReason[];
+  riskTierOverride: RiskTierOverride | null;
+  revision: number;
+  record: AiUseCaseRecord;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AiUseCaseRevisionView {
+  revision: number;
+  stage: Stage;
+  riskTier: RiskTier;
+  derivedRiskTier: RiskTier;
+  changedPaths: string[];
+  changeReason: string | null;
+  changedBy: string;
+  createdAt: string;
+  record: AiUseCaseRecord;
+}
+
+export function toAiUseCaseView(entity: AiUseCaseEntity, teamName: string): AiUseCaseView {
+  return {
+    id: entity.id,
+    name: entity.name,
+    ownerTeam: { id: entity.ownerTeamId, name: teamName },
+    stage: entity.stage,
+    riskTier: entity.riskTier,
+    derivedRiskTier: entity.derivedRiskTier,
+    riskTierReasons: deriveRiskTier(entity.record).reasons,
+    riskTierOverride: entity.riskTierOverride,
+    revision: entity.revision,
+    record: entity.record,
+    createdBy: entity.createdBy,
+    createdAt: entity.createdAt.toISOString(),
+    updatedAt: entity.updatedAt.toISOString(),
+  };
+}
+
+export function toAiUseCaseRevisionView(entity: AiUseCaseRevisionEntity): AiUseCaseRevisionView {
+  return {
+    revision: entity.revision,
+    stage: entity.stage,
+    riskTier: entity.riskTier,
+    derivedRiskTier: entity.derivedRiskTier,
+    changedPaths: entity.changedPaths,
+    changeReason: entity.changeReason,
+    changedBy: entity.changedBy,
+    createdAt: entity.createdAt.toISOString(),
+    record: entity.record,
+  };
+}

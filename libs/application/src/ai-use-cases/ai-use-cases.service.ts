@@ -1,0 +1,316 @@
+import {
+  type Actor,
+  type AiUseCaseRecord,
+  applyMergePatch,
+  assertCanEditAiUseCase,
+  assertCanOverrideRiskTier,
+  assertCanRegisterAiUseCase,
+  assertCanViewAiUseCase,
+  changedPaths,
+  checkRecordInvariants,
+  deriveRiskTier,
+  DomainError,
+  effectiveRiskTier,
+  hasRole,
+  type RiskTier,
+  type RiskTierOverride,
+  type Stage,
+} from '@gatehouse/domain';
+import { AiUseCaseEntity, AiUseCaseRevisionEntity, TeamEntity, UnitOfWork } from '@gatehouse/persistence';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { type RequestContext } from '../request-context';
+import { zodProblems } from '../validation/zod-problems';
+import { aiUseCaseRecordSchema } from './ai-use-case-record.schema';
+import {
+  type AiUseCaseRevisionView,
+  type AiUseCaseView,
+  toAiUseCaseRevisionView,
+  toAiUseCaseView,
+} from './ai-use-case.views';
+
+export interface AiUseCaseListFilter {
+  stage?: Stage;
+  riskTier?: RiskTier;
+  teamId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface AiUseCaseUpdate {
+  /** A JSON Merge Patch (RFC 7396) of the record. */
+  changes: Record<string, unknown>;
+  reason?: string;
+  /** The revision the change was made against; a different current revision refuses it (412). */
+  expectedRevision?: number;
+}
+
+/** Registers AI use cases and keeps their history: every change is a new revision plus an audit event. */
+@Injectable()
+export class AiUseCasesService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditService,
+  ) {}
+
+  async register(
+    context: RequestContext,
+    input: { ownerTeamId?: string; record: AiUseCaseRecord },
+  ): Promise<AiUseCaseView> {
+    const ownerTeamId = input.ownerTeamId ?? context.actor.teamId;
+    if (!ownerTeamId) {
+      throw DomainError.validation([
+        { field: 'ownerTeamId', message: 'is required when you belong to no team', code: 'required' },
+      ]);
+    }
+    assertCanRegisterAiUseCase(context.actor, ownerTeamId);
+    assertConsistent(input.record, 'record');
+    return this.uow.write(async (m) => {
+      const team = await m.findOneBy(TeamEntity, { id: ownerTeamId });
+      if (!team) {
+        throw DomainError.validation([
+          { field: 'ownerTeamId', message: 'is not a known team', code: 'unknown_reference' },
+        ]);
+      }
+      const now = new Date();
+      const derived = deriveRiskTier(input.record).tier;
+      const entity = Object.assign(new AiUseCaseEntity(), {
+        id: randomUUID(),
+        ownerTeamId,
+        name: input.record.name,
+        stage: 'proposed' as const,
+        derivedRiskTier: derived,
+        riskTier: derived,
+        riskTierOverride: null,
+        revision: 1,
+        record: input.record,
+        createdBy: context.actor.id,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await m.insert(AiUseCaseEntity, entity);
+      await this.insertRevision(m, entity, context.actor, Object.keys(input.record).sort(), 'Registered');
+      const view = toAiUseCaseView(entity, team.name);
+      await this.audit.record(m, context, {
+        action: 'ai_use_case.registered',
+        subjectType: 'ai_use_case',
+        subjectId: entity.id,
+        after: auditState(view),
+      });
+      return view;
+    });
+  }
+
+  list(actor: Actor, filter: AiUseCaseListFilter): Promise<{ items: AiUseCaseView[]; total: number }> {
+    return this.uow.read(async (m) => {
+      const query = m
+        .getRepository(AiUseCaseEntity)
+        .createQueryBuilder('uc')
+        .innerJoinAndSelect('uc.ownerTeam', 'team');
+      // The SQL form of canViewAiUseCase: other teams' drafts stay hidden.
+      if (!hasRole(actor, 'admin', 'reviewer')) {
+        query.andWhere("(uc.owner_team_id = :ownTeam OR uc.stage <> 'proposed')", {
+          ownTeam: actor.teamId ?? '',
+        });
+      }
+      if (filter.stage) {
+        query.andWhere('uc.stage = :stage', { stage: filter.stage });
+      }
+      if (filter.riskTier) {
+        query.andWhere('uc.risk_tier = :riskTier', { riskTier: filter.riskTier });
+      }
+      if (filter.teamId) {
+        query.andWhere('uc.owner_team_id = :teamId', { teamId: filter.teamId });
+      }
+      const [rows, total] = await query
+        .orderBy('uc.updated_at', 'DESC')
+        .addOrderBy('uc.id', 'ASC')
+        .take(filter.limit)
+        .skip(filter.offset)
+        .getManyAndCount();
+      return { items: rows.map((row) => toAiUseCaseView(row, row.ownerTeam?.name ?? '')), total };
+    });
+  }
+
+  get(actor: Actor, id: string): Promise<AiUseCaseView> {
+    return this.uow.read(async (m) => {
+      const entity = await this.load(m, id);
+      assertCanViewAiUseCase(actor, entity);
+      return toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+    });
+  }
+
+  revisions(actor: Actor, id: string): Promise<AiUseCaseRevisionView[]> {
+    return this.uow.read(async (m) => {
+      assertCanViewAiUseCase(actor, await this.load(m, id));
+      const rows = await m.find(AiUseCaseRevisionEntity, {
+        where: { aiUseCaseId: id },
+        order: { revision: 'DESC' },
+      });
+      return rows.map(toAiUseCaseRevisionView);
+    });
+  }
+
+  async update(context: RequestContext, id: string, update: AiUseCaseUpdate): Promise<AiUseCaseView> {
+    return this.uow.write(async (m) => {
+      const entity = await this.load(m, id, true);
+      assertCanEditAiUseCase(context.actor, entity);
+      if (update.expectedRevision !== undefined && update.expectedRevision !== entity.revision) {
+        throw new DomainError(
+          'precondition_failed',
+          `The AI use case is at revision ${entity.revision}, not ${update.expectedRevision}: reload it and apply your change again.`,
+          [],
+          'revision_matches',
+        );
+      }
+      const parsed = aiUseCaseRecordSchema.safeParse(applyMergePatch(entity.record, update.changes));
+      if (!parsed.success) {
+        throw DomainError.validation(zodProblems(parsed.error, 'changes'));
+      }
+      const record = parsed.data as AiUseCaseRecord;
+      assertConsistent(record, 'changes');
+      const paths = changedPaths(entity.record, record);
+      const before = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+      if (paths.length === 0) {
+        return before;
+      }
+
+      const derived = deriveRiskTier(record).tier;
+      const overrideVoided =
+        entity.riskTierOverride !== null && entity.riskTierOverride.derivedTier !== derived;
+      Object.assign(entity, {
+        name: record.name,
+        record,
+        derivedRiskTier: derived,
+        riskTierOverride: overrideVoided ? null : entity.riskTierOverride,
+        riskTier: effectiveRiskTier(derived, overrideVoided ? null : entity.riskTierOverride),
+        revision: entity.revision + 1,
+        updatedAt: new Date(),
+      });
+      await this.saveState(m, entity);
+      await this.insertRevision(m, entity, context.actor, paths, update.reason ?? null);
+      const after = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+      await this.audit.record(m, context, {
+        action: 'ai_use_case.updated',
+        subjectType: 'ai_use_case',
+        subjectId: id,
+        before: auditState(before),
+        after: { ...auditState(after), changedPaths: paths, riskTierOverrideVoided: overrideVoided },
+        reason: update.reason,
+      });
+      return after;
+    });
+  }
+
+  async overrideRiskTier(
+    context: RequestContext,
+    id: string,
+    input: { tier: RiskTier; reason: string },
+  ): Promise<AiUseCaseView> {
+    return this.uow.write(async (m) => {
+      const entity = await this.load(m, id, true);
+      assertCanOverrideRiskTier(context.actor, entity);
+      const before = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+      const override: RiskTierOverride = {
+        tier: input.tier,
+        reason: input.reason,
+        derivedTier: entity.derivedRiskTier,
+        decidedBy: context.actor.id,
+        decidedAt: new Date().toISOString(),
+      };
+      Object.assign(entity, {
+        riskTierOverride: override,
+        riskTier: effectiveRiskTier(entity.derivedRiskTier, override),
+        revision: entity.revision + 1,
+        updatedAt: new Date(),
+      });
+      await this.saveState(m, entity);
+      await this.insertRevision(m, entity, context.actor, ['riskTierOverride'], input.reason);
+      const after = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+      await this.audit.record(m, context, {
+        action: 'ai_use_case.risk_tier_overridden',
+        subjectType: 'ai_use_case',
+        subjectId: id,
+        before: {
+          riskTier: before.riskTier,
+          derivedRiskTier: before.derivedRiskTier,
+          riskTierOverride: before.riskTierOverride,
+        },
+        after: {
+          riskTier: after.riskTier,
+          derivedRiskTier: after.derivedRiskTier,
+          riskTierOverride: override,
+        },
+        reason: input.reason,
+      });
+      return after;
+    });
+  }
+
+  private async load(m: EntityManager, id: string, forUpdate = false): Promise<AiUseCaseEntity> {
+    const entity = await m.findOne(AiUseCaseEntity, {
+      where: { id },
+      lock: forUpdate ? this.uow.forUpdate : undefined,
+    });
+    if (!entity) {
+      throw DomainError.notFound('The AI use case');
+    }
+    entity.ownerTeam = (await m.findOneBy(TeamEntity, { id: entity.ownerTeamId })) ?? undefined;
+    return entity;
+  }
+
+  private async saveState(m: EntityManager, entity: AiUseCaseEntity): Promise<void> {
+    await m.update(AiUseCaseEntity, { id: entity.id }, {
+      name: entity.name,
+      record: entity.record,
+      derivedRiskTier: entity.derivedRiskTier,
+      riskTier: entity.riskTier,
+      riskTierOverride: entity.riskTierOverride,
+      revision: entity.revision,
+      updatedAt: entity.updatedAt,
+    } as never);
+  }
+
+  private async insertRevision(
+    m: EntityManager,
+    entity: AiUseCaseEntity,
+    actor: Actor,
+    paths: string[],
+    reason: string | null,
+  ): Promise<void> {
+    await m.insert(AiUseCaseRevisionEntity, {
+      id: randomUUID(),
+      aiUseCaseId: entity.id,
+      revision: entity.revision,
+      record: entity.record,
+      stage: entity.stage,
+      derivedRiskTier: entity.derivedRiskTier,
+      riskTier: entity.riskTier,
+      changedPaths: paths,
+      changeReason: reason,
+      changedBy: actor.id,
+      createdAt: entity.updatedAt,
+    } as never);
+  }
+}
+
+function assertConsistent(record: AiUseCaseRecord, prefix: string): void {
+  const problems = checkRecordInvariants(record);
+  if (problems.length > 0) {
+    throw DomainError.validation(problems.map((p) => ({ ...p, field: `${prefix}.${p.field}` })));
+  }
+}
+
+/** What the audit log keeps of a use case: the whole record and its classification. */
+function auditState(view: AiUseCaseView) {
+  return {
+    revision: view.revision,
+    stage: view.stage,
+    riskTier: view.riskTier,
+    derivedRiskTier: view.derivedRiskTier,
+    ownerTeamId: view.ownerTeam.id,
+    record: view.record,
+  };
+}

@@ -124,7 +124,7 @@ export default [
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['../../*', '!../../src/**'], message: 'Import across features through a @gatehouse/* alias.' }],
+          patterns: [{ group: ['../../*'], message: 'Import across features through a @gatehouse/* alias.' }],
         },
       ],
       'no-restricted-properties': [
@@ -172,6 +172,8 @@ export default [
     },
   },
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
+  // An app's own tests drive the app's sources from apps/<app>/test.
+  { files: ['apps/*/test/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
     ...jest.configs['flat/recommended'],

@@ -102,6 +102,8 @@ if (failures.length > 0) {
   console.error(`build failed:\n${failures.join('\n')}`);
   process.exit(1);
 }
+await mkdir(outRoot, { recursive: true });
+await writeFile(join(outRoot, '.build-stamp'), new Date().toISOString());
 if (compiled > 0 && !process.env.GATEHOUSE_QUIET_BUILD) {
   console.error(`gatehouse: compiled ${compiled} file(s) in ${Date.now() - started} ms`);
 }

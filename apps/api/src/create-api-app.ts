@@ -19,7 +19,6 @@ export async function createApiApp(
   app.useLogger(app.get(Logger));
   app.use(jsonBody(config.http.maxBodyBytes));
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   serveOpenApi(app, buildOpenApiDocument(app));
   return app;
 }

@@ -18,14 +18,26 @@ async function main(): Promise<void> {
   const app = await createApiApp(config);
   const outcome = await app.get(BootstrapService).run();
   await app.listen(config.http.port, config.http.host);
-  printBanner(config, outcome, performance.now() - started);
-  const forceExit = () => setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-  process.once('SIGTERM', forceExit).once('SIGINT', forceExit);
+  // With PORT=0 the system picks a free port: show where we really are.
+  const url = config.http.port === 0 ? (await app.getUrl()).replace('[::1]', 'localhost') : config.http.publicUrl;
+  printBanner(url, config, outcome, performance.now() - started);
+  // Graceful stop: stop accepting requests, finish those in flight, close the database; exit 0. A stop
+  // that takes longer than GATEHOUSE_SHUTDOWN_TIMEOUT_MS is cut short with exit code 1.
+  const stop = (signal: NodeJS.Signals) => {
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`Gatehouse did not stop cleanly after ${signal}: ${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', stop).once('SIGINT', stop);
 }
 
 /** Printed to the terminal, not the log: one-time tokens must never reach log storage. */
-function printBanner(config: GatehouseConfig, outcome: BootstrapOutcome, elapsedMs: number): void {
-  const url = config.http.publicUrl;
+function printBanner(url: string, config: GatehouseConfig, outcome: BootstrapOutcome, elapsedMs: number): void {
   const lines = [
     '',
     `Gatehouse is ready at ${url} (${config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL'}, ${config.queue.kind} queue) in ${Math.round(elapsedMs)} ms`,

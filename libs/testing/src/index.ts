@@ -2,3 +2,4 @@ export * from './describe-integration';
 export * from './services';
 export * from './test-database';
 export * from './postgres-admin';
+export * from './processes';

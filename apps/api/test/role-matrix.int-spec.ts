@@ -1,0 +1,174 @@
+import { describeIntegration } from '@gatehouse/testing';
+import { buildOpenApiDocument } from '../src/openapi/openapi';
+import { lowRiskRecord } from './support/records';
+import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
+
+type Who = 'anonymous' | 'service_team' | 'engineer' | 'reviewer' | 'admin';
+const WHO: Who[] = ['anonymous', 'service_team', 'engineer', 'reviewer', 'admin'];
+
+interface Fixtures {
+  sam: TestUser;
+  useCaseId: string;
+  unique: () => string;
+}
+
+interface RouteCase {
+  method: 'get' | 'post' | 'patch';
+  /** The path as the OpenAPI document names it. */
+  path: string;
+  url: (f: Fixtures) => string;
+  body?: (f: Fixtures) => object;
+  expected: Record<Who, number>;
+}
+
+const all = (status: number): Record<Who, number> => ({
+  anonymous: 401,
+  service_team: status,
+  engineer: status,
+  reviewer: status,
+  admin: status,
+});
+const only = (allowed: Partial<Record<Who, number>>): Record<Who, number> => ({
+  anonymous: 401,
+  service_team: 403,
+  engineer: 403,
+  reviewer: 403,
+  admin: 403,
+  ...allowed,
+});
+
+/**
+ * Who may call what. The service-team member owns the use case; the engineer is in the same team; the
+ * reviewer is in an assurance team; the admin is in the platform team. Every documented route must be here.
+ */
+const MATRIX: RouteCase[] = [
+  { method: 'get', path: '/v1/users/me', url: () => '/v1/users/me', expected: all(200) },
+  { method: 'get', path: '/v1/teams', url: () => '/v1/teams', expected: all(200) },
+  { method: 'post', path: '/v1/teams', url: () => '/v1/teams', body: (f) => ({ name: f.unique() }), expected: only({ admin: 201 }) },
+  { method: 'get', path: '/v1/users', url: () => '/v1/users', expected: only({ admin: 200 }) },
+  {
+    method: 'post',
+    path: '/v1/users',
+    url: () => '/v1/users',
+    body: (f) => ({ name: f.unique(), roles: ['reviewer'] }),
+    expected: only({ admin: 201 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/users/{id}',
+    url: (f) => `/v1/users/${f.sam.id}`,
+    expected: only({ service_team: 200, admin: 200 }),
+  },
+  {
+    method: 'patch',
+    path: '/v1/users/{id}',
+    url: (f) => `/v1/users/${f.sam.id}`,
+    body: () => ({ name: 'Sam' }),
+    expected: only({ admin: 200 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/users/{id}/tokens',
+    url: (f) => `/v1/users/${f.sam.id}/tokens`,
+    expected: only({ service_team: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/users/{id}/tokens',
+    url: (f) => `/v1/users/${f.sam.id}/tokens`,
+    body: (f) => ({ name: f.unique() }),
+    expected: only({ service_team: 201, admin: 201 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/tokens/{id}/revoke',
+    url: () => '/v1/tokens/00000000-0000-4000-8000-000000000000/revoke',
+    body: () => ({}),
+    expected: all(404),
+  },
+  {
+    method: 'post',
+    path: '/v1/ai-use-cases',
+    url: () => '/v1/ai-use-cases',
+    body: () => ({ record: lowRiskRecord() }),
+    expected: only({ service_team: 201 }),
+  },
+  { method: 'get', path: '/v1/ai-use-cases', url: () => '/v1/ai-use-cases', expected: all(200) },
+  { method: 'get', path: '/v1/ai-use-cases/{id}', url: (f) => `/v1/ai-use-cases/${f.useCaseId}`, expected: all(200) },
+  {
+    method: 'patch',
+    path: '/v1/ai-use-cases/{id}',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}`,
+    body: (f) => ({ changes: { summary: f.unique() } }),
+    expected: only({ service_team: 200 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/revisions',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/revisions`,
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/risk-tier-override',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/risk-tier-override`,
+    body: () => ({ tier: 'medium', reason: 'A reviewer judged the impact to be limited.' }),
+    expected: only({ reviewer: 200 }),
+  },
+  { method: 'get', path: '/v1/audit-events', url: () => '/v1/audit-events', expected: only({ reviewer: 200, admin: 200 }) },
+  {
+    method: 'get',
+    path: '/v1/audit-events/verify',
+    url: () => '/v1/audit-events/verify',
+    expected: only({ reviewer: 200, admin: 200 }),
+  },
+];
+
+const PUBLIC_ROUTES = ['/health/live', '/health/ready', '/metrics'];
+
+describeIntegration('role × route matrix', () => {
+  let api: TestApi;
+  let fixtures: Fixtures;
+  const tokens = {} as Record<Who, string | null>;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+    const sam = await api.user('Sam', ['service_team'], 'Benefits');
+    const eve = await api.user('Eve', ['engineer'], 'Benefits');
+    const rita = await api.user('Rita', ['reviewer'], 'Assurance');
+    const created = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
+    let counter = 0;
+    fixtures = { sam, useCaseId: created.body.id, unique: () => `unique-${++counter}` };
+    Object.assign(tokens, { anonymous: null, service_team: sam.token, engineer: eve.token, reviewer: rita.token, admin: ADMIN_TOKEN });
+  });
+
+  afterAll(() => api?.close());
+
+  it('covers every documented route', () => {
+    const documented = Object.entries(buildOpenApiDocument(api.app).paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`),
+    );
+    expect(MATRIX.map((c) => `${c.method} ${c.path}`).sort()).toEqual(documented.sort());
+  });
+
+  const cases = MATRIX.flatMap((route) => WHO.map((who) => [`${route.method.toUpperCase()} ${route.path}`, who, route] as const));
+
+  it.each(cases)('%s as %s', async (_name, who, route) => {
+    let call = api.http[route.method](route.url(fixtures));
+    const token = tokens[who];
+    if (token) {
+      call = call.set('Authorization', `Bearer ${token}`);
+    }
+    const response = await (route.body ? call.send(route.body(fixtures)) : call);
+    expect({ status: response.status, code: response.body?.code }).toEqual(
+      expect.objectContaining({ status: route.expected[who] }),
+    );
+    if (response.status >= 400) {
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+
+  it.each(PUBLIC_ROUTES)('%s needs no token', async (url) => {
+    await api.http.get(url).expect(200);
+  });
+});

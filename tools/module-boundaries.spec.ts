@@ -20,7 +20,7 @@ const refused: [file: string, code: string, message: RegExp][] = [
   ['libs/evals/src/probe.ts', "import { Queue } from 'bullmq';", /not allowed to import "bullmq"/],
   [
     'libs/persistence/src/probe.ts',
-    "import { UnitOfWork } from '@gatehouse/application';",
+    "import { createQueueConnection } from '@gatehouse/queue';",
     /can only depend on libs tagged/,
   ],
   [

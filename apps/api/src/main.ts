@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const outcome = await app.get(BootstrapService).run();
   await app.listen(config.http.port, config.http.host);
   // With PORT=0 the system picks a free port: show where we really are.
-  const url = config.http.port === 0 ? (await app.getUrl()).replace('[::1]', 'localhost') : config.http.publicUrl;
+  const url =
+    config.http.port === 0 ? (await app.getUrl()).replace('[::1]', 'localhost') : config.http.publicUrl;
   printBanner(url, config, outcome, performance.now() - started);
   // Graceful stop: stop accepting requests, finish those in flight, close the database; exit 0. A stop
   // that takes longer than GATEHOUSE_SHUTDOWN_TIMEOUT_MS is cut short with exit code 1.
@@ -37,7 +38,12 @@ async function main(): Promise<void> {
 }
 
 /** Printed to the terminal, not the log: one-time tokens must never reach log storage. */
-function printBanner(url: string, config: GatehouseConfig, outcome: BootstrapOutcome, elapsedMs: number): void {
+function printBanner(
+  url: string,
+  config: GatehouseConfig,
+  outcome: BootstrapOutcome,
+  elapsedMs: number,
+): void {
   const lines = [
     '',
     `Gatehouse is ready at ${url} (${config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL'}, ${config.queue.kind} queue) in ${Math.round(elapsedMs)} ms`,

@@ -26,7 +26,9 @@ describeIntegration('the audit hash chain', () => {
   const verify = async () => (await api.admin.get('/v1/audit-events/verify').expect(200)).body;
   const cli = async (...args: string[]) => {
     try {
-      const { stdout } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, DATABASE_URL: api.database.url } });
+      const { stdout } = await run(process.execPath, [CLI, ...args], {
+        env: { ...process.env, DATABASE_URL: api.database.url },
+      });
       return { code: 0, stdout };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -42,7 +44,12 @@ describeIntegration('the audit hash chain', () => {
     );
     expect((await Promise.all(writes)).map((r) => r.status)).toEqual(Array(25).fill(201));
     const report = await verify();
-    expect(report).toMatchObject({ ok: true, headSeq: before + 25, eventsChecked: before + 25, firstBreak: null });
+    expect(report).toMatchObject({
+      ok: true,
+      headSeq: before + 25,
+      eventsChecked: before + 25,
+      firstBreak: null,
+    });
     const seqs = (await events().find({ select: { seq: true }, order: { seq: 'ASC' } })).map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });

@@ -14,7 +14,8 @@ describeIntegration('bad input and authentication', () => {
   afterAll(() => api?.close());
 
   /** The audit chain grows with every state change, so an unchanged length proves nothing was written. */
-  const auditLength = async () => (await api.admin.get('/v1/audit-events?limit=1').expect(200)).body.total as number;
+  const auditLength = async () =>
+    (await api.admin.get('/v1/audit-events?limit=1').expect(200)).body.total as number;
 
   const register = (body: string | object, contentType = 'application/json') =>
     api.http
@@ -28,41 +29,85 @@ describeIntegration('bad input and authentication', () => {
     ['an empty body', '', 400, ['record']],
     ['a JSON array', '[1,2]', 400, ['(body)']],
     ['an unknown top-level field', { record: lowRiskRecord(), colour: 'blue' }, 400, ['colour']],
-    ['an unknown nested field', { record: { ...lowRiskRecord(), decision: { ...lowRiskRecord().decision, vibe: 1 } } }, 400, ['record.decision.vibe']],
-    ['a wrong type', { record: { ...lowRiskRecord(), people: { ...lowRiskRecord().people, children: 'no' } } }, 400, ['record.people.children']],
+    [
+      'an unknown nested field',
+      { record: { ...lowRiskRecord(), decision: { ...lowRiskRecord().decision, vibe: 1 } } },
+      400,
+      ['record.decision.vibe'],
+    ],
+    [
+      'a wrong type',
+      { record: { ...lowRiskRecord(), people: { ...lowRiskRecord().people, children: 'no' } } },
+      400,
+      ['record.people.children'],
+    ],
     ['a bad enum value', { record: { ...lowRiskRecord(), domain: 'space' } }, 400, ['record.domain']],
     ['an over-long string', { record: { ...lowRiskRecord(), name: 'n'.repeat(201) } }, 400, ['record.name']],
     ['a blank string', { record: { ...lowRiskRecord(), summary: '   ' } }, 400, ['record.summary']],
-    ['a missing required field', { record: { ...lowRiskRecord(), ownership: {} } }, 400, ['record.ownership.seniorResponsibleOwner']],
+    [
+      'a missing required field',
+      { record: { ...lowRiskRecord(), ownership: {} } },
+      400,
+      ['record.ownership.seniorResponsibleOwner'],
+    ],
     ['a bad team id', { record: lowRiskRecord(), ownerTeamId: 'team-1' }, 400, ['ownerTeamId']],
-    ['too many list entries', { record: { ...lowRiskRecord(), tags: Array.from({ length: 21 }, (_, i) => `t${i}`) } }, 400, ['record.tags']],
-    ['an oversized body', { record: { ...lowRiskRecord(), summary: 'x'.repeat(70 * 1024) } }, 413, ['(body)']],
+    [
+      'too many list entries',
+      { record: { ...lowRiskRecord(), tags: Array.from({ length: 21 }, (_, i) => `t${i}`) } },
+      400,
+      ['record.tags'],
+    ],
+    [
+      'an oversized body',
+      { record: { ...lowRiskRecord(), summary: 'x'.repeat(70 * 1024) } },
+      413,
+      ['(body)'],
+    ],
   ])('%s → %i naming %p, nothing written', async (_name, body, status, fields) => {
     const before = await auditLength();
     const response = await register(body).expect(status);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(fields),
+    );
     expect(response.body.requestId).toEqual(expect.any(String));
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(js|ts):\d+/); // no stack trace
     expect(await auditLength()).toBe(before);
   });
 
   it('names every problem at once', async () => {
-    const response = await register({ record: { ...lowRiskRecord(), name: '', domain: 'space', extra: 1 } }).expect(400);
-    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['record.domain', 'record.extra', 'record.name']);
+    const response = await register({
+      record: { ...lowRiskRecord(), name: '', domain: 'space', extra: 1 },
+    }).expect(400);
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'record.domain',
+      'record.extra',
+      'record.name',
+    ]);
   });
 
   it('answers 401 without a token, with a malformed header, a made-up token or a revoked one', async () => {
     await api.http.get('/v1/users/me').expect(401);
-    await api.http.get('/v1/users/me').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`).expect(401);
-    await api.http.get('/v1/users/me').set('Authorization', 'Bearer ghk_made-up-token-that-does-not-exist').expect(401);
+    await api.http
+      .get('/v1/users/me')
+      .set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`)
+      .expect(401);
+    await api.http
+      .get('/v1/users/me')
+      .set('Authorization', 'Bearer ghk_made-up-token-that-does-not-exist')
+      .expect(401);
     const issued = await api.as(sam.token).post(`/v1/users/${sam.id}/tokens`, { name: 'ci' }).expect(201);
     await api.as(issued.body.token).get('/v1/users/me').expect(200);
-    await api.as(sam.token).post(`/v1/tokens/${issued.body.id}/revoke`, { reason: 'Leaked in a screenshot' }).expect(200);
+    await api
+      .as(sam.token)
+      .post(`/v1/tokens/${issued.body.id}/revoke`, { reason: 'Leaked in a screenshot' })
+      .expect(200);
     const revoked = await api.as(issued.body.token).get('/v1/users/me').expect(401);
     expect(revoked.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
     const tokens = await api.as(sam.token).get(`/v1/users/${sam.id}/tokens`).expect(200);
-    expect(tokens.body.find((t: { id: string }) => t.id === issued.body.id)).toMatchObject({ status: 'revoked' });
+    expect(tokens.body.find((t: { id: string }) => t.id === issued.body.id)).toMatchObject({
+      status: 'revoked',
+    });
     expect(JSON.stringify(tokens.body)).not.toContain(issued.body.token);
   });
 
@@ -87,6 +132,8 @@ describeIntegration('bad input and authentication', () => {
     for (const secret of [token, ADMIN_TOKEN, sam.token]) {
       expect(everything).not.toContain(secret);
     }
-    expect(events.body.items.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['api_token.issued', 'user.created']));
+    expect(events.body.items.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['api_token.issued', 'user.created']),
+    );
   });
 });

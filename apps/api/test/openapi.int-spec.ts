@@ -21,7 +21,9 @@ describeIntegration('the OpenAPI document', () => {
 
   it('is served at /docs/openapi.json with the Swagger UI at /docs', async () => {
     const document = await api.http.get('/docs/openapi.json').expect(200);
-    expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/v1/ai-use-cases', '/v1/audit-events/verify']));
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/ai-use-cases', '/v1/audit-events/verify']),
+    );
     const ui = await api.http.get('/docs').expect(200);
     expect(ui.text).toContain('swagger-ui');
   });

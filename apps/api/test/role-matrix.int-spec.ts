@@ -44,7 +44,13 @@ const only = (allowed: Partial<Record<Who, number>>): Record<Who, number> => ({
 const MATRIX: RouteCase[] = [
   { method: 'get', path: '/v1/users/me', url: () => '/v1/users/me', expected: all(200) },
   { method: 'get', path: '/v1/teams', url: () => '/v1/teams', expected: all(200) },
-  { method: 'post', path: '/v1/teams', url: () => '/v1/teams', body: (f) => ({ name: f.unique() }), expected: only({ admin: 201 }) },
+  {
+    method: 'post',
+    path: '/v1/teams',
+    url: () => '/v1/teams',
+    body: (f) => ({ name: f.unique() }),
+    expected: only({ admin: 201 }),
+  },
   { method: 'get', path: '/v1/users', url: () => '/v1/users', expected: only({ admin: 200 }) },
   {
     method: 'post',
@@ -94,7 +100,12 @@ const MATRIX: RouteCase[] = [
     expected: only({ service_team: 201 }),
   },
   { method: 'get', path: '/v1/ai-use-cases', url: () => '/v1/ai-use-cases', expected: all(200) },
-  { method: 'get', path: '/v1/ai-use-cases/{id}', url: (f) => `/v1/ai-use-cases/${f.useCaseId}`, expected: all(200) },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}`,
+    expected: all(200),
+  },
   {
     method: 'patch',
     path: '/v1/ai-use-cases/{id}',
@@ -115,7 +126,12 @@ const MATRIX: RouteCase[] = [
     body: () => ({ tier: 'medium', reason: 'A reviewer judged the impact to be limited.' }),
     expected: only({ reviewer: 200 }),
   },
-  { method: 'get', path: '/v1/audit-events', url: () => '/v1/audit-events', expected: only({ reviewer: 200, admin: 200 }) },
+  {
+    method: 'get',
+    path: '/v1/audit-events',
+    url: () => '/v1/audit-events',
+    expected: only({ reviewer: 200, admin: 200 }),
+  },
   {
     method: 'get',
     path: '/v1/audit-events/verify',
@@ -139,7 +155,13 @@ describeIntegration('role × route matrix', () => {
     const created = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
     let counter = 0;
     fixtures = { sam, useCaseId: created.body.id, unique: () => `unique-${++counter}` };
-    Object.assign(tokens, { anonymous: null, service_team: sam.token, engineer: eve.token, reviewer: rita.token, admin: ADMIN_TOKEN });
+    Object.assign(tokens, {
+      anonymous: null,
+      service_team: sam.token,
+      engineer: eve.token,
+      reviewer: rita.token,
+      admin: ADMIN_TOKEN,
+    });
   });
 
   afterAll(() => api?.close());
@@ -151,7 +173,9 @@ describeIntegration('role × route matrix', () => {
     expect(MATRIX.map((c) => `${c.method} ${c.path}`).sort()).toEqual(documented.sort());
   });
 
-  const cases = MATRIX.flatMap((route) => WHO.map((who) => [`${route.method.toUpperCase()} ${route.path}`, who, route] as const));
+  const cases = MATRIX.flatMap((route) =>
+    WHO.map((who) => [`${route.method.toUpperCase()} ${route.path}`, who, route] as const),
+  );
 
   it.each(cases)('%s as %s', async (_name, who, route) => {
     let call = api.http[route.method](route.url(fixtures));

@@ -1,4 +1,13 @@
-import { createTestDatabase, describeIntegration, REDIS_TEST_URL, startNode, testDriver, withAdminClient, withDatabase, POSTGRES_ADMIN_URL } from '@gatehouse/testing';
+import {
+  createTestDatabase,
+  describeIntegration,
+  REDIS_TEST_URL,
+  startNode,
+  testDriver,
+  withAdminClient,
+  withDatabase,
+  POSTGRES_ADMIN_URL,
+} from '@gatehouse/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,11 +47,20 @@ describeIntegration(
           expect(admin).toBeDefined();
           const readiness = await fetch(`${url}/health/ready`);
           expect(readiness.status).toBe(200);
-          expect(await readiness.json()).toMatchObject({ status: 'ok', checks: { queue: { kind: 'in-process', ok: true } } });
-          const register = await (await fetch(`${url}/v1/ai-use-cases`, { headers: { Authorization: `Bearer ${sam}` } })).json();
-          expect(register.items.map((u: { name: string }) => u.name)).toEqual(['Benefit enquiry triage assistant']);
+          expect(await readiness.json()).toMatchObject({
+            status: 'ok',
+            checks: { queue: { kind: 'in-process', ok: true } },
+          });
+          const register = (await (
+            await fetch(`${url}/v1/ai-use-cases`, { headers: { Authorization: `Bearer ${sam}` } })
+          ).json()) as {
+            items: { name: string }[];
+          };
+          expect(register.items.map((u: { name: string }) => u.name)).toEqual([
+            'Benefit enquiry triage assistant',
+          ]);
           const docs = await fetch(`${url}/docs/openapi.json`);
-          expect((await docs.json()).info.title).toBe('Gatehouse API');
+          expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Gatehouse API');
         } finally {
           expect(await first.stop('SIGTERM')).toBe(0);
         }
@@ -51,7 +69,9 @@ describeIntegration(
         try {
           const [, url] = await second.waitFor(ready);
           expect(second.output()).not.toMatch(/ghk_/);
-          const me = await fetch(`${url}/v1/users/me`, { headers: { Authorization: `Bearer ${/Administrator: (ghk_\S+)/.exec(first.output())?.[1]}` } });
+          const me = await fetch(`${url}/v1/users/me`, {
+            headers: { Authorization: `Bearer ${/Administrator: (ghk_\S+)/.exec(first.output())?.[1]}` },
+          });
           expect(me.status).toBe(200);
         } finally {
           await second.stop();
@@ -59,7 +79,10 @@ describeIntegration(
       }, 60_000);
 
       it('refuses to start on a bad configuration, listing every bad variable', async () => {
-        const bad = startNode(MAIN, { cwd, env: env({ PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' }) });
+        const bad = startNode(MAIN, {
+          cwd,
+          env: env({ PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' }),
+        });
         expect(await bad.exited).toBe(2);
         expect(bad.output()).toMatch(/Invalid configuration \(3 problems\)/);
         expect(bad.output()).toContain('PORT: must be a whole number');
@@ -68,18 +91,32 @@ describeIntegration(
     } else {
       it('runs on PostgreSQL and Redis with an operator-given admin token, after `gatehouse migrate`', async () => {
         const name = `gh_t_${process.pid}_fresh`;
-        await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).then(() => c.query(`CREATE DATABASE "${name}"`)));
+        await withAdminClient((c) =>
+          c
+            .query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+            .then(() => c.query(`CREATE DATABASE "${name}"`)),
+        );
         const url = withDatabase(POSTGRES_ADMIN_URL, name);
         const token = 'operator-chosen-token-0123456789abcdefghij';
-        const production = env({ DATABASE_URL: url, REDIS_URL: REDIS_TEST_URL, GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: token, NODE_ENV: 'production' });
+        const production = env({
+          DATABASE_URL: url,
+          REDIS_URL: REDIS_TEST_URL,
+          GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: token,
+          NODE_ENV: 'production',
+        });
         try {
           const unmigrated = startNode(MAIN, { cwd, env: production });
           expect(await unmigrated.exited).toBe(1);
           expect(unmigrated.output()).toContain('run `npx gatehouse migrate` first');
 
-          const migrate = execFileSync(process.execPath, [CLI, 'migrate'], { env: production, encoding: 'utf8' });
+          const migrate = execFileSync(process.execPath, [CLI, 'migrate'], {
+            env: production,
+            encoding: 'utf8',
+          });
           expect(migrate).toContain('Applied 1 migration(s)');
-          expect(execFileSync(process.execPath, [CLI, 'migrate'], { env: production, encoding: 'utf8' })).toContain('is up to date');
+          expect(
+            execFileSync(process.execPath, [CLI, 'migrate'], { env: production, encoding: 'utf8' }),
+          ).toContain('is up to date');
 
           const server = startNode(MAIN, { cwd, env: production });
           try {
@@ -88,10 +125,17 @@ describeIntegration(
             expect(server.output()).not.toContain(token);
             expect(server.output()).not.toMatch(/Example users/);
             const readiness = await (await fetch(`${base}/health/ready`)).json();
-            expect(readiness).toMatchObject({ status: 'ok', checks: { database: { ok: true }, queue: { kind: 'redis', ok: true } } });
-            expect((await fetch(`${base}/v1/users/me`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+            expect(readiness).toMatchObject({
+              status: 'ok',
+              checks: { database: { ok: true }, queue: { kind: 'redis', ok: true } },
+            });
+            expect(
+              (await fetch(`${base}/v1/users/me`, { headers: { Authorization: `Bearer ${token}` } })).status,
+            ).toBe(200);
             const metrics = await (await fetch(`${base}/metrics`)).text();
-            expect(metrics).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/v1\/users\/me",status="200"\} 1/);
+            expect(metrics).toMatch(
+              /gatehouse_http_request_duration_seconds_count\{method="GET",route="\/v1\/users\/me",status="200"\} 1/,
+            );
           } finally {
             expect(await server.stop()).toBe(0);
           }
@@ -102,12 +146,18 @@ describeIntegration(
 
       it('reports not ready (503) when Redis is unreachable', async () => {
         const database = await createTestDatabase();
-        const server = startNode(MAIN, { cwd, env: env({ DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:1' }) });
+        const server = startNode(MAIN, {
+          cwd,
+          env: env({ DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:1' }),
+        });
         try {
           const [, base] = await server.waitFor(ready);
           const response = await fetch(`${base}/health/ready`);
           expect(response.status).toBe(503);
-          expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { database: { ok: true }, queue: { ok: false } } });
+          expect(await response.json()).toMatchObject({
+            status: 'unavailable',
+            checks: { database: { ok: true }, queue: { ok: false } },
+          });
           expect((await fetch(`${base}/health/live`)).status).toBe(200);
         } finally {
           await server.stop();

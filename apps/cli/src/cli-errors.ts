@@ -24,6 +24,8 @@ export function reportError(error: unknown): number {
     process.stderr.write(`gatehouse: ${error.message}${fields}\n`);
     return EXIT.error;
   }
-  process.stderr.write(`gatehouse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `gatehouse: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return EXIT.error;
 }

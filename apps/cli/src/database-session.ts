@@ -20,7 +20,10 @@ export interface DatabaseSession {
  * Opens the configured database (DATABASE_URL, or the embedded SQLite file) for a command and closes
  * it afterwards. The CLI talks to the database directly: it is the operator's tool on the server.
  */
-export async function withDatabase<T>(work: (session: DatabaseSession) => Promise<T>, options: { requireSchema?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(
+  work: (session: DatabaseSession) => Promise<T>,
+  options: { requireSchema?: boolean } = {},
+): Promise<T> {
   pinTimezoneToUtc();
   const config = loadConfig();
   const dataSource = createDataSource(config.database);
@@ -31,12 +34,19 @@ export async function withDatabase<T>(work: (session: DatabaseSession) => Promis
   }
   try {
     if (options.requireSchema !== false && (await dataSource.showMigrations())) {
-      throw new CliError(`the database (${describe(config)}) is not migrated to this version: run \`npx gatehouse migrate\` first`);
+      throw new CliError(
+        `the database (${describe(config)}) is not migrated to this version: run \`npx gatehouse migrate\` first`,
+      );
     }
     const uow = new UnitOfWork(dataSource);
     const auditLog = new AuditLogRepository(uow);
     const identity = new IdentityService(uow, new AuditService(auditLog));
-    const operator: Actor = { id: 'cli', name: `Command line (${userInfo().username})`, teamId: null, roles: ['admin'] };
+    const operator: Actor = {
+      id: 'cli',
+      name: `Command line (${userInfo().username})`,
+      teamId: null,
+      roles: ['admin'],
+    };
     return await work({ config, dataSource, uow, auditLog, identity, operator });
   } finally {
     await dataSource.destroy();
@@ -44,7 +54,9 @@ export async function withDatabase<T>(work: (session: DatabaseSession) => Promis
 }
 
 export function describe(config: GatehouseConfig): string {
-  return config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : `PostgreSQL ${redactUrl(config.database.url.reveal())}`;
+  return config.database.kind === 'sqlite'
+    ? `SQLite ${config.database.file}`
+    : `PostgreSQL ${redactUrl(config.database.url.reveal())}`;
 }
 
 function redactUrl(url: string): string {

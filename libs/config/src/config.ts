@@ -14,6 +14,8 @@ export type QueueConfig = { kind: 'in-process' } | { kind: 'redis'; url: Secret;
 export interface GatehouseConfig {
   environment: 'development' | 'production' | 'test';
   http: { host: string; port: number; maxBodyBytes: number; publicUrl: string };
+  /** The worker's own small HTTP server for /health and /metrics. */
+  worker: { port: number };
   dataDir: string;
   database: DatabaseConfig;
   autoMigrate: boolean;
@@ -72,6 +74,7 @@ const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(3000, 0, 65535),
+  GATEHOUSE_WORKER_PORT: int(3001, 0, 65535),
   GATEHOUSE_PUBLIC_URL: z.url({ message: 'must be an absolute URL' }).optional(),
   GATEHOUSE_MAX_BODY_BYTES: int(1_048_576, 1024, 512 * 1_048_576),
   GATEHOUSE_DATA_DIR: z.string().min(1).default('.gatehouse'),
@@ -145,6 +148,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       maxBodyBytes: e.GATEHOUSE_MAX_BODY_BYTES,
       publicUrl: (e.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     },
+    worker: { port: e.GATEHOUSE_WORKER_PORT },
     dataDir,
     database,
     autoMigrate: e.GATEHOUSE_AUTO_MIGRATE ?? embedded,

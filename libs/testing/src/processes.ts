@@ -11,7 +11,10 @@ export interface RunningProcess {
 }
 
 /** Starts a Node script as a real child process, collecting its output for assertions. */
-export function startNode(script: string, options: { cwd?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): RunningProcess {
+export function startNode(
+  script: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): RunningProcess {
   const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -25,7 +28,9 @@ export function startNode(script: string, options: { cwd?: string; env?: NodeJS.
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const waitFor = (pattern: RegExp, timeoutMs = 30_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const check = () => {
@@ -37,7 +42,9 @@ export function startNode(script: string, options: { cwd?: string; env?: NodeJS.
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; output so far:\n${output}`));
+        reject(
+          new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; output so far:\n${output}`),
+        );
       }, timeoutMs);
       const onExit = () => {
         check();

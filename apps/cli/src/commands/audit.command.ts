@@ -6,14 +6,18 @@ export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')
-    .description('re-compute the audit hash chain; exit 1 and name the first broken or missing link if it is not intact')
+    .description(
+      're-compute the audit hash chain; exit 1 and name the first broken or missing link if it is not intact',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
       const report = await withDatabase(({ auditLog }) => auditLog.verify());
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else if (report.ok) {
-        process.stdout.write(`Audit chain intact: ${report.eventsChecked} event(s), head ${report.headSeq} ${report.headHash}\n`);
+        process.stdout.write(
+          `Audit chain intact: ${report.eventsChecked} event(s), head ${report.headSeq} ${report.headHash}\n`,
+        );
       } else {
         const broken = report.firstBreak;
         process.stdout.write(

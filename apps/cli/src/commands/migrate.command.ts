@@ -5,7 +5,9 @@ import { describe, withDatabase } from '../database-session';
 export function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
-    .description('apply pending database migrations (PostgreSQL from DATABASE_URL, else the embedded SQLite file)')
+    .description(
+      'apply pending database migrations (PostgreSQL from DATABASE_URL, else the embedded SQLite file)',
+    )
     .action(async () => {
       await withDatabase(
         async ({ config, dataSource }) => {

@@ -5,14 +5,18 @@ import { type DatabaseSession, withDatabase } from '../database-session';
 
 /** Operator commands for the server: list users and issue a token when the admin token is lost. */
 export function registerUsersCommands(program: Command): void {
-  const users = program.command('users').description('users and API tokens, straight in the database (server operators)');
+  const users = program
+    .command('users')
+    .description('users and API tokens, straight in the database (server operators)');
   users
     .command('list')
     .description('list users with their roles and teams')
     .action(async () => {
       const { items } = await withDatabase(({ identity }) => identity.listUsers(200, 0));
       for (const user of items) {
-        process.stdout.write(`${user.id}  ${user.name.padEnd(24)} ${user.roles.join(',').padEnd(24)} ${user.team?.name ?? ''}${user.disabled ? '  (disabled)' : ''}\n`);
+        process.stdout.write(
+          `${user.id}  ${user.name.padEnd(24)} ${user.roles.join(',').padEnd(24)} ${user.team?.name ?? ''}${user.disabled ? '  (disabled)' : ''}\n`,
+        );
       }
     });
   users
@@ -28,10 +32,15 @@ export function registerUsersCommands(program: Command): void {
       }
       const token = await withDatabase(async (session) => {
         const user = await findUser(session, who);
-        return session.identity.issueToken({ actor: session.operator, requestId: null }, user.id, { name: options.name, expiresInDays });
+        return session.identity.issueToken({ actor: session.operator, requestId: null }, user.id, {
+          name: options.name,
+          expiresInDays,
+        });
       });
       process.stdout.write(`${token.token}\n`);
-      process.stderr.write(`Token "${token.name}" issued (${token.displayPrefix}…). It is shown once; only its hash is stored.\n`);
+      process.stderr.write(
+        `Token "${token.name}" issued (${token.displayPrefix}…). It is shown once; only its hash is stored.\n`,
+      );
     });
 }
 

@@ -12,3 +12,4 @@ export * from './hashing/canonical-json';
 export * from './identity/api-token';
 export * from './identity/identity-access';
 export * from './identity/roles';
+export * from './evaluation/run-summary';

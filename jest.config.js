@@ -37,9 +37,16 @@ module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     {
+      // Integration suites with no database (the evaluation engine against local HTTP servers): once.
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/libs/evals/**/*.int-spec.ts'],
+    },
+    {
       ...base,
       displayName: 'int-sqlite',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '<rootDir>/libs/evals/'],
       setupFiles: [...base.setupFiles, '<rootDir>/libs/testing/src/jest/driver-sqlite.ts'],
       globalSetup: services,
     },
@@ -47,6 +54,7 @@ module.exports = {
       ...base,
       displayName: 'int-postgres',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '<rootDir>/libs/evals/'],
       setupFiles: [...base.setupFiles, '<rootDir>/libs/testing/src/jest/driver-postgres.ts'],
       globalSetup: services,
     },

@@ -1,5 +1,6 @@
 import { ConfigError } from '@gatehouse/config';
 import { DomainError } from '@gatehouse/domain';
+import { EvalsError } from '@gatehouse/evals';
 
 /** Exit codes: 0 done or passed, 1 a check failed (gate, audit chain, thresholds), 2 bad input or error. */
 export const EXIT = { ok: 0, failed: 1, error: 2 } as const;
@@ -15,7 +16,7 @@ export class CliError extends Error {
 }
 
 export function reportError(error: unknown): number {
-  if (error instanceof CliError || error instanceof ConfigError) {
+  if (error instanceof CliError || error instanceof ConfigError || error instanceof EvalsError) {
     process.stderr.write(`gatehouse: ${error.message}\n`);
     return error instanceof CliError ? error.exitCode : EXIT.error;
   }

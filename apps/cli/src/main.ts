@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.command';
+import { registerDatasetCommands } from './commands/dataset.command';
+import { registerEvalCommands } from './commands/eval.command';
 import { registerMigrateCommand } from './commands/migrate.command';
+import { registerSuiteCommands } from './commands/suite.command';
 import { registerUsersCommands } from './commands/users.command';
 import { EXIT, reportError } from './cli-errors';
 
@@ -10,6 +13,9 @@ export function buildProgram(): Command {
     .description('Gatehouse: evaluate AI use cases, check stage gates, verify the audit log.')
     .showHelpAfterError()
     .exitOverride();
+  registerEvalCommands(program);
+  registerSuiteCommands(program);
+  registerDatasetCommands(program);
   registerMigrateCommand(program);
   registerAuditCommands(program);
   registerUsersCommands(program);

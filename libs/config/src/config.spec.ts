@@ -60,6 +60,9 @@ describe('loadConfig', () => {
     expect(JSON.stringify(config)).not.toContain('a'.repeat(40));
     expect(inspect(config)).not.toContain('a'.repeat(40));
     expect(config.bootstrapAdminToken?.reveal()).toBe('a'.repeat(40));
+    const withKey = loadConfig({ OPENAI_API_KEY: 'sk-secret-value' });
+    expect(withKey.evalEnvironment.OPENAI_API_KEY).toBe('sk-secret-value');
+    expect(JSON.stringify(withKey) + inspect(withKey)).not.toContain('sk-secret-value');
     expect(() => loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: token })).toThrow(/printable/);
     expect(() => loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: token })).not.toThrow(token);
     expect(`${new Secret('s3cret')}`).toBe('[secret]');

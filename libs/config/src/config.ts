@@ -24,6 +24,11 @@ export interface GatehouseConfig {
   seedExamples: boolean;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /**
+   * The environment evaluation targets and judges read their keys and header values from (a suite names
+   * the variable, never the secret). Not enumerable, so it never appears when the config is printed.
+   */
+  readonly evalEnvironment: Readonly<Record<string, string | undefined>>;
 }
 
 /** Every problem found in the environment, so one boot attempt shows them all. */
@@ -140,7 +145,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
         }
       : { kind: 'sqlite', file: sqliteFile(e.DATABASE_URL, dataDir, cwd) };
   const embedded = database.kind === 'sqlite';
-  return {
+  const config: Omit<GatehouseConfig, 'evalEnvironment'> = {
     environment: e.NODE_ENV,
     http: {
       host: e.HOST,
@@ -162,6 +167,10 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.GATEHOUSE_SHUTDOWN_TIMEOUT_MS,
   };
+  return Object.defineProperty(config, 'evalEnvironment', {
+    value: Object.freeze({ ...env }),
+    enumerable: false,
+  }) as GatehouseConfig;
 }
 
 function sqliteFile(url: string | undefined, dataDir: string, cwd: string): string {

@@ -12,4 +12,6 @@ export * from './hashing/canonical-json';
 export * from './identity/api-token';
 export * from './identity/identity-access';
 export * from './identity/roles';
+export * from './evaluation/metric-stat';
 export * from './evaluation/run-summary';
+export * from './statistics';

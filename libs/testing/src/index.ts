@@ -3,3 +3,4 @@ export * from './services';
 export * from './test-database';
 export * from './postgres-admin';
 export * from './processes';
+export * from './openai-stub';

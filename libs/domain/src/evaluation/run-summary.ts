@@ -36,7 +36,13 @@ export interface ClassificationReport {
   labels: string[];
   /** confusion[i][j]: items whose expected label is labels[i] and predicted label is labels[j]. */
   confusion: number[][];
-  perClass: { label: string; precision: number | null; recall: number | null; f1: number | null; support: number }[];
+  perClass: {
+    label: string;
+    precision: number | null;
+    recall: number | null;
+    f1: number | null;
+    support: number;
+  }[];
   macroF1: number | null;
 }
 

@@ -1,0 +1,135 @@
+import { parse } from 'csv-parse';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { type ZodError } from 'zod';
+import { EvalsError } from '../evals-error';
+import { type DatasetItem } from './dataset-item';
+import { datasetItemSchema } from './item-schema';
+
+export interface ItemAt {
+  item: DatasetItem;
+  /** 1-based line (JSONL) or record start line (CSV) of the item in its file. */
+  line: number;
+}
+
+/** Streams the items of a JSONL file (one JSON object per line; blank lines allowed), validating each. */
+export async function* readJsonl(file: string): AsyncGenerator<ItemAt> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line += 1;
+    if (text.trim() === '') {
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new EvalsError(`is not valid JSON (${(error as Error).message})`, { file, line });
+    }
+    yield { item: validateItem(value, file, line), line };
+  }
+}
+
+/**
+ * Streams the items of a CSV file with a header row: `id`, `input`, optional `expected` (JSON when it
+ * parses as an object, array, number or boolean, else text) and `metadata.<key>` columns.
+ */
+export async function* readCsv(file: string): AsyncGenerator<ItemAt> {
+  const parser = createReadStream(file).pipe(
+    parse({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      trim: false,
+      info: true,
+      relax_column_count: false,
+    }),
+  );
+  try {
+    for await (const record of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      const row = record.record;
+      const line = record.info.lines;
+      const metadata: Record<string, unknown> = {};
+      const item: Record<string, unknown> = {};
+      for (const [column, raw] of Object.entries(row)) {
+        if (column.startsWith('metadata.')) {
+          metadata[column.slice('metadata.'.length)] = coerceCell(raw);
+        } else if (column === 'expected') {
+          if (raw !== '') {
+            item.expected = coerceCell(raw);
+          }
+        } else {
+          item[column] = raw;
+        }
+      }
+      if (Object.keys(metadata).length > 0) {
+        item.metadata = metadata;
+      }
+      yield { item: validateItem(item, file, line), line };
+    }
+  } catch (error) {
+    if (error instanceof EvalsError) {
+      throw error;
+    }
+    const csvError = error as Error & { lines?: number };
+    throw new EvalsError(`is not valid CSV (${csvError.message})`, { file, line: csvError.lines });
+  }
+}
+
+/** Picks the reader from the extension: `.jsonl` / `.ndjson` or `.csv`. */
+export function readDatasetFile(file: string): AsyncGenerator<ItemAt> {
+  if (/\.(jsonl|ndjson)$/i.test(file)) {
+    return readJsonl(file);
+  }
+  if (/\.csv$/i.test(file)) {
+    return readCsv(file);
+  }
+  throw new EvalsError('must be a .jsonl or .csv file', { file });
+}
+
+function coerceCell(raw: string): unknown {
+  if (/^(\{|\[|-?\d|true$|false$|null$)/.test(raw.trim())) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+function validateItem(value: unknown, file: string, line: number): DatasetItem {
+  const parsed = datasetItemSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new EvalsError(describeIssues(parsed.error), { file, line, field: firstField(parsed.error) });
+  }
+  return parsed.data;
+}
+
+function firstField(error: ZodError): string {
+  const issue = error.issues[0];
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  return path.length === 0
+    ? '(item)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .join('.')
+        .replace('.[', '[');
+}
+
+function describeIssues(error: ZodError): string {
+  const issue = error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field "${issue.keys[0]}" (an item has id, input, expected and metadata)`;
+  }
+  if (issue.code === 'invalid_type' && issue.path.length === 0) {
+    return 'must be a JSON object with id and input';
+  }
+  return issue.message === 'Invalid input: expected string, received undefined'
+    ? 'is required'
+    : issue.message;
+}

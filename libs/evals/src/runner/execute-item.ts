@@ -1,0 +1,126 @@
+import { type DatasetItem } from '../datasets/dataset-item';
+import { buildMessages } from '../prompts/template';
+import { type Score, type Scorer, unscored } from '../scorers/scorer';
+import { callWithRetries, isFailure, type RetryPolicy } from '../targets/retry';
+import { classifyError, type Target } from '../targets/target';
+import { type ItemRecord } from './item-record';
+
+export interface ItemPlan {
+  target: Target;
+  scorers: Scorer[];
+  prompt: { system?: string; template: string };
+  retryPolicy: RetryPolicy;
+  maxTokens?: number;
+  groupBy: string[];
+  /** USD per million tokens by model name. */
+  pricing?: Record<string, { inputPerMillion: number; outputPerMillion: number }>;
+  /** The model name to price when the provider does not say (the target's configured model). */
+  defaultModel?: string;
+}
+
+export function groupValues(item: DatasetItem, keys: string[]): Record<string, string> {
+  const groups: Record<string, string> = {};
+  for (const key of keys) {
+    const value = item.metadata?.[key];
+    if (value !== undefined && value !== null) {
+      groups[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+  }
+  return groups;
+}
+
+/**
+ * Runs one item in one epoch: build the prompt, call the target (retried in one place), score the answer
+ * with every scorer that applies. A failed call makes the item *errored* with its reason; a scorer that
+ * throws leaves that metric *unscored*. Used by the CLI engine and by the platform's queue workers alike.
+ */
+export async function executeItem(
+  plan: ItemPlan,
+  item: DatasetItem,
+  epoch: number,
+  signal: AbortSignal,
+): Promise<ItemRecord> {
+  const started = performance.now();
+  const base = { itemId: item.id, epoch, groups: groupValues(item, plan.groupBy) };
+  let messages;
+  try {
+    messages = buildMessages(item, plan.prompt);
+  } catch (error) {
+    const e = classifyError(error);
+    return {
+      ...base,
+      ...emptyCall(started),
+      status: 'errored',
+      output: null,
+      error: { kind: e.kind, message: e.message },
+      scores: {},
+    };
+  }
+  const outcome = await callWithRetries(
+    plan.target,
+    { ...messages, item, epoch, maxTokens: plan.maxTokens },
+    plan.retryPolicy,
+    signal,
+  );
+  if (isFailure(outcome)) {
+    return {
+      ...base,
+      ...emptyCall(started),
+      attempts: outcome.attempts,
+      status: 'errored',
+      output: null,
+      error: { kind: outcome.error.kind, message: outcome.error.message },
+      scores: {},
+    };
+  }
+  const { response } = outcome;
+  const inputTokens = response.inputTokens ?? null;
+  const outputTokens = response.outputTokens ?? null;
+  const price = plan.pricing?.[response.model ?? ''] ?? plan.pricing?.[plan.defaultModel ?? ''];
+  const costUsd =
+    price && inputTokens !== null && outputTokens !== null
+      ? (inputTokens * price.inputPerMillion + outputTokens * price.outputPerMillion) / 1_000_000
+      : null;
+  const call = { latencyMs: outcome.latencyMs, inputTokens, outputTokens, costUsd };
+  const scores: Record<string, Score> = {};
+  for (const scorer of plan.scorers) {
+    if (!scorer.applies(item)) {
+      continue;
+    }
+    try {
+      scores[scorer.name] = await scorer.score({
+        item,
+        prompt: messages.prompt,
+        output: response.output,
+        call,
+        signal,
+      });
+    } catch (error) {
+      scores[scorer.name] = unscored(`the scorer failed: ${(error as Error).message}`);
+    }
+  }
+  return {
+    ...base,
+    status: 'scored',
+    output: response.output,
+    error: null,
+    scores,
+    latencyMs: outcome.latencyMs,
+    durationMs: performance.now() - started,
+    attempts: outcome.attempts,
+    inputTokens,
+    outputTokens,
+    costUsd,
+  };
+}
+
+function emptyCall(started: number) {
+  return {
+    latencyMs: null,
+    durationMs: performance.now() - started,
+    attempts: 0,
+    inputTokens: null,
+    outputTokens: null,
+    costUsd: null,
+  };
+}

@@ -1,0 +1,293 @@
+import {
+  bootstrapMeanInterval,
+  classificationReport,
+  type EpochReducer,
+  exactUpperBound,
+  groupBreakdown,
+  krippendorffAlphaNominal,
+  mean,
+  type MetricSummary,
+  percentiles,
+  reduceEpochs,
+  type RunSummary,
+  wilsonInterval,
+} from '@gatehouse/domain';
+import { type DatasetItem } from '../datasets/dataset-item';
+import { type FailureExample } from '../reports/run-report';
+import { type Scorer } from '../scorers/scorer';
+import { type ItemRecord } from './item-record';
+
+export interface AggregationPlan {
+  scorers: Pick<Scorer, 'name' | 'type' | 'kind' | 'guardrail' | 'labels'>[];
+  epochs: number;
+  reducer: EpochReducer;
+  groupBy: string[];
+  minGroupSize: number;
+  seed: number;
+  /** Failure examples kept per metric. */
+  examplesPerMetric?: number;
+}
+
+/** One item's reduced verdict for one metric. */
+interface Reduced {
+  value: number | null;
+  passed: boolean | null;
+  label: string | null;
+  expectedLabel: string | null;
+  ratings: (number | null)[] | null;
+  groups: Record<string, string>;
+}
+
+interface MetricState {
+  reduced: Reduced[];
+  unscored: number;
+  errored: number;
+  examples: FailureExample[];
+}
+
+/**
+ * Folds item records into a RunSummary. Records may arrive in any order; an item's epochs are reduced once
+ * all have arrived (the suite's reducer, `mean` by default). Memory holds one small entry per item and
+ * metric plus a few failure examples, so 100,000 items aggregate in a few tens of megabytes.
+ */
+export class RunAggregator {
+  private readonly pending = new Map<string, ItemRecord[]>();
+  private readonly metrics = new Map<string, MetricState>();
+  private readonly latencies: number[] = [];
+  private readonly durations: number[] = [];
+  private total = 0;
+  private erroredItems = 0;
+  private scoredItems = 0;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private cost = 0;
+  private costKnown = false;
+  private retries = 0;
+  private readonly errorsByKind: Record<string, number> = {};
+
+  constructor(private readonly plan: AggregationPlan) {
+    for (const scorer of plan.scorers) {
+      this.metrics.set(scorer.name, { reduced: [], unscored: 0, errored: 0, examples: [] });
+    }
+  }
+
+  /** `item` is used for failure examples (input, expected); records of one item share it. */
+  add(record: ItemRecord, item?: DatasetItem): void {
+    this.latencies.push(...(record.latencyMs === null ? [] : [record.latencyMs]));
+    this.durations.push(record.durationMs);
+    this.retries += Math.max(0, record.attempts - 1);
+    this.inputTokens += record.inputTokens ?? 0;
+    this.outputTokens += record.outputTokens ?? 0;
+    if (record.costUsd !== null) {
+      this.cost += record.costUsd;
+      this.costKnown = true;
+    }
+    if (record.error) {
+      this.errorsByKind[record.error.kind] = (this.errorsByKind[record.error.kind] ?? 0) + 1;
+    }
+    if (this.plan.epochs === 1) {
+      this.complete([record], item);
+      return;
+    }
+    const epochs = this.pending.get(record.itemId) ?? [];
+    epochs.push(record);
+    if (epochs.length === this.plan.epochs) {
+      this.pending.delete(record.itemId);
+      this.complete(epochs, item);
+    } else {
+      this.pending.set(record.itemId, epochs);
+    }
+  }
+
+  private complete(epochs: ItemRecord[], item: DatasetItem | undefined): void {
+    this.total += 1;
+    const first = epochs[0];
+    const scored = epochs.filter((r) => r.status === 'scored');
+    if (scored.length === 0) {
+      this.erroredItems += 1;
+    } else {
+      this.scoredItems += 1;
+    }
+    for (const scorer of this.plan.scorers) {
+      const state = this.metrics.get(scorer.name) as MetricState;
+      const scores = scored.map((r) => r.scores[scorer.name]).filter((s) => s !== undefined);
+      if (scored.length === 0) {
+        // Errored items count against every metric that would have applied; with no record of which
+        // applied, an errored item is counted for each metric.
+        state.errored += 1;
+        continue;
+      }
+      if (scores.length === 0) {
+        continue; // not applicable to this item
+      }
+      const graded = scores.filter((s) => s.passed !== null);
+      if (graded.length === 0) {
+        state.unscored += 1;
+        continue;
+      }
+      const { value, passed } = reduceItem(scorer.kind, graded, this.plan.reducer);
+      const labelled = graded.find((s) => s.label !== undefined);
+      state.reduced.push({
+        value,
+        passed,
+        label: labelled?.label ?? null,
+        expectedLabel: labelled?.expectedLabel ?? null,
+        ratings: graded[0].ratings ?? null,
+        groups: first.groups,
+      });
+      const failing = graded.find((s) => s.passed === false);
+      if (failing && item && state.examples.length < (this.plan.examplesPerMetric ?? 25)) {
+        const record = scored.find((r) => r.scores[scorer.name] === failing) ?? scored[0];
+        state.examples.push({
+          itemId: record.itemId,
+          epoch: record.epoch,
+          metric: scorer.name,
+          input:
+            typeof item.input === 'string'
+              ? item.input
+              : item.input.map((m) => `${m.role}: ${m.content}`).join('\n'),
+          output: record.output,
+          expected:
+            item.expected === undefined
+              ? null
+              : typeof item.expected === 'string'
+                ? item.expected
+                : JSON.stringify(item.expected),
+          explanation: failing.explanation ?? null,
+          group: record.groups,
+        });
+      }
+    }
+  }
+
+  get itemsCompleted(): number {
+    return this.total;
+  }
+
+  failures(): FailureExample[] {
+    return [...this.metrics.values()].flatMap((m) => m.examples);
+  }
+
+  summary(): RunSummary {
+    const metrics = this.plan.scorers.map((scorer) =>
+      this.metricSummary(scorer, this.metrics.get(scorer.name) as MetricState),
+    );
+    return {
+      items: {
+        total: this.total,
+        scored: this.scoredItems,
+        errored: this.erroredItems,
+        epochs: this.plan.epochs,
+      },
+      metrics,
+      operational: {
+        providerLatencyMs: percentiles(this.latencies),
+        itemDurationMs: percentiles(this.durations),
+        inputTokens: this.inputTokens,
+        outputTokens: this.outputTokens,
+        costUsd: this.costKnown ? roundTo(this.cost, 6) : null,
+        retries: this.retries,
+        errorsByKind: { ...this.errorsByKind },
+      },
+    };
+  }
+
+  private metricSummary(scorer: AggregationPlan['scorers'][number], state: MetricState): MetricSummary {
+    const n = state.reduced.length;
+    const passedCount = state.reduced.filter((r) => r.passed).length;
+    const failedCount = n - passedCount;
+    const seed = this.plan.seed;
+    // Guardrails report how often they fail: the failure rate and its exact one-sided upper bound.
+    const guardrail = scorer.guardrail;
+    const binary =
+      guardrail ||
+      (scorer.kind === 'pass_rate' && state.reduced.every((r) => r.value === 0 || r.value === 1));
+    const observations = state.reduced.map((r) => (guardrail ? (r.passed ? 0 : 1) : (r.value as number)));
+    let value: number | null = null;
+    let interval: MetricSummary['interval'] = null;
+    if (n > 0) {
+      if (binary) {
+        const successes = guardrail ? failedCount : observations.filter((v) => v === 1).length;
+        value = successes / n;
+        interval = wilsonInterval(successes, n);
+      } else {
+        value = mean(observations);
+        interval = bootstrapMeanInterval(observations, { seed });
+      }
+    }
+    const groups = this.plan.groupBy.map((key) =>
+      groupBreakdown(
+        key,
+        state.reduced.flatMap((r, i) =>
+          r.groups[key] === undefined ? [] : [{ group: r.groups[key], value: observations[i] }],
+        ),
+        { binary, minGroupSize: this.plan.minGroupSize, seed },
+      ),
+    );
+    const ratings = state.reduced
+      .map((r) => r.ratings)
+      .filter((r): r is (number | null)[] => r !== null && r.length > 1);
+    return {
+      name: scorer.name,
+      scorer: scorer.type,
+      kind: guardrail ? 'failure_rate' : binary ? 'pass_rate' : 'mean',
+      guardrail,
+      value,
+      interval,
+      upper95: guardrail && n > 0 ? exactUpperBound(failedCount, n) : null,
+      n,
+      passed: passedCount,
+      failed: failedCount,
+      unscored: state.unscored,
+      errored: state.errored,
+      groups: groups.filter((g) => g.groups.length > 0),
+      classification:
+        scorer.type === 'classification'
+          ? classificationReport(
+              state.reduced
+                .filter((r) => r.expectedLabel !== null)
+                .map((r) => ({ expected: r.expectedLabel as string, predicted: r.label })),
+              scorer.labels,
+            )
+          : null,
+      agreement:
+        ratings.length > 0
+          ? {
+              alpha: krippendorffAlphaNominal(
+                ratings.map((r) => r.map((x) => (x === null ? null : String(x)))),
+              ),
+              judges: ratings[0].length,
+            }
+          : null,
+    };
+  }
+}
+
+/**
+ * One item's verdict over its epochs. Pass/fail scorers reduce their 1/0 results with the suite's reducer
+ * (mean gives the share of epochs passed; all, majority, max and min give 1/0; pass_at_k the estimate);
+ * graded scorers average their values. The item passes when the reduced result is at least one half.
+ */
+function reduceItem(
+  kind: Scorer['kind'],
+  graded: { value: number | null; passed: boolean | null }[],
+  reducer: EpochReducer,
+) {
+  if (graded.length === 1) {
+    return { value: graded[0].value as number, passed: graded[0].passed as boolean };
+  }
+  const passes = graded.map((s) => (s.passed ? 1 : 0));
+  if (kind === 'pass_rate') {
+    const value = reduceEpochs(passes, reducer);
+    return { value, passed: value >= 0.5 };
+  }
+  return {
+    value: mean(graded.map((s) => s.value as number)) as number,
+    passed: reduceEpochs(passes, 'majority') === 1,
+  };
+}
+
+function roundTo(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -1,0 +1,172 @@
+import { contentHash, parseEpochReducer } from '@gatehouse/domain';
+import { type FrozenDataset } from '../datasets/frozen-dataset';
+import { type RunManifest, type RunOutcome, type RunReport } from '../reports/run-report';
+import { type Scorer } from '../scorers/scorer';
+import { type LoadedSuite } from '../suites/suite-loader';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../targets/retry';
+import { type Target } from '../targets/target';
+import { executeItem, type ItemPlan } from './execute-item';
+import { type ItemRecord } from './item-record';
+import { RunAggregator } from './run-aggregator';
+import { evaluateThresholds } from './thresholds';
+
+export interface Progress {
+  done: number;
+  total: number;
+  errored: number;
+  /** Seconds since the run started. */
+  elapsed: number;
+}
+
+export interface EvaluationOptions {
+  suite: LoadedSuite;
+  dataset: FrozenDataset;
+  target: Target;
+  scorers: Scorer[];
+  manifest: Pick<RunManifest, 'runId' | 'packageVersion' | 'gitCommit' | 'engine'>;
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Overrides the suite's concurrency. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  onRecord?: (record: ItemRecord) => void;
+  now?: () => Date;
+}
+
+export function epochSettings(suite: LoadedSuite['definition']): {
+  count: number;
+  reducer: NonNullable<ReturnType<typeof parseEpochReducer>>;
+} {
+  if (typeof suite.epochs === 'number') {
+    return { count: suite.epochs, reducer: 'mean' };
+  }
+  return { count: suite.epochs.count, reducer: parseEpochReducer(suite.epochs.reducer) ?? 'mean' };
+}
+
+export function buildManifest(
+  options: Pick<EvaluationOptions, 'suite' | 'dataset' | 'target' | 'scorers' | 'manifest'>,
+  startedAt: Date,
+): RunManifest {
+  const { suite, dataset, target, scorers } = options;
+  return {
+    ...options.manifest,
+    suite: {
+      name: suite.definition.name,
+      version: suite.definition.version,
+      hash: suite.hash,
+      ...(suite.file ? { file: suite.file } : {}),
+    },
+    dataset: {
+      name: dataset.manifest.name,
+      version: dataset.manifest.version,
+      hash: dataset.manifest.sha256,
+      count: dataset.manifest.count,
+    },
+    target: {
+      type: target.type,
+      description: target.description,
+      configHash: contentHash(target.fingerprint),
+    },
+    scorers: scorers.map((s) => ({
+      name: s.name,
+      type: s.type,
+      version: s.version,
+      configHash: contentHash(s.fingerprint),
+    })),
+    epochs: epochSettings(suite.definition).count,
+    startedAt: startedAt.toISOString(),
+    completedAt: null,
+  };
+}
+
+/**
+ * Runs a suite in this process: streams the frozen dataset, keeps `concurrency` items in flight, scores
+ * each answer and folds the results into a report. Cancelling via `signal` stops new calls at once; the
+ * report then covers what finished.
+ */
+export async function runEvaluation(options: EvaluationOptions): Promise<RunReport> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const started = performance.now();
+  const definition = options.suite.definition;
+  const { count: epochs, reducer } = epochSettings(definition);
+  const signal = options.signal ?? new AbortController().signal;
+  const plan: ItemPlan = {
+    target: options.target,
+    scorers: options.scorers,
+    prompt: definition.prompt,
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, timeoutMs: definition.limits.timeoutMs, ...options.retryPolicy },
+    maxTokens: definition.limits.maxTokens,
+    groupBy: definition.groupBy,
+    pricing: definition.pricing,
+    defaultModel:
+      typeof options.target.fingerprint.model === 'string' ? options.target.fingerprint.model : undefined,
+  };
+  const aggregator = new RunAggregator({
+    scorers: options.scorers,
+    epochs,
+    reducer,
+    groupBy: definition.groupBy,
+    minGroupSize: definition.minGroupSize,
+    seed: definition.seed,
+  });
+  const total = options.dataset.manifest.count * epochs;
+  let done = 0;
+  let errored = 0;
+  const concurrency = options.concurrency ?? definition.concurrency;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  for await (const item of options.dataset.items()) {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (signal.aborted) {
+        break;
+      }
+      const task = executeItem(plan, item, epoch, signal).then((record) => {
+        if (record.error?.kind === 'cancelled') {
+          return;
+        }
+        aggregator.add(record, item);
+        done += 1;
+        errored += record.status === 'errored' ? 1 : 0;
+        options.onRecord?.(record);
+        options.onProgress?.({ done, total, errored, elapsed: (performance.now() - started) / 1000 });
+      });
+      inFlight.add(task);
+      task.then(
+        () => inFlight.delete(task),
+        (error: unknown) => {
+          failure ??= error;
+          inFlight.delete(task);
+        },
+      );
+      if (inFlight.size >= concurrency) {
+        await Promise.race(inFlight);
+      }
+    }
+    if (signal.aborted) {
+      break;
+    }
+  }
+  await Promise.allSettled(inFlight);
+  await options.target.close?.();
+  if (failure) {
+    throw failure;
+  }
+
+  const summary = aggregator.summary();
+  const thresholds = evaluateThresholds(summary, definition.thresholds);
+  const erroredShare = summary.items.total === 0 ? 1 : summary.items.errored / summary.items.total;
+  const outcome: RunOutcome =
+    signal.aborted || erroredShare > definition.maxErroredShare
+      ? 'errored'
+      : thresholds.every((t) => t.passed)
+        ? 'passed'
+        : 'failed';
+  return {
+    manifest: { ...buildManifest(options, startedAt), completedAt: now().toISOString() },
+    summary,
+    thresholds,
+    outcome,
+    failures: aggregator.failures(),
+  };
+}

@@ -1,0 +1,39 @@
+import { type TargetConfig } from '../suites/suite-schema';
+import { HttpTarget } from './http.target';
+import { LangChainTarget } from './langchain.target';
+import { OpenAiTarget } from './openai.target';
+import { cassetteFile, RecordingTarget, ReplayTarget } from './replay.target';
+import { type Target } from './target';
+import { type TargetContext } from './target-context';
+import { EvalsError } from '../evals-error';
+
+/**
+ * Builds the system under test from a suite's target. With `record`, a replay target calls its
+ * `recordFrom` live target and writes the cassette; without it, replay stays offline.
+ */
+export async function createTarget(
+  config: TargetConfig,
+  context: TargetContext,
+  options: { record?: boolean } = {},
+): Promise<Target> {
+  switch (config.type) {
+    case 'openai':
+      return new OpenAiTarget(config, context);
+    case 'langchain':
+      return new LangChainTarget(config, context);
+    case 'http':
+      return new HttpTarget(config, context);
+    case 'replay': {
+      if (!options.record) {
+        return ReplayTarget.open(context.cassetteDir, config.cassette);
+      }
+      if (!config.recordFrom) {
+        throw new EvalsError(
+          `--record needs target.recordFrom: the live target to record cassette ${config.cassette} from`,
+        );
+      }
+      const live = await createTarget(config.recordFrom, context);
+      return new RecordingTarget(live, cassetteFile(context.cassetteDir, config.cassette));
+    }
+  }
+}

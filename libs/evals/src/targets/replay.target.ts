@@ -1,0 +1,148 @@
+import { contentHash, sha256Hex } from '@gatehouse/domain';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { EvalsError } from '../evals-error';
+import { type Target, TargetError, type TargetRequest, type TargetResponse } from './target';
+
+export interface CassetteEntry {
+  key: string;
+  request: { messages: TargetRequest['messages']; maxTokens: number | null; epoch: number };
+  response: TargetResponse;
+}
+
+/** A request's cassette key: the canonical hash of what was sent (messages, token limit, epoch). */
+export function cassetteKey(request: TargetRequest): string {
+  return contentHash({
+    messages: request.messages,
+    maxTokens: request.maxTokens ?? null,
+    epoch: request.epoch,
+  });
+}
+
+export function cassetteFile(cassetteDir: string, name: string): string {
+  return join(cassetteDir, `${name}.jsonl`);
+}
+
+async function readCassette(file: string): Promise<{ entries: Map<string, TargetResponse>; sha256: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new EvalsError('does not exist: record it with `gatehouse eval run <suite> --record`', { file });
+  }
+  const entries = new Map<string, TargetResponse>();
+  let line = 0;
+  for (const row of text.split('\n')) {
+    line += 1;
+    if (row.trim() === '') {
+      continue;
+    }
+    try {
+      const entry = JSON.parse(row) as CassetteEntry;
+      if (typeof entry.key !== 'string' || typeof entry.response?.output !== 'string') {
+        throw new Error('needs key and response.output');
+      }
+      entries.set(entry.key, entry.response);
+    } catch (error) {
+      throw new EvalsError(`is not a cassette entry (${(error as Error).message})`, { file, line });
+    }
+  }
+  return { entries, sha256: sha256Hex(text) };
+}
+
+/**
+ * Replays recorded responses, keyed by a canonical hash of the request: deterministic and offline. A
+ * request that was never recorded errors the item (it is not scored as a failure).
+ */
+export class ReplayTarget implements Target {
+  readonly type = 'replay';
+  readonly provider = 'replay';
+  readonly description: string;
+  readonly fingerprint: Record<string, unknown>;
+
+  private constructor(
+    private readonly name: string,
+    private readonly entries: Map<string, TargetResponse>,
+    sha256: string,
+  ) {
+    this.description = `replay of cassette ${name} (${entries.size} recordings)`;
+    this.fingerprint = { type: this.type, cassette: name, sha256 };
+  }
+
+  static async open(cassetteDir: string, name: string): Promise<ReplayTarget> {
+    const { entries, sha256 } = await readCassette(cassetteFile(cassetteDir, name));
+    return new ReplayTarget(name, entries, sha256);
+  }
+
+  async call(request: TargetRequest): Promise<TargetResponse> {
+    const response = this.entries.get(cassetteKey(request));
+    if (!response) {
+      throw new TargetError(
+        'replay_miss',
+        `cassette ${this.name} has no recording for item ${request.item.id} (epoch ${request.epoch}): re-record with --record`,
+      );
+    }
+    return response;
+  }
+}
+
+/**
+ * Calls a live target and keeps what it answers; `close()` writes the cassette (old entries kept unless
+ * re-recorded, sorted by key, written aside then renamed so a crash never leaves half a file).
+ */
+export class RecordingTarget implements Target {
+  readonly type: string;
+  readonly provider: string;
+  readonly description: string;
+  readonly fingerprint: Record<string, unknown>;
+  private readonly recorded = new Map<string, CassetteEntry>();
+
+  constructor(
+    private readonly live: Target,
+    private readonly file: string,
+  ) {
+    this.type = live.type;
+    this.provider = live.provider;
+    this.description = `${live.description}, recording to ${file}`;
+    this.fingerprint = live.fingerprint;
+  }
+
+  async call(request: TargetRequest, signal: AbortSignal): Promise<TargetResponse> {
+    const response = await this.live.call(request, signal);
+    const key = cassetteKey(request);
+    this.recorded.set(key, {
+      key,
+      request: { messages: request.messages, maxTokens: request.maxTokens ?? null, epoch: request.epoch },
+      response,
+    });
+    return response;
+  }
+
+  get size(): number {
+    return this.recorded.size;
+  }
+
+  async close(): Promise<void> {
+    await this.live.close?.();
+    const merged = new Map<string, string>();
+    if (existsSync(this.file)) {
+      for (const row of (await readFile(this.file, 'utf8')).split('\n')) {
+        if (row.trim() !== '') {
+          merged.set((JSON.parse(row) as CassetteEntry).key, row);
+        }
+      }
+    }
+    for (const [key, entry] of this.recorded) {
+      merged.set(key, JSON.stringify(entry));
+    }
+    const text = [...merged.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, row]) => `${row}\n`)
+      .join('');
+    await mkdir(dirname(this.file), { recursive: true });
+    const staging = `${this.file}.${process.pid}.tmp`;
+    await writeFile(staging, text);
+    await rename(staging, this.file);
+  }
+}

@@ -1,0 +1,115 @@
+import { classifyError, TargetError, type Target, type TargetRequest, type TargetResponse } from './target';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The longest Retry-After honoured; a provider asking for more gets the item errored instead. */
+  maxRetryAfterMs: number;
+  /** Per-attempt time limit. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 60_000,
+  timeoutMs: 30_000,
+};
+
+export interface CallOutcome {
+  response: TargetResponse;
+  attempts: number;
+  /** Time inside the successful provider call only. */
+  latencyMs: number;
+  /** Time spent waiting between attempts (backoff and Retry-After). */
+  retryWaitMs: number;
+}
+
+export interface CallFailure {
+  error: TargetError;
+  attempts: number;
+  retryWaitMs: number;
+}
+
+type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+const sleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new TargetError('cancelled', 'the run was cancelled'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new TargetError('cancelled', 'the run was cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * The one place that retries target calls: 429 waits for Retry-After (or backs off when there is none),
+ * 5xx, timeouts and connection failures back off exponentially with full jitter; anything else fails at
+ * once. Each attempt has its own timeout. Provider latency is measured for the successful attempt only.
+ */
+export async function callWithRetries(
+  target: Target,
+  request: TargetRequest,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  options: {
+    random?: () => number;
+    sleep?: Sleep;
+    onRetry?: (error: TargetError, attempt: number, waitMs: number) => void;
+  } = {},
+): Promise<CallOutcome | CallFailure> {
+  const random = options.random ?? Math.random;
+  const wait = options.sleep ?? sleep;
+  let retryWaitMs = 0;
+  for (let attempt = 1; ; attempt++) {
+    const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]);
+    const started = performance.now();
+    try {
+      const response = await target.call(request, attemptSignal);
+      return { response, attempts: attempt, latencyMs: performance.now() - started, retryWaitMs };
+    } catch (thrown) {
+      const error =
+        !signal.aborted && attemptSignal.aborted
+          ? new TargetError('timeout', `no answer within ${policy.timeoutMs} ms`)
+          : classifyError(thrown, signal);
+      if (!error.retryable || attempt >= policy.maxAttempts) {
+        return { error, attempts: attempt, retryWaitMs };
+      }
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * random();
+      const retryAfter = error.details.retryAfterMs;
+      if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) {
+        return {
+          error: new TargetError(
+            'rate_limited',
+            `${error.message} (Retry-After ${Math.round(retryAfter / 1000)} s is longer than the ${policy.maxRetryAfterMs / 1000} s we wait)`,
+            error.details,
+          ),
+          attempts: attempt,
+          retryWaitMs,
+        };
+      }
+      const delay = retryAfter !== undefined ? retryAfter + backoff * 0.1 : backoff;
+      options.onRetry?.(error, attempt, delay);
+      try {
+        await wait(delay, signal);
+      } catch (cancelled) {
+        return { error: classifyError(cancelled, signal), attempts: attempt, retryWaitMs };
+      }
+      retryWaitMs += delay;
+    }
+  }
+}
+
+export function isFailure(outcome: CallOutcome | CallFailure): outcome is CallFailure {
+  return 'error' in outcome;
+}

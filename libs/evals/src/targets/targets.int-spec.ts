@@ -100,7 +100,11 @@ describe('model targets over real HTTP against a local OpenAI-compatible server'
       const started = performance.now();
       const outcome = await callWithRetries(make(), request, fast, new AbortController().signal);
       const elapsed = performance.now() - started;
-      expect(outcome).toMatchObject({ attempts: 3, retryWaitMs: expect.any(Number), latencyMs: expect.any(Number) });
+      expect(outcome).toMatchObject({
+        attempts: 3,
+        retryWaitMs: expect.any(Number),
+        latencyMs: expect.any(Number),
+      });
       const { retryWaitMs, latencyMs } = outcome as { retryWaitMs: number; latencyMs: number };
       expect(retryWaitMs).toBeGreaterThanOrEqual(400);
       expect(latencyMs).toBeLessThan(200);

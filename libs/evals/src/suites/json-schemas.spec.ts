@@ -1,4 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -16,6 +17,7 @@ describe('published JSON Schemas', () => {
 
   it('lets an editor catch the mistakes the loader catches', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
     const validate = ajv.compile(publishedSchemas()['suite.schema.json']);
     const suite = {
       name: 'triage',

@@ -4,7 +4,11 @@
  * it is derived from per-item results.
  */
 
-export type IntervalMethod = 'wilson' | 'bootstrap' | 'clopper_pearson' | 'newcombe';
+/**
+ * `normal`: the normal-theory interval of a mean, used instead of the bootstrap for large samples (above
+ * LARGE_SAMPLE items), where the two agree and resampling would cost seconds.
+ */
+export type IntervalMethod = 'wilson' | 'bootstrap' | 'clopper_pearson' | 'newcombe' | 'normal';
 
 export interface Interval {
   lower: number;

@@ -47,3 +47,22 @@ describe('bootstrapMeanInterval', () => {
     expect(() => bootstrapMeanInterval(skewed, { seed: 7, ...options })).toThrow(RangeError);
   });
 });
+
+describe('large samples', () => {
+  it('use the normal-theory interval above LARGE_SAMPLE values, close to what the bootstrap gives', () => {
+    const values = Array.from({ length: 2500 }, (_, i) => (i * 7919) % 5);
+    const large = bootstrapMeanInterval(values, { seed: 3 });
+    expect(large?.method).toBe('normal');
+    const sd = Math.sqrt(values.reduce((s, v) => s + (v - 2) ** 2, 0) / (values.length - 1));
+    expect(large?.lower).toBeCloseTo(2 - 1.959964 * (sd / Math.sqrt(2500)), 6);
+    const small = bootstrapMeanInterval(values.slice(0, 2000), { seed: 3 });
+    expect(small?.method).toBe('bootstrap');
+    expect(
+      Math.abs(
+        (small?.upper ?? 0) -
+          (small?.lower ?? 0) -
+          ((large?.upper ?? 0) - (large?.lower ?? 0)) * Math.sqrt(2500 / 2000),
+      ),
+    ).toBeLessThan(0.02);
+  });
+});

@@ -105,3 +105,22 @@ describe('groupBreakdown', () => {
     );
   });
 });
+
+describe('group gaps of large groups', () => {
+  it('draws binary groups binomially and score groups normally, matching the small-sample bootstrap', () => {
+    const binary = [
+      ...Array.from({ length: 5000 }, (_, i) => ({ group: 'a', value: i % 10 < 8 ? 1 : 0 })),
+      ...Array.from({ length: 5000 }, (_, i) => ({ group: 'b', value: i % 10 < 7 ? 1 : 0 })),
+    ];
+    const gap = groupBreakdown('k', binary, { binary: true, minGroupSize: 10, seed: 5 }).maxGap;
+    // Difference of two proportions, 0.8 and 0.7, n = 5,000 each: standard error ≈ 0.0086.
+    expect(gap?.value).toBeCloseTo(0.1, 10);
+    expect(gap?.interval.lower).toBeCloseTo(0.1 - 1.96 * 0.00866, 2);
+    expect(gap?.interval.upper).toBeCloseTo(0.1 + 1.96 * 0.00866, 2);
+    const scores = binary.map((o, i) => ({ group: o.group, value: o.value * 0.5 + (i % 3) * 0.1 }));
+    const scoreGap = groupBreakdown('k', scores, { binary: false, minGroupSize: 10, seed: 5 });
+    expect(scoreGap.groups.map((g) => g.interval.method)).toEqual(['normal', 'normal']);
+    expect(scoreGap.maxGap?.interval.lower).toBeLessThan(scoreGap.maxGap?.value ?? 0);
+    expect(scoreGap.maxGap?.interval.upper).toBeGreaterThan(scoreGap.maxGap?.value ?? 0);
+  });
+});

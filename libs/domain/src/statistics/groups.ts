@@ -1,5 +1,13 @@
 import { type GroupBreakdown, type GroupMetric } from '../evaluation/run-summary';
-import { DEFAULT_RESAMPLES, percentileInterval, replicate, resampleMean } from './bootstrap';
+import {
+  bootstrapMeanInterval,
+  DEFAULT_RESAMPLES,
+  LARGE_SAMPLE,
+  meanAndStandardError,
+  percentileInterval,
+  replicate,
+  resampleMean,
+} from './bootstrap';
 import { meanOfNonEmpty } from './descriptive';
 import { wilson } from './proportions';
 import { seededRandom } from './random';
@@ -48,9 +56,12 @@ export function groupBreakdown(
       const passes = values.filter((v) => v === 1).length;
       return { group, n, value: passes / n, interval: wilson(passes, n, level) };
     }
-    const rng = seededRandom(seed);
-    const replicates = replicate(DEFAULT_RESAMPLES, () => resampleMean(values, rng));
-    return { group, n, value: meanOfNonEmpty(values), interval: percentileInterval(replicates, level) };
+    return {
+      group,
+      n,
+      value: meanOfNonEmpty(values),
+      interval: bootstrapMeanInterval(values, { seed, level }) as GroupMetric['interval'],
+    };
   });
   const eligible = groups.flatMap((g, i) =>
     g.n >= minGroupSize ? [{ metric: g, values: samples[i][1] }] : [],
@@ -59,12 +70,13 @@ export function groupBreakdown(
     key,
     groups,
     smallGroups: groups.filter((g) => g.n < minGroupSize).map((g) => g.group),
-    maxGap: eligible.length < 2 ? null : maxGap(eligible, seed, level),
+    maxGap: eligible.length < 2 ? null : maxGap(eligible, binary, seed, level),
   };
 }
 
 function maxGap(
   eligible: readonly { metric: GroupMetric; values: readonly number[] }[],
+  binary: boolean,
   seed: number,
   level: number,
 ): GroupBreakdown['maxGap'] {
@@ -75,8 +87,22 @@ function maxGap(
     lowest = metric.value <= lowest.value ? metric : lowest;
   }
   const rng = seededRandom(seed);
+  // Each replicate resamples every group. For pass/fail values that is exactly a binomial draw of the
+  // group's passes; for large groups of scores, a normal draw of the group mean (the CLT), so the cost
+  // does not grow with the number of items.
+  const draws = eligible.map(({ values }) => {
+    if (binary) {
+      const passes = values.reduce((sum, v) => sum + v, 0);
+      return () => rng.binomial(values.length, passes / values.length) / values.length;
+    }
+    if (values.length > LARGE_SAMPLE) {
+      const { mean, standardError } = meanAndStandardError(values);
+      return () => rng.normal(mean, standardError);
+    }
+    return () => resampleMean(values, rng);
+  });
   const resampledGap = (): number => {
-    const means = eligible.map((g) => resampleMean(g.values, rng));
+    const means = draws.map((draw) => draw());
     return Math.max(...means) - Math.min(...means);
   };
   return {

@@ -1,4 +1,9 @@
-import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
+import { lazy } from './lazy';
+
+const binomialCdf = lazy(
+  () =>
+    require('@stdlib/stats-base-dists-binomial-cdf') as typeof import('@stdlib/stats-base-dists-binomial-cdf'),
+);
 import { type Interval } from '../evaluation/run-summary';
 import {
   type BootstrapOptions,
@@ -20,7 +25,7 @@ export function mcnemarExact(onlyA: number, onlyB: number): number {
   assertNonNegativeInteger('onlyA', onlyA);
   assertNonNegativeInteger('onlyB', onlyB);
   const discordant = onlyA + onlyB;
-  return discordant === 0 ? 1 : Math.min(1, 2 * binomialCdf(Math.min(onlyA, onlyB), discordant, 0.5));
+  return discordant === 0 ? 1 : Math.min(1, 2 * binomialCdf()(Math.min(onlyA, onlyB), discordant, 0.5));
 }
 
 export interface PairedPassFailComparison {

@@ -1,4 +1,9 @@
-import quantileOfBeta from '@stdlib/stats-base-dists-beta-quantile';
+import { lazy } from './lazy';
+
+const quantileOfBeta = lazy(
+  () =>
+    require('@stdlib/stats-base-dists-beta-quantile') as typeof import('@stdlib/stats-base-dists-beta-quantile'),
+);
 import { type Interval } from '../evaluation/run-summary';
 import { assertCount, assertLevel } from './validate';
 
@@ -70,8 +75,8 @@ export function clopperPearsonInterval(successes: number, n: number, level = 0.9
   }
   const tail = (1 - level) / 2;
   return {
-    lower: successes === 0 ? 0 : quantileOfBeta(tail, successes, n - successes + 1),
-    upper: successes === n ? 1 : quantileOfBeta(1 - tail, successes + 1, n - successes),
+    lower: successes === 0 ? 0 : quantileOfBeta()(tail, successes, n - successes + 1),
+    upper: successes === n ? 1 : quantileOfBeta()(1 - tail, successes + 1, n - successes),
     level,
     method: 'clopper_pearson',
   };
@@ -88,5 +93,5 @@ export function exactUpperBound(failures: number, n: number, level = 0.95): numb
   if (n === 0) {
     return null;
   }
-  return failures === n ? 1 : quantileOfBeta(level, failures + 1, n - failures);
+  return failures === n ? 1 : quantileOfBeta()(level, failures + 1, n - failures);
 }

@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { type ZodError } from 'zod';
 import { EvalsError } from '../evals-error';
+import { readLines } from './read-lines';
 import { type DatasetItem } from './dataset-item';
 import { datasetItemSchema } from './item-schema';
 
@@ -12,11 +12,14 @@ export interface ItemAt {
   line: number;
 }
 
-/** Streams the items of a JSONL file (one JSON object per line; blank lines allowed), validating each. */
-export async function* readJsonl(file: string): AsyncGenerator<ItemAt> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+/**
+ * Streams the items of a JSONL file (one JSON object per line; blank lines allowed), validating each.
+ * `trusted` skips the schema check for files already validated and verified by hash (frozen datasets):
+ * a 100,000-item run then allocates a fraction of the garbage.
+ */
+export async function* readJsonl(file: string, options: { trusted?: boolean } = {}): AsyncGenerator<ItemAt> {
   let line = 0;
-  for await (const text of lines) {
+  for await (const text of readLines(file)) {
     line += 1;
     if (text.trim() === '') {
       continue;
@@ -27,7 +30,7 @@ export async function* readJsonl(file: string): AsyncGenerator<ItemAt> {
     } catch (error) {
       throw new EvalsError(`is not valid JSON (${(error as Error).message})`, { file, line });
     }
-    yield { item: validateItem(value, file, line), line };
+    yield { item: options.trusted ? (value as DatasetItem) : validateItem(value, file, line), line };
   }
 }
 

@@ -131,6 +131,7 @@ const methodNames: Record<IntervalMethod, string> = {
   bootstrap: 'bootstrap',
   clopper_pearson: 'Clopper–Pearson',
   newcombe: 'Newcombe',
+  normal: 'normal approximation',
 };
 
 const kindNames: Record<MetricSummary['kind'], string> = {

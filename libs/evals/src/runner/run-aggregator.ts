@@ -15,6 +15,7 @@ import {
 import { type DatasetItem } from '../datasets/dataset-item';
 import { type FailureExample } from '../reports/run-report';
 import { type Scorer } from '../scorers/scorer';
+import { NumberColumn, StringTable } from './columns';
 import { type ItemRecord } from './item-record';
 
 export interface AggregationPlan {
@@ -28,18 +29,21 @@ export interface AggregationPlan {
   examplesPerMetric?: number;
 }
 
-/** One item's reduced verdict for one metric. */
-interface Reduced {
-  value: number | null;
-  passed: boolean | null;
-  label: string | null;
-  expectedLabel: string | null;
-  ratings: (number | null)[] | null;
-  groups: Record<string, string>;
-}
-
+/**
+ * One metric's reduced verdicts, one row per scored item, stored by column (typed arrays and string
+ * tables) so a 100,000-item run keeps a few megabytes per metric instead of an object per item.
+ */
 interface MetricState {
-  reduced: Reduced[];
+  values: NumberColumn;
+  /** 1 passed, 0 failed. */
+  passed: NumberColumn;
+  labels: NumberColumn;
+  expectedLabels: NumberColumn;
+  labelTable: StringTable;
+  /** Per groupBy key: the row's group (an index into groupTables), -1 when the item has none. */
+  groups: NumberColumn[];
+  /** Judge panels' ratings, only for rows that have them. */
+  ratings: (number | null)[][];
   unscored: number;
   errored: number;
   examples: FailureExample[];
@@ -53,8 +57,9 @@ interface MetricState {
 export class RunAggregator {
   private readonly pending = new Map<string, ItemRecord[]>();
   private readonly metrics = new Map<string, MetricState>();
-  private readonly latencies: number[] = [];
-  private readonly durations: number[] = [];
+  private readonly latencies = new NumberColumn();
+  private readonly durations = new NumberColumn();
+  private readonly groupTables: StringTable[];
   private total = 0;
   private erroredItems = 0;
   private scoredItems = 0;
@@ -66,14 +71,28 @@ export class RunAggregator {
   private readonly errorsByKind: Record<string, number> = {};
 
   constructor(private readonly plan: AggregationPlan) {
+    this.groupTables = plan.groupBy.map(() => new StringTable());
     for (const scorer of plan.scorers) {
-      this.metrics.set(scorer.name, { reduced: [], unscored: 0, errored: 0, examples: [] });
+      this.metrics.set(scorer.name, {
+        values: new NumberColumn(),
+        passed: new NumberColumn(),
+        labels: new NumberColumn(),
+        expectedLabels: new NumberColumn(),
+        labelTable: new StringTable(),
+        groups: plan.groupBy.map(() => new NumberColumn()),
+        ratings: [],
+        unscored: 0,
+        errored: 0,
+        examples: [],
+      });
     }
   }
 
   /** `item` is used for failure examples (input, expected); records of one item share it. */
   add(record: ItemRecord, item?: DatasetItem): void {
-    this.latencies.push(...(record.latencyMs === null ? [] : [record.latencyMs]));
+    if (record.latencyMs !== null) {
+      this.latencies.push(record.latencyMs);
+    }
     this.durations.push(record.durationMs);
     this.retries += Math.max(0, record.attempts - 1);
     this.inputTokens += record.inputTokens ?? 0;
@@ -127,14 +146,16 @@ export class RunAggregator {
       }
       const { value, passed } = reduceItem(scorer.kind, graded, this.plan.reducer);
       const labelled = graded.find((s) => s.label !== undefined);
-      state.reduced.push({
-        value,
-        passed,
-        label: labelled?.label ?? null,
-        expectedLabel: labelled?.expectedLabel ?? null,
-        ratings: graded[0].ratings ?? null,
-        groups: first.groups,
-      });
+      state.values.push(value);
+      state.passed.push(passed ? 1 : 0);
+      state.labels.push(state.labelTable.index(labelled?.label));
+      state.expectedLabels.push(state.labelTable.index(labelled?.expectedLabel));
+      this.plan.groupBy.forEach((key, k) =>
+        state.groups[k].push(this.groupTables[k].index(first.groups[key])),
+      );
+      if (graded[0].ratings && graded[0].ratings.length > 1) {
+        state.ratings.push(graded[0].ratings);
+      }
       const failing = graded.find((s) => s.passed === false);
       if (failing && item && state.examples.length < (this.plan.examplesPerMetric ?? 25)) {
         const record = scored.find((r) => r.scores[scorer.name] === failing) ?? scored[0];
@@ -181,8 +202,8 @@ export class RunAggregator {
       },
       metrics,
       operational: {
-        providerLatencyMs: percentiles(this.latencies),
-        itemDurationMs: percentiles(this.durations),
+        providerLatencyMs: percentiles(this.latencies.toArray()),
+        itemDurationMs: percentiles(this.durations.toArray()),
         inputTokens: this.inputTokens,
         outputTokens: this.outputTokens,
         costUsd: this.costKnown ? roundTo(this.cost, 6) : null,
@@ -193,21 +214,25 @@ export class RunAggregator {
   }
 
   private metricSummary(scorer: AggregationPlan['scorers'][number], state: MetricState): MetricSummary {
-    const n = state.reduced.length;
-    const passedCount = state.reduced.filter((r) => r.passed).length;
+    const n = state.values.length;
+    let passedCount = 0;
+    for (let i = 0; i < n; i++) {
+      passedCount += state.passed.get(i);
+    }
     const failedCount = n - passedCount;
     const seed = this.plan.seed;
     // Guardrails report how often they fail: the failure rate and its exact one-sided upper bound.
     const guardrail = scorer.guardrail;
+    const observations = Array.from({ length: n }, (_, i) =>
+      guardrail ? 1 - state.passed.get(i) : state.values.get(i),
+    );
     const binary =
-      guardrail ||
-      (scorer.kind === 'pass_rate' && state.reduced.every((r) => r.value === 0 || r.value === 1));
-    const observations = state.reduced.map((r) => (guardrail ? (r.passed ? 0 : 1) : (r.value as number)));
+      guardrail || (scorer.kind === 'pass_rate' && observations.every((v) => v === 0 || v === 1));
     let value: number | null = null;
     let interval: MetricSummary['interval'] = null;
     if (n > 0) {
       if (binary) {
-        const successes = guardrail ? failedCount : observations.filter((v) => v === 1).length;
+        const successes = observations.filter((v) => v === 1).length;
         value = successes / n;
         interval = wilsonInterval(successes, n);
       } else {
@@ -215,18 +240,27 @@ export class RunAggregator {
         interval = bootstrapMeanInterval(observations, { seed });
       }
     }
-    const groups = this.plan.groupBy.map((key) =>
-      groupBreakdown(
-        key,
-        state.reduced.flatMap((r, i) =>
-          r.groups[key] === undefined ? [] : [{ group: r.groups[key], value: observations[i] }],
-        ),
-        { binary, minGroupSize: this.plan.minGroupSize, seed },
-      ),
-    );
-    const ratings = state.reduced
-      .map((r) => r.ratings)
-      .filter((r): r is (number | null)[] => r !== null && r.length > 1);
+    const groups = this.plan.groupBy.map((key, k) => {
+      const column = state.groups[k];
+      const table = this.groupTables[k];
+      const byGroup: { group: string; value: number }[] = [];
+      for (let i = 0; i < n; i++) {
+        const group = table.value(column.get(i));
+        if (group !== null) {
+          byGroup.push({ group, value: observations[i] });
+        }
+      }
+      return groupBreakdown(key, byGroup, { binary, minGroupSize: this.plan.minGroupSize, seed });
+    });
+    const classified: { expected: string; predicted: string | null }[] = [];
+    if (scorer.type === 'classification') {
+      for (let i = 0; i < n; i++) {
+        const expected = state.labelTable.value(state.expectedLabels.get(i));
+        if (expected !== null) {
+          classified.push({ expected, predicted: state.labelTable.value(state.labels.get(i)) });
+        }
+      }
+    }
     return {
       name: scorer.name,
       scorer: scorer.type,
@@ -242,21 +276,14 @@ export class RunAggregator {
       errored: state.errored,
       groups: groups.filter((g) => g.groups.length > 0),
       classification:
-        scorer.type === 'classification'
-          ? classificationReport(
-              state.reduced
-                .filter((r) => r.expectedLabel !== null)
-                .map((r) => ({ expected: r.expectedLabel as string, predicted: r.label })),
-              scorer.labels,
-            )
-          : null,
+        scorer.type === 'classification' ? classificationReport(classified, scorer.labels) : null,
       agreement:
-        ratings.length > 0
+        state.ratings.length > 0
           ? {
               alpha: krippendorffAlphaNominal(
-                ratings.map((r) => r.map((x) => (x === null ? null : String(x)))),
+                state.ratings.map((r) => r.map((x) => (x === null ? null : String(x)))),
               ),
-              judges: ratings[0].length,
+              judges: state.ratings[0].length,
             }
           : null,
     };

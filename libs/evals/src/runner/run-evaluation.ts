@@ -1,4 +1,5 @@
 import { contentHash, parseEpochReducer } from '@gatehouse/domain';
+import { type DatasetItem } from '../datasets/dataset-item';
 import { type FrozenDataset } from '../datasets/frozen-dataset';
 import { type RunManifest, type RunOutcome, type RunReport } from '../reports/run-report';
 import { type Scorer } from '../scorers/scorer';
@@ -114,40 +115,56 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
   let done = 0;
   let errored = 0;
   const concurrency = options.concurrency ?? definition.concurrency;
-  const inFlight = new Set<Promise<void>>();
+  // A fixed pool: at most `concurrency` items in flight; the loop waits for one free slot at a time
+  // (Promise.race over every in-flight task would attach a handler per task per item started).
+  let running = 0;
+  let slotFreed: (() => void) | null = null;
   let failure: unknown = null;
-  for await (const item of options.dataset.items()) {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (signal.aborted) {
-        break;
-      }
-      const task = executeItem(plan, item, epoch, signal).then((record) => {
-        if (record.error?.kind === 'cancelled') {
-          return;
-        }
+  let drained: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => {
+    drained = resolve;
+  });
+  const finish = () => {
+    running -= 1;
+    slotFreed?.();
+    slotFreed = null;
+    if (running === 0) {
+      drained();
+    }
+  };
+  const run = async (item: DatasetItem, epoch: number) => {
+    try {
+      const record = await executeItem(plan, item, epoch, signal);
+      if (record.error?.kind !== 'cancelled') {
         aggregator.add(record, item);
         done += 1;
         errored += record.status === 'errored' ? 1 : 0;
         options.onRecord?.(record);
         options.onProgress?.({ done, total, errored, elapsed: (performance.now() - started) / 1000 });
-      });
-      inFlight.add(task);
-      task.then(
-        () => inFlight.delete(task),
-        (error: unknown) => {
-          failure ??= error;
-          inFlight.delete(task);
-        },
-      );
-      if (inFlight.size >= concurrency) {
-        await Promise.race(inFlight);
       }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      finish();
     }
-    if (signal.aborted) {
-      break;
+  };
+  running += 1; // the loop itself holds a slot until it has started every item
+  items: for await (const item of options.dataset.items()) {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (signal.aborted || failure) {
+        break items;
+      }
+      if (running > concurrency) {
+        await new Promise<void>((resolve) => {
+          slotFreed = resolve;
+        });
+      }
+      running += 1;
+      void run(item, epoch);
     }
   }
-  await Promise.allSettled(inFlight);
+  finish();
+  await allDone;
   await options.target.close?.();
   if (failure) {
     throw failure;

@@ -144,33 +144,47 @@ export function similarityScorer(config: Config<'similarity'>): ScoreFn {
 }
 
 /**
- * The label a classifier's answer names: an exact (normalised) label, else the one label mentioned as
- * whole words ("Universal Credit" matches universal_credit). Two or more labels mentioned: none.
+ * Finds the label a classifier's answer names: an exact (normalised) label, else the one label mentioned
+ * as whole words ("Universal Credit" matches universal_credit). Two or more labels mentioned: none.
+ * The label patterns are compiled once per scorer, not per item.
  */
-export function findLabel(output: string, labels: string[], doNormalise: boolean): string | null {
+export function labelFinder(labels: string[], doNormalise: boolean): (output: string) => string | null {
   const key = (s: string) => (doNormalise ? normalise(s).replace(/[_-]+/g, ' ') : s.trim());
-  const text = key(output);
-  const exact = labels.find((l) => key(l) === text);
-  if (exact) {
-    return exact;
-  }
-  if (!doNormalise) {
-    return null;
-  }
-  const mentioned = labels.filter((l) =>
-    new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegex(key(l))}($|[^\\p{L}\\p{N}])`, 'u').test(text),
+  const keyed = new Map(labels.map((l) => [key(l), l]));
+  const patterns = labels.map(
+    (l) => [l, new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegex(key(l))}($|[^\\p{L}\\p{N}])`, 'u')] as const,
   );
-  return mentioned.length === 1 ? mentioned[0] : null;
+  return (output) => {
+    const text = key(output);
+    const exact = keyed.get(text);
+    if (exact !== undefined) {
+      return exact;
+    }
+    if (!doNormalise) {
+      return null;
+    }
+    let found: string | null = null;
+    for (const [label, pattern] of patterns) {
+      if (pattern.test(text)) {
+        if (found !== null) {
+          return null;
+        }
+        found = label;
+      }
+    }
+    return found;
+  };
 }
 
 export function classificationScorer(config: Config<'classification'>): ScoreFn {
+  const findLabel = labelFinder(config.labels, config.normalise);
   return ({ item, output }) => {
     const expected = expectedValue(item, config.expectedPath);
     if (typeof expected !== 'string') {
       return unscored('the item has no expected label');
     }
-    const expectedLabel = findLabel(expected, config.labels, config.normalise) ?? expected;
-    const label = findLabel(output, config.labels, config.normalise);
+    const expectedLabel = findLabel(expected) ?? expected;
+    const label = findLabel(output);
     if (label === null) {
       return {
         value: 0,

@@ -1,5 +1,5 @@
 import { type JsonValue } from '@gatehouse/domain';
-import { ChatOpenAI } from '@langchain/openai';
+import { type ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
 import { EvalsError } from '../evals-error';
 import { type JudgeConfig, type ScorerConfigOf } from '../suites/suite-schema';
@@ -34,7 +34,10 @@ class JudgeModel implements Target {
       seed: config.seed ?? null,
       maxTokens: config.maxTokens ?? null,
     };
-    this.structured = new ChatOpenAI({
+    // Loaded here, not at import: only suites with a judge pay for LangChain.
+
+    const { ChatOpenAI: ChatModel } = require('@langchain/openai') as { ChatOpenAI: typeof ChatOpenAI };
+    this.structured = new ChatModel({
       model: config.model,
       apiKey: requireEnv(context, config.apiKeyEnv, `the judge ${config.model}`),
       configuration: { baseURL },

@@ -1,7 +1,5 @@
 import { type TargetConfig } from '../suites/suite-schema';
 import { HttpTarget } from './http.target';
-import { LangChainTarget } from './langchain.target';
-import { OpenAiTarget } from './openai.target';
 import { cassetteFile, RecordingTarget, ReplayTarget } from './replay.target';
 import { type Target } from './target';
 import { type TargetContext } from './target-context';
@@ -17,10 +15,17 @@ export async function createTarget(
   options: { record?: boolean } = {},
 ): Promise<Target> {
   switch (config.type) {
+    // The model SDKs are loaded only when a suite uses them: a replay run stays lean.
     case 'openai':
-      return new OpenAiTarget(config, context);
+      return new (require('./openai.target') as typeof import('./openai.target')).OpenAiTarget(
+        config,
+        context,
+      );
     case 'langchain':
-      return new LangChainTarget(config, context);
+      return new (require('./langchain.target') as typeof import('./langchain.target')).LangChainTarget(
+        config,
+        context,
+      );
     case 'http':
       return new HttpTarget(config, context);
     case 'replay': {

@@ -1,7 +1,8 @@
-import { contentHash, sha256Hex } from '@gatehouse/domain';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readLines } from '../datasets/read-lines';
 import { EvalsError } from '../evals-error';
 import { type Target, TargetError, type TargetRequest, type TargetResponse } from './target';
 
@@ -11,13 +12,18 @@ export interface CassetteEntry {
   response: TargetResponse;
 }
 
-/** A request's cassette key: the canonical hash of what was sent (messages, token limit, epoch). */
+/**
+ * A request's cassette key: the sha256 of the canonical JSON of what was sent (messages, token limit,
+ * epoch). Built directly in canonical key order (epoch, maxTokens, messages; content, role), which is what
+ * canonicalJson gives for these values, without its general-purpose key sorting on the hot path.
+ */
 export function cassetteKey(request: TargetRequest): string {
-  return contentHash({
-    messages: request.messages,
-    maxTokens: request.maxTokens ?? null,
+  const canonical = JSON.stringify({
     epoch: request.epoch,
+    maxTokens: request.maxTokens ?? null,
+    messages: request.messages.map((m) => ({ content: m.content, role: m.role })),
   });
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 export function cassetteFile(cassetteDir: string, name: string): string {
@@ -25,30 +31,34 @@ export function cassetteFile(cassetteDir: string, name: string): string {
 }
 
 async function readCassette(file: string): Promise<{ entries: Map<string, TargetResponse>; sha256: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new EvalsError('does not exist: record it with `gatehouse eval run <suite> --record`', { file });
-  }
   const entries = new Map<string, TargetResponse>();
+  const hash = createHash('sha256');
   let line = 0;
-  for (const row of text.split('\n')) {
-    line += 1;
-    if (row.trim() === '') {
-      continue;
-    }
-    try {
-      const entry = JSON.parse(row) as CassetteEntry;
+  try {
+    for await (const row of readLines(file)) {
+      hash.update(`${row}\n`);
+      line += 1;
+      if (row.trim() === '') {
+        continue;
+      }
+      let entry: CassetteEntry;
+      try {
+        entry = JSON.parse(row) as CassetteEntry;
+      } catch (error) {
+        throw new EvalsError(`is not a cassette entry (${(error as Error).message})`, { file, line });
+      }
       if (typeof entry.key !== 'string' || typeof entry.response?.output !== 'string') {
-        throw new Error('needs key and response.output');
+        throw new EvalsError('is not a cassette entry (it needs key and response.output)', { file, line });
       }
       entries.set(entry.key, entry.response);
-    } catch (error) {
-      throw new EvalsError(`is not a cassette entry (${(error as Error).message})`, { file, line });
     }
+  } catch (error) {
+    if (error instanceof EvalsError) {
+      throw error;
+    }
+    throw new EvalsError('does not exist: record it with `gatehouse eval run <suite> --record`', { file });
   }
-  return { entries, sha256: sha256Hex(text) };
+  return { entries, sha256: hash.digest('hex') };
 }
 
 /**

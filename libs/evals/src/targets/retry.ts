@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { classifyError, TargetError, type Target, type TargetRequest, type TargetResponse } from './target';
 
 export interface RetryPolicy {
@@ -72,42 +73,92 @@ export async function callWithRetries(
   const wait = options.sleep ?? sleep;
   let retryWaitMs = 0;
   for (let attempt = 1; ; attempt++) {
-    const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]);
+    const attemptSignal = attemptDeadline(signal, policy.timeoutMs);
     const started = performance.now();
+    let response: TargetResponse | undefined;
+    let thrown: unknown;
     try {
-      const response = await target.call(request, attemptSignal);
-      return { response, attempts: attempt, latencyMs: performance.now() - started, retryWaitMs };
-    } catch (thrown) {
-      const error =
-        !signal.aborted && attemptSignal.aborted
-          ? new TargetError('timeout', `no answer within ${policy.timeoutMs} ms`)
-          : classifyError(thrown, signal);
-      if (!error.retryable || attempt >= policy.maxAttempts) {
-        return { error, attempts: attempt, retryWaitMs };
-      }
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * random();
-      const retryAfter = error.details.retryAfterMs;
-      if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) {
-        return {
-          error: new TargetError(
-            'rate_limited',
-            `${error.message} (Retry-After ${Math.round(retryAfter / 1000)} s is longer than the ${policy.maxRetryAfterMs / 1000} s we wait)`,
-            error.details,
-          ),
-          attempts: attempt,
-          retryWaitMs,
-        };
-      }
-      const delay = retryAfter !== undefined ? retryAfter + backoff * 0.1 : backoff;
-      options.onRetry?.(error, attempt, delay);
-      try {
-        await wait(delay, signal);
-      } catch (cancelled) {
-        return { error: classifyError(cancelled, signal), attempts: attempt, retryWaitMs };
-      }
-      retryWaitMs += delay;
+      response = await target.call(request, attemptSignal);
+    } catch (caught) {
+      thrown = caught ?? new Error('the target failed without a reason');
     }
+    if (response !== undefined && thrown === undefined) {
+      return { response, attempts: attempt, latencyMs: performance.now() - started, retryWaitMs };
+    }
+    const error =
+      !signal.aborted && attemptSignal.aborted
+        ? new TargetError('timeout', `no answer within ${policy.timeoutMs} ms`)
+        : classifyError(thrown, signal);
+    if (!error.retryable || attempt >= policy.maxAttempts) {
+      return { error, attempts: attempt, retryWaitMs };
+    }
+    const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * random();
+    const retryAfter = error.details.retryAfterMs;
+    if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) {
+      return {
+        error: new TargetError(
+          'rate_limited',
+          `${error.message} (Retry-After ${Math.round(retryAfter / 1000)} s is longer than the ${policy.maxRetryAfterMs / 1000} s we wait)`,
+          error.details,
+        ),
+        attempts: attempt,
+        retryWaitMs,
+      };
+    }
+    const delay = retryAfter !== undefined ? retryAfter + backoff * 0.1 : backoff;
+    options.onRetry?.(error, attempt, delay);
+    try {
+      await wait(delay, signal);
+    } catch (cancelled) {
+      return { error: classifyError(cancelled, signal), attempts: attempt, retryWaitMs };
+    }
+    retryWaitMs += delay;
   }
+}
+
+/** Attempts starting within this many milliseconds share one deadline (a timeout up to this much late). */
+const DEADLINE_SLOT_MS = 50;
+
+/** Per run signal: the live deadline controllers, by slot and timeout. */
+const deadlinesByRun = new WeakMap<AbortSignal, Map<number, AbortController>>();
+
+/**
+ * The signal an attempt runs under: aborted when the run is cancelled or when the timeout passes.
+ * Attempts that start in the same 50 ms slot share one controller and one timer, and a run signal has a
+ * single listener however many attempts there are. (A controller, a timer and a listener per call, or
+ * AbortSignal.timeout, which lives for the whole timeout, cost a 100,000-item run well over 100 MB.)
+ */
+function attemptDeadline(run: AbortSignal, timeoutMs: number): AbortSignal {
+  let deadlines = deadlinesByRun.get(run);
+  if (!deadlines) {
+    const live = new Map<number, AbortController>();
+    run.addEventListener('abort', () => live.forEach((controller) => controller.abort()), { once: true });
+    deadlinesByRun.set(run, live);
+    deadlines = live;
+  }
+  const slot = Math.floor(performance.now() / DEADLINE_SLOT_MS);
+  const key = slot * 1_000_000 + timeoutMs;
+  const existing = deadlines.get(key);
+  if (existing) {
+    return existing.signal;
+  }
+  const controller = new AbortController();
+  // Many concurrent calls share this signal by design: lift the listener-leak warning for it.
+  setMaxListeners(0, controller.signal);
+  if (run.aborted) {
+    controller.abort();
+    return controller.signal;
+  }
+  const live = deadlines;
+  setTimeout(
+    () => {
+      live.delete(key);
+      controller.abort();
+    },
+    (slot + 1) * DEADLINE_SLOT_MS + timeoutMs - performance.now(),
+  ).unref();
+  live.set(key, controller);
+  return controller.signal;
 }
 
 export function isFailure(outcome: CallOutcome | CallFailure): outcome is CallFailure {

@@ -40,13 +40,17 @@ module.exports = {
       // Integration suites with no database (the evaluation engine against local HTTP servers): once.
       ...base,
       displayName: 'int',
-      testMatch: ['<rootDir>/libs/evals/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/libs/evals/**/*.int-spec.ts', '<rootDir>/apps/cli/test/eval/**/*.int-spec.ts'],
     },
     {
       ...base,
       displayName: 'int-sqlite',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
-      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '<rootDir>/libs/evals/'],
+      testPathIgnorePatterns: [
+        ...base.testPathIgnorePatterns,
+        '<rootDir>/libs/evals/',
+        '<rootDir>/apps/cli/test/eval/',
+      ],
       setupFiles: [...base.setupFiles, '<rootDir>/libs/testing/src/jest/driver-sqlite.ts'],
       globalSetup: services,
     },
@@ -54,9 +58,19 @@ module.exports = {
       ...base,
       displayName: 'int-postgres',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
-      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '<rootDir>/libs/evals/'],
+      testPathIgnorePatterns: [
+        ...base.testPathIgnorePatterns,
+        '<rootDir>/libs/evals/',
+        '<rootDir>/apps/cli/test/eval/',
+      ],
       setupFiles: [...base.setupFiles, '<rootDir>/libs/testing/src/jest/driver-postgres.ts'],
       globalSetup: services,
+    },
+    {
+      // Pages in headless Chromium (Debian's, via playwright-core).
+      ...base,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.browser-spec.ts'],
     },
     {
       ...base,

@@ -71,7 +71,7 @@ async function engineRun(dir: string, stubUrl: string) {
   const suite = parseSuite(suiteYaml(`{ type: openai, model: bench-model, baseUrl: ${stubUrl} }`));
   const context = { env: { OPENAI_API_KEY: 'sk-bench' }, baseDir: dir, cassetteDir: dir };
   const target = await createTarget(suite.definition.target, context);
-  const scorers = createScorers(suite.definition.scorers, {
+  const scorers = await createScorers(suite.definition.scorers, {
     targetContext: context,
     targetFingerprint: target.fingerprint,
     retryPolicy: DEFAULT_RETRY_POLICY,
@@ -206,7 +206,7 @@ async function replayChild(dir: string): Promise<void> {
   const dataset = await openFrozenDataset(join(dir, 'datasets'), 'bench', 1);
   const context = { env: {}, baseDir: dir, cassetteDir: join(dir, 'cassettes') };
   const target = await createTarget(suite.definition.target, context);
-  const scorers = createScorers(suite.definition.scorers, {
+  const scorers = await createScorers(suite.definition.scorers, {
     targetContext: context,
     targetFingerprint: target.fingerprint,
     retryPolicy: DEFAULT_RETRY_POLICY,

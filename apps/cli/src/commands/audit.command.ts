@@ -1,6 +1,10 @@
 import { type Command } from 'commander';
 import { EXIT } from '../cli-errors';
-import { withDatabase } from '../database-session';
+import type * as DatabaseSessionModule from '../database-session';
+
+/** Loaded when a database command runs: `gatehouse eval …` does not pay for Nest and TypeORM. */
+
+const session = () => require('../database-session') as typeof DatabaseSessionModule;
 
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
@@ -11,7 +15,7 @@ export function registerAuditCommands(program: Command): void {
     )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
-      const report = await withDatabase(({ auditLog }) => auditLog.verify());
+      const report = await session().withDatabase(({ auditLog }) => auditLog.verify());
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else if (report.ok) {

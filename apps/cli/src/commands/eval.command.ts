@@ -5,6 +5,8 @@ import {
   createTarget,
   DEFAULT_RETRY_POLICY,
   EvalsError,
+  judgeRecordingFor,
+  modelUnderTest,
   type ItemRecord,
   loadSuiteFile,
   openFrozenDataset,
@@ -100,10 +102,15 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
   };
   const target = await createTarget(suite.definition.target, targetContext, { record: options.record });
   const retryPolicy = { ...DEFAULT_RETRY_POLICY, timeoutMs: suite.definition.limits.timeoutMs };
-  const scorers = createScorers(suite.definition.scorers, {
+  const scorers = await createScorers(suite.definition.scorers, {
     targetContext,
-    targetFingerprint: target.fingerprint,
+    targetFingerprint: modelUnderTest(suite.definition.target),
     retryPolicy,
+    judgeRecording: judgeRecordingFor(
+      suite.definition.target,
+      targetContext.cassetteDir,
+      options.record === true,
+    ),
   });
 
   const controller = new AbortController();

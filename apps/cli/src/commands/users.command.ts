@@ -1,9 +1,14 @@
 import { type UserView } from '@gatehouse/application';
 import { type Command } from 'commander';
 import { CliError } from '../cli-errors';
-import { type DatabaseSession, withDatabase } from '../database-session';
+import type * as DatabaseSessionModule from '../database-session';
+import { type DatabaseSession } from '../database-session';
 
 /** Operator commands for the server: list users and issue a token when the admin token is lost. */
+/** Loaded when a database command runs: `gatehouse eval …` does not pay for Nest and TypeORM. */
+
+const session = () => require('../database-session') as typeof DatabaseSessionModule;
+
 export function registerUsersCommands(program: Command): void {
   const users = program
     .command('users')
@@ -12,7 +17,7 @@ export function registerUsersCommands(program: Command): void {
     .command('list')
     .description('list users with their roles and teams')
     .action(async () => {
-      const { items } = await withDatabase(({ identity }) => identity.listUsers(200, 0));
+      const { items } = await session().withDatabase(({ identity }) => identity.listUsers(200, 0));
       for (const user of items) {
         process.stdout.write(
           `${user.id}  ${user.name.padEnd(24)} ${user.roles.join(',').padEnd(24)} ${user.team?.name ?? ''}${user.disabled ? '  (disabled)' : ''}\n`,
@@ -30,7 +35,7 @@ export function registerUsersCommands(program: Command): void {
       if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1)) {
         throw new CliError('--expires-in-days must be a whole number of days, 1 or more');
       }
-      const token = await withDatabase(async (session) => {
+      const token = await session().withDatabase(async (session) => {
         const user = await findUser(session, who);
         return session.identity.issueToken({ actor: session.operator, requestId: null }, user.id, {
           name: options.name,

@@ -1083,7 +1083,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 .summary-list dt{font-weight:700;margin:0 0 5px}
 .summary-list dd{margin:0;overflow-wrap:anywhere}
 @media (min-width:40.0625em){.summary-list__row{display:flex;gap:20px}.summary-list dt{flex:0 0 30%;margin:0}.summary-list dd{flex:1 1 auto}}
-.table-wrap{overflow-x:auto;margin:0 0 25px}
+.table-wrap{overflow-x:auto;margin:0 0 25px;position:relative}
 .table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 .table caption{text-align:left;font-weight:700;margin-bottom:10px}
 .table th,.table td{padding:10px 20px 10px 0;border-bottom:1px solid #b1b4b6;text-align:left;vertical-align:top}
@@ -1105,7 +1105,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 .confusion td{print-color-adjust:exact;-webkit-print-color-adjust:exact}
 .cm-d1{background:#e5f1eb}.cm-d2{background:#cce2d8}.cm-d3{background:#99c5b1}.cm-d4{background:#66a98a}
 .cm-o1{background:#fbeae7}.cm-o2{background:#f6d7d2}.cm-o3{background:#eeafa4}.cm-o4{background:#e5877a}
-.cm-d4 .share,.cm-o4 .share{color:#0b0c0c}
+.cm-d2 .share,.cm-d3 .share,.cm-d4 .share,.cm-o2 .share,.cm-o3 .share,.cm-o4 .share{color:#0b0c0c}
 .failure{border:1px solid #b1b4b6;border-left:5px solid #d4351c;padding:15px;margin:0 0 20px}
 .failure h4{margin-top:0}
 .failure__groups{margin:0 0 10px}

@@ -76,7 +76,8 @@ export async function executeItem(
   const { response } = outcome;
   const inputTokens = response.inputTokens ?? null;
   const outputTokens = response.outputTokens ?? null;
-  const price = plan.pricing?.[response.model ?? ''] ?? plan.pricing?.[plan.defaultModel ?? ''];
+  const price =
+    (response.model ? plan.pricing?.[response.model] : undefined) ?? plan.pricing?.[plan.defaultModel ?? ''];
   const costUsd =
     price && inputTokens !== null && outputTokens !== null
       ? (inputTokens * price.inputPerMillion + outputTokens * price.outputPerMillion) / 1_000_000

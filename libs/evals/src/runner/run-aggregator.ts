@@ -34,6 +34,8 @@ export interface AggregationPlan {
  * tables) so a 100,000-item run keeps a few megabytes per metric instead of an object per item.
  */
 interface MetricState {
+  /** The item's position in the dataset, to put rows back in dataset order. */
+  order: NumberColumn;
   values: NumberColumn;
   /** 1 passed, 0 failed. */
   passed: NumberColumn;
@@ -61,6 +63,7 @@ export class RunAggregator {
   private readonly durations = new NumberColumn();
   private readonly groupTables: StringTable[];
   private total = 0;
+  private arrivals = 0;
   private erroredItems = 0;
   private scoredItems = 0;
   private inputTokens = 0;
@@ -74,6 +77,7 @@ export class RunAggregator {
     this.groupTables = plan.groupBy.map(() => new StringTable());
     for (const scorer of plan.scorers) {
       this.metrics.set(scorer.name, {
+        order: new NumberColumn(),
         values: new NumberColumn(),
         passed: new NumberColumn(),
         labels: new NumberColumn(),
@@ -88,8 +92,12 @@ export class RunAggregator {
     }
   }
 
-  /** `item` is used for failure examples (input, expected); records of one item share it. */
-  add(record: ItemRecord, item?: DatasetItem): void {
+  /**
+   * `item` is used for failure examples (input, expected). `sequence` is the item's position in the
+   * dataset: statistics are computed in that order, so seeded intervals do not depend on which item
+   * happened to finish first.
+   */
+  add(record: ItemRecord, item?: DatasetItem, sequence?: number): void {
     if (record.latencyMs !== null) {
       this.latencies.push(record.latencyMs);
     }
@@ -104,21 +112,22 @@ export class RunAggregator {
     if (record.error) {
       this.errorsByKind[record.error.kind] = (this.errorsByKind[record.error.kind] ?? 0) + 1;
     }
+    const order = sequence ?? this.arrivals++;
     if (this.plan.epochs === 1) {
-      this.complete([record], item);
+      this.complete([record], item, order);
       return;
     }
     const epochs = this.pending.get(record.itemId) ?? [];
     epochs.push(record);
     if (epochs.length === this.plan.epochs) {
       this.pending.delete(record.itemId);
-      this.complete(epochs, item);
+      this.complete(epochs, item, order);
     } else {
       this.pending.set(record.itemId, epochs);
     }
   }
 
-  private complete(epochs: ItemRecord[], item: DatasetItem | undefined): void {
+  private complete(epochs: ItemRecord[], item: DatasetItem | undefined, order: number): void {
     this.total += 1;
     const first = epochs[0];
     const scored = epochs.filter((r) => r.status === 'scored');
@@ -146,6 +155,7 @@ export class RunAggregator {
       }
       const { value, passed } = reduceItem(scorer.kind, graded, this.plan.reducer);
       const labelled = graded.find((s) => s.label !== undefined);
+      state.order.push(order);
       state.values.push(value);
       state.passed.push(passed ? 1 : 0);
       state.labels.push(state.labelTable.index(labelled?.label));
@@ -215,6 +225,10 @@ export class RunAggregator {
 
   private metricSummary(scorer: AggregationPlan['scorers'][number], state: MetricState): MetricSummary {
     const n = state.values.length;
+    // Rows in dataset order: row r of every computation below is state row rows[r].
+    const rows = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => state.order.get(a) - state.order.get(b),
+    );
     let passedCount = 0;
     for (let i = 0; i < n; i++) {
       passedCount += state.passed.get(i);
@@ -244,20 +258,20 @@ export class RunAggregator {
       const column = state.groups[k];
       const table = this.groupTables[k];
       const byGroup: { group: string; value: number }[] = [];
-      for (let i = 0; i < n; i++) {
-        const group = table.value(column.get(i));
+      rows.forEach((row, i) => {
+        const group = table.value(column.get(row));
         if (group !== null) {
           byGroup.push({ group, value: observations[i] });
         }
-      }
+      });
       return groupBreakdown(key, byGroup, { binary, minGroupSize: this.plan.minGroupSize, seed });
     });
     const classified: { expected: string; predicted: string | null }[] = [];
     if (scorer.type === 'classification') {
-      for (let i = 0; i < n; i++) {
-        const expected = state.labelTable.value(state.expectedLabels.get(i));
+      for (const row of rows) {
+        const expected = state.labelTable.value(state.expectedLabels.get(row));
         if (expected !== null) {
-          classified.push({ expected, predicted: state.labelTable.value(state.labels.get(i)) });
+          classified.push({ expected, predicted: state.labelTable.value(state.labels.get(row)) });
         }
       }
     }

@@ -88,7 +88,7 @@ ${extra}`;
       suite,
       dataset: await openFrozenDataset(join(dir, 'datasets'), 'enquiries', 1),
       target,
-      scorers: createScorers(suite.definition.scorers, {
+      scorers: await createScorers(suite.definition.scorers, {
         targetContext: context,
         targetFingerprint: target.fingerprint,
         retryPolicy,

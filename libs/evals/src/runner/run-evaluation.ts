@@ -4,6 +4,7 @@ import { type FrozenDataset } from '../datasets/frozen-dataset';
 import { type RunManifest, type RunOutcome, type RunReport } from '../reports/run-report';
 import { type Scorer } from '../scorers/scorer';
 import { type LoadedSuite } from '../suites/suite-loader';
+import { modelUnderTest } from '../targets/create-target';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../targets/retry';
 import { type Target } from '../targets/target';
 import { executeItem, type ItemPlan } from './execute-item';
@@ -100,8 +101,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
     maxTokens: definition.limits.maxTokens,
     groupBy: definition.groupBy,
     pricing: definition.pricing,
-    defaultModel:
-      typeof options.target.fingerprint.model === 'string' ? options.target.fingerprint.model : undefined,
+    // Replayed responses are priced as the live model they were recorded from.
+    defaultModel: String(modelUnderTest(definition.target).model ?? options.target.fingerprint.model ?? ''),
   };
   const aggregator = new RunAggregator({
     scorers: options.scorers,
@@ -132,11 +133,11 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
       drained();
     }
   };
-  const run = async (item: DatasetItem, epoch: number) => {
+  const run = async (item: DatasetItem, epoch: number, sequence: number) => {
     try {
       const record = await executeItem(plan, item, epoch, signal);
       if (record.error?.kind !== 'cancelled') {
-        aggregator.add(record, item);
+        aggregator.add(record, item, sequence);
         done += 1;
         errored += record.status === 'errored' ? 1 : 0;
         options.onRecord?.(record);
@@ -149,7 +150,9 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
     }
   };
   running += 1; // the loop itself holds a slot until it has started every item
+  let sequence = 0;
   items: for await (const item of options.dataset.items()) {
+    sequence += 1;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (signal.aborted || failure) {
         break items;
@@ -160,12 +163,15 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
         });
       }
       running += 1;
-      void run(item, epoch);
+      void run(item, epoch, sequence);
     }
   }
   finish();
   await allDone;
   await options.target.close?.();
+  for (const scorer of options.scorers) {
+    await scorer.close?.();
+  }
   if (failure) {
     throw failure;
   }

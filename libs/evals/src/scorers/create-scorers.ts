@@ -2,6 +2,7 @@ import { canonicalJson, type JsonValue } from '@gatehouse/domain';
 import { type DatasetItem } from '../datasets/dataset-item';
 import {
   GUARDRAIL_TYPES,
+  type TargetConfig,
   type ScorerConfig,
   type ScorerConfigOf,
   type ScorerType,
@@ -29,7 +30,7 @@ import {
   promptInjectionScorer,
   refusalScorer,
 } from './guardrail-scorers';
-import { rubricJudge } from './rubric-judge';
+import { type JudgeRecording, rubricJudge } from './rubric-judge';
 import { type Score, type ScoreContext, type Scorer } from './scorer';
 
 /** Scorer semantics versions: bump one when its grading changes, so old and new runs are told apart. */
@@ -58,6 +59,8 @@ export interface ScorerEnvironment {
   /** The system under test's fingerprint: a judge may not be it. */
   targetFingerprint: Record<string, unknown>;
   retryPolicy: RetryPolicy;
+  /** Replay or record judges' verdicts with the target's cassette; absent: judges are called live. */
+  judgeRecording?: JudgeRecording;
 }
 
 const of = <K extends ScorerType>(config: ScorerConfig, _type: K) => config as ScorerConfigOf<K>;
@@ -125,46 +128,64 @@ function matchesWhere(where: Record<string, JsonValue> | undefined): (item: Data
 }
 
 /** Builds the suite's scorers; configuration problems (a bad schema, a self-judging judge) fail here, before any call. */
-export function createScorers(configs: ScorerConfig[], environment: ScorerEnvironment): Scorer[] {
-  return configs.map((config) => {
-    const negated = config.type.startsWith('not-');
-    const type = (negated ? config.type.slice(4) : config.type) as ScorerType;
-    const applies = matchesWhere(config.where);
-    const base = {
-      name: config.name ?? config.type,
-      type: config.type,
-      version: VERSIONS[type],
-      guardrail: config.guardrail ?? GUARDRAIL_TYPES.includes(type),
-      weight: config.weight,
-    };
-    if (type === 'rubric_judge') {
-      const judge = rubricJudge(
-        of(config, type),
-        environment.targetContext,
-        environment.targetFingerprint,
-        environment.retryPolicy,
-      );
+export async function createScorers(
+  configs: ScorerConfig[],
+  environment: ScorerEnvironment,
+): Promise<Scorer[]> {
+  return Promise.all(
+    configs.map(async (config): Promise<Scorer> => {
+      const negated = config.type.startsWith('not-');
+      const type = (negated ? config.type.slice(4) : config.type) as ScorerType;
+      const applies = matchesWhere(config.where);
+      const base = {
+        name: config.name ?? config.type,
+        type: config.type,
+        version: VERSIONS[type],
+        guardrail: config.guardrail ?? GUARDRAIL_TYPES.includes(type),
+        weight: config.weight,
+      };
+      if (type === 'rubric_judge') {
+        const judge = await rubricJudge(
+          of(config, type),
+          environment.targetContext,
+          environment.targetFingerprint,
+          environment.retryPolicy,
+          environment.judgeRecording,
+        );
+        return {
+          ...base,
+          kind: 'mean',
+          fingerprint: judge.fingerprint,
+          applies,
+          score: (context: ScoreContext) => judge.score(context),
+          close: () => judge.close(),
+        };
+      }
+      const score = scoreFunction(type, config);
+      const appliesToItem =
+        type === 'prompt_injection'
+          ? (item: DatasetItem) =>
+              applies(item) && typeof item.metadata?.[of(config, type).canaryField] === 'string'
+          : applies;
       return {
         ...base,
-        kind: 'mean',
-        fingerprint: judge.fingerprint,
-        applies,
-        score: (context: ScoreContext) => judge.score(context),
+        kind: type === 'similarity' ? 'mean' : 'pass_rate',
+        fingerprint: {},
+        labels: type === 'classification' ? of(config, type).labels : undefined,
+        applies: appliesToItem,
+        score: negated ? (context: ScoreContext) => negate(score(context)) : score,
       };
-    }
-    const score = scoreFunction(type, config);
-    const appliesToItem =
-      type === 'prompt_injection'
-        ? (item: DatasetItem) =>
-            applies(item) && typeof item.metadata?.[of(config, type).canaryField] === 'string'
-        : applies;
-    return {
-      ...base,
-      kind: type === 'similarity' ? 'mean' : 'pass_rate',
-      fingerprint: {},
-      labels: type === 'classification' ? of(config, type).labels : undefined,
-      applies: appliesToItem,
-      score: negated ? (context: ScoreContext) => negate(score(context)) : score,
-    };
-  });
+    }),
+  );
+}
+
+/** Where a suite's judges replay or record, given its target and whether this run records. */
+export function judgeRecordingFor(
+  target: TargetConfig,
+  cassetteDir: string,
+  record: boolean,
+): JudgeRecording | undefined {
+  return target.type === 'replay'
+    ? { mode: record ? 'record' : 'replay', cassetteDir, cassette: target.cassette }
+    : undefined;
 }

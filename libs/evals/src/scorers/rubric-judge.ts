@@ -3,17 +3,45 @@ import { type ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
 import { EvalsError } from '../evals-error';
 import { type JudgeConfig, type ScorerConfigOf } from '../suites/suite-schema';
+import { cassetteFile, RecordingTarget, ReplayTarget } from '../targets/replay.target';
 import { callWithRetries, isFailure, type RetryPolicy } from '../targets/retry';
-import { type Target, type TargetRequest, TargetError } from '../targets/target';
-import { type TargetContext, requireEnv } from '../targets/target-context';
+import { type Target, TargetError, type TargetRequest } from '../targets/target';
+import { requireEnv, type TargetContext } from '../targets/target-context';
 import { type Score, type ScoreContext, unscored } from './scorer';
 
 type RubricConfig = ScorerConfigOf<'rubric_judge'>;
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 const verdictSchema = z.object({
   score: z.number().describe('The grade on the rubric’s scale.'),
   reasoning: z.string().describe('One or two sentences on why.'),
 });
+type Verdict = z.infer<typeof verdictSchema>;
+
+/** Where a suite's judges' verdicts are replayed from or recorded to (alongside the target's cassette). */
+export interface JudgeRecording {
+  mode: 'replay' | 'record';
+  cassetteDir: string;
+  /** The suite's cassette name; judge cassettes are `<cassette>.<metric>.judge<n>`. */
+  cassette: string;
+}
+
+export interface RubricJudge {
+  fingerprint: Record<string, JsonValue>;
+  score(context: ScoreContext): Promise<Score>;
+  close(): Promise<void>;
+}
+
+function judgeFingerprint(config: JudgeConfig): Record<string, JsonValue> {
+  return {
+    model: config.model,
+    baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
+    temperature: config.temperature,
+    seed: config.seed ?? null,
+    maxTokens: config.maxTokens ?? null,
+  };
+}
 
 /** A pinned judge model, called through LangChain with structured output; retried by the runner's policy. */
 class JudgeModel implements Target {
@@ -24,17 +52,11 @@ class JudgeModel implements Target {
   private readonly structured;
 
   constructor(config: JudgeConfig, context: TargetContext) {
-    const baseURL = config.baseUrl ?? 'https://api.openai.com/v1';
+    const baseURL = config.baseUrl ?? DEFAULT_BASE_URL;
     this.provider = `openai:${new URL(baseURL).host}`;
     this.description = `${config.model} at ${new URL(baseURL).host}`;
-    this.fingerprint = {
-      model: config.model,
-      baseUrl: baseURL,
-      temperature: config.temperature,
-      seed: config.seed ?? null,
-      maxTokens: config.maxTokens ?? null,
-    };
-    // Loaded here, not at import: only suites with a judge pay for LangChain.
+    this.fingerprint = judgeFingerprint(config);
+    // Loaded here, not at import: only suites with a live judge pay for LangChain.
 
     const { ChatOpenAI: ChatModel } = require('@langchain/openai') as { ChatOpenAI: typeof ChatOpenAI };
     this.structured = new ChatModel({
@@ -49,7 +71,7 @@ class JudgeModel implements Target {
   }
 
   async call(request: TargetRequest, signal: AbortSignal) {
-    let verdict: z.infer<typeof verdictSchema>;
+    let verdict: Verdict;
     try {
       verdict = await this.structured.invoke(
         request.messages.map(
@@ -79,10 +101,7 @@ function referenceText(expected: JsonValue | undefined): string | null {
   if (expected === undefined || expected === null) {
     return null;
   }
-  if (typeof expected === 'string') {
-    return expected;
-  }
-  return JSON.stringify(expected, null, 2);
+  return typeof expected === 'string' ? expected : JSON.stringify(expected, null, 2);
 }
 
 export function judgeMessages(config: RubricConfig, context: ScoreContext): TargetRequest['messages'] {
@@ -106,54 +125,79 @@ export function judgeMessages(config: RubricConfig, context: ScoreContext): Targ
   ];
 }
 
+function parseVerdict(text: string): Verdict | null {
+  try {
+    const parsed = verdictSchema.safeParse(JSON.parse(text));
+    return parsed.success && Number.isFinite(parsed.data.score) ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-export interface RubricJudge {
-  fingerprint: Record<string, JsonValue>;
-  score(context: ScoreContext): Promise<Score>;
-}
-
 /**
  * A rubric graded by a pinned judge (or a panel whose median counts). The judge may not be the model
  * under test unless the suite says so. A judge that fails or answers off the scale leaves the item
- * unscored, not failed.
+ * unscored, not failed. With a recording, verdicts are replayed offline or recorded beside the target's
+ * cassette (one cassette per judge).
  */
-export function rubricJudge(
+export async function rubricJudge(
   config: RubricConfig,
   context: TargetContext,
   targetFingerprint: Record<string, unknown>,
   retryPolicy: RetryPolicy,
-): RubricJudge {
+  recording?: JudgeRecording,
+): Promise<RubricJudge> {
   const configs = config.panel ?? (config.judge ? [config.judge] : []);
+  const metric = config.name ?? config.type;
   if (configs.length === 0) {
     throw new EvalsError('rubric_judge needs a pinned judge (judge) or a panel of judges (panel)', {
-      field: `scorer ${config.name ?? config.type}`,
+      field: `scorer ${metric}`,
     });
   }
-  const judges = configs.map((c) => new JudgeModel(c, context));
-  for (const judge of judges) {
-    const sameModel =
-      judge.fingerprint.model === targetFingerprint.model &&
-      judge.fingerprint.baseUrl === targetFingerprint.baseUrl;
-    if (sameModel && !config.allowTargetAsJudge) {
+  for (const judge of configs) {
+    const baseUrl = judge.baseUrl ?? DEFAULT_BASE_URL;
+    if (
+      judge.model === targetFingerprint.model &&
+      baseUrl === targetFingerprint.baseUrl &&
+      !config.allowTargetAsJudge
+    ) {
       throw new EvalsError(
-        `the judge ${judge.description} is the model under test; pin a different judge or set allowTargetAsJudge: true`,
-        { field: `scorer ${config.name ?? config.type}` },
+        `the judge ${judge.model} at ${new URL(baseUrl).host} is the model under test; pin a different judge or set allowTargetAsJudge: true`,
+        { field: `scorer ${metric}` },
       );
     }
   }
+  const judges: Target[] = await Promise.all(
+    configs.map(async (judgeConfig, index) => {
+      const cassette = `${recording?.cassette}.${metric}.judge${index + 1}`;
+      if (recording?.mode === 'replay') {
+        return ReplayTarget.open(recording.cassetteDir, cassette);
+      }
+      const live = new JudgeModel(judgeConfig, context);
+      return recording?.mode === 'record'
+        ? new RecordingTarget(live, cassetteFile(recording.cassetteDir, cassette))
+        : live;
+    }),
+  );
   const { min, max } = config.scale;
   const passAt = config.passAt ?? min + 0.6 * (max - min);
   return {
     fingerprint: {
-      judges: judges.map((j) => j.fingerprint),
+      judges: configs.map(judgeFingerprint),
       scale: { min, max },
       passAt,
       rubric: config.rubric,
+    },
+    close: async () => {
+      for (const judge of judges) {
+        await judge.close?.();
+      }
     },
     async score(scoreContext) {
       const request: TargetRequest = {
@@ -167,19 +211,20 @@ export function rubricJudge(
       );
       const reasons: string[] = [];
       const ratings = verdicts.map((outcome, i): number | null => {
+        const name = configs[i].model;
         if (isFailure(outcome)) {
-          reasons.push(`judge ${judges[i].description} failed: ${outcome.error.message}`);
+          reasons.push(`judge ${name} failed: ${outcome.error.message}`);
           return null;
         }
-        const verdict = JSON.parse(outcome.response.output) as z.infer<typeof verdictSchema>;
-        if (!Number.isFinite(verdict.score) || verdict.score < min || verdict.score > max) {
-          reasons.push(`judge ${judges[i].description} gave ${verdict.score}, outside ${min}-${max}`);
+        const verdict = parseVerdict(outcome.response.output);
+        if (!verdict || verdict.score < min || verdict.score > max) {
+          reasons.push(
+            `judge ${name} gave ${verdict ? verdict.score : 'no readable verdict'}, outside ${min}-${max}`,
+          );
           return null;
         }
         reasons.push(
-          judges.length > 1
-            ? `${judges[i].description}: ${verdict.score} (${verdict.reasoning})`
-            : verdict.reasoning,
+          judges.length > 1 ? `${name}: ${verdict.score} (${verdict.reasoning})` : verdict.reasoning,
         );
         return verdict.score;
       });

@@ -51,6 +51,8 @@ export interface Scorer {
   /** Items outside the scorer's `where` filter are not applicable: neither scored nor unscored. */
   applies(item: DatasetItem): boolean;
   score(context: ScoreContext): Score | Promise<Score>;
+  /** Releases what the scorer holds (a judge's recordings are written here). */
+  close?(): Promise<void>;
 }
 
 export const pass = (explanation?: string): Score => ({ value: 1, passed: true, explanation });

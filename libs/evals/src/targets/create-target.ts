@@ -42,3 +42,15 @@ export async function createTarget(
     }
   }
 }
+
+/**
+ * The model under test as a judge must not be it: the target's model and base URL, or for a replay
+ * target, those of the live target it was recorded from.
+ */
+export function modelUnderTest(config: TargetConfig): Record<string, unknown> {
+  const live = config.type === 'replay' ? config.recordFrom : config;
+  if (!live || live.type === 'http' || !live.model) {
+    return {};
+  }
+  return { model: live.model, baseUrl: live.baseUrl ?? 'https://api.openai.com/v1' };
+}

@@ -203,6 +203,9 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
       `provider latency p50 ${ms(s.operational.providerLatencyMs.p50)}, p99 ${ms(s.operational.providerLatencyMs.p99)}; ${s.operational.retries} retries; ` +
       `${s.operational.inputTokens + s.operational.outputTokens} tokens${s.operational.costUsd !== null ? `, $${s.operational.costUsd.toFixed(4)}` : ''}\n`,
   );
+  if (s.weightedScore !== null) {
+    process.stdout.write(`Weighted score (scorer weights, guardrails apart): ${percent(s.weightedScore)}\n`);
+  }
   for (const line of thresholdLines(report)) {
     process.stdout.write(`${line}\n`);
   }

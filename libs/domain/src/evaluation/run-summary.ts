@@ -88,6 +88,11 @@ export interface Percentiles {
 export interface RunSummary {
   items: { total: number; scored: number; errored: number; epochs: number };
   metrics: MetricSummary[];
+  /**
+   * The suite's scorers' weights applied to their metric values (pass rates and mean scores; guardrails
+   * excluded, they count failures): one headline figure for the run. Null when no metric has a value.
+   */
+  weightedScore: number | null;
   operational: {
     /** Time inside the provider call that succeeded, excluding queueing and retry waits. */
     providerLatencyMs: Percentiles;

@@ -52,6 +52,7 @@ export function exampleRunReport(overrides: Partial<RunReport> = {}): RunReport 
     summary: {
       items: { total: 400, scored: 396, errored: 4, epochs: 3 },
       metrics: [routingMetric(), piiLeakageMetric(), helpfulnessMetric()],
+      weightedScore: 0.8,
       operational: {
         providerLatencyMs: { p50: 812, p95: 2140, p99: 3875, mean: 968 },
         itemDurationMs: { p50: 905, p95: 2690, p99: 6120, mean: 1184 },

@@ -19,7 +19,7 @@ import { NumberColumn, StringTable } from './columns';
 import { type ItemRecord } from './item-record';
 
 export interface AggregationPlan {
-  scorers: Pick<Scorer, 'name' | 'type' | 'kind' | 'guardrail' | 'labels'>[];
+  scorers: Pick<Scorer, 'name' | 'type' | 'kind' | 'guardrail' | 'labels' | 'weight'>[];
   epochs: number;
   reducer: EpochReducer;
   groupBy: string[];
@@ -211,6 +211,7 @@ export class RunAggregator {
         epochs: this.plan.epochs,
       },
       metrics,
+      weightedScore: weightedScore(this.plan.scorers, metrics),
       operational: {
         providerLatencyMs: percentiles(this.latencies.toArray()),
         itemDurationMs: percentiles(this.durations.toArray()),
@@ -302,6 +303,19 @@ export class RunAggregator {
           : null,
     };
   }
+}
+
+function weightedScore(scorers: AggregationPlan['scorers'], metrics: MetricSummary[]): number | null {
+  let total = 0;
+  let weights = 0;
+  metrics.forEach((metric, i) => {
+    const weight = scorers[i].weight;
+    if (!metric.guardrail && metric.value !== null && weight > 0) {
+      total += metric.value * weight;
+      weights += weight;
+    }
+  });
+  return weights === 0 ? null : total / weights;
 }
 
 /**

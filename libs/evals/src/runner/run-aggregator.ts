@@ -238,9 +238,8 @@ export class RunAggregator {
     const seed = this.plan.seed;
     // Guardrails report how often they fail: the failure rate and its exact one-sided upper bound.
     const guardrail = scorer.guardrail;
-    const observations = Array.from({ length: n }, (_, i) =>
-      guardrail ? 1 - state.passed.get(i) : state.values.get(i),
-    );
+    // observations[i] belongs to state row rows[i]: dataset order, whatever the order of arrival.
+    const observations = rows.map((row) => (guardrail ? 1 - state.passed.get(row) : state.values.get(row)));
     const binary =
       guardrail || (scorer.kind === 'pass_rate' && observations.every((v) => v === 0 || v === 1));
     let value: number | null = null;
@@ -333,7 +332,11 @@ function reduceItem(
   }
   const passes = graded.map((s) => (s.passed ? 1 : 0));
   if (kind === 'pass_rate') {
-    const value = reduceEpochs(passes, reducer);
+    // Errored or unscored epochs leave fewer graded ones: pass@k then uses the k it can.
+    const atK = /^pass_at_(\d+)$/.exec(reducer);
+    const effective =
+      atK && Number(atK[1]) > passes.length ? (`pass_at_${passes.length}` as EpochReducer) : reducer;
+    const value = reduceEpochs(passes, effective);
     return { value, passed: value >= 0.5 };
   }
   return {

@@ -9,11 +9,11 @@ import { asStrings, expectedValue, firstNumber, levenshteinSimilarity, normalise
 type Config<T extends ScorerType> = ScorerConfigOf<T>;
 export type ScoreFn = (context: ScoreContext) => Score;
 
-const reference = (
-  item: DatasetItem,
-  value: string | undefined,
-  path: string | undefined,
-): string[] | null => (value !== undefined ? [value] : asStrings(expectedValue(item, path)));
+/** The reference strings, or null when there are none to compare with (the item is then unscored). */
+function reference(item: DatasetItem, value: string | undefined, path: string | undefined): string[] | null {
+  const references = value !== undefined ? [value] : asStrings(expectedValue(item, path));
+  return references && references.length > 0 ? references : null;
+}
 
 export function equalsScorer(config: Config<'equals'>): ScoreFn {
   return ({ item, output }) => {
@@ -130,7 +130,7 @@ export function numericScorer(config: Config<'numeric'>): ScoreFn {
 export function similarityScorer(config: Config<'similarity'>): ScoreFn {
   return ({ item, output }) => {
     const references = asStrings(expectedValue(item, config.expectedPath));
-    if (!references) {
+    if (!references || references.length === 0) {
       return unscored('the item has no expected text');
     }
     const measure = config.method === 'levenshtein' ? levenshteinSimilarity : tokenF1;
@@ -151,6 +151,7 @@ export function similarityScorer(config: Config<'similarity'>): ScoreFn {
 export function labelFinder(labels: string[], doNormalise: boolean): (output: string) => string | null {
   const key = (s: string) => (doNormalise ? normalise(s).replace(/[_-]+/g, ' ') : s.trim());
   const keyed = new Map(labels.map((l) => [key(l), l]));
+  const keyOf = (label: string) => ` ${key(label)} `;
   const patterns = labels.map(
     (l) => [l, new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegex(key(l))}($|[^\\p{L}\\p{N}])`, 'u')] as const,
   );
@@ -163,16 +164,12 @@ export function labelFinder(labels: string[], doNormalise: boolean): (output: st
     if (!doNormalise) {
       return null;
     }
-    let found: string | null = null;
-    for (const [label, pattern] of patterns) {
-      if (pattern.test(text)) {
-        if (found !== null) {
-          return null;
-        }
-        found = label;
-      }
-    }
-    return found;
+    const mentioned = patterns.filter(([, pattern]) => pattern.test(text)).map(([label]) => label);
+    // "housing benefit" also mentions "housing": a label inside a longer mentioned label does not count.
+    const distinct = mentioned.filter(
+      (label) => !mentioned.some((other) => other !== label && keyOf(other).includes(keyOf(label))),
+    );
+    return distinct.length === 1 ? distinct[0] : null;
   };
 }
 
@@ -183,7 +180,10 @@ export function classificationScorer(config: Config<'classification'>): ScoreFn 
     if (typeof expected !== 'string') {
       return unscored('the item has no expected label');
     }
-    const expectedLabel = findLabel(expected) ?? expected;
+    const expectedLabel = findLabel(expected);
+    if (expectedLabel === null) {
+      return unscored(`the expected label "${expected}" is not one of the suite's labels`);
+    }
     const label = findLabel(output);
     if (label === null) {
       return {

@@ -37,7 +37,10 @@ export function words(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Token-overlap F1 (as in SQuAD and Inspect's f1): 1 for the same bag of words, 0 for none shared. */
+/**
+ * Token-overlap F1 over normalised words (like Inspect's f1; unlike SQuAD's it keeps articles and splits
+ * at apostrophes): 1 for the same bag of words, 0 for none shared.
+ */
 export function tokenF1(candidate: string, reference: string): number {
   const a = words(candidate);
   const b = words(reference);
@@ -84,8 +87,18 @@ export function levenshteinSimilarity(a: string, b: string): number {
   return 1 - previous[t.length] / Math.max(s.length, t.length);
 }
 
-/** The first number in a text (handles 1,234.5, -3, 2e3, £12.50). */
+/**
+ * The first number in a text (handles 1,234.5, -3, 2e3, .5, £12.50). A hyphen after a letter or digit is
+ * a hyphen, not a minus: "COVID-19" is 19 only after its hyphen, never -19.
+ */
 export function firstNumber(text: string): number | null {
-  const match = /-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/i.exec(text);
-  return match ? Number(match[0].replace(/,/g, '')) : null;
+  const match = /(?<![\p{L}\p{N}])-(?=[\d.])|(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+(?:e[+-]?\d+)?)/iu.exec(
+    text,
+  );
+  if (!match) {
+    return null;
+  }
+  const rest = text.slice(match.index);
+  const number = /^-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+(?:e[+-]?\d+)?)/i.exec(rest);
+  return number ? Number(number[0].replace(/,/g, '')) : null;
 }

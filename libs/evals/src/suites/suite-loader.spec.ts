@@ -125,6 +125,12 @@ describe('parseSuite', () => {
     expect(problems(text)).toEqual([expect.stringContaining('target: needs exactly one of model')]);
   });
 
+  it('refuses pass_at_k with fewer epochs than k', () => {
+    expect(problems(valid + 'epochs: { count: 2, reducer: pass_at_5 }\n')).toEqual([
+      expect.stringContaining('epochs.reducer: pass_at_5 needs at least 5 epochs (count is 2)'),
+    ]);
+  });
+
   it('accepts negated scorers and epochs with a reducer', () => {
     const text = valid.replace(
       '  - type: pii_leakage',

@@ -328,6 +328,16 @@ export const suiteSchema = z
       }
       names.set(name, index);
     });
+    if (typeof suite.epochs === 'object') {
+      const k = /^pass_at_(\d+)$/.exec(suite.epochs.reducer);
+      if (k && Number(k[1]) > suite.epochs.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['epochs', 'reducer'],
+          message: `pass_at_${k[1]} needs at least ${k[1]} epochs (count is ${suite.epochs.count})`,
+        });
+      }
+    }
     suite.thresholds.forEach((threshold, index) => {
       if (!names.has(threshold.metric)) {
         ctx.addIssue({

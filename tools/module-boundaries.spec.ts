@@ -43,7 +43,11 @@ describe('module boundaries', () => {
 
   beforeAll(async () => {
     // Builds the project graph the rule reads (in a process of its own: Nx may start plugin workers).
-    execFileSync(process.execPath, [require.resolve('nx/bin/nx.js'), 'show', 'projects'], { cwd: root, stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } });
+    execFileSync(process.execPath, [require.resolve('nx/bin/nx.js'), 'show', 'projects'], {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
     const probes = [...refused, ...allowed].map(([file, code]) => ({ file: join(root, file), code }));
     messages = JSON.parse(
       execFileSync(process.execPath, [join(root, 'tools/lint-probe.mjs')], {

@@ -34,6 +34,25 @@ export async function* readJsonl(file: string, options: { trusted?: boolean } = 
   }
 }
 
+/** Parses JSONL text already in memory (an upload); errors name `source` and the line. */
+export function parseJsonlText(text: string, source: string): ItemAt[] {
+  const items: ItemAt[] = [];
+  text.split('\n').forEach((row, index) => {
+    const line = index + 1;
+    if (row.trim() === '') {
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(row);
+    } catch (error) {
+      throw new EvalsError(`is not valid JSON (${(error as Error).message})`, { file: source, line });
+    }
+    items.push({ item: validateItem(value, source, line), line });
+  });
+  return items;
+}
+
 /**
  * Streams the items of a CSV file with a header row: `id`, `input`, optional `expected` (JSON when it
  * parses as an object, array, number or boolean, else text) and `metadata.<key>` columns.

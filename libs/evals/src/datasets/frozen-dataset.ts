@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { basename, join } from 'node:path';
 import { EvalsError } from '../evals-error';
 import { type DatasetItem } from './dataset-item';
-import { readDatasetFile, readJsonl } from './dataset-readers';
+import { type ItemAt, readDatasetFile, readJsonl } from './dataset-readers';
 
 export const ITEMS_FILE = 'items.jsonl';
 export const MANIFEST_FILE = 'manifest.json';
@@ -60,17 +60,15 @@ export function canonicalItemsText(items: DatasetItem[]): string {
     .join('');
 }
 
-/** Reads and checks a source file: valid items, no duplicate ids. Errors name the file and line. */
-export async function readDatasetSource(
-  file: string,
-): Promise<{ items: DatasetItem[]; sourceSha256: string }> {
+/** Items with unique ids, at least one: otherwise an error naming the source and line. */
+export function checkItems(itemsAt: Iterable<ItemAt>, source: string): DatasetItem[] {
   const items: DatasetItem[] = [];
   const seen = new Map<string, number>();
-  for await (const { item, line } of readDatasetFile(file)) {
+  for (const { item, line } of itemsAt) {
     const first = seen.get(item.id);
     if (first !== undefined) {
       throw new EvalsError(`duplicate id "${item.id}" (first used on line ${first})`, {
-        file,
+        file: source,
         line,
         field: 'id',
       });
@@ -79,9 +77,20 @@ export async function readDatasetSource(
     items.push(item);
   }
   if (items.length === 0) {
-    throw new EvalsError('has no items', { file });
+    throw new EvalsError('has no items', { file: source });
   }
-  return { items, sourceSha256: sha256Hex(await readFile(file)) };
+  return items;
+}
+
+/** Reads and checks a source file: valid items, no duplicate ids. Errors name the file and line. */
+export async function readDatasetSource(
+  file: string,
+): Promise<{ items: DatasetItem[]; sourceSha256: string }> {
+  const read: ItemAt[] = [];
+  for await (const itemAt of readDatasetFile(file)) {
+    read.push(itemAt);
+  }
+  return { items: checkItems(read, file), sourceSha256: sha256Hex(await readFile(file)) };
 }
 
 export function summariseFields(items: DatasetItem[]): FieldSummary {

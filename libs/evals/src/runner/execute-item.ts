@@ -69,7 +69,13 @@ export async function executeItem(
       attempts: outcome.attempts,
       status: 'errored',
       output: null,
-      error: { kind: outcome.error.kind, message: outcome.error.message },
+      error: {
+        kind: outcome.error.kind,
+        message: outcome.error.message,
+        ...(outcome.error.details.retryAfterMs === undefined
+          ? {}
+          : { retryAfterMs: outcome.error.details.retryAfterMs }),
+      },
       scores: {},
     };
   }

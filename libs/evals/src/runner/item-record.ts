@@ -10,7 +10,8 @@ export interface ItemRecord {
   epoch: number;
   status: 'scored' | 'errored';
   output: string | null;
-  error: { kind: TargetErrorKind; message: string } | null;
+  /** Why the item errored; `retryAfterMs` when a provider asked us to wait (a 429). */
+  error: { kind: TargetErrorKind; message: string; retryAfterMs?: number } | null;
   /** By metric name; only the scorers that apply to the item. */
   scores: Record<string, Score>;
   /** Group attribute values from the item's metadata, for the suite's `groupBy` keys. */

@@ -127,6 +127,24 @@ function matchesWhere(where: Record<string, JsonValue> | undefined): (item: Data
     );
 }
 
+/** What aggregation and manifests need of a suite's scorers, without building them (no judge, no cassette). */
+export function describeScorers(
+  configs: ScorerConfig[],
+): Pick<Scorer, 'name' | 'type' | 'version' | 'guardrail' | 'weight' | 'kind' | 'labels'>[] {
+  return configs.map((config) => {
+    const type = (config.type.startsWith('not-') ? config.type.slice(4) : config.type) as ScorerType;
+    return {
+      name: config.name ?? config.type,
+      type: config.type,
+      version: VERSIONS[type],
+      guardrail: config.guardrail ?? GUARDRAIL_TYPES.includes(type),
+      weight: config.weight,
+      kind: type === 'similarity' || type === 'rubric_judge' ? 'mean' : 'pass_rate',
+      labels: type === 'classification' ? of(config, type).labels : undefined,
+    };
+  });
+}
+
 /** Builds the suite's scorers; configuration problems (a bad schema, a self-judging judge) fail here, before any call. */
 export async function createScorers(
   configs: ScorerConfig[],

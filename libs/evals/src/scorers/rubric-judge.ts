@@ -177,7 +177,7 @@ export async function rubricJudge(
     configs.map(async (judgeConfig, index) => {
       const cassette = `${recording?.cassette}.${metric}.judge${index + 1}`;
       if (recording?.mode === 'replay') {
-        return ReplayTarget.open(recording.cassetteDir, cassette);
+        return ReplayTarget.open(recording.cassetteDir, cassette, context.loadCassette);
       }
       const live = new JudgeModel(judgeConfig, context);
       return recording?.mode === 'record'

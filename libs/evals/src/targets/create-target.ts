@@ -30,7 +30,7 @@ export async function createTarget(
       return new HttpTarget(config, context);
     case 'replay': {
       if (!options.record) {
-        return ReplayTarget.open(context.cassetteDir, config.cassette);
+        return ReplayTarget.open(context.cassetteDir, config.cassette, context.loadCassette);
       }
       if (!config.recordFrom) {
         throw new EvalsError(

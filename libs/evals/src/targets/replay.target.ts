@@ -30,27 +30,52 @@ export function cassetteFile(cassetteDir: string, name: string): string {
   return join(cassetteDir, `${name}.jsonl`);
 }
 
-async function readCassette(file: string): Promise<{ entries: Map<string, TargetResponse>; sha256: string }> {
+function parseEntry(row: string, source: string, line: number): CassetteEntry {
+  let entry: CassetteEntry;
+  try {
+    entry = JSON.parse(row) as CassetteEntry;
+  } catch (error) {
+    throw new EvalsError(`is not a cassette entry (${(error as Error).message})`, { file: source, line });
+  }
+  if (typeof entry.key !== 'string' || typeof entry.response?.output !== 'string') {
+    throw new EvalsError('is not a cassette entry (it needs key and response.output)', {
+      file: source,
+      line,
+    });
+  }
+  return entry;
+}
+
+/** Parses a cassette's text (JSONL); errors name the source and line. */
+export function parseCassette(
+  text: string,
+  source: string,
+): { entries: Map<string, TargetResponse>; sha256: string } {
+  const entries = new Map<string, TargetResponse>();
+  text.split('\n').forEach((row, index) => {
+    if (row.trim() !== '') {
+      const entry = parseEntry(row, source, index + 1);
+      entries.set(entry.key, entry.response);
+    }
+  });
+  return { entries, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/** Streams a cassette file (a 100,000-entry cassette never sits in memory as one string). */
+async function readCassetteFile(
+  file: string,
+): Promise<{ entries: Map<string, TargetResponse>; sha256: string }> {
   const entries = new Map<string, TargetResponse>();
   const hash = createHash('sha256');
   let line = 0;
   try {
     for await (const row of readLines(file)) {
-      hash.update(`${row}\n`);
       line += 1;
-      if (row.trim() === '') {
-        continue;
+      hash.update(`${row}\n`);
+      if (row.trim() !== '') {
+        const entry = parseEntry(row, file, line);
+        entries.set(entry.key, entry.response);
       }
-      let entry: CassetteEntry;
-      try {
-        entry = JSON.parse(row) as CassetteEntry;
-      } catch (error) {
-        throw new EvalsError(`is not a cassette entry (${(error as Error).message})`, { file, line });
-      }
-      if (typeof entry.key !== 'string' || typeof entry.response?.output !== 'string') {
-        throw new EvalsError('is not a cassette entry (it needs key and response.output)', { file, line });
-      }
-      entries.set(entry.key, entry.response);
     }
   } catch (error) {
     if (error instanceof EvalsError) {
@@ -80,8 +105,14 @@ export class ReplayTarget implements Target {
     this.fingerprint = { type: this.type, cassette: name, sha256 };
   }
 
-  static async open(cassetteDir: string, name: string): Promise<ReplayTarget> {
-    const { entries, sha256 } = await readCassette(cassetteFile(cassetteDir, name));
+  static async open(
+    cassetteDir: string,
+    name: string,
+    load?: (name: string) => Promise<string>,
+  ): Promise<ReplayTarget> {
+    const { entries, sha256 } = load
+      ? parseCassette(await load(name), `cassette ${name}`)
+      : await readCassetteFile(cassetteFile(cassetteDir, name));
     return new ReplayTarget(name, entries, sha256);
   }
 

@@ -9,6 +9,11 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** Per-attempt time limit. */
   timeoutMs: number;
+  /**
+   * `wait`: honour Retry-After here (the CLI). `raise`: return the 429 at once, so a queue worker can
+   * pause the provider's whole queue instead (the platform); not a second retry layer, a pause.
+   */
+  onRateLimit?: 'wait' | 'raise';
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -89,7 +94,11 @@ export async function callWithRetries(
       !signal.aborted && attemptSignal.aborted
         ? new TargetError('timeout', `no answer within ${policy.timeoutMs} ms`)
         : classifyError(thrown, signal);
-    if (!error.retryable || attempt >= policy.maxAttempts) {
+    if (
+      !error.retryable ||
+      attempt >= policy.maxAttempts ||
+      (error.kind === 'rate_limited' && policy.onRateLimit === 'raise')
+    ) {
       return { error, attempts: attempt, retryWaitMs };
     }
     const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * random();

@@ -8,6 +8,8 @@ export interface TargetContext {
   baseDir: string;
   /** evals/cassettes, for replay targets. */
   cassetteDir: string;
+  /** Where replay cassettes come from instead of files (the platform keeps them in its database). */
+  loadCassette?: (name: string) => Promise<string>;
 }
 
 export function requireEnv(context: TargetContext, name: string, purpose: string): string {

@@ -2,6 +2,9 @@ import { AiUseCaseRevisionEntity } from './ai-use-case-revision.entity';
 import { AiUseCaseEntity } from './ai-use-case.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
+import { DatasetEntity, DatasetItemEntity } from './dataset.entity';
+import { EvaluationRunEntity, RunResultEntity } from './evaluation-run.entity';
+import { CassetteEntity, SuiteEntity } from './suite.entity';
 import { TeamEntity } from './team.entity';
 import { UserEntity } from './user.entity';
 
@@ -9,6 +12,9 @@ export * from './ai-use-case-revision.entity';
 export * from './ai-use-case.entity';
 export * from './api-token.entity';
 export * from './audit-event.entity';
+export * from './dataset.entity';
+export * from './evaluation-run.entity';
+export * from './suite.entity';
 export * from './team.entity';
 export * from './user.entity';
 
@@ -20,4 +26,10 @@ export const ENTITIES = [
   AiUseCaseRevisionEntity,
   AuditEventEntity,
   AuditChainHeadEntity,
+  DatasetEntity,
+  DatasetItemEntity,
+  SuiteEntity,
+  CassetteEntity,
+  EvaluationRunEntity,
+  RunResultEntity,
 ];

@@ -32,3 +32,11 @@ export const integer = (name: string, nullable = false): TableColumnOptions => (
   type: 'integer',
   isNullable: nullable,
 });
+
+export const boolean = (name: string): TableColumnOptions => ({ name, type: 'boolean' });
+
+export const double = (name: string, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'double precision',
+  isNullable: nullable,
+});

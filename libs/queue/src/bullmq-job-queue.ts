@@ -1,0 +1,214 @@
+import { type Job, Queue, RateLimitError, WaitingError, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { CONTROL_QUEUE, itemQueueName, JobName, type JobPayloads } from './contracts';
+import {
+  ABORT_RUN_CANCELLED,
+  ABORT_SHUTDOWN,
+  type ConsumerOptions,
+  type ItemJob,
+  type JobConsumer,
+  type JobContext,
+  type JobHandlers,
+  type JobProducer,
+  QueueRateLimited,
+} from './job-queue';
+
+const CHUNK = 500;
+const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+/**
+ * BullMQ on Redis. At-least-once delivery; the database makes results exactly-once. Run control jobs
+ * share one queue; item jobs go to one queue per provider (own limiter, own 429 pause), discovered by
+ * workers through a Redis set. Workers: maxStalledCount 3, fast graceful shutdown (in-flight jobs go
+ * back to wait with no attempt used), run cancellation broadcast over pub/sub. The reconciler is added
+ * by every worker on a timer with a per-interval job id, so it survives Redis losing its data.
+ */
+export class BullMqJobQueue implements JobProducer, JobConsumer {
+  private readonly producer: Redis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers = new Map<string, Worker>();
+  private readonly active = new Map<string, { controller: AbortController; runId: string | undefined }>();
+  private workerConnection: Redis | null = null;
+  private subscriber: Redis | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private handlers: JobHandlers | null = null;
+  private options: ConsumerOptions | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+  ) {
+    // Producers fail fast rather than queue commands while Redis is away: the DB is the truth and the
+    // reconciler re-enqueues what a failed add left behind.
+    this.producer = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 3000 });
+    this.producer.on('error', () => undefined);
+  }
+
+  private get providersKey(): string {
+    return `${this.prefix}:item-queues`;
+  }
+
+  private get cancelChannel(): string {
+    return `${this.prefix}:cancel-run`;
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.producer, prefix: this.prefix });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async add<N extends JobName.StartRun | JobName.AggregateRun>(name: N, data: JobPayloads[N], jobId: string): Promise<void> {
+    await this.queue(CONTROL_QUEUE).add(name, data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 }, ...KEEP });
+  }
+
+  async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
+    const name = itemQueueName(provider);
+    await this.producer.sadd(this.providersKey, name);
+    const queue = this.queue(name);
+    for (let i = 0; i < jobs.length; i += CHUNK) {
+      await queue.addBulk(
+        jobs.slice(i, i + CHUNK).map((job) => ({
+          name: JobName.ExecuteItem,
+          data: job.data,
+          opts: { jobId: job.jobId, attempts: 3, backoff: { type: 'exponential', delay: 2000, jitter: 0.5 }, ...KEEP },
+        })),
+      );
+    }
+  }
+
+  async broadcastCancel(runId: string): Promise<void> {
+    await this.producer.publish(this.cancelChannel, runId);
+  }
+
+  async counts(): Promise<Record<string, { waiting: number; active: number; delayed: number; failed: number }>> {
+    const names = new Set([CONTROL_QUEUE, ...(await this.producer.smembers(this.providersKey))]);
+    const result: Record<string, { waiting: number; active: number; delayed: number; failed: number }> = {};
+    for (const name of names) {
+      const counts = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed');
+      result[name] = { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+    }
+    return result;
+  }
+
+  async start(handlers: JobHandlers, options: ConsumerOptions): Promise<void> {
+    this.handlers = handlers;
+    this.options = options;
+    // Workers retry Redis for ever (maxRetriesPerRequest null): a Redis restart pauses them, it does not kill them.
+    this.workerConnection = new Redis(this.url, { maxRetriesPerRequest: null });
+    this.workerConnection.on('error', () => undefined);
+    this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, runId: string) => {
+      for (const { controller, runId: jobRunId } of this.active.values()) {
+        if (jobRunId === runId) {
+          controller.abort(ABORT_RUN_CANCELLED);
+        }
+      }
+    });
+    await this.subscriber.subscribe(this.cancelChannel);
+    this.startWorker(CONTROL_QUEUE, options.controlConcurrency);
+    await this.discoverItemQueues();
+    const every = (ms: number, task: () => Promise<void>) => {
+      const timer = setInterval(() => void task().catch(() => undefined), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(2000, () => this.discoverItemQueues());
+    const reconcile = () =>
+      this.queue(CONTROL_QUEUE)
+        .add(JobName.ReconcileRuns, {}, { jobId: `reconcile-${Math.floor(Date.now() / options.reconcileEveryMs)}`, ...KEEP })
+        .then(() => undefined);
+    every(options.reconcileEveryMs, reconcile);
+    await reconcile().catch(() => undefined);
+  }
+
+  private async discoverItemQueues(): Promise<void> {
+    for (const name of await this.producer.smembers(this.providersKey)) {
+      if (!this.workers.has(name) && this.options) {
+        this.startWorker(name, this.options.itemConcurrency);
+      }
+    }
+  }
+
+  private startWorker(name: string, concurrency: number): void {
+    const options = this.options as ConsumerOptions;
+    const worker = new Worker(name, (job, token, signal) => this.process(name, job, token, signal), {
+      connection: this.workerConnection as Redis,
+      prefix: this.prefix,
+      concurrency,
+      maxStalledCount: 3,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      maximumRateLimitDelay: 60_000,
+      maxStartedAttempts: 20,
+      ...(name !== CONTROL_QUEUE && options.maxItemsPerMinute ? { limiter: { max: options.maxItemsPerMinute, duration: 60_000 } } : {}),
+    });
+    worker.on('error', () => undefined);
+    this.workers.set(name, worker);
+  }
+
+  private async process(queueName: string, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const controller = new AbortController();
+    const onShutdown = () => controller.abort(ABORT_SHUTDOWN);
+    signal?.addEventListener('abort', onShutdown, { once: true });
+    const key = `${queueName}/${job.id}`;
+    this.active.set(key, { controller, runId: (job.data as { runId?: string }).runId });
+    const context: JobContext = {
+      signal: controller.signal,
+      attemptsStarted: job.attemptsStarted,
+      enqueuedAt: job.timestamp,
+      worker: this.options?.worker ?? 'worker',
+    };
+    try {
+      const handler = (this.handlers as JobHandlers)[job.name as JobName] as (data: unknown, context: JobContext) => Promise<void>;
+      if (!handler) {
+        throw new Error(`no handler for job ${job.name}`);
+      }
+      await handler(job.data, context);
+    } catch (error) {
+      if (error instanceof QueueRateLimited) {
+        await this.queue(queueName).rateLimit(error.retryAfterMs);
+        throw new RateLimitError();
+      }
+      if (!controller.signal.aborted) {
+        throw error;
+      }
+    } finally {
+      this.active.delete(key);
+      signal?.removeEventListener('abort', onShutdown);
+    }
+    if (controller.signal.reason === ABORT_SHUTDOWN && token) {
+      // Back to wait at once for another worker, with no attempt used and no stall window.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.timers.forEach((timer) => clearInterval(timer));
+    this.timers = [];
+    const closing = [...this.workers.values()].map((worker) => {
+      const closed = worker.close();
+      worker.cancelAllJobs(ABORT_SHUTDOWN);
+      return closed;
+    });
+    await Promise.all(closing);
+    this.workers.clear();
+    await this.subscriber?.quit().catch(() => undefined);
+    this.subscriber = null;
+    await this.workerConnection?.quit().catch(() => undefined);
+    this.workerConnection = null;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+    await this.producer.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The job contracts every queue backend runs: names, payloads (ids only, never prompts or secrets) and
+ * deterministic job ids. Each job name has exactly one handler; the worker checks that at start.
+ */
+export enum JobName {
+  StartRun = 'run.start',
+  ExecuteItem = 'run.execute-item',
+  AggregateRun = 'run.aggregate',
+  ReconcileRuns = 'runs.reconcile',
+}
+
+export interface JobPayloads {
+  [JobName.StartRun]: { runId: string };
+  [JobName.ExecuteItem]: { runId: string; itemId: string; seq: number; epoch: number };
+  [JobName.AggregateRun]: { runId: string };
+  [JobName.ReconcileRuns]: Record<string, never>;
+}
+
+/** Run control (start, aggregate, reconcile) shares one queue; items go to one queue per provider. */
+export const CONTROL_QUEUE = 'gatehouse-control';
+
+/** A provider's item queue: its own rate limit and 429 pauses, so one provider cannot stall another. */
+export function itemQueueName(provider: string): string {
+  return `gatehouse-items-${provider.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').slice(0, 120)}`;
+}
+
+/** Job ids are deterministic (a job added twice while it exists is one job) and never contain ':'. */
+export const jobIds = {
+  startRun: (runId: string) => `start-${runId}`,
+  aggregateRun: (runId: string) => `aggregate-${runId}`,
+  item: (runId: string, seq: number, epoch: number) => `item-${runId}-${seq}-${epoch}`,
+};

@@ -1,0 +1,187 @@
+import { CONTROL_QUEUE, itemQueueName, JobName, type JobPayloads } from './contracts';
+import {
+  ABORT_RUN_CANCELLED,
+  ABORT_SHUTDOWN,
+  type ConsumerOptions,
+  type ItemJob,
+  type JobConsumer,
+  type JobContext,
+  type JobHandlers,
+  type JobProducer,
+  QueueRateLimited,
+} from './job-queue';
+
+interface QueuedJob {
+  name: JobName;
+  id: string;
+  data: JobPayloads[JobName];
+  enqueuedAt: number;
+  attemptsStarted: number;
+}
+
+interface QueueState {
+  pending: QueuedJob[];
+  active: Map<string, { job: QueuedJob; controller: AbortController; done: Promise<void> }>;
+  pausedUntil: number;
+  concurrency: number;
+  wake: NodeJS.Timeout | null;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The embedded mode's queue: the same job contracts as the BullMQ adapter, run inside the one process
+ * (no Redis). One queue per provider with its own concurrency and 429 pauses, retries with backoff for
+ * unexpected failures, a periodic reconciler. The database stays the truth, so a restart loses nothing:
+ * the reconciler re-enqueues whatever has no result.
+ */
+export class InProcessJobQueue implements JobProducer, JobConsumer {
+  private readonly queues = new Map<string, QueueState>();
+  private readonly known = new Set<string>();
+  private handlers: JobHandlers | null = null;
+  private options: ConsumerOptions | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  async add<N extends JobName.StartRun | JobName.AggregateRun>(name: N, data: JobPayloads[N], jobId: string): Promise<void> {
+    this.enqueue(CONTROL_QUEUE, { name, id: jobId, data, enqueuedAt: Date.now(), attemptsStarted: 0 });
+  }
+
+  async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
+    const queue = itemQueueName(provider);
+    for (const job of jobs) {
+      this.enqueue(queue, { name: JobName.ExecuteItem, id: job.jobId, data: job.data, enqueuedAt: Date.now(), attemptsStarted: 0 });
+    }
+  }
+
+  async broadcastCancel(runId: string): Promise<void> {
+    for (const queue of this.queues.values()) {
+      for (const { job, controller } of queue.active.values()) {
+        if ((job.data as { runId?: string }).runId === runId) {
+          controller.abort(ABORT_RUN_CANCELLED);
+        }
+      }
+    }
+  }
+
+  async counts(): Promise<Record<string, { waiting: number; active: number; delayed: number; failed: number }>> {
+    return Object.fromEntries(
+      [...this.queues].map(([name, q]) => [name, { waiting: q.pending.length, active: q.active.size, delayed: 0, failed: 0 }]),
+    );
+  }
+
+  async start(handlers: JobHandlers, options: ConsumerOptions): Promise<void> {
+    this.handlers = handlers;
+    this.options = options;
+    this.stopped = false;
+    const reconcile = () => this.enqueue(CONTROL_QUEUE, { name: JobName.ReconcileRuns, id: `reconcile-${Date.now()}`, data: {}, enqueuedAt: Date.now(), attemptsStarted: 0 });
+    this.reconcileTimer = setInterval(reconcile, options.reconcileEveryMs);
+    this.reconcileTimer.unref();
+    reconcile();
+    for (const name of this.queues.keys()) {
+      this.pump(name);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconcileTimer) {
+      clearInterval(this.reconcileTimer);
+    }
+    const running: Promise<void>[] = [];
+    for (const queue of this.queues.values()) {
+      if (queue.wake) {
+        clearTimeout(queue.wake);
+      }
+      for (const { controller, done } of queue.active.values()) {
+        controller.abort(ABORT_SHUTDOWN);
+        running.push(done);
+      }
+    }
+    await Promise.all(running);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+  }
+
+  private state(name: string): QueueState {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = { pending: [], active: new Map(), pausedUntil: 0, concurrency: 1, wake: null };
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private enqueue(name: string, job: QueuedJob): void {
+    if (this.stopped && this.handlers) {
+      return;
+    }
+    if (this.known.has(job.id)) {
+      return; // already waiting or running: the same deterministic id is the same job
+    }
+    this.known.add(job.id);
+    this.state(name).pending.push(job);
+    this.pump(name);
+  }
+
+  private pump(name: string): void {
+    const queue = this.state(name);
+    if (!this.handlers || !this.options || this.stopped) {
+      return;
+    }
+    queue.concurrency = name === CONTROL_QUEUE ? this.options.controlConcurrency : this.options.itemConcurrency;
+    const wait = queue.pausedUntil - Date.now();
+    if (wait > 0) {
+      queue.wake ??= setTimeout(() => {
+        queue.wake = null;
+        this.pump(name);
+      }, wait);
+      return;
+    }
+    while (queue.active.size < queue.concurrency && queue.pending.length > 0) {
+      const job = queue.pending.shift() as QueuedJob;
+      this.run(name, queue, job);
+    }
+  }
+
+  private run(name: string, queue: QueueState, job: QueuedJob): void {
+    const controller = new AbortController();
+    job.attemptsStarted += 1;
+    const context: JobContext = {
+      signal: controller.signal,
+      attemptsStarted: job.attemptsStarted,
+      enqueuedAt: job.enqueuedAt,
+      worker: this.options?.worker ?? 'in-process',
+    };
+    const handler = (this.handlers as JobHandlers)[job.name] as (data: unknown, context: JobContext) => Promise<void>;
+    const done = handler(job.data, context).then(
+      () => {
+        this.known.delete(job.id);
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) {
+          this.known.delete(job.id); // shut down or cancelled: the reconciler picks it up if needed
+        } else if (error instanceof QueueRateLimited) {
+          queue.pausedUntil = Math.max(queue.pausedUntil, Date.now() + error.retryAfterMs);
+          job.attemptsStarted -= 1; // a rate limit uses no attempt
+          queue.pending.unshift(job);
+        } else if (job.attemptsStarted < MAX_ATTEMPTS) {
+          const retry = setTimeout(() => {
+            queue.pending.push(job);
+            this.pump(name);
+          }, 200 * 2 ** job.attemptsStarted);
+          retry.unref();
+        } else {
+          this.known.delete(job.id);
+        }
+      },
+    );
+    queue.active.set(job.id, { job, controller, done });
+    void done.finally(() => {
+      queue.active.delete(job.id);
+      this.pump(name);
+    });
+  }
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Secret } from './secret';
@@ -13,6 +14,23 @@ export type QueueConfig = { kind: 'in-process' } | { kind: 'redis'; url: Secret;
 
 export interface GatehouseConfig {
   environment: 'development' | 'production' | 'test';
+  /** Gatehouse's own version (package.json), recorded in every run manifest. */
+  version: string;
+  /** The commit the server runs (GATEHOUSE_GIT_COMMIT, set by the image build), if known. */
+  gitCommit: string | null;
+  runs: {
+    /** Item jobs in flight per provider queue in each worker process. */
+    itemConcurrency: number;
+    /** Optional cap of item jobs per minute per provider across all workers. */
+    maxItemsPerMinute: number | undefined;
+    reconcileEveryMs: number;
+    /** A running run with no progress for this long is repaired by the reconciler. */
+    stuckAfterMs: number;
+    /** BullMQ lock and stall-check interval: a crashed worker's job is retried after about twice this. */
+    lockMs: number;
+    /** Where the embedded mode seeds example datasets, suites and cassettes from. */
+    evalsDir: string;
+  };
   http: { host: string; port: number; maxBodyBytes: number; publicUrl: string };
   /** The worker's own small HTTP server for /health and /metrics. */
   worker: { port: number };
@@ -101,6 +119,13 @@ const environmentSchema = z.object({
   GATEHOUSE_SEED_EXAMPLES: bool(undefined),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEHOUSE_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  GATEHOUSE_GIT_COMMIT: z.string().regex(/^[0-9a-f]{7,40}$/, 'must be a git commit hash').optional(),
+  GATEHOUSE_ITEM_CONCURRENCY: int(50, 1, 2000),
+  GATEHOUSE_MAX_ITEMS_PER_MINUTE: int(0, 0, 10_000_000),
+  GATEHOUSE_RECONCILE_EVERY_MS: int(30_000, 100, 3_600_000),
+  GATEHOUSE_STUCK_AFTER_MS: int(120_000, 100, 86_400_000),
+  GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
+  GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
   TZ: z
     .string()
     .optional()
@@ -147,6 +172,16 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
   const embedded = database.kind === 'sqlite';
   const config: Omit<GatehouseConfig, 'evalEnvironment'> = {
     environment: e.NODE_ENV,
+    version: packageVersion(),
+    gitCommit: e.GATEHOUSE_GIT_COMMIT ?? null,
+    runs: {
+      itemConcurrency: e.GATEHOUSE_ITEM_CONCURRENCY,
+      maxItemsPerMinute: e.GATEHOUSE_MAX_ITEMS_PER_MINUTE || undefined,
+      reconcileEveryMs: e.GATEHOUSE_RECONCILE_EVERY_MS,
+      stuckAfterMs: e.GATEHOUSE_STUCK_AFTER_MS,
+      lockMs: e.GATEHOUSE_QUEUE_LOCK_MS,
+      evalsDir: isAbsolute(e.GATEHOUSE_EVALS_DIR) ? e.GATEHOUSE_EVALS_DIR : resolve(cwd, e.GATEHOUSE_EVALS_DIR),
+    },
     http: {
       host: e.HOST,
       port: e.PORT,
@@ -171,6 +206,21 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     value: Object.freeze({ ...env }),
     enumerable: false,
   }) as GatehouseConfig;
+}
+
+/** The version in Gatehouse's package.json (this file runs from libs/config/src or dist/libs/config/src). */
+function packageVersion(): string {
+  for (const up of ['../../..', '../../../..']) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'gatehouse' && manifest.version) {
+        return manifest.version;
+      }
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 function sqliteFile(url: string | undefined, dataDir: string, cwd: string): string {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * One Prometheus registry per process (not prom-client's global one, so several apps in one test
@@ -17,11 +17,50 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly itemsProcessed = new Counter({
+    name: 'gatehouse_run_items_total',
+    help: 'Run items recorded by this process, by status (scored, errored) and error kind.',
+    labelNames: ['status', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerLatency = new Histogram({
+    name: 'gatehouse_provider_latency_seconds',
+    help: 'Time inside the successful provider call, by provider (queue waits and retries excluded).',
+    labelNames: ['provider'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly queueWait = new Histogram({
+    name: 'gatehouse_queue_wait_seconds',
+    help: 'Time an item job waited in its queue before a worker started it.',
+    labelNames: ['provider'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+
+  /** Set by the process that owns a queue connection, on each scrape. */
+  readonly queueDepth = new Gauge({
+    name: 'gatehouse_queue_jobs',
+    help: 'Jobs per queue and state (waiting, active, delayed, failed).',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  private beforeScrape: (() => Promise<void>) | null = null;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
   }
 
+  /** Something to refresh just before each scrape (the queue depth gauge). */
+  onScrape(refresh: () => Promise<void>): void {
+    this.beforeScrape = refresh;
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
+    await this.beforeScrape?.().catch(() => undefined);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

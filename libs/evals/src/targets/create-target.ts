@@ -54,3 +54,18 @@ export function modelUnderTest(config: TargetConfig): Record<string, unknown> {
   }
   return { model: live.model, baseUrl: live.baseUrl ?? 'https://api.openai.com/v1' };
 }
+
+/** The provider a target calls, without building it: the platform queues items per provider. */
+export function providerOf(config: TargetConfig): string {
+  const host = (url: string | undefined) => new URL(url ?? 'https://api.openai.com/v1').host;
+  switch (config.type) {
+    case 'openai':
+      return `openai:${host(config.baseUrl)}`;
+    case 'langchain':
+      return config.model ? `openai:${host(config.baseUrl)}` : `module:${config.module}`;
+    case 'http':
+      return URL.canParse(config.url) ? `http:${new URL(config.url).host}` : 'http';
+    case 'replay':
+      return 'replay';
+  }
+}

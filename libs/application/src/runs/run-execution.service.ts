@@ -1,0 +1,500 @@
+import { type GatehouseConfig } from '@gatehouse/config';
+import { canonicalJson, sha256Hex, SYSTEM_ACTOR } from '@gatehouse/domain';
+import {
+  createScorers,
+  createTarget,
+  type DatasetItem,
+  DEFAULT_RETRY_POLICY,
+  describeScorers,
+  epochSettings,
+  evaluateThresholds,
+  executeItem,
+  type ItemPlan,
+  type ItemRecord,
+  judgeRecordingFor,
+  modelUnderTest,
+  RunAggregator,
+  type RunOutcome,
+  type Scorer,
+  type SuiteDefinition,
+  type TargetConfig,
+} from '@gatehouse/evals';
+import {
+  CassetteEntity,
+  DatasetEntity,
+  DatasetItemEntity,
+  EvaluationRunEntity,
+  type RunStatus,
+  RunResultEntity,
+  SuiteEntity,
+  UnitOfWork,
+} from '@gatehouse/persistence';
+import { type ItemJob, type JobContext, JobName, type JobHandlers, type JobPayloads, jobIds, QueueRateLimited } from '@gatehouse/queue';
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { And, Between, type EntityManager, In, LessThan, MoreThanOrEqual } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { InjectConfig } from '../gatehouse-config.module';
+import { MetricsService } from '../metrics/metrics.service';
+import { InjectJobQueue, type JobQueue } from './job-queue.provider';
+import { type StoredManifest, type StoredRunReport } from './runs.views';
+
+/** Everything a worker needs to execute a run's items, built once per run and process. */
+interface RunPlan {
+  runId: string;
+  datasetId: string;
+  provider: string;
+  itemPlan: ItemPlan;
+  scorers: Scorer[];
+  builtAt: number;
+}
+
+/** The write was refused because the run is no longer running (cancelled): nothing is recorded. */
+class RunNotRunning extends Error {}
+
+const PAGE = 1000;
+const MAX_RATE_LIMIT_PAUSES = 12;
+const system = { actor: SYSTEM_ACTOR, requestId: null };
+
+/**
+ * Executes runs on the workers (and in the embedded process). The database is the truth: one result row
+ * per (run, item, epoch), inserted or ignored; the run's counters move only when a row was really
+ * inserted, in the same transaction; completion is a compare-and-set that enqueues aggregation once;
+ * aggregates are derived from the rows. The reconciler repairs what crashes and lost queues leave.
+ */
+@Injectable()
+export class RunExecutionService {
+  private readonly logger = new Logger(RunExecutionService.name);
+  private readonly plans = new Map<string, Promise<RunPlan | null>>();
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    @InjectJobQueue() private readonly queue: JobQueue,
+    @InjectConfig() private readonly config: GatehouseConfig,
+  ) {}
+
+  /** One handler per job name (the type makes a missing or extra one a compile error). */
+  handlers(): JobHandlers {
+    return {
+      [JobName.StartRun]: (data) => this.startRun(data.runId),
+      [JobName.ExecuteItem]: (data, context) => this.executeItem(data, context),
+      [JobName.AggregateRun]: (data) => this.aggregate(data.runId),
+      [JobName.ReconcileRuns]: () => this.reconcile(),
+    };
+  }
+
+  /** queued → running, check the dataset still hashes as frozen, enqueue every item without a result. */
+  async startRun(runId: string): Promise<void> {
+    const run = await this.uow.read((m) => m.findOneBy(EvaluationRunEntity, { id: runId }));
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) {
+      return;
+    }
+    if (run.status === 'queued') {
+      const now = new Date();
+      const moved = await this.uow.write((m) =>
+        m.update(EvaluationRunEntity, { id: runId, status: 'queued' }, { status: 'running', startedAt: now, updatedAt: now }),
+      );
+      if (moved.affected !== 1) {
+        return this.startRun(runId);
+      }
+      const problem = await this.verifyDataset(run);
+      if (problem) {
+        await this.fail(run, problem);
+        return;
+      }
+    }
+    await this.enqueueMissing(run);
+  }
+
+  /** Re-computes the dataset's sha256 from the stored items: edited rows make the run fail, not lie. */
+  private async verifyDataset(run: EvaluationRunEntity): Promise<string | null> {
+    const manifest = run.manifest as StoredManifest;
+    const dataset = await this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }));
+    const hash = createHash('sha256');
+    for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
+      const rows = await this.uow.read((m) =>
+        m.find(DatasetItemEntity, { where: { datasetId: dataset.id, seq: And(MoreThanOrEqual(seq), LessThan(seq + PAGE)) }, order: { seq: 'ASC' } }),
+      );
+      rows.forEach((row) => hash.update(`${canonicalJson(row.item)}\n`));
+    }
+    const actual = hash.digest('hex');
+    return actual === manifest.dataset.hash ? null : `The stored items of ${dataset.name}@${dataset.version} hash to ${actual}, not ${manifest.dataset.hash}: the dataset was changed after it was frozen.`;
+  }
+
+  private async fail(run: EvaluationRunEntity, error: string): Promise<void> {
+    await this.uow.write(async (m) => {
+      const { affected } = await m.update(EvaluationRunEntity, { id: run.id, status: 'running' }, { status: 'failed', error, completedAt: new Date(), updatedAt: new Date() });
+      if (affected === 1) {
+        await this.audit.record(m, system, { action: 'run.failed', subjectType: 'evaluation_run', subjectId: run.id, after: { status: 'failed' }, reason: error });
+      }
+    });
+  }
+
+  /** Adds a job for every (item, epoch) with no result yet, page by page, with deterministic job ids. */
+  async enqueueMissing(run: EvaluationRunEntity): Promise<number> {
+    const manifest = run.manifest as StoredManifest;
+    const dataset = await this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }));
+    let enqueued = 0;
+    for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
+      const range = Between(seq, seq + PAGE - 1);
+      const [items, done] = await this.uow.read((m) =>
+        Promise.all([
+          m.find(DatasetItemEntity, { where: { datasetId: dataset.id, seq: range }, select: { itemId: true, seq: true }, order: { seq: 'ASC' } }),
+          m.find(RunResultEntity, { where: { runId: run.id, seq: range }, select: { itemId: true, epoch: true } }),
+        ]),
+      );
+      const have = new Set(done.map((r) => `${r.itemId}\u0000${r.epoch}`));
+      const jobs: ItemJob[] = [];
+      for (const item of items) {
+        for (let epoch = 1; epoch <= manifest.epochs; epoch++) {
+          if (!have.has(`${item.itemId}\u0000${epoch}`)) {
+            jobs.push({ jobId: jobIds.item(run.id, item.seq, epoch), data: { runId: run.id, itemId: item.itemId, seq: item.seq, epoch } });
+          }
+        }
+      }
+      if (jobs.length > 0) {
+        await this.queue.addItems(run.provider, jobs);
+        enqueued += jobs.length;
+      }
+    }
+    return enqueued;
+  }
+
+  /** Executes one item: model call, scorers, one idempotent write. Records nothing once the run is cancelled. */
+  async executeItem(data: JobPayloads[JobName.ExecuteItem], context: JobContext): Promise<void> {
+    const started = Date.now();
+    const plan = await this.plan(data.runId);
+    if (!plan || context.signal.aborted) {
+      return;
+    }
+    const row = await this.uow.read((m) => m.findOneBy(DatasetItemEntity, { datasetId: plan.datasetId, itemId: data.itemId }));
+    if (!row) {
+      return;
+    }
+    const record = await executeItem(plan.itemPlan, row.item as DatasetItem, data.epoch, context.signal);
+    if (context.signal.aborted || record.error?.kind === 'cancelled') {
+      return;
+    }
+    if (record.error?.kind === 'rate_limited' && context.attemptsStarted <= MAX_RATE_LIMIT_PAUSES) {
+      // The provider said wait: pause its whole queue (every worker), then this job runs again.
+      throw new QueueRateLimited(record.error.retryAfterMs ?? 1000 * 2 ** Math.min(context.attemptsStarted, 5));
+    }
+    const queueWaitMs = Math.max(0, started - context.enqueuedAt);
+    let completed = false;
+    try {
+      completed = await this.record(data, record, queueWaitMs, context.worker);
+    } catch (error) {
+      if (error instanceof RunNotRunning) {
+        return;
+      }
+      throw error;
+    }
+    this.metrics.itemsProcessed.inc({ status: record.status, kind: record.error?.kind ?? '' });
+    if (record.latencyMs !== null) {
+      this.metrics.providerLatency.observe({ provider: plan.provider }, record.latencyMs / 1000);
+    }
+    this.metrics.queueWait.observe({ provider: plan.provider }, queueWaitMs / 1000);
+    if (completed) {
+      await this.queue.add(JobName.AggregateRun, { runId: data.runId }, jobIds.aggregateRun(data.runId));
+    }
+  }
+
+  /** Insert-or-ignore the row; bump counters only if it was inserted; complete by compare-and-set. */
+  private record(data: JobPayloads[JobName.ExecuteItem], record: ItemRecord, queueWaitMs: number, worker: string): Promise<boolean> {
+    const anyFailed = Object.values(record.scores).some((s) => s.passed === false);
+    return this.uow.write(async (m) => {
+      const insert = m
+        .createQueryBuilder()
+        .insert()
+        .into(RunResultEntity)
+        .values({
+          id: randomUUID(),
+          runId: data.runId,
+          itemId: data.itemId,
+          seq: data.seq,
+          epoch: data.epoch,
+          status: record.status,
+          anyFailed,
+          output: record.output,
+          scores: record.scores,
+          error: record.error,
+          groups: record.groups,
+          latencyMs: record.latencyMs,
+          durationMs: record.durationMs,
+          queueWaitMs,
+          attempts: record.attempts,
+          inputTokens: record.inputTokens,
+          outputTokens: record.outputTokens,
+          costUsd: record.costUsd,
+          worker,
+          createdAt: new Date(),
+        })
+        .orIgnore();
+      // The builder writes each driver's INSERT … ON CONFLICT DO NOTHING; RETURNING tells whether a row went in.
+      const [sql, parameters] = insert.getQueryAndParameters();
+      const inserted = (await m.query(`${sql} RETURNING "id"`, parameters)) as unknown[];
+      if (inserted.length === 0) {
+        return false; // delivered twice: the first delivery's row stands, the counters stay
+      }
+      const now = new Date();
+      const counted = await m
+        .createQueryBuilder()
+        .update(EvaluationRunEntity)
+        .set({
+          completed: () => 'completed + 1',
+          failed: () => `failed + ${anyFailed ? 1 : 0}`,
+          errored: () => `errored + ${record.status === 'errored' ? 1 : 0}`,
+          updatedAt: now,
+        })
+        .where('id = :id AND status = :running', { id: data.runId, running: 'running' })
+        .execute();
+      if (counted.affected !== 1) {
+        throw new RunNotRunning();
+      }
+      return this.completeIfDone(m, data.runId);
+    });
+  }
+
+  /** running → aggregating once every item has a row; true for exactly one caller. */
+  private async completeIfDone(m: EntityManager, runId: string): Promise<boolean> {
+    const { affected } = await m
+      .createQueryBuilder()
+      .update(EvaluationRunEntity)
+      .set({ status: 'aggregating', updatedAt: new Date() })
+      .where('id = :id AND status = :running AND completed >= total', { id: runId, running: 'running' })
+      .execute();
+    if (affected === 1) {
+      this.plans.delete(runId);
+      return true;
+    }
+    return false;
+  }
+
+  private plan(runId: string): Promise<RunPlan | null> {
+    let plan = this.plans.get(runId);
+    if (!plan) {
+      plan = this.buildPlan(runId).catch((error: unknown) => {
+        this.plans.delete(runId);
+        throw error;
+      });
+      this.plans.set(runId, plan);
+    }
+    return plan.then(async (built) => {
+      // A plan is reused while its run is running; a cancelled or finished run gets no more calls.
+      const status = await this.uow.read(async (m) => (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status);
+      if (status !== 'running') {
+        this.plans.delete(runId);
+        return null;
+      }
+      return built;
+    });
+  }
+
+  private async buildPlan(runId: string): Promise<RunPlan | null> {
+    const loaded = await this.uow.read(async (m) => {
+      const run = await m.findOneBy(EvaluationRunEntity, { id: runId });
+      const suite = run ? await m.findOneBy(SuiteEntity, { id: run.suiteId }) : null;
+      return run && suite ? { run, suite } : null;
+    });
+    if (!loaded) {
+      return null;
+    }
+    const { run, suite } = loaded;
+    const definition = suite.definition as SuiteDefinition;
+    const target = run.targetConfig as TargetConfig;
+    const pinned = (run.manifest as StoredManifest).cassettes;
+    const targetContext = {
+      env: this.config.evalEnvironment,
+      baseDir: this.config.runs.evalsDir,
+      cassetteDir: `${this.config.runs.evalsDir}/cassettes`,
+      loadCassette: (name: string) => this.cassette(name, pinned[name]),
+    };
+    const retryPolicy = { ...DEFAULT_RETRY_POLICY, timeoutMs: definition.limits.timeoutMs, onRateLimit: 'raise' as const };
+    const builtTarget = await createTarget(target, targetContext);
+    const scorers = await createScorers(definition.scorers, {
+      targetContext,
+      targetFingerprint: modelUnderTest(target),
+      retryPolicy,
+      judgeRecording: judgeRecordingFor(target, targetContext.cassetteDir, false),
+    });
+    return {
+      runId,
+      datasetId: suite.datasetId,
+      provider: run.provider,
+      scorers,
+      builtAt: Date.now(),
+      itemPlan: {
+        target: builtTarget,
+        scorers,
+        prompt: definition.prompt,
+        retryPolicy,
+        maxTokens: definition.limits.maxTokens,
+        groupBy: definition.groupBy,
+        pricing: definition.pricing,
+        defaultModel: String(modelUnderTest(target).model ?? ''),
+      },
+    };
+  }
+
+  private async cassette(name: string, sha256: string | undefined): Promise<string> {
+    const row = await this.uow.read((m) => (sha256 ? m.findOneBy(CassetteEntity, { name, sha256 }) : m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } })));
+    if (!row) {
+      throw new Error(`cassette ${name} is not on this server`);
+    }
+    return row.content;
+  }
+
+  /** Folds the rows (in dataset order) into the report; completes the run (or keeps it cancelled, partial). */
+  async aggregate(runId: string): Promise<void> {
+    const run = await this.uow.read((m) => m.findOneBy(EvaluationRunEntity, { id: runId }));
+    if (!run || !(run.status === 'aggregating' || (run.status === 'cancelled' && run.report === null))) {
+      return;
+    }
+    const definition = (await this.uow.read((m) => m.findOneByOrFail(SuiteEntity, { id: run.suiteId }))).definition as SuiteDefinition;
+    const manifest = run.manifest as StoredManifest;
+    const { count: epochs, reducer } = epochSettings(definition);
+    const aggregator = new RunAggregator({
+      scorers: describeScorers(definition.scorers),
+      epochs,
+      reducer,
+      groupBy: definition.groupBy,
+      minGroupSize: definition.minGroupSize,
+      seed: definition.seed,
+    });
+    const dataset = await this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }));
+    for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
+      const rows = await this.uow.read((m) =>
+        m.find(RunResultEntity, { where: { runId, seq: Between(seq, seq + PAGE - 1) }, order: { seq: 'ASC', epoch: 'ASC' } }),
+      );
+      const failingIds = [...new Set(rows.filter((r) => r.anyFailed).map((r) => r.itemId))];
+      const items = failingIds.length
+        ? new Map((await this.uow.read((m) => m.findBy(DatasetItemEntity, { datasetId: dataset.id, itemId: In(failingIds) }))).map((r) => [r.itemId, r.item as DatasetItem]))
+        : new Map<string, DatasetItem>();
+      for (const row of rows) {
+        aggregator.add(toRecord(row), items.get(row.itemId), row.seq);
+      }
+    }
+    const summary = aggregator.summary();
+    const thresholds = evaluateThresholds(summary, definition.thresholds);
+    const erroredShare = summary.items.total === 0 ? 1 : summary.items.errored / summary.items.total;
+    const outcome: RunOutcome = erroredShare > definition.maxErroredShare ? 'errored' : thresholds.every((t) => t.passed) ? 'passed' : 'failed';
+    const partial = run.status === 'cancelled';
+    const report: StoredRunReport = { summary, thresholds, outcome, failures: aggregator.failures(), partial };
+    const now = new Date();
+    await this.uow.write(async (m) => {
+      const fromStatus: RunStatus = partial ? 'cancelled' : 'aggregating';
+      const { affected } = await m.update(
+        EvaluationRunEntity,
+        { id: runId, status: fromStatus },
+        {
+          status: partial ? 'cancelled' : 'completed',
+          report,
+          outcome: partial ? 'cancelled' : outcome,
+          completedAt: now,
+          updatedAt: now,
+          manifest: { ...manifest, completedAt: now.toISOString() },
+        } as never,
+      );
+      if (affected === 1) {
+        await this.audit.record(m, system, {
+          action: partial ? 'run.summarised' : 'run.completed',
+          subjectType: 'evaluation_run',
+          subjectId: runId,
+          after: {
+            status: partial ? 'cancelled' : 'completed',
+            outcome: partial ? 'cancelled' : outcome,
+            items: summary.items,
+            metrics: summary.metrics.map((metric) => ({ name: metric.name, value: metric.value, interval: metric.interval, upper95: metric.upper95, n: metric.n })),
+            thresholds: thresholds.map((t) => ({ reason: t.reason, passed: t.passed })),
+            resultsHash: sha256Hex(canonicalJson(summary)),
+          },
+        });
+      }
+    });
+    this.plans.delete(runId);
+  }
+
+  /**
+   * Repairs what crashes and lost queues leave: queued runs never started, running runs whose counters
+   * drifted or whose jobs were lost (re-enqueued by key), aggregations never done.
+   */
+  async reconcile(): Promise<void> {
+    const stuckBefore = new Date(Date.now() - this.config.runs.stuckAfterMs);
+    const stuck = await this.uow.read((m) =>
+      m.find(EvaluationRunEntity, { where: { status: In(['queued', 'running', 'aggregating', 'cancelled']), updatedAt: LessThan(stuckBefore) }, take: 100 }),
+    );
+    for (const run of stuck) {
+      try {
+        await this.repair(run);
+      } catch (error) {
+        this.logger.warn(`Reconciling run ${run.id} failed: ${String(error)}`);
+      }
+    }
+  }
+
+  private async repair(run: EvaluationRunEntity): Promise<void> {
+    const touch = () => this.uow.write((m) => m.update(EvaluationRunEntity, { id: run.id, status: run.status }, { updatedAt: new Date() }));
+    switch (run.status) {
+      case 'queued':
+        await touch();
+        await this.startRun(run.id);
+        return;
+      case 'running': {
+        const complete = await this.uow.write(async (m) => {
+          const counts = await m
+            .createQueryBuilder(RunResultEntity, 'r')
+            .select('COUNT(*)', 'completed')
+            .addSelect(`SUM(CASE WHEN r.any_failed = :yes THEN 1 ELSE 0 END)`, 'failed')
+            .addSelect(`SUM(CASE WHEN r.status = 'errored' THEN 1 ELSE 0 END)`, 'errored')
+            .where('r.run_id = :id', { id: run.id, yes: true })
+            .getRawOne<{ completed: string | number; failed: string | number | null; errored: string | number | null }>();
+          await m.update(
+            EvaluationRunEntity,
+            { id: run.id, status: 'running' },
+            { completed: Number(counts?.completed ?? 0), failed: Number(counts?.failed ?? 0), errored: Number(counts?.errored ?? 0), updatedAt: new Date() },
+          );
+          return this.completeIfDone(m, run.id);
+        });
+        if (complete) {
+          await this.aggregate(run.id);
+        } else {
+          const enqueued = await this.enqueueMissing(run);
+          this.logger.log(`Reconciled run ${run.id}: re-enqueued ${enqueued} item(s) with no result.`);
+        }
+        return;
+      }
+      case 'aggregating':
+        await touch();
+        await this.aggregate(run.id);
+        return;
+      case 'cancelled':
+        if (run.report === null) {
+          await this.aggregate(run.id);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+function toRecord(row: RunResultEntity): ItemRecord {
+  return {
+    itemId: row.itemId,
+    epoch: row.epoch,
+    status: row.status as ItemRecord['status'],
+    output: row.output,
+    error: row.error as ItemRecord['error'],
+    scores: row.scores as ItemRecord['scores'],
+    groups: row.groups as Record<string, string>,
+    latencyMs: row.latencyMs,
+    durationMs: row.durationMs,
+    attempts: row.attempts,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    costUsd: row.costUsd,
+  };
+}
+

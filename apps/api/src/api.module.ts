@@ -14,6 +14,10 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { TeamsController } from './identity/teams.controller';
 import { UsersController } from './identity/users.controller';
 import { MetricsController } from './metrics/metrics.controller';
+import { CassettesController } from './registry/cassettes.controller';
+import { DatasetsController } from './registry/datasets.controller';
+import { SuitesController } from './registry/suites.controller';
+import { RunsController } from './runs/runs.controller';
 
 export interface ApiOptions {
   /** Where JSON logs go (stdout by default); tests capture them to prove secrets stay out. */
@@ -27,7 +31,8 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [
-        ApplicationModule.forRoot(config),
+        // The API never consumes the Redis queue (the workers do); the embedded mode runs jobs in-process.
+        ApplicationModule.forRoot(config, { consumeJobs: config.queue.kind === 'in-process' }),
         LoggerModule.forRoot(loggerOptions(config, options.logStream)),
       ],
       controllers: [
@@ -37,6 +42,10 @@ export class ApiModule implements NestModule {
         UsersController,
         AiUseCasesController,
         AuditEventsController,
+        DatasetsController,
+        SuitesController,
+        CassettesController,
+        RunsController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },

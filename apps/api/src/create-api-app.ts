@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { ApiModule, type ApiOptions } from './api.module';
-import { jsonBody } from './http/json-body.middleware';
+import { jsonBody, textBody } from './http/json-body.middleware';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi';
 
 /** Builds the API exactly as production runs it; main.ts and the e2e tests both start here. */
@@ -18,6 +18,7 @@ export async function createApiApp(
   });
   app.useLogger(app.get(Logger));
   app.use(jsonBody(config.http.maxBodyBytes));
+  app.use(textBody(config.http.maxUploadBytes));
   app.disable('x-powered-by');
   serveOpenApi(app, buildOpenApiDocument(app));
   return app;

@@ -66,6 +66,23 @@ function printBanner(
     }
     lines.push('', `Try: curl -H "Authorization: Bearer <token>" ${url}/v1/ai-use-cases`);
   }
+  const examples = outcome.examples;
+  if (examples) {
+    const { datasets, cassettes, suites } = examples.created;
+    if (datasets + cassettes + suites > 0) {
+      lines.push(
+        '',
+        `Example evaluations imported from ${config.runs.evalsDir}: ${datasets} dataset version(s), ${suites} suite(s), ${cassettes} cassette(s).`,
+      );
+    }
+    lines.push(
+      `Run one (an engineer's token): curl -X POST -H "Authorization: Bearer <token>" -H "Content-Type: application/json" \\`,
+      `  -d '{"suite":"benefits-triage@1"}' ${url}/v1/runs`,
+    );
+    for (const problem of examples.problems) {
+      lines.push(`  Not imported: ${problem}`);
+    }
+  }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 

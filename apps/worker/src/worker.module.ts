@@ -3,13 +3,16 @@ import { type GatehouseConfig } from '@gatehouse/config';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
-/** The worker process: application services and (from the runs work on) the queue processors; no API. */
+/** The worker process: application services and the job consumer (run items, aggregation, the reconciler); no API. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: GatehouseConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ApplicationModule.forRoot(config), LoggerModule.forRoot(loggerOptions(config))],
+      imports: [
+        ApplicationModule.forRoot(config, { consumeJobs: true }),
+        LoggerModule.forRoot(loggerOptions(config)),
+      ],
     };
   }
 }

@@ -8,6 +8,12 @@ import { ReadinessService } from './health/readiness.service';
 import { BootstrapService } from './identity/bootstrap.service';
 import { IdentityService } from './identity/identity.service';
 import { MetricsService } from './metrics/metrics.service';
+import { EvalsImportService } from './registry/evals-import.service';
+import { RegistryService } from './registry/registry.service';
+import { JOB_QUEUE, jobQueueProvider } from './runs/job-queue.provider';
+import { CONSUME_JOBS, JobRunnerService } from './runs/job-runner.service';
+import { RunExecutionService } from './runs/run-execution.service';
+import { RunsService } from './runs/runs.service';
 
 const services = [
   AuditService,
@@ -16,18 +22,35 @@ const services = [
   BootstrapService,
   ReadinessService,
   MetricsService,
+  RegistryService,
+  EvalsImportService,
+  RunsService,
+  RunExecutionService,
+  JobRunnerService,
 ];
+
+export interface ApplicationOptions {
+  /**
+   * Run jobs in this process. The worker does; the API does only with the in-process queue (the
+   * embedded mode), never with Redis; the CLI never does.
+   */
+  consumeJobs?: boolean;
+}
 
 /** Configuration, database and the application services; the API, the worker and the CLI all build on it. */
 @Module({})
 export class ApplicationModule {
-  static forRoot(config: GatehouseConfig): DynamicModule {
+  static forRoot(config: GatehouseConfig, options: ApplicationOptions = {}): DynamicModule {
     return {
       module: ApplicationModule,
       global: true,
       imports: [GatehouseConfigModule.forRoot(config), DatabaseModule],
-      providers: services,
-      exports: services,
+      providers: [
+        ...services,
+        jobQueueProvider,
+        { provide: CONSUME_JOBS, useValue: options.consumeJobs ?? false },
+      ],
+      exports: [...services, JOB_QUEUE],
     };
   }
 }

@@ -31,7 +31,14 @@ export interface GatehouseConfig {
     /** Where the embedded mode seeds example datasets, suites and cassettes from. */
     evalsDir: string;
   };
-  http: { host: string; port: number; maxBodyBytes: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    /** Limit for JSONL, YAML and text uploads (datasets, suites, cassettes). */
+    maxUploadBytes: number;
+    publicUrl: string;
+  };
   /** The worker's own small HTTP server for /health and /metrics. */
   worker: { port: number };
   dataDir: string;
@@ -100,6 +107,7 @@ const environmentSchema = z.object({
   GATEHOUSE_WORKER_PORT: int(3001, 0, 65535),
   GATEHOUSE_PUBLIC_URL: z.url({ message: 'must be an absolute URL' }).optional(),
   GATEHOUSE_MAX_BODY_BYTES: int(1_048_576, 1024, 512 * 1_048_576),
+  GATEHOUSE_MAX_UPLOAD_BYTES: int(64 * 1_048_576, 1024, 2048 * 1_048_576),
   GATEHOUSE_DATA_DIR: z.string().min(1).default('.gatehouse'),
   DATABASE_URL: urlWithScheme(['postgres', 'postgresql', 'sqlite', 'file']),
   DATABASE_POOL_SIZE: int(10, 1, 200),
@@ -119,7 +127,10 @@ const environmentSchema = z.object({
   GATEHOUSE_SEED_EXAMPLES: bool(undefined),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEHOUSE_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
-  GATEHOUSE_GIT_COMMIT: z.string().regex(/^[0-9a-f]{7,40}$/, 'must be a git commit hash').optional(),
+  GATEHOUSE_GIT_COMMIT: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/, 'must be a git commit hash')
+    .optional(),
   GATEHOUSE_ITEM_CONCURRENCY: int(50, 1, 2000),
   GATEHOUSE_MAX_ITEMS_PER_MINUTE: int(0, 0, 10_000_000),
   GATEHOUSE_RECONCILE_EVERY_MS: int(30_000, 100, 3_600_000),
@@ -180,12 +191,15 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       reconcileEveryMs: e.GATEHOUSE_RECONCILE_EVERY_MS,
       stuckAfterMs: e.GATEHOUSE_STUCK_AFTER_MS,
       lockMs: e.GATEHOUSE_QUEUE_LOCK_MS,
-      evalsDir: isAbsolute(e.GATEHOUSE_EVALS_DIR) ? e.GATEHOUSE_EVALS_DIR : resolve(cwd, e.GATEHOUSE_EVALS_DIR),
+      evalsDir: isAbsolute(e.GATEHOUSE_EVALS_DIR)
+        ? e.GATEHOUSE_EVALS_DIR
+        : resolve(cwd, e.GATEHOUSE_EVALS_DIR),
     },
     http: {
       host: e.HOST,
       port: e.PORT,
       maxBodyBytes: e.GATEHOUSE_MAX_BODY_BYTES,
+      maxUploadBytes: e.GATEHOUSE_MAX_UPLOAD_BYTES,
       publicUrl: (e.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     },
     worker: { port: e.GATEHOUSE_WORKER_PORT },
@@ -212,7 +226,10 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
 function packageVersion(): string {
   for (const up of ['../../..', '../../../..']) {
     try {
-      const manifest = JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === 'gatehouse' && manifest.version) {
         return manifest.version;
       }

@@ -23,3 +23,4 @@ export * from './targets/replay.target';
 export * from './targets/retry';
 export * from './targets/target';
 export * from './targets/target-context';
+export * from './registry/evals-directory';

@@ -62,8 +62,17 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     return queue;
   }
 
-  async add<N extends JobName.StartRun | JobName.AggregateRun>(name: N, data: JobPayloads[N], jobId: string): Promise<void> {
-    await this.queue(CONTROL_QUEUE).add(name, data, { jobId, attempts: 5, backoff: { type: 'exponential', delay: 1000, jitter: 0.5 }, ...KEEP });
+  async add<N extends JobName.StartRun | JobName.AggregateRun>(
+    name: N,
+    data: JobPayloads[N],
+    jobId: string,
+  ): Promise<void> {
+    await this.queue(CONTROL_QUEUE).add(name, data, {
+      jobId,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+      ...KEEP,
+    });
   }
 
   async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
@@ -75,7 +84,12 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
         jobs.slice(i, i + CHUNK).map((job) => ({
           name: JobName.ExecuteItem,
           data: job.data,
-          opts: { jobId: job.jobId, attempts: 3, backoff: { type: 'exponential', delay: 2000, jitter: 0.5 }, ...KEEP },
+          opts: {
+            jobId: job.jobId,
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+            ...KEEP,
+          },
         })),
       );
     }
@@ -85,12 +99,19 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     await this.producer.publish(this.cancelChannel, runId);
   }
 
-  async counts(): Promise<Record<string, { waiting: number; active: number; delayed: number; failed: number }>> {
+  async counts(): Promise<
+    Record<string, { waiting: number; active: number; delayed: number; failed: number }>
+  > {
     const names = new Set([CONTROL_QUEUE, ...(await this.producer.smembers(this.providersKey))]);
     const result: Record<string, { waiting: number; active: number; delayed: number; failed: number }> = {};
     for (const name of names) {
       const counts = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed');
-      result[name] = { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+      result[name] = {
+        waiting: counts.waiting ?? 0,
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        failed: counts.failed ?? 0,
+      };
     }
     return result;
   }
@@ -121,7 +142,11 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     every(2000, () => this.discoverItemQueues());
     const reconcile = () =>
       this.queue(CONTROL_QUEUE)
-        .add(JobName.ReconcileRuns, {}, { jobId: `reconcile-${Math.floor(Date.now() / options.reconcileEveryMs)}`, ...KEEP })
+        .add(
+          JobName.ReconcileRuns,
+          {},
+          { jobId: `reconcile-${Math.floor(Date.now() / options.reconcileEveryMs)}`, ...KEEP },
+        )
         .then(() => undefined);
     every(options.reconcileEveryMs, reconcile);
     await reconcile().catch(() => undefined);
@@ -146,13 +171,20 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
       stalledInterval: options.lockMs,
       maximumRateLimitDelay: 60_000,
       maxStartedAttempts: 20,
-      ...(name !== CONTROL_QUEUE && options.maxItemsPerMinute ? { limiter: { max: options.maxItemsPerMinute, duration: 60_000 } } : {}),
+      ...(name !== CONTROL_QUEUE && options.maxItemsPerMinute
+        ? { limiter: { max: options.maxItemsPerMinute, duration: 60_000 } }
+        : {}),
     });
     worker.on('error', () => undefined);
     this.workers.set(name, worker);
   }
 
-  private async process(queueName: string, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  private async process(
+    queueName: string,
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const controller = new AbortController();
     const onShutdown = () => controller.abort(ABORT_SHUTDOWN);
     signal?.addEventListener('abort', onShutdown, { once: true });
@@ -165,7 +197,10 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
       worker: this.options?.worker ?? 'worker',
     };
     try {
-      const handler = (this.handlers as JobHandlers)[job.name as JobName] as (data: unknown, context: JobContext) => Promise<void>;
+      const handler = (this.handlers as JobHandlers)[job.name as JobName] as (
+        data: unknown,
+        context: JobContext,
+      ) => Promise<void>;
       if (!handler) {
         throw new Error(`no handler for job ${job.name}`);
       }

@@ -21,7 +21,10 @@ export const CONTROL_QUEUE = 'gatehouse-control';
 
 /** A provider's item queue: its own rate limit and 429 pauses, so one provider cannot stall another. */
 export function itemQueueName(provider: string): string {
-  return `gatehouse-items-${provider.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').slice(0, 120)}`;
+  return `gatehouse-items-${provider
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .slice(0, 120)}`;
 }
 
 /** Job ids are deterministic (a job added twice while it exists is one job) and never contain ':'. */

@@ -5,5 +5,7 @@ import { type JobConsumer, type JobProducer } from './job-queue';
 
 /** The queue the configuration selects: BullMQ with REDIS_URL, the in-process queue without. */
 export function createJobQueue(config: QueueConfig): JobProducer & JobConsumer {
-  return config.kind === 'redis' ? new BullMqJobQueue(config.url.reveal(), config.prefix) : new InProcessJobQueue();
+  return config.kind === 'redis'
+    ? new BullMqJobQueue(config.url.reveal(), config.prefix)
+    : new InProcessJobQueue();
 }

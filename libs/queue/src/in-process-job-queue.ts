@@ -43,14 +43,24 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  async add<N extends JobName.StartRun | JobName.AggregateRun>(name: N, data: JobPayloads[N], jobId: string): Promise<void> {
+  async add<N extends JobName.StartRun | JobName.AggregateRun>(
+    name: N,
+    data: JobPayloads[N],
+    jobId: string,
+  ): Promise<void> {
     this.enqueue(CONTROL_QUEUE, { name, id: jobId, data, enqueuedAt: Date.now(), attemptsStarted: 0 });
   }
 
   async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
     const queue = itemQueueName(provider);
     for (const job of jobs) {
-      this.enqueue(queue, { name: JobName.ExecuteItem, id: job.jobId, data: job.data, enqueuedAt: Date.now(), attemptsStarted: 0 });
+      this.enqueue(queue, {
+        name: JobName.ExecuteItem,
+        id: job.jobId,
+        data: job.data,
+        enqueuedAt: Date.now(),
+        attemptsStarted: 0,
+      });
     }
   }
 
@@ -64,9 +74,14 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     }
   }
 
-  async counts(): Promise<Record<string, { waiting: number; active: number; delayed: number; failed: number }>> {
+  async counts(): Promise<
+    Record<string, { waiting: number; active: number; delayed: number; failed: number }>
+  > {
     return Object.fromEntries(
-      [...this.queues].map(([name, q]) => [name, { waiting: q.pending.length, active: q.active.size, delayed: 0, failed: 0 }]),
+      [...this.queues].map(([name, q]) => [
+        name,
+        { waiting: q.pending.length, active: q.active.size, delayed: 0, failed: 0 },
+      ]),
     );
   }
 
@@ -74,7 +89,14 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     this.handlers = handlers;
     this.options = options;
     this.stopped = false;
-    const reconcile = () => this.enqueue(CONTROL_QUEUE, { name: JobName.ReconcileRuns, id: `reconcile-${Date.now()}`, data: {}, enqueuedAt: Date.now(), attemptsStarted: 0 });
+    const reconcile = () =>
+      this.enqueue(CONTROL_QUEUE, {
+        name: JobName.ReconcileRuns,
+        id: `reconcile-${Date.now()}`,
+        data: {},
+        enqueuedAt: Date.now(),
+        attemptsStarted: 0,
+      });
     this.reconcileTimer = setInterval(reconcile, options.reconcileEveryMs);
     this.reconcileTimer.unref();
     reconcile();
@@ -131,7 +153,8 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     if (!this.handlers || !this.options || this.stopped) {
       return;
     }
-    queue.concurrency = name === CONTROL_QUEUE ? this.options.controlConcurrency : this.options.itemConcurrency;
+    queue.concurrency =
+      name === CONTROL_QUEUE ? this.options.controlConcurrency : this.options.itemConcurrency;
     const wait = queue.pausedUntil - Date.now();
     if (wait > 0) {
       queue.wake ??= setTimeout(() => {
@@ -155,7 +178,10 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
       enqueuedAt: job.enqueuedAt,
       worker: this.options?.worker ?? 'in-process',
     };
-    const handler = (this.handlers as JobHandlers)[job.name] as (data: unknown, context: JobContext) => Promise<void>;
+    const handler = (this.handlers as JobHandlers)[job.name] as (
+      data: unknown,
+      context: JobContext,
+    ) => Promise<void>;
     const done = handler(job.data, context).then(
       () => {
         this.known.delete(job.id);
@@ -168,10 +194,13 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
           job.attemptsStarted -= 1; // a rate limit uses no attempt
           queue.pending.unshift(job);
         } else if (job.attemptsStarted < MAX_ATTEMPTS) {
-          const retry = setTimeout(() => {
-            queue.pending.push(job);
-            this.pump(name);
-          }, 200 * 2 ** job.attemptsStarted);
+          const retry = setTimeout(
+            () => {
+              queue.pending.push(job);
+              this.pump(name);
+            },
+            200 * 2 ** job.attemptsStarted,
+          );
           retry.unref();
         } else {
           this.known.delete(job.id);

@@ -34,7 +34,11 @@ export interface ItemJob {
 
 /** Adds jobs. The API, the worker and the embedded process all produce through this. */
 export interface JobProducer {
-  add<N extends JobName.StartRun | JobName.AggregateRun>(name: N, data: JobPayloads[N], jobId: string): Promise<void>;
+  add<N extends JobName.StartRun | JobName.AggregateRun>(
+    name: N,
+    data: JobPayloads[N],
+    jobId: string,
+  ): Promise<void>;
   /** Adds item jobs to the provider's queue in chunks; ids already queued are left alone. */
   addItems(provider: string, jobs: ItemJob[]): Promise<void>;
   /** Aborts the run's in-flight jobs on every worker (they then record nothing). */

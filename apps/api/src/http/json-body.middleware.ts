@@ -1,6 +1,6 @@
 import { assignRequestId } from '@gatehouse/application';
 import { DomainError } from '@gatehouse/domain';
-import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { json, type NextFunction, type Request, type RequestHandler, type Response, text } from 'express';
 
 /**
  * Parses JSON bodies up to `limit` bytes and turns body-parser's failures into domain errors, so a
@@ -11,6 +11,26 @@ export function jsonBody(limit: number): RequestHandler {
   const parse = json({ limit });
   return (req: Request, res: Response, next: NextFunction) => {
     assignRequestId(req, res);
+    parse(req, res, (error?: unknown) => next(error ? toDomainError(error, limit) : undefined));
+  };
+}
+
+/** Media types read as text: JSONL datasets and cassettes, YAML suites. */
+export const TEXT_UPLOAD_TYPES = [
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/json-lines',
+  'application/yaml',
+  'application/x-yaml',
+  'text/yaml',
+  'text/x-yaml',
+  'text/plain',
+];
+
+/** Reads JSONL and YAML uploads as a string body, up to their own (larger) limit; UTF-8 only. */
+export function textBody(limit: number): RequestHandler {
+  const parse = text({ limit, type: TEXT_UPLOAD_TYPES, defaultCharset: 'utf-8' });
+  return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (error?: unknown) => next(error ? toDomainError(error, limit) : undefined));
   };
 }

@@ -2,9 +2,11 @@ import { type GatehouseConfig } from '@gatehouse/config';
 import { describeToken, hashApiToken, issueApiToken, SYSTEM_ACTOR } from '@gatehouse/domain';
 import { AiUseCaseEntity, ApiTokenEntity, TeamEntity, UnitOfWork } from '@gatehouse/persistence';
 import { Injectable, Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { type EntityManager } from 'typeorm';
 import { AiUseCasesService } from '../ai-use-cases/ai-use-cases.service';
 import { InjectConfig } from '../gatehouse-config.module';
+import { EvalsImportService, type ImportSummary } from '../registry/evals-import.service';
 import { type RequestContext } from '../request-context';
 import { DEMO_TEAMS, DEMO_USERS, demoAiUseCaseRecord } from './demo-data';
 import { IdentityService } from './identity.service';
@@ -14,6 +16,8 @@ export interface BootstrapOutcome {
   admin: { userId: string; name: string; tokenFromEnvironment: boolean; token: string | null } | null;
   /** Demo users created by this start, with their one-time tokens. */
   demoUsers: { name: string; roles: string[]; team: string; token: string }[];
+  /** What the embedded start imported from the examples folder (datasets, cassettes, suites). */
+  examples: ImportSummary | null;
 }
 
 const BOOTSTRAP_LOCK = 724_203;
@@ -31,13 +35,19 @@ export class BootstrapService {
     private readonly uow: UnitOfWork,
     private readonly identity: IdentityService,
     private readonly aiUseCases: AiUseCasesService,
+    private readonly evalsImport: EvalsImportService,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
   async run(): Promise<BootstrapOutcome> {
     const admin = await this.uow.writeExclusive(BOOTSTRAP_LOCK, (m) => this.ensureAdmin(m));
     const demoUsers = this.config.seedExamples ? await this.seedExamples() : [];
-    return { admin, demoUsers };
+    // Idempotent by content hash: each start adds what is new in evals/ and leaves the rest alone.
+    const examples =
+      this.config.seedExamples && existsSync(this.config.runs.evalsDir)
+        ? await this.evalsImport.importDirectory(this.config.runs.evalsDir)
+        : null;
+    return { admin, demoUsers, examples };
   }
 
   private async ensureAdmin(m: EntityManager): Promise<BootstrapOutcome['admin']> {

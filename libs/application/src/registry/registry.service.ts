@@ -1,5 +1,7 @@
+import { type GatehouseConfig } from '@gatehouse/config';
 import { assertHasRole, DomainError, type FieldProblem, sha256Hex } from '@gatehouse/domain';
 import {
+  assertDatasetName,
   canonicalItemsText,
   checkItems,
   type DatasetItem,
@@ -12,11 +14,19 @@ import {
   summariseFields,
   SuiteValidationError,
 } from '@gatehouse/evals';
-import { CassetteEntity, DatasetEntity, DatasetItemEntity, isUniqueViolation, SuiteEntity, UnitOfWork } from '@gatehouse/persistence';
+import {
+  CassetteEntity,
+  DatasetEntity,
+  DatasetItemEntity,
+  isUniqueViolation,
+  SuiteEntity,
+  UnitOfWork,
+} from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { InjectConfig } from '../gatehouse-config.module';
 import { type RequestContext } from '../request-context';
 import { type DatasetView, type SuiteView, toDatasetView, toSuiteView } from './registry.views';
 
@@ -25,7 +35,11 @@ const CHUNK = 500;
 /** An evals problem (file, line, field) as field problems for the API. */
 export function evalsProblems(error: EvalsError): FieldProblem[] {
   if (error instanceof SuiteValidationError) {
-    return error.problems.map((p) => ({ field: p.field, message: `${p.message}${p.line ? ` (line ${p.line}, column ${p.column})` : ''}`, code: 'invalid' }));
+    return error.problems.map((p) => ({
+      field: p.field,
+      message: `${p.message}${p.line ? ` (line ${p.line}, column ${p.column})` : ''}`,
+      code: 'invalid',
+    }));
   }
   return [{ field: error.location.field ?? '(body)', message: error.message, code: 'invalid' }];
 }
@@ -40,116 +54,196 @@ export class RegistryService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
+    @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
-  /** Freezes uploaded JSONL as the next version of a dataset (or returns the identical one). */
-  async createDataset(context: RequestContext, name: string, jsonl: string, note?: string): Promise<{ dataset: DatasetView; created: boolean }> {
+  /**
+   * Freezes uploaded JSONL as a dataset version: the next one, or `version` when given (what
+   * `gatehouse push` does, so suites keep pointing at the versions frozen in `evals/`). The same
+   * content again returns the version that holds it.
+   */
+  async createDataset(
+    context: RequestContext,
+    input: { name: string; jsonl: string; version?: number; note?: string },
+  ): Promise<{ dataset: DatasetView; created: boolean }> {
     assertHasRole(context.actor, ['engineer'], 'Uploading a dataset');
+    const { name, jsonl, note } = input;
     let items: DatasetItem[];
     try {
-      parseDatasetRef(`${name}@1`);
+      assertDatasetName(name);
       items = checkItems(parseJsonlText(jsonl, 'items'), 'items');
     } catch (error) {
-      throw error instanceof EvalsError ? DomainError.validation(evalsProblems(error), `The dataset is not valid: ${error.message}`) : error;
+      throw error instanceof EvalsError
+        ? DomainError.validation(evalsProblems(error), `The dataset is not valid: ${error.message}`)
+        : error;
     }
-    const text = canonicalItemsText(items);
-    const sha256 = sha256Hex(text);
+    if (items.length === 0) {
+      throw DomainError.validation([
+        { field: 'items', message: 'must hold at least one item', code: 'too_small' },
+      ]);
+    }
+    const sha256 = sha256Hex(canonicalItemsText(items));
     return this.uow.write(async (m) => {
-      const existing = await m.findOneBy(DatasetEntity, { name, sha256 });
-      if (existing) {
-        return { dataset: toDatasetView(existing), created: false };
+      if (input.version !== undefined) {
+        const same = await m.findOneBy(DatasetEntity, { name, version: input.version });
+        if (same) {
+          return { dataset: this.sameContent(same, sha256), created: false };
+        }
+      } else {
+        const existing = await m.findOneBy(DatasetEntity, { name, sha256 });
+        if (existing) {
+          return { dataset: toDatasetView(existing), created: false };
+        }
       }
       const latest = await m.findOne(DatasetEntity, { where: { name }, order: { version: 'DESC' } });
-      const version = (latest?.version ?? 0) + 1;
-      const now = new Date();
+      const version = input.version ?? (latest?.version ?? 0) + 1;
       const manifest: DatasetManifest = {
         name,
         version,
         sha256,
         count: items.length,
         fields: summariseFields(items),
-        provenance: { sourceFile: 'upload', sourceSha256: sha256Hex(jsonl), frozenWith: 'gatehouse api', ...(note ? { note } : {}) },
-        createdAt: now.toISOString(),
+        provenance: {
+          sourceFile: 'upload',
+          sourceSha256: sha256Hex(jsonl),
+          frozenWith: `gatehouse ${this.config.version} api`,
+          ...(note ? { note } : {}),
+        },
+        createdAt: new Date().toISOString(),
       };
-      const entity = Object.assign(new DatasetEntity(), {
-        id: randomUUID(),
-        name,
-        version,
-        sha256,
-        itemCount: items.length,
-        manifest,
-        createdBy: context.actor.id,
-        createdAt: now,
-      });
-      await this.insertDataset(m, entity, items);
-      const view = toDatasetView(entity);
-      await this.audit.record(m, context, {
-        action: 'dataset.frozen',
-        subjectType: 'dataset',
-        subjectId: entity.id,
-        after: { name, version, sha256, count: items.length },
-      });
+      const view = await this.insertDataset(m, context, manifest, items, 'dataset.frozen');
       return { dataset: view, created: true };
     });
   }
 
   /** Stores a dataset version exactly as frozen elsewhere (the CLI's `evals/datasets`), keeping its version. */
-  async importFrozenDataset(context: RequestContext, manifest: DatasetManifest, items: DatasetItem[]): Promise<{ dataset: DatasetView; created: boolean }> {
+  async importFrozenDataset(
+    context: RequestContext,
+    manifest: DatasetManifest,
+    items: DatasetItem[],
+  ): Promise<{ dataset: DatasetView; created: boolean }> {
     assertHasRole(context.actor, ['engineer'], 'Uploading a dataset');
     const sha256 = sha256Hex(canonicalItemsText(items));
     if (sha256 !== manifest.sha256 || items.length !== manifest.count) {
-      throw DomainError.validation([{ field: 'manifest.sha256', message: `does not match the items (they hash to ${sha256})`, code: 'hash_mismatch' }]);
+      throw DomainError.validation([
+        {
+          field: 'manifest.sha256',
+          message: `does not match the items (they hash to ${sha256})`,
+          code: 'hash_mismatch',
+        },
+      ]);
     }
     return this.uow.write(async (m) => {
       const same = await m.findOneBy(DatasetEntity, { name: manifest.name, version: manifest.version });
       if (same) {
-        if (same.sha256 !== sha256) {
-          throw new DomainError('conflict', `Dataset ${manifest.name}@${manifest.version} exists with other content; versions are immutable.`, [], 'versions_immutable');
-        }
-        return { dataset: toDatasetView(same), created: false };
+        return { dataset: this.sameContent(same, sha256), created: false };
       }
-      const entity = Object.assign(new DatasetEntity(), {
-        id: randomUUID(),
-        name: manifest.name,
-        version: manifest.version,
-        sha256,
-        itemCount: items.length,
-        manifest,
-        createdBy: context.actor.id,
-        createdAt: new Date(),
-      });
-      await this.insertDataset(m, entity, items);
-      await this.audit.record(m, context, {
-        action: 'dataset.imported',
-        subjectType: 'dataset',
-        subjectId: entity.id,
-        after: { name: entity.name, version: entity.version, sha256, count: items.length },
-      });
-      return { dataset: toDatasetView(entity), created: true };
+      return {
+        dataset: await this.insertDataset(m, context, manifest, items, 'dataset.imported'),
+        created: true,
+      };
     });
   }
 
-  private async insertDataset(m: EntityManager, entity: DatasetEntity, items: DatasetItem[]): Promise<void> {
-    await m.insert(DatasetEntity, entity);
-    const ordered = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (let i = 0; i < ordered.length; i += CHUNK) {
-      const rows = ordered.slice(i, i + CHUNK).map((item, j) => ({ datasetId: entity.id, itemId: item.id, seq: i + j, item }));
-      await m.createQueryBuilder().insert().into(DatasetItemEntity).values(rows).updateEntity(false).execute();
+  private sameContent(existing: DatasetEntity, sha256: string): DatasetView {
+    if (existing.sha256 !== sha256) {
+      throw new DomainError(
+        'conflict',
+        `Dataset ${existing.name}@${existing.version} exists with other content (sha256 ${existing.sha256}); versions are immutable, so freeze the change as a new version.`,
+        [{ field: 'version', message: 'is already used by different content', code: 'versions_immutable' }],
+        'versions_immutable',
+      );
     }
+    return toDatasetView(existing);
   }
 
-  listDatasets(): Promise<DatasetView[]> {
-    return this.uow.read(async (m) => (await m.find(DatasetEntity, { order: { name: 'ASC', version: 'DESC' } })).map(toDatasetView));
+  private async insertDataset(
+    m: EntityManager,
+    context: RequestContext,
+    manifest: DatasetManifest,
+    items: DatasetItem[],
+    action: 'dataset.frozen' | 'dataset.imported',
+  ): Promise<DatasetView> {
+    const entity = Object.assign(new DatasetEntity(), {
+      id: randomUUID(),
+      name: manifest.name,
+      version: manifest.version,
+      sha256: manifest.sha256,
+      itemCount: items.length,
+      manifest,
+      createdBy: context.actor.id,
+      createdAt: new Date(),
+    });
+    try {
+      await m.insert(DatasetEntity, entity);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError(
+          'conflict',
+          `Dataset ${manifest.name}@${manifest.version} was created meanwhile; retry.`,
+          [],
+          'versions_immutable',
+        );
+      }
+      throw error;
+    }
+    const ordered = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = 0; i < ordered.length; i += CHUNK) {
+      const rows = ordered
+        .slice(i, i + CHUNK)
+        .map((item, j) => ({ datasetId: entity.id, itemId: item.id, seq: i + j, item }));
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(DatasetItemEntity)
+        .values(rows)
+        .updateEntity(false)
+        .execute();
+    }
+    await this.audit.record(m, context, {
+      action,
+      subjectType: 'dataset',
+      subjectId: entity.id,
+      after: { name: entity.name, version: entity.version, sha256: entity.sha256, count: items.length },
+    });
+    return toDatasetView(entity);
+  }
+
+  /** Every dataset version, newest version of each name first; `name` narrows to one dataset. */
+  listDatasets(filter: {
+    name?: string;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: DatasetView[]; total: number }> {
+    return this.uow.read(async (m) => {
+      const [rows, total] = await m.findAndCount(DatasetEntity, {
+        where: filter.name ? { name: filter.name } : {},
+        order: { name: 'ASC', version: 'DESC' },
+        take: filter.limit,
+        skip: filter.offset,
+      });
+      return { items: rows.map(toDatasetView), total };
+    });
   }
 
   async dataset(name: string, version: number): Promise<DatasetView> {
     return toDatasetView(await this.uow.read((m) => this.findDataset(m, name, version)));
   }
 
-  async datasetItems(name: string, version: number, limit: number, offset: number): Promise<{ items: DatasetItem[]; total: number }> {
+  async datasetItems(
+    name: string,
+    version: number,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: DatasetItem[]; total: number }> {
     return this.uow.read(async (m) => {
       const dataset = await this.findDataset(m, name, version);
-      const rows = await m.find(DatasetItemEntity, { where: { datasetId: dataset.id }, order: { seq: 'ASC' }, take: limit, skip: offset });
+      const rows = await m.find(DatasetItemEntity, {
+        where: { datasetId: dataset.id },
+        order: { seq: 'ASC' },
+        take: limit,
+        skip: offset,
+      });
       return { items: rows.map((r) => r.item as DatasetItem), total: dataset.itemCount };
     });
   }
@@ -163,20 +257,31 @@ export class RegistryService {
   }
 
   /** Validates a suite (YAML or JSON text) and stores it pinned to its dataset version. */
-  async createSuite(context: RequestContext, source: string): Promise<{ suite: SuiteView; created: boolean }> {
+  async createSuite(
+    context: RequestContext,
+    source: string,
+  ): Promise<{ suite: SuiteView; created: boolean }> {
     assertHasRole(context.actor, ['engineer'], 'Publishing a suite');
     let loaded;
     try {
       loaded = parseSuite(source, 'suite');
     } catch (error) {
-      throw error instanceof EvalsError ? DomainError.validation(evalsProblems(error), 'The suite is not valid.') : error;
+      throw error instanceof EvalsError
+        ? DomainError.validation(evalsProblems(error), 'The suite is not valid.')
+        : error;
     }
     const { definition, hash } = loaded;
     const ref = parseDatasetRef(definition.dataset);
     return this.uow.write(async (m) => {
       const dataset = await m.findOneBy(DatasetEntity, { name: ref.name, version: ref.version });
       if (!dataset) {
-        throw DomainError.validation([{ field: 'dataset', message: `${definition.dataset} is not on this server: upload it first (gatehouse push)`, code: 'unknown_reference' }]);
+        throw DomainError.validation([
+          {
+            field: 'dataset',
+            message: `${definition.dataset} is not on this server: upload it first (gatehouse push)`,
+            code: 'unknown_reference',
+          },
+        ]);
       }
       const existing = await m.findOneBy(SuiteEntity, { name: definition.name, version: definition.version });
       if (existing) {
@@ -184,7 +289,13 @@ export class RegistryService {
           throw new DomainError(
             'conflict',
             `Suite ${definition.name}@${definition.version} exists with other content; versions are immutable, so publish the change as version ${definition.version + 1}.`,
-            [{ field: 'version', message: 'is already used by different content', code: 'versions_immutable' }],
+            [
+              {
+                field: 'version',
+                message: 'is already used by different content',
+                code: 'versions_immutable',
+              },
+            ],
             'versions_immutable',
           );
         }
@@ -205,7 +316,12 @@ export class RegistryService {
         await m.insert(SuiteEntity, entity);
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new DomainError('conflict', `Suite ${definition.name}@${definition.version} was published meanwhile.`, [], 'versions_immutable');
+          throw new DomainError(
+            'conflict',
+            `Suite ${definition.name}@${definition.version} was published meanwhile.`,
+            [],
+            'versions_immutable',
+          );
         }
         throw error;
       }
@@ -219,11 +335,38 @@ export class RegistryService {
     });
   }
 
-  listSuites(): Promise<SuiteView[]> {
+  listSuites(filter: {
+    name?: string;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: SuiteView[]; total: number }> {
     return this.uow.read(async (m) => {
-      const suites = await m.find(SuiteEntity, { relations: { dataset: true }, order: { name: 'ASC', version: 'DESC' } });
-      return suites.map((s) => toSuiteView(s, s.dataset as DatasetEntity));
+      const [suites, total] = await m.findAndCount(SuiteEntity, {
+        where: filter.name ? { name: filter.name } : {},
+        relations: { dataset: true },
+        order: { name: 'ASC', version: 'DESC' },
+        take: filter.limit,
+        skip: filter.offset,
+      });
+      return { items: suites.map((s) => toSuiteView(s, s.dataset as DatasetEntity)), total };
     });
+  }
+
+  /** Cassettes on the server (names, hashes, entry counts), newest upload first. */
+  listCassettes(): Promise<{ name: string; sha256: string; entries: number; createdAt: string }[]> {
+    return this.uow.read(async (m) =>
+      (
+        await m.find(CassetteEntity, {
+          select: { name: true, sha256: true, entryCount: true, createdAt: true },
+          order: { name: 'ASC', createdAt: 'DESC' },
+        })
+      ).map((c) => ({
+        name: c.name,
+        sha256: c.sha256,
+        entries: c.entryCount,
+        createdAt: c.createdAt.toISOString(),
+      })),
+    );
   }
 
   async suite(name: string, version: number): Promise<SuiteView> {
@@ -237,13 +380,19 @@ export class RegistryService {
   }
 
   /** Stores a replay cassette (JSONL of recorded responses); the same content twice is one cassette. */
-  async createCassette(context: RequestContext, name: string, content: string): Promise<{ name: string; sha256: string; entries: number; created: boolean }> {
+  async createCassette(
+    context: RequestContext,
+    name: string,
+    content: string,
+  ): Promise<{ name: string; sha256: string; entries: number; created: boolean }> {
     assertHasRole(context.actor, ['engineer'], 'Uploading a cassette');
     let parsed;
     try {
       parsed = parseCassette(content, `cassette ${name}`);
     } catch (error) {
-      throw error instanceof EvalsError ? DomainError.validation(evalsProblems(error), 'The cassette is not valid.') : error;
+      throw error instanceof EvalsError
+        ? DomainError.validation(evalsProblems(error), 'The cassette is not valid.')
+        : error;
     }
     return this.uow.write(async (m) => {
       const existing = await m.findOneBy(CassetteEntity, { name, sha256: parsed.sha256 });
@@ -272,7 +421,9 @@ export class RegistryService {
 
   /** The newest upload of a cassette, for replay targets on the platform. */
   async cassetteContent(name: string): Promise<string> {
-    const cassette = await this.uow.read((m) => m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } }));
+    const cassette = await this.uow.read((m) =>
+      m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } }),
+    );
     if (!cassette) {
       throw new EvalsError(`cassette ${name} is not on this server: upload it with \`gatehouse push\``);
     }

@@ -29,7 +29,15 @@ import {
   SuiteEntity,
   UnitOfWork,
 } from '@gatehouse/persistence';
-import { type ItemJob, type JobContext, JobName, type JobHandlers, type JobPayloads, jobIds, QueueRateLimited } from '@gatehouse/queue';
+import {
+  type ItemJob,
+  type JobContext,
+  JobName,
+  type JobHandlers,
+  type JobPayloads,
+  jobIds,
+  QueueRateLimited,
+} from '@gatehouse/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { And, Between, type EntityManager, In, LessThan, MoreThanOrEqual } from 'typeorm';
@@ -94,7 +102,11 @@ export class RunExecutionService {
     if (run.status === 'queued') {
       const now = new Date();
       const moved = await this.uow.write((m) =>
-        m.update(EvaluationRunEntity, { id: runId, status: 'queued' }, { status: 'running', startedAt: now, updatedAt: now }),
+        m.update(
+          EvaluationRunEntity,
+          { id: runId, status: 'queued' },
+          { status: 'running', startedAt: now, updatedAt: now },
+        ),
       );
       if (moved.affected !== 1) {
         return this.startRun(runId);
@@ -111,23 +123,40 @@ export class RunExecutionService {
   /** Re-computes the dataset's sha256 from the stored items: edited rows make the run fail, not lie. */
   private async verifyDataset(run: EvaluationRunEntity): Promise<string | null> {
     const manifest = run.manifest as StoredManifest;
-    const dataset = await this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }));
+    const dataset = await this.uow.read((m) =>
+      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
+    );
     const hash = createHash('sha256');
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
       const rows = await this.uow.read((m) =>
-        m.find(DatasetItemEntity, { where: { datasetId: dataset.id, seq: And(MoreThanOrEqual(seq), LessThan(seq + PAGE)) }, order: { seq: 'ASC' } }),
+        m.find(DatasetItemEntity, {
+          where: { datasetId: dataset.id, seq: And(MoreThanOrEqual(seq), LessThan(seq + PAGE)) },
+          order: { seq: 'ASC' },
+        }),
       );
       rows.forEach((row) => hash.update(`${canonicalJson(row.item)}\n`));
     }
     const actual = hash.digest('hex');
-    return actual === manifest.dataset.hash ? null : `The stored items of ${dataset.name}@${dataset.version} hash to ${actual}, not ${manifest.dataset.hash}: the dataset was changed after it was frozen.`;
+    return actual === manifest.dataset.hash
+      ? null
+      : `The stored items of ${dataset.name}@${dataset.version} hash to ${actual}, not ${manifest.dataset.hash}: the dataset was changed after it was frozen.`;
   }
 
   private async fail(run: EvaluationRunEntity, error: string): Promise<void> {
     await this.uow.write(async (m) => {
-      const { affected } = await m.update(EvaluationRunEntity, { id: run.id, status: 'running' }, { status: 'failed', error, completedAt: new Date(), updatedAt: new Date() });
+      const { affected } = await m.update(
+        EvaluationRunEntity,
+        { id: run.id, status: 'running' },
+        { status: 'failed', error, completedAt: new Date(), updatedAt: new Date() },
+      );
       if (affected === 1) {
-        await this.audit.record(m, system, { action: 'run.failed', subjectType: 'evaluation_run', subjectId: run.id, after: { status: 'failed' }, reason: error });
+        await this.audit.record(m, system, {
+          action: 'run.failed',
+          subjectType: 'evaluation_run',
+          subjectId: run.id,
+          after: { status: 'failed' },
+          reason: error,
+        });
       }
     });
   }
@@ -135,14 +164,23 @@ export class RunExecutionService {
   /** Adds a job for every (item, epoch) with no result yet, page by page, with deterministic job ids. */
   async enqueueMissing(run: EvaluationRunEntity): Promise<number> {
     const manifest = run.manifest as StoredManifest;
-    const dataset = await this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }));
+    const dataset = await this.uow.read((m) =>
+      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
+    );
     let enqueued = 0;
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
       const range = Between(seq, seq + PAGE - 1);
       const [items, done] = await this.uow.read((m) =>
         Promise.all([
-          m.find(DatasetItemEntity, { where: { datasetId: dataset.id, seq: range }, select: { itemId: true, seq: true }, order: { seq: 'ASC' } }),
-          m.find(RunResultEntity, { where: { runId: run.id, seq: range }, select: { itemId: true, epoch: true } }),
+          m.find(DatasetItemEntity, {
+            where: { datasetId: dataset.id, seq: range },
+            select: { itemId: true, seq: true },
+            order: { seq: 'ASC' },
+          }),
+          m.find(RunResultEntity, {
+            where: { runId: run.id, seq: range },
+            select: { itemId: true, epoch: true },
+          }),
         ]),
       );
       const have = new Set(done.map((r) => `${r.itemId}\u0000${r.epoch}`));
@@ -150,7 +188,10 @@ export class RunExecutionService {
       for (const item of items) {
         for (let epoch = 1; epoch <= manifest.epochs; epoch++) {
           if (!have.has(`${item.itemId}\u0000${epoch}`)) {
-            jobs.push({ jobId: jobIds.item(run.id, item.seq, epoch), data: { runId: run.id, itemId: item.itemId, seq: item.seq, epoch } });
+            jobs.push({
+              jobId: jobIds.item(run.id, item.seq, epoch),
+              data: { runId: run.id, itemId: item.itemId, seq: item.seq, epoch },
+            });
           }
         }
       }
@@ -169,7 +210,9 @@ export class RunExecutionService {
     if (!plan || context.signal.aborted) {
       return;
     }
-    const row = await this.uow.read((m) => m.findOneBy(DatasetItemEntity, { datasetId: plan.datasetId, itemId: data.itemId }));
+    const row = await this.uow.read((m) =>
+      m.findOneBy(DatasetItemEntity, { datasetId: plan.datasetId, itemId: data.itemId }),
+    );
     if (!row) {
       return;
     }
@@ -179,7 +222,9 @@ export class RunExecutionService {
     }
     if (record.error?.kind === 'rate_limited' && context.attemptsStarted <= MAX_RATE_LIMIT_PAUSES) {
       // The provider said wait: pause its whole queue (every worker), then this job runs again.
-      throw new QueueRateLimited(record.error.retryAfterMs ?? 1000 * 2 ** Math.min(context.attemptsStarted, 5));
+      throw new QueueRateLimited(
+        record.error.retryAfterMs ?? 1000 * 2 ** Math.min(context.attemptsStarted, 5),
+      );
     }
     const queueWaitMs = Math.max(0, started - context.enqueuedAt);
     let completed = false;
@@ -202,7 +247,12 @@ export class RunExecutionService {
   }
 
   /** Insert-or-ignore the row; bump counters only if it was inserted; complete by compare-and-set. */
-  private record(data: JobPayloads[JobName.ExecuteItem], record: ItemRecord, queueWaitMs: number, worker: string): Promise<boolean> {
+  private record(
+    data: JobPayloads[JobName.ExecuteItem],
+    record: ItemRecord,
+    queueWaitMs: number,
+    worker: string,
+  ): Promise<boolean> {
     const anyFailed = Object.values(record.scores).some((s) => s.passed === false);
     return this.uow.write(async (m) => {
       const insert = m
@@ -283,7 +333,10 @@ export class RunExecutionService {
     }
     return plan.then(async (built) => {
       // A plan is reused while its run is running; a cancelled or finished run gets no more calls.
-      const status = await this.uow.read(async (m) => (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status);
+      const status = await this.uow.read(
+        async (m) =>
+          (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status,
+      );
       if (status !== 'running') {
         this.plans.delete(runId);
         return null;
@@ -311,7 +364,11 @@ export class RunExecutionService {
       cassetteDir: `${this.config.runs.evalsDir}/cassettes`,
       loadCassette: (name: string) => this.cassette(name, pinned[name]),
     };
-    const retryPolicy = { ...DEFAULT_RETRY_POLICY, timeoutMs: definition.limits.timeoutMs, onRateLimit: 'raise' as const };
+    const retryPolicy = {
+      ...DEFAULT_RETRY_POLICY,
+      timeoutMs: definition.limits.timeoutMs,
+      onRateLimit: 'raise' as const,
+    };
     const builtTarget = await createTarget(target, targetContext);
     const scorers = await createScorers(definition.scorers, {
       targetContext,
@@ -339,7 +396,11 @@ export class RunExecutionService {
   }
 
   private async cassette(name: string, sha256: string | undefined): Promise<string> {
-    const row = await this.uow.read((m) => (sha256 ? m.findOneBy(CassetteEntity, { name, sha256 }) : m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } })));
+    const row = await this.uow.read((m) =>
+      sha256
+        ? m.findOneBy(CassetteEntity, { name, sha256 })
+        : m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } }),
+    );
     if (!row) {
       throw new Error(`cassette ${name} is not on this server`);
     }
@@ -352,7 +413,8 @@ export class RunExecutionService {
     if (!run || !(run.status === 'aggregating' || (run.status === 'cancelled' && run.report === null))) {
       return;
     }
-    const definition = (await this.uow.read((m) => m.findOneByOrFail(SuiteEntity, { id: run.suiteId }))).definition as SuiteDefinition;
+    const definition = (await this.uow.read((m) => m.findOneByOrFail(SuiteEntity, { id: run.suiteId })))
+      .definition as SuiteDefinition;
     const manifest = run.manifest as StoredManifest;
     const { count: epochs, reducer } = epochSettings(definition);
     const aggregator = new RunAggregator({
@@ -363,14 +425,25 @@ export class RunExecutionService {
       minGroupSize: definition.minGroupSize,
       seed: definition.seed,
     });
-    const dataset = await this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }));
+    const dataset = await this.uow.read((m) =>
+      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
+    );
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
       const rows = await this.uow.read((m) =>
-        m.find(RunResultEntity, { where: { runId, seq: Between(seq, seq + PAGE - 1) }, order: { seq: 'ASC', epoch: 'ASC' } }),
+        m.find(RunResultEntity, {
+          where: { runId, seq: Between(seq, seq + PAGE - 1) },
+          order: { seq: 'ASC', epoch: 'ASC' },
+        }),
       );
       const failingIds = [...new Set(rows.filter((r) => r.anyFailed).map((r) => r.itemId))];
       const items = failingIds.length
-        ? new Map((await this.uow.read((m) => m.findBy(DatasetItemEntity, { datasetId: dataset.id, itemId: In(failingIds) }))).map((r) => [r.itemId, r.item as DatasetItem]))
+        ? new Map(
+            (
+              await this.uow.read((m) =>
+                m.findBy(DatasetItemEntity, { datasetId: dataset.id, itemId: In(failingIds) }),
+              )
+            ).map((r) => [r.itemId, r.item as DatasetItem]),
+          )
         : new Map<string, DatasetItem>();
       for (const row of rows) {
         aggregator.add(toRecord(row), items.get(row.itemId), row.seq);
@@ -379,24 +452,31 @@ export class RunExecutionService {
     const summary = aggregator.summary();
     const thresholds = evaluateThresholds(summary, definition.thresholds);
     const erroredShare = summary.items.total === 0 ? 1 : summary.items.errored / summary.items.total;
-    const outcome: RunOutcome = erroredShare > definition.maxErroredShare ? 'errored' : thresholds.every((t) => t.passed) ? 'passed' : 'failed';
+    const outcome: RunOutcome =
+      erroredShare > definition.maxErroredShare
+        ? 'errored'
+        : thresholds.every((t) => t.passed)
+          ? 'passed'
+          : 'failed';
     const partial = run.status === 'cancelled';
-    const report: StoredRunReport = { summary, thresholds, outcome, failures: aggregator.failures(), partial };
+    const report: StoredRunReport = {
+      summary,
+      thresholds,
+      outcome,
+      failures: aggregator.failures(),
+      partial,
+    };
     const now = new Date();
     await this.uow.write(async (m) => {
       const fromStatus: RunStatus = partial ? 'cancelled' : 'aggregating';
-      const { affected } = await m.update(
-        EvaluationRunEntity,
-        { id: runId, status: fromStatus },
-        {
-          status: partial ? 'cancelled' : 'completed',
-          report,
-          outcome: partial ? 'cancelled' : outcome,
-          completedAt: now,
-          updatedAt: now,
-          manifest: { ...manifest, completedAt: now.toISOString() },
-        } as never,
-      );
+      const { affected } = await m.update(EvaluationRunEntity, { id: runId, status: fromStatus }, {
+        status: partial ? 'cancelled' : 'completed',
+        report,
+        outcome: partial ? 'cancelled' : outcome,
+        completedAt: now,
+        updatedAt: now,
+        manifest: { ...manifest, completedAt: now.toISOString() },
+      } as never);
       if (affected === 1) {
         await this.audit.record(m, system, {
           action: partial ? 'run.summarised' : 'run.completed',
@@ -406,7 +486,13 @@ export class RunExecutionService {
             status: partial ? 'cancelled' : 'completed',
             outcome: partial ? 'cancelled' : outcome,
             items: summary.items,
-            metrics: summary.metrics.map((metric) => ({ name: metric.name, value: metric.value, interval: metric.interval, upper95: metric.upper95, n: metric.n })),
+            metrics: summary.metrics.map((metric) => ({
+              name: metric.name,
+              value: metric.value,
+              interval: metric.interval,
+              upper95: metric.upper95,
+              n: metric.n,
+            })),
             thresholds: thresholds.map((t) => ({ reason: t.reason, passed: t.passed })),
             resultsHash: sha256Hex(canonicalJson(summary)),
           },
@@ -423,7 +509,13 @@ export class RunExecutionService {
   async reconcile(): Promise<void> {
     const stuckBefore = new Date(Date.now() - this.config.runs.stuckAfterMs);
     const stuck = await this.uow.read((m) =>
-      m.find(EvaluationRunEntity, { where: { status: In(['queued', 'running', 'aggregating', 'cancelled']), updatedAt: LessThan(stuckBefore) }, take: 100 }),
+      m.find(EvaluationRunEntity, {
+        where: {
+          status: In(['queued', 'running', 'aggregating', 'cancelled']),
+          updatedAt: LessThan(stuckBefore),
+        },
+        take: 100,
+      }),
     );
     for (const run of stuck) {
       try {
@@ -435,7 +527,10 @@ export class RunExecutionService {
   }
 
   private async repair(run: EvaluationRunEntity): Promise<void> {
-    const touch = () => this.uow.write((m) => m.update(EvaluationRunEntity, { id: run.id, status: run.status }, { updatedAt: new Date() }));
+    const touch = () =>
+      this.uow.write((m) =>
+        m.update(EvaluationRunEntity, { id: run.id, status: run.status }, { updatedAt: new Date() }),
+      );
     switch (run.status) {
       case 'queued':
         await touch();
@@ -449,11 +544,20 @@ export class RunExecutionService {
             .addSelect(`SUM(CASE WHEN r.any_failed = :yes THEN 1 ELSE 0 END)`, 'failed')
             .addSelect(`SUM(CASE WHEN r.status = 'errored' THEN 1 ELSE 0 END)`, 'errored')
             .where('r.run_id = :id', { id: run.id, yes: true })
-            .getRawOne<{ completed: string | number; failed: string | number | null; errored: string | number | null }>();
+            .getRawOne<{
+              completed: string | number;
+              failed: string | number | null;
+              errored: string | number | null;
+            }>();
           await m.update(
             EvaluationRunEntity,
             { id: run.id, status: 'running' },
-            { completed: Number(counts?.completed ?? 0), failed: Number(counts?.failed ?? 0), errored: Number(counts?.errored ?? 0), updatedAt: new Date() },
+            {
+              completed: Number(counts?.completed ?? 0),
+              failed: Number(counts?.failed ?? 0),
+              errored: Number(counts?.errored ?? 0),
+              updatedAt: new Date(),
+            },
           );
           return this.completeIfDone(m, run.id);
         });
@@ -497,4 +601,3 @@ function toRecord(row: RunResultEntity): ItemRecord {
     costUsd: row.costUsd,
   };
 }
-

@@ -19,7 +19,15 @@ import {
   type TargetConfig,
   targetSchema,
 } from '@gatehouse/evals';
-import { AiUseCaseEntity, CassetteEntity, DatasetEntity, EvaluationRunEntity, RunResultEntity, SuiteEntity, UnitOfWork } from '@gatehouse/persistence';
+import {
+  AiUseCaseEntity,
+  CassetteEntity,
+  DatasetEntity,
+  EvaluationRunEntity,
+  RunResultEntity,
+  SuiteEntity,
+  UnitOfWork,
+} from '@gatehouse/persistence';
 import { JobName, jobIds } from '@gatehouse/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -29,7 +37,13 @@ import { InjectConfig } from '../gatehouse-config.module';
 import { type RequestContext } from '../request-context';
 import { zodProblems } from '../validation/zod-problems';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
-import { type RunResultView, type RunView, type StoredManifest, toRunResultView, toRunView } from './runs.views';
+import {
+  type RunResultView,
+  type RunView,
+  type StoredManifest,
+  toRunResultView,
+  toRunView,
+} from './runs.views';
 
 export interface StartRunInput {
   /** `name@version` of a suite on this server. */
@@ -84,15 +98,27 @@ export class RunsService {
     assertHasRole(context.actor, ['engineer', 'service_team'], 'Starting an evaluation run');
     const run = await this.uow.write(async (m) => {
       const suiteMatch = /^([a-z0-9][a-z0-9._-]{0,79})@(\d+)$/.exec(input.suite);
-      const suite = suiteMatch ? await m.findOneBy(SuiteEntity, { name: suiteMatch[1], version: Number(suiteMatch[2]) }) : null;
+      const suite = suiteMatch
+        ? await m.findOneBy(SuiteEntity, { name: suiteMatch[1], version: Number(suiteMatch[2]) })
+        : null;
       if (!suite) {
-        throw DomainError.validation([{ field: 'suite', message: `${input.suite} is not a suite on this server`, code: 'unknown_reference' }]);
+        throw DomainError.validation([
+          {
+            field: 'suite',
+            message: `${input.suite} is not a suite on this server`,
+            code: 'unknown_reference',
+          },
+        ]);
       }
       const definition = suite.definition as SuiteDefinition;
       const dataset = await m.findOneByOrFail(DatasetEntity, { id: suite.datasetId });
       if (input.datasetSha256 && input.datasetSha256 !== dataset.sha256) {
         throw DomainError.validation([
-          { field: 'datasetSha256', message: `does not match ${dataset.name}@${dataset.version} (sha256 ${dataset.sha256})`, code: 'hash_mismatch' },
+          {
+            field: 'datasetSha256',
+            message: `does not match ${dataset.name}@${dataset.version} (sha256 ${dataset.sha256})`,
+            code: 'hash_mismatch',
+          },
         ]);
       }
       const target = this.resolveTarget(definition, input.target);
@@ -100,18 +126,29 @@ export class RunsService {
       if (input.aiUseCaseId) {
         const useCase = await m.findOneBy(AiUseCaseEntity, { id: input.aiUseCaseId });
         if (!useCase) {
-          throw DomainError.validation([{ field: 'aiUseCaseId', message: 'is not a known AI use case', code: 'unknown_reference' }]);
+          throw DomainError.validation([
+            { field: 'aiUseCaseId', message: 'is not a known AI use case', code: 'unknown_reference' },
+          ]);
         }
         assertCanViewAiUseCase(context.actor, useCase);
       }
       if (input.baselineRunId) {
-        const baseline = await m.findOne(EvaluationRunEntity, { where: { id: input.baselineRunId }, relations: { suite: true } });
+        const baseline = await m.findOne(EvaluationRunEntity, {
+          where: { id: input.baselineRunId },
+          relations: { suite: true },
+        });
         if (!baseline) {
-          throw DomainError.validation([{ field: 'baselineRunId', message: 'is not a known run', code: 'unknown_reference' }]);
+          throw DomainError.validation([
+            { field: 'baselineRunId', message: 'is not a known run', code: 'unknown_reference' },
+          ]);
         }
         if (baseline.suite?.datasetId !== suite.datasetId) {
           throw DomainError.validation([
-            { field: 'baselineRunId', message: 'ran on a different dataset: a paired comparison needs the same items', code: 'incomparable' },
+            {
+              field: 'baselineRunId',
+              message: 'ran on a different dataset: a paired comparison needs the same items',
+              code: 'incomparable',
+            },
           ]);
         }
       }
@@ -121,9 +158,19 @@ export class RunsService {
       const manifest: StoredManifest = {
         runId: id,
         suite: { name: suite.name, version: suite.version, hash: suite.sha256 },
-        dataset: { name: dataset.name, version: dataset.version, hash: dataset.sha256, count: dataset.itemCount },
+        dataset: {
+          name: dataset.name,
+          version: dataset.version,
+          hash: dataset.sha256,
+          count: dataset.itemCount,
+        },
         target: { type: target.type, description: describeTarget(target), configHash: contentHash(target) },
-        scorers: describeScorers(definition.scorers).map((s, i) => ({ name: s.name, type: s.type, version: s.version, configHash: contentHash(definition.scorers[i]) })),
+        scorers: describeScorers(definition.scorers).map((s, i) => ({
+          name: s.name,
+          type: s.type,
+          version: s.version,
+          configHash: contentHash(definition.scorers[i]),
+        })),
         epochs,
         packageVersion: this.config.version,
         gitCommit: this.config.gitCommit,
@@ -175,9 +222,13 @@ export class RunsService {
       return entity;
     });
     // The database is the truth: if Redis is away the reconciler enqueues the run later.
-    await this.queue.add(JobName.StartRun, { runId: run.id }, jobIds.startRun(run.id)).catch((error: unknown) => {
-      this.logger.warn(`Run ${run.id} is queued in the database, but enqueueing failed (${String(error)}); the reconciler will retry.`);
-    });
+    await this.queue
+      .add(JobName.StartRun, { runId: run.id }, jobIds.startRun(run.id))
+      .catch((error: unknown) => {
+        this.logger.warn(
+          `Run ${run.id} is queued in the database, but enqueueing failed (${String(error)}); the reconciler will retry.`,
+        );
+      });
     return toRunView(run);
   }
 
@@ -187,7 +238,10 @@ export class RunsService {
     }
     const parsed = targetSchema.safeParse(override);
     if (!parsed.success) {
-      throw DomainError.validation(zodProblems(parsed.error, 'target'), 'The target configuration is not valid.');
+      throw DomainError.validation(
+        zodProblems(parsed.error, 'target'),
+        'The target configuration is not valid.',
+      );
     }
     return parsed.data;
   }
@@ -197,10 +251,17 @@ export class RunsService {
     if (target.type !== 'replay') {
       return {};
     }
-    const rows = await m.find(CassetteEntity, { where: [{ name: target.cassette }, { name: Like(`${target.cassette}.%`) }], order: { createdAt: 'ASC' } });
+    const rows = await m.find(CassetteEntity, {
+      where: [{ name: target.cassette }, { name: Like(`${target.cassette}.%`) }],
+      order: { createdAt: 'ASC' },
+    });
     if (!rows.some((row) => row.name === target.cassette)) {
       throw DomainError.validation([
-        { field: 'target.cassette', message: `cassette ${target.cassette} is not on this server: upload it with gatehouse push`, code: 'unknown_reference' },
+        {
+          field: 'target.cassette',
+          message: `cassette ${target.cassette} is not on this server: upload it with gatehouse push`,
+          code: 'unknown_reference',
+        },
       ]);
     }
     return Object.fromEntries(rows.map((row) => [row.name, row.sha256]));
@@ -210,12 +271,21 @@ export class RunsService {
     return this.uow.read(async (m) => toRunView(await this.loadVisible(m, actor, id)));
   }
 
-  async list(actor: Actor, filter: { aiUseCaseId?: string; status?: string; limit: number; offset: number }): Promise<{ items: RunView[]; total: number }> {
+  async list(
+    actor: Actor,
+    filter: { aiUseCaseId?: string; status?: string; limit: number; offset: number },
+  ): Promise<{ items: RunView[]; total: number }> {
     return this.uow.read(async (m) => {
-      const query = m.getRepository(EvaluationRunEntity).createQueryBuilder('run').innerJoinAndSelect('run.suite', 'suite').leftJoin('run.aiUseCase', 'uc');
+      const query = m
+        .getRepository(EvaluationRunEntity)
+        .createQueryBuilder('run')
+        .innerJoinAndSelect('run.suite', 'suite')
+        .leftJoin('run.aiUseCase', 'uc');
       if (!hasRole(actor, 'admin', 'reviewer')) {
         // Runs of another team's draft use case stay hidden, as the use case does.
-        query.andWhere("(run.ai_use_case_id IS NULL OR uc.owner_team_id = :team OR uc.stage <> 'proposed')", { team: actor.teamId ?? '' });
+        query.andWhere("(run.ai_use_case_id IS NULL OR uc.owner_team_id = :team OR uc.stage <> 'proposed')", {
+          team: actor.teamId ?? '',
+        });
       }
       if (filter.aiUseCaseId) {
         query.andWhere('run.ai_use_case_id = :useCase', { useCase: filter.aiUseCaseId });
@@ -223,12 +293,21 @@ export class RunsService {
       if (filter.status) {
         query.andWhere('run.status = :status', { status: filter.status });
       }
-      const [rows, total] = await query.orderBy('run.created_at', 'DESC').addOrderBy('run.id', 'ASC').take(filter.limit).skip(filter.offset).getManyAndCount();
+      const [rows, total] = await query
+        .orderBy('run.created_at', 'DESC')
+        .addOrderBy('run.id', 'ASC')
+        .take(filter.limit)
+        .skip(filter.offset)
+        .getManyAndCount();
       return { items: rows.map(toRunView), total };
     });
   }
 
-  async results(actor: Actor, id: string, filter: ResultFilter): Promise<{ items: RunResultView[]; total: number }> {
+  async results(
+    actor: Actor,
+    id: string,
+    filter: ResultFilter,
+  ): Promise<{ items: RunResultView[]; total: number }> {
     return this.uow.read(async (m) => {
       await this.loadVisible(m, actor, id);
       const query = m.getRepository(RunResultEntity).createQueryBuilder('r').where('r.run_id = :id', { id });
@@ -240,13 +319,20 @@ export class RunsService {
       if (filter.group) {
         const index = filter.group.indexOf(':');
         if (index < 1) {
-          throw DomainError.validation([{ field: 'group', message: 'must be key:value, e.g. age_band:65+', code: 'invalid' }]);
+          throw DomainError.validation([
+            { field: 'group', message: 'must be key:value, e.g. age_band:65+', code: 'invalid' },
+          ]);
         }
         const key = filter.group.slice(0, index);
         const value = filter.group.slice(index + 1);
         // The group attributes are a JSON column: each driver reads a member its own way.
-        const member = this.uow.driver === 'postgres' ? 'r.groups ->> :groupKey' : 'json_extract(r.groups, :groupPath)';
-        query.andWhere(`${member} = :groupValue`, { groupKey: key, groupPath: `$."${key.replace(/"/g, '')}"`, groupValue: value });
+        const member =
+          this.uow.driver === 'postgres' ? 'r.groups ->> :groupKey' : 'json_extract(r.groups, :groupPath)';
+        query.andWhere(`${member} = :groupValue`, {
+          groupKey: key,
+          groupPath: `$."${key.replace(/"/g, '')}"`,
+          groupValue: value,
+        });
       }
       const [rows, total] = await query
         .orderBy('r.seq', 'ASC')
@@ -265,12 +351,22 @@ export class RunsService {
       const mayCancel =
         run.createdBy === context.actor.id ||
         hasRole(context.actor, 'admin') ||
-        (owner !== null && owner.ownerTeamId === context.actor.teamId && hasRole(context.actor, 'engineer', 'service_team'));
+        (owner !== null &&
+          owner.ownerTeamId === context.actor.teamId &&
+          hasRole(context.actor, 'engineer', 'service_team'));
       if (!mayCancel) {
-        throw DomainError.forbidden('Only the person who started the run, its team or an admin can cancel it.', 'cancel_own_runs');
+        throw DomainError.forbidden(
+          'Only the person who started the run, its team or an admin can cancel it.',
+          'cancel_own_runs',
+        );
       }
       if (TERMINAL.includes(run.status) || run.status === 'aggregating') {
-        throw new DomainError('invalid_state', `The run is already ${run.status}.`, [], 'cancel_running_runs');
+        throw new DomainError(
+          'invalid_state',
+          `The run is already ${run.status}.`,
+          [],
+          'cancel_running_runs',
+        );
       }
       const now = new Date();
       const { affected } = await m
@@ -280,7 +376,12 @@ export class RunsService {
         .where('id = :id AND status IN (:...statuses)', { id, statuses: ['queued', 'running'] })
         .execute();
       if (affected !== 1) {
-        throw new DomainError('conflict', 'The run changed state meanwhile; reload it.', [], 'cancel_running_runs');
+        throw new DomainError(
+          'conflict',
+          'The run changed state meanwhile; reload it.',
+          [],
+          'cancel_running_runs',
+        );
       }
       await this.audit.record(m, context, {
         action: 'run.cancelled',
@@ -298,17 +399,39 @@ export class RunsService {
   }
 
   /** Paired comparison of two runs on the same items, metric by metric (B against the baseline A). */
-  async compare(actor: Actor, baselineId: string, candidateId: string, alpha = 0.05): Promise<{ baseline: RunView; candidate: RunView; metrics: MetricComparison[] }> {
+  async compare(
+    actor: Actor,
+    baselineId: string,
+    candidateId: string,
+    alpha = 0.05,
+  ): Promise<{ baseline: RunView; candidate: RunView; metrics: MetricComparison[] }> {
     return this.uow.read(async (m) => {
-      const [a, b] = [await this.loadVisible(m, actor, baselineId), await this.loadVisible(m, actor, candidateId)];
+      const [a, b] = [
+        await this.loadVisible(m, actor, baselineId),
+        await this.loadVisible(m, actor, candidateId),
+      ];
       const manifestA = a.manifest as StoredManifest;
       const manifestB = b.manifest as StoredManifest;
       if (manifestA.dataset.hash !== manifestB.dataset.hash) {
-        throw DomainError.validation([{ field: 'candidate', message: 'ran on a different dataset: a paired comparison needs the same items', code: 'incomparable' }]);
+        throw DomainError.validation([
+          {
+            field: 'candidate',
+            message: 'ran on a different dataset: a paired comparison needs the same items',
+            code: 'incomparable',
+          },
+        ]);
       }
-      const definition = (await m.findOneByOrFail(SuiteEntity, { id: a.suiteId })).definition as SuiteDefinition;
+      const definition = (await m.findOneByOrFail(SuiteEntity, { id: a.suiteId }))
+        .definition as SuiteDefinition;
       const scorers = describeScorers(definition.scorers);
-      const [rowsA, rowsB] = await Promise.all([a, b].map((run) => m.find(RunResultEntity, { where: { runId: run.id, status: 'scored' }, select: { itemId: true, scores: true } })));
+      const [rowsA, rowsB] = await Promise.all(
+        [a, b].map((run) =>
+          m.find(RunResultEntity, {
+            where: { runId: run.id, status: 'scored' },
+            select: { itemId: true, scores: true },
+          }),
+        ),
+      );
       const metrics = scorers
         .filter((s) => manifestB.scorers.some((x) => x.name === s.name))
         .map((scorer): MetricComparison => {
@@ -316,20 +439,56 @@ export class RunsService {
           const itemsA = byItem(rowsA);
           const itemsB = byItem(rowsB);
           const ids = [...itemsA.keys()].filter((id) => itemsB.has(id));
-          const binary = scorer.kind === 'pass_rate' && ids.every((id) => isBinary(itemsA.get(id)?.passed) && isBinary(itemsB.get(id)?.passed));
+          const binary =
+            scorer.kind === 'pass_rate' &&
+            ids.every((id) => isBinary(itemsA.get(id)?.passed) && isBinary(itemsB.get(id)?.passed));
           if (binary) {
-            const result = comparePairedPassFail(ids.map((id) => ({ a: itemsA.get(id)?.passed === 1, b: itemsB.get(id)?.passed === 1 })), { seed: 1 });
-            return { metric: scorer.name, test: result.test, n: result.n, baseline: result.aRate, candidate: result.bRate, difference: result.difference, interval: result.interval, pValue: result.pValue, verdict: verdict(result.difference, result.pValue, alpha) };
+            const result = comparePairedPassFail(
+              ids.map((id) => ({ a: itemsA.get(id)?.passed === 1, b: itemsB.get(id)?.passed === 1 })),
+              { seed: 1 },
+            );
+            return {
+              metric: scorer.name,
+              test: result.test,
+              n: result.n,
+              baseline: result.aRate,
+              candidate: result.bRate,
+              difference: result.difference,
+              interval: result.interval,
+              pValue: result.pValue,
+              verdict: verdict(result.difference, result.pValue, alpha),
+            };
           }
-          const result = comparePairedScores(ids.map((id) => ({ a: itemsA.get(id)?.value ?? 0, b: itemsB.get(id)?.value ?? 0 })), { seed: 1 });
-          return { metric: scorer.name, test: result.test, n: result.n, baseline: result.meanA, candidate: result.meanB, difference: result.difference, interval: result.interval, pValue: result.pValue, verdict: verdict(result.difference, result.pValue, alpha) };
+          const result = comparePairedScores(
+            ids.map((id) => ({ a: itemsA.get(id)?.value ?? 0, b: itemsB.get(id)?.value ?? 0 })),
+            { seed: 1 },
+          );
+          return {
+            metric: scorer.name,
+            test: result.test,
+            n: result.n,
+            baseline: result.meanA,
+            candidate: result.meanB,
+            difference: result.difference,
+            interval: result.interval,
+            pValue: result.pValue,
+            verdict: verdict(result.difference, result.pValue, alpha),
+          };
         });
       return { baseline: toRunView(a), candidate: toRunView(b), metrics };
     });
   }
 
-  private async loadVisible(m: EntityManager, actor: Actor, id: string, forUpdate = false): Promise<EvaluationRunEntity> {
-    const run = await m.findOne(EvaluationRunEntity, { where: { id }, lock: forUpdate ? this.uow.forUpdate : undefined });
+  private async loadVisible(
+    m: EntityManager,
+    actor: Actor,
+    id: string,
+    forUpdate = false,
+  ): Promise<EvaluationRunEntity> {
+    const run = await m.findOne(EvaluationRunEntity, {
+      where: { id },
+      lock: forUpdate ? this.uow.forUpdate : undefined,
+    });
     if (!run) {
       throw DomainError.notFound('The run');
     }
@@ -358,7 +517,9 @@ function describeTarget(target: TargetConfig): string {
     case 'openai':
       return `${target.model} (openai SDK)`;
     case 'langchain':
-      return target.model ? `${target.model} (LangChain ChatOpenAI)` : `LangChain runnable ${target.module}#${target.export}`;
+      return target.model
+        ? `${target.model} (LangChain ChatOpenAI)`
+        : `LangChain runnable ${target.module}#${target.export}`;
   }
 }
 

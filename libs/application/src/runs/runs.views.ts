@@ -32,7 +32,10 @@ export interface RunResultView {
   status: string;
   failed: boolean;
   output: string | null;
-  scores: Record<string, { value: number | null; passed: boolean | null; explanation?: string; label?: string | null }>;
+  scores: Record<
+    string,
+    { value: number | null; passed: boolean | null; explanation?: string; label?: string | null }
+  >;
   error: { kind: string; message: string } | null;
   groups: Record<string, string>;
   latencyMs: number | null;

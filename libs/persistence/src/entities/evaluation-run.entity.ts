@@ -3,7 +3,8 @@ import { TIMESTAMP } from '../column-types';
 import { AiUseCaseEntity } from './ai-use-case.entity';
 import { SuiteEntity } from './suite.entity';
 
-export type RunStatus = 'queued' | 'running' | 'aggregating' | 'completed' | 'cancelled' | 'failed';
+export const RUN_STATUSES = ['queued', 'running', 'aggregating', 'completed', 'cancelled', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /**
  * One evaluation run. The counters move only when a result row is really inserted, in the same

@@ -1,4 +1,11 @@
-import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, TableIndex, TableUnique } from 'typeorm';
+import {
+  type MigrationInterface,
+  type QueryRunner,
+  Table,
+  TableForeignKey,
+  TableIndex,
+  TableUnique,
+} from 'typeorm';
 import { timestampTypeFor } from '../column-types';
 import { boolean, double, id, integer, json, text, varchar } from './migration-columns';
 
@@ -10,7 +17,12 @@ export class CreateRegistryAndRuns1764950400000 implements MigrationInterface {
     const ts = timestampTypeFor(queryRunner.connection.driver.options.type);
     const at = (name: string, nullable = false) => ({ name, type: ts, isNullable: nullable });
     const fk = (column: string, table: string, onDelete: 'CASCADE' | 'RESTRICT') =>
-      new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ['id'], onDelete });
+      new TableForeignKey({
+        columnNames: [column],
+        referencedTableName: table,
+        referencedColumnNames: ['id'],
+        onDelete,
+      });
 
     await queryRunner.createTable(
       new Table({
@@ -38,7 +50,13 @@ export class CreateRegistryAndRuns1764950400000 implements MigrationInterface {
           integer('seq'),
           json('item'),
         ],
-        indices: [new TableIndex({ name: 'idx_dataset_items_seq', columnNames: ['dataset_id', 'seq'], isUnique: true })],
+        indices: [
+          new TableIndex({
+            name: 'idx_dataset_items_seq',
+            columnNames: ['dataset_id', 'seq'],
+            isUnique: true,
+          }),
+        ],
         foreignKeys: [fk('dataset_id', 'datasets', 'CASCADE')],
       }),
     );
@@ -137,7 +155,11 @@ export class CreateRegistryAndRuns1764950400000 implements MigrationInterface {
           at('created_at'),
         ],
         indices: [
-          new TableIndex({ name: 'uq_run_results_item', columnNames: ['run_id', 'item_id', 'epoch'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_run_results_item',
+            columnNames: ['run_id', 'item_id', 'epoch'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_run_results_run_seq', columnNames: ['run_id', 'seq'] }),
         ],
         foreignKeys: [fk('run_id', 'evaluation_runs', 'CASCADE')],
@@ -146,7 +168,14 @@ export class CreateRegistryAndRuns1764950400000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['run_results', 'evaluation_runs', 'cassettes', 'suites', 'dataset_items', 'datasets']) {
+    for (const table of [
+      'run_results',
+      'evaluation_runs',
+      'cassettes',
+      'suites',
+      'dataset_items',
+      'datasets',
+    ]) {
       await queryRunner.dropTable(table);
     }
   }

@@ -1,4 +1,4 @@
-import { describeIntegration } from '@gatehouse/testing';
+import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { buildOpenApiDocument } from '../src/openapi/openapi';
 import { lowRiskRecord } from './support/records';
 import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
@@ -9,6 +9,8 @@ const WHO: Who[] = ['anonymous', 'service_team', 'engineer', 'reviewer', 'admin'
 interface Fixtures {
   sam: TestUser;
   useCaseId: string;
+  runId: string;
+  stubUrl: string;
   unique: () => string;
 }
 
@@ -18,6 +20,8 @@ interface RouteCase {
   path: string;
   url: (f: Fixtures) => string;
   body?: (f: Fixtures) => object;
+  /** A text body (JSONL, YAML) and its media type, for the upload routes. */
+  upload?: { type: string; text: (f: Fixtures) => string };
   expected: Record<Who, number>;
 }
 
@@ -138,23 +142,126 @@ const MATRIX: RouteCase[] = [
     url: () => '/v1/audit-events/verify',
     expected: only({ reviewer: 200, admin: 200 }),
   },
+  {
+    method: 'post',
+    path: '/v1/datasets',
+    url: (f) => `/v1/datasets?name=${f.unique()}`,
+    upload: { type: 'application/x-ndjson', text: () => '{"id":"a","input":"hello"}' },
+    expected: only({ engineer: 201 }),
+  },
+  { method: 'get', path: '/v1/datasets', url: () => '/v1/datasets', expected: all(200) },
+  {
+    method: 'get',
+    path: '/v1/datasets/{name}/versions/{version}',
+    url: () => '/v1/datasets/matrix-items/versions/1',
+    expected: all(200),
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{name}/versions/{version}/items',
+    url: () => '/v1/datasets/matrix-items/versions/1/items',
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/suites',
+    url: () => '/v1/suites',
+    upload: { type: 'application/yaml', text: (f) => matrixSuite(f.stubUrl, f.unique()) },
+    expected: only({ engineer: 201 }),
+  },
+  { method: 'get', path: '/v1/suites', url: () => '/v1/suites', expected: all(200) },
+  {
+    method: 'get',
+    path: '/v1/suites/{name}/versions/{version}',
+    url: () => '/v1/suites/matrix-suite/versions/1',
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/cassettes',
+    url: (f) => `/v1/cassettes?name=${f.unique()}`,
+    upload: { type: 'application/x-ndjson', text: () => '{"key":"k1","response":{"output":"hello"}}' },
+    expected: only({ engineer: 201 }),
+  },
+  { method: 'get', path: '/v1/cassettes', url: () => '/v1/cassettes', expected: all(200) },
+  {
+    method: 'post',
+    path: '/v1/runs',
+    url: () => '/v1/runs',
+    body: () => ({ suite: 'matrix-suite@1' }),
+    expected: only({ engineer: 202, service_team: 202 }),
+  },
+  { method: 'get', path: '/v1/runs', url: () => '/v1/runs', expected: all(200) },
+  { method: 'get', path: '/v1/runs/{id}', url: (f) => `/v1/runs/${f.runId}`, expected: all(200) },
+  {
+    method: 'get',
+    path: '/v1/runs/{id}/results',
+    url: (f) => `/v1/runs/${f.runId}/results`,
+    expected: all(200),
+  },
+  {
+    method: 'get',
+    path: '/v1/runs/{id}/events',
+    url: (f) => `/v1/runs/${f.runId}/events`,
+    expected: all(200),
+  },
+  {
+    // Who may cancel which run is tested with the runs; here only that a token is needed.
+    method: 'post',
+    path: '/v1/runs/{id}/cancel',
+    url: () => '/v1/runs/00000000-0000-4000-8000-000000000000/cancel',
+    body: () => ({}),
+    expected: all(404),
+  },
+  {
+    method: 'get',
+    path: '/v1/runs/{a}/compare/{b}',
+    url: (f) => `/v1/runs/${f.runId}/compare/${f.runId}`,
+    expected: all(200),
+  },
 ];
+
+const matrixSuite = (stubUrl: string, name: string) =>
+  `name: ${name}\nversion: 1\ndataset: matrix-items@1\ntarget: { type: openai, model: stub, baseUrl: ${stubUrl} }\nscorers:\n  - { type: includes, values: [hello] }\n`;
 
 const PUBLIC_ROUTES = ['/health/live', '/health/ready', '/metrics'];
 
 describeIntegration('role × route matrix', () => {
   let api: TestApi;
   let fixtures: Fixtures;
+  let stub: OpenAiStub;
   const tokens = {} as Record<Who, string | null>;
 
   beforeAll(async () => {
-    api = await TestApi.start();
+    stub = await startOpenAiStub();
+    api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub' });
     const sam = await api.user('Sam', ['service_team'], 'Benefits');
     const eve = await api.user('Eve', ['engineer'], 'Benefits');
     const rita = await api.user('Rita', ['reviewer'], 'Assurance');
     const created = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
+    await api
+      .as(eve.token)
+      .upload('/v1/datasets?name=matrix-items', '{"id":"a","input":"hello"}', 'application/x-ndjson')
+      .expect(201);
+    await api
+      .as(eve.token)
+      .upload('/v1/suites', matrixSuite(stub.url, 'matrix-suite'), 'application/yaml')
+      .expect(201);
+    const run = await api.as(eve.token).post('/v1/runs', { suite: 'matrix-suite@1' }).expect(202);
+    let status = 'queued';
+    while (!['completed', 'failed', 'cancelled'].includes(status)) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = (await api.as(eve.token).get(`/v1/runs/${run.body.id}`)).body.status;
+    }
+    expect(status).toBe('completed');
     let counter = 0;
-    fixtures = { sam, useCaseId: created.body.id, unique: () => `unique-${++counter}` };
+    fixtures = {
+      sam,
+      useCaseId: created.body.id,
+      runId: run.body.id,
+      stubUrl: stub.url,
+      unique: () => `unique-${++counter}`,
+    };
     Object.assign(tokens, {
       anonymous: null,
       service_team: sam.token,
@@ -162,9 +269,12 @@ describeIntegration('role × route matrix', () => {
       reviewer: rita.token,
       admin: ADMIN_TOKEN,
     });
-  });
+  }, 30_000);
 
-  afterAll(() => api?.close());
+  afterAll(async () => {
+    await api?.close();
+    await stub?.close();
+  });
 
   it('covers every documented route', () => {
     const documented = Object.entries(buildOpenApiDocument(api.app).paths).flatMap(([path, item]) =>
@@ -182,6 +292,9 @@ describeIntegration('role × route matrix', () => {
     const token = tokens[who];
     if (token) {
       call = call.set('Authorization', `Bearer ${token}`);
+    }
+    if (route.upload) {
+      call = call.set('Content-Type', route.upload.type).send(route.upload.text(fixtures));
     }
     const response = await (route.body ? call.send(route.body(fixtures)) : call);
     const isProblem = /^application\/problem\+json/.test(response.headers['content-type'] ?? '');

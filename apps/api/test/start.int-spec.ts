@@ -38,10 +38,12 @@ describeIntegration(
 
     if (testDriver() === 'sqlite') {
       it('runs the embedded quick start: SQLite, example data, one-time tokens, graceful stop, restart keeps data', async () => {
-        const first = startNode(MAIN, { cwd, env: env({}) });
+        const examples = { GATEHOUSE_EVALS_DIR: join(root, 'evals') };
+        const first = startNode(MAIN, { cwd, env: env(examples) });
         try {
           const [, url] = await first.waitFor(ready);
           expect(first.output()).toContain(`SQLite ${join(cwd, '.gatehouse/gatehouse.sqlite')}`);
+          expect(first.output()).toContain('3 dataset version(s), 3 suite(s), 5 cassette(s)');
           const admin = /Administrator: (ghk_\S+)/.exec(first.output())?.[1];
           const sam = /Sam Patel\s+service_team\s+(ghk_\S+)/.exec(first.output())?.[1];
           expect(admin).toBeDefined();
@@ -59,16 +61,33 @@ describeIntegration(
           expect(register.items.map((u: { name: string }) => u.name)).toEqual([
             'Benefit enquiry triage assistant',
           ]);
+          // The shipped example suite runs on the in-process queue with no Redis, as the CLI runs it.
+          const eve = /Eve Okafor\s+engineer\s+(ghk_\S+)/.exec(first.output())?.[1];
+          const auth = { Authorization: `Bearer ${eve}`, 'Content-Type': 'application/json' };
+          const started = await fetch(`${url}/v1/runs`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ suite: 'benefits-triage@1' }),
+          });
+          expect(started.status).toBe(202);
+          const { id } = (await started.json()) as { id: string };
+          let run: { status: string; report: { summary: { metrics: { name: string; value: number }[] } } | null };
+          do {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            run = (await (await fetch(`${url}/v1/runs/${id}`, { headers: auth })).json()) as typeof run;
+          } while (run.status !== 'completed' && run.status !== 'failed');
+          expect(run.report?.summary.metrics.find((m) => m.name === 'routing')?.value).toBe(0.88);
           const docs = await fetch(`${url}/docs/openapi.json`);
           expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Gatehouse API');
         } finally {
           expect(await first.stop('SIGTERM')).toBe(0);
         }
 
-        const second = startNode(MAIN, { cwd, env: env({}) });
+        const second = startNode(MAIN, { cwd, env: env(examples) });
         try {
           const [, url] = await second.waitFor(ready);
           expect(second.output()).not.toMatch(/ghk_/);
+          expect(second.output()).not.toContain('Example evaluations imported'); // nothing new in evals/
           const me = await fetch(`${url}/v1/users/me`, {
             headers: { Authorization: `Bearer ${/Administrator: (ghk_\S+)/.exec(first.output())?.[1]}` },
           });
@@ -113,7 +132,7 @@ describeIntegration(
             env: production,
             encoding: 'utf8',
           });
-          expect(migrate).toContain('Applied 1 migration(s)');
+          expect(migrate).toContain('Applied 2 migration(s)');
           expect(
             execFileSync(process.execPath, [CLI, 'migrate'], { env: production, encoding: 'utf8' }),
           ).toContain('is up to date');

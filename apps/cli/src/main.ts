@@ -3,6 +3,8 @@ import { registerAuditCommands } from './commands/audit.command';
 import { registerDatasetCommands } from './commands/dataset.command';
 import { registerEvalCommands } from './commands/eval.command';
 import { registerMigrateCommand } from './commands/migrate.command';
+import { registerPushCommand } from './commands/push.command';
+import { registerRunCommands } from './commands/run.command';
 import { registerSuiteCommands } from './commands/suite.command';
 import { registerUsersCommands } from './commands/users.command';
 import { EXIT, reportError } from './cli-errors';
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerEvalCommands(program);
   registerSuiteCommands(program);
   registerDatasetCommands(program);
+  registerPushCommand(program);
+  registerRunCommands(program);
   registerMigrateCommand(program);
   registerAuditCommands(program);
   registerUsersCommands(program);

@@ -4,12 +4,16 @@
  * `evals/suites/triage.yaml:12:5 scorers[1].type: …` rather than a stack trace.
  */
 export class EvalsError extends Error {
+  /** The message without its location prefix. */
+  readonly reason: string;
+
   constructor(
     message: string,
     readonly location: { file?: string; line?: number; column?: number; field?: string } = {},
   ) {
     super(formatLocation(location) + message);
     this.name = 'EvalsError';
+    this.reason = message;
   }
 }
 

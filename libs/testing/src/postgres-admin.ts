@@ -2,7 +2,13 @@ import { Client } from 'pg';
 import { POSTGRES_ADMIN_URL } from './services';
 
 /** Migrated once per run by the global setup; every test file clones it (a fast file copy). */
-export const TEMPLATE_DATABASE = 'gatehouse_test_template';
+/**
+ * The migrated template test databases are cloned from: one per Jest run (named after its process, set
+ * by the global setup), so two runs on one machine never drop each other's template.
+ */
+export function templateDatabase(): string {
+  return process.env.GATEHOUSE_TEST_TEMPLATE ?? 'gatehouse_test_template';
+}
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DataSource } from 'typeorm';
-import { TEMPLATE_DATABASE, withAdminClient, withDatabase } from './postgres-admin';
+import { templateDatabase, withAdminClient, withDatabase } from './postgres-admin';
 import { POSTGRES_ADMIN_URL } from './services';
 
 export type TestDriver = 'sqlite' | 'postgres';
@@ -45,7 +45,7 @@ export async function createTestDatabase(driver: TestDriver = testDriver()): Pro
     // Cloning needs the template free of other sessions, so clones take turns.
     await client.query('SELECT pg_advisory_lock($1)', [CLONE_LOCK_KEY]);
     try {
-      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [CLONE_LOCK_KEY]);
     }

@@ -41,7 +41,8 @@ export function evalsProblems(error: EvalsError): FieldProblem[] {
       code: 'invalid',
     }));
   }
-  return [{ field: error.location.field ?? '(body)', message: error.message, code: 'invalid' }];
+  const { field, line } = error.location;
+  return [{ field: field ?? '(body)', message: line ? `line ${line}: ${error.reason}` : error.reason, code: 'invalid' }];
 }
 
 /**

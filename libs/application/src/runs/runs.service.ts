@@ -2,6 +2,7 @@ import { type GatehouseConfig } from '@gatehouse/config';
 import {
   type Actor,
   assertCanViewAiUseCase,
+  canViewAiUseCase,
   assertHasRole,
   comparePairedPassFail,
   comparePairedScores,
@@ -125,12 +126,18 @@ export class RunsService {
       const cassettes = await this.pinCassettes(m, target);
       if (input.aiUseCaseId) {
         const useCase = await m.findOneBy(AiUseCaseEntity, { id: input.aiUseCaseId });
-        if (!useCase) {
+        // A draft of another team is as unknown as a use case that does not exist.
+        if (!useCase || !canViewAiUseCase(context.actor, useCase)) {
           throw DomainError.validation([
             { field: 'aiUseCaseId', message: 'is not a known AI use case', code: 'unknown_reference' },
           ]);
         }
-        assertCanViewAiUseCase(context.actor, useCase);
+        if (useCase.ownerTeamId !== context.actor.teamId && !hasRole(context.actor, 'admin')) {
+          throw DomainError.forbidden(
+            'Only the team that owns an AI use case can add evaluation evidence to it.',
+            'evidence_from_owning_team',
+          );
+        }
       }
       if (input.baselineRunId) {
         const baseline = await m.findOne(EvaluationRunEntity, {

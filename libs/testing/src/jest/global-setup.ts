@@ -1,5 +1,5 @@
 import { type TestService, probePostgres, probeRedis, POSTGRES_ADMIN_URL } from '../services';
-import { TEMPLATE_DATABASE, withAdminClient, withDatabase } from '../postgres-admin';
+import { templateDatabase, withAdminClient, withDatabase } from '../postgres-admin';
 
 /**
  * Checks that PostgreSQL and Redis answer. Under CI=true a missing service fails the run; otherwise the
@@ -41,6 +41,8 @@ async function buildTemplate(): Promise<void> {
   process.env.DATABASE_URL = POSTGRES_ADMIN_URL;
   const { createDataSource, runMigrations } = await import('@gatehouse/persistence');
   const { Secret } = await import('@gatehouse/config');
+  process.env.GATEHOUSE_TEST_TEMPLATE = `gh_tpl_${process.pid}`;
+  const TEMPLATE_DATABASE = templateDatabase();
   await withAdminClient(async (client) => {
     await dropLeftovers(client);
     await client.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DATABASE}" WITH (FORCE)`);
@@ -60,10 +62,10 @@ async function buildTemplate(): Promise<void> {
   }
 }
 
-/** Test databases of runs that crashed (their process is gone) are dropped. */
+/** Test databases and templates of runs that ended or crashed (their process is gone) are dropped. */
 async function dropLeftovers(client: import('pg').Client): Promise<void> {
   const { rows } = await client.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'gh\\_t\\_%'",
+    "SELECT datname FROM pg_database WHERE datname LIKE 'gh\\_t\\_%' OR datname LIKE 'gh\\_tpl\\_%'",
   );
   for (const { datname } of rows) {
     const pid = Number(datname.split('_')[2]);

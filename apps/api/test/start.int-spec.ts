@@ -71,7 +71,10 @@ describeIntegration(
           });
           expect(started.status).toBe(202);
           const { id } = (await started.json()) as { id: string };
-          let run: { status: string; report: { summary: { metrics: { name: string; value: number }[] } } | null };
+          let run: {
+            status: string;
+            report: { summary: { metrics: { name: string; value: number }[] } } | null;
+          };
           do {
             await new Promise((resolve) => setTimeout(resolve, 100));
             run = (await (await fetch(`${url}/v1/runs/${id}`, { headers: auth })).json()) as typeof run;

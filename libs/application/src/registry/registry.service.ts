@@ -42,7 +42,13 @@ export function evalsProblems(error: EvalsError): FieldProblem[] {
     }));
   }
   const { field, line } = error.location;
-  return [{ field: field ?? '(body)', message: line ? `line ${line}: ${error.reason}` : error.reason, code: 'invalid' }];
+  return [
+    {
+      field: field ?? '(body)',
+      message: line ? `line ${line}: ${error.reason}` : error.reason,
+      code: 'invalid',
+    },
+  ];
 }
 
 /**

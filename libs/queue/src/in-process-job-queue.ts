@@ -16,7 +16,9 @@ interface QueuedJob {
   id: string;
   data: JobPayloads[JobName];
   enqueuedAt: number;
+  /** Every start counts (as BullMQ's attemptsStarted); only failures count against MAX_ATTEMPTS. */
   attemptsStarted: number;
+  failures: number;
 }
 
 interface QueueState {
@@ -48,7 +50,14 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     data: JobPayloads[N],
     jobId: string,
   ): Promise<void> {
-    this.enqueue(CONTROL_QUEUE, { name, id: jobId, data, enqueuedAt: Date.now(), attemptsStarted: 0 });
+    this.enqueue(CONTROL_QUEUE, {
+      name,
+      id: jobId,
+      data,
+      enqueuedAt: Date.now(),
+      attemptsStarted: 0,
+      failures: 0,
+    });
   }
 
   async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
@@ -60,6 +69,7 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
         data: job.data,
         enqueuedAt: Date.now(),
         attemptsStarted: 0,
+        failures: 0,
       });
     }
   }
@@ -96,6 +106,7 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
         data: {},
         enqueuedAt: Date.now(),
         attemptsStarted: 0,
+        failures: 0,
       });
     this.reconcileTimer = setInterval(reconcile, options.reconcileEveryMs);
     this.reconcileTimer.unref();
@@ -191,15 +202,14 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
           this.known.delete(job.id); // shut down or cancelled: the reconciler picks it up if needed
         } else if (error instanceof QueueRateLimited) {
           queue.pausedUntil = Math.max(queue.pausedUntil, Date.now() + error.retryAfterMs);
-          job.attemptsStarted -= 1; // a rate limit uses no attempt
-          queue.pending.unshift(job);
-        } else if (job.attemptsStarted < MAX_ATTEMPTS) {
+          queue.pending.unshift(job); // a rate limit is not a failure: no attempt used
+        } else if (++job.failures < MAX_ATTEMPTS) {
           const retry = setTimeout(
             () => {
               queue.pending.push(job);
               this.pump(name);
             },
-            200 * 2 ** job.attemptsStarted,
+            100 * 2 ** job.failures,
           );
           retry.unref();
         } else {

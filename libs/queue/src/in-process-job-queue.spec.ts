@@ -1,0 +1,147 @@
+import { JobName, type JobPayloads } from './contracts';
+import { InProcessJobQueue } from './in-process-job-queue';
+import {
+  ABORT_RUN_CANCELLED,
+  ABORT_SHUTDOWN,
+  type ConsumerOptions,
+  type JobContext,
+  type JobHandlers,
+  QueueRateLimited,
+} from './job-queue';
+
+const OPTIONS: ConsumerOptions = {
+  itemConcurrency: 2,
+  controlConcurrency: 1,
+  reconcileEveryMs: 60_000,
+  lockMs: 1000,
+  worker: 'test',
+};
+const item = (runId: string, seq: number) => ({
+  jobId: `item-${runId}-${seq}-1`,
+  data: { runId, itemId: `i${seq}`, seq, epoch: 1 },
+});
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function handlersWith(
+  execute: (data: JobPayloads[JobName.ExecuteItem], context: JobContext) => Promise<void>,
+): JobHandlers {
+  return {
+    [JobName.StartRun]: async () => undefined,
+    [JobName.ExecuteItem]: execute,
+    [JobName.AggregateRun]: async () => undefined,
+    [JobName.ReconcileRuns]: async () => undefined,
+  };
+}
+
+describe('the in-process queue (the embedded mode)', () => {
+  let queue: InProcessJobQueue;
+
+  beforeEach(() => {
+    queue = new InProcessJobQueue();
+  });
+
+  afterEach(() => queue.close());
+
+  it('runs each deterministic job id once while it exists, at the configured concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await queue.start(
+      handlersWith(async (data) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await tick(5);
+        seen.push(data.seq);
+        inFlight -= 1;
+      }),
+      OPTIONS,
+    );
+    await queue.addItems('openai:x', [item('r', 1), item('r', 2), item('r', 3), item('r', 1)]);
+    await queue.addItems('openai:x', [item('r', 2)]);
+    await tick(60);
+    expect(seen.sort()).toEqual([1, 2, 3]);
+    expect(peak).toBe(2);
+  });
+
+  it('pauses the whole provider queue on a rate limit without using an attempt, then runs the job again', async () => {
+    const starts: { seq: number; at: number; attempt: number }[] = [];
+    const began = Date.now();
+    await queue.start(
+      handlersWith(async (data, context) => {
+        starts.push({ seq: data.seq, at: Date.now() - began, attempt: context.attemptsStarted });
+        if (data.seq === 1 && context.attemptsStarted === 1) {
+          throw new QueueRateLimited(80);
+        }
+      }),
+      { ...OPTIONS, itemConcurrency: 1 },
+    );
+    await queue.addItems('openai:x', [item('r', 1), item('r', 2)]);
+    await tick(200);
+    expect(starts.map((s) => [s.seq, s.attempt])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(starts[1].at).toBeGreaterThanOrEqual(75); // waited for Retry-After, and so did item 2
+  });
+
+  it('retries a failing job with backoff, three times in all', async () => {
+    let calls = 0;
+    await queue.start(
+      handlersWith(async () => {
+        calls += 1;
+        throw new Error('database briefly away');
+      }),
+      OPTIONS,
+    );
+    await queue.addItems('openai:x', [item('r', 1)]);
+    await tick(1000);
+    expect(calls).toBe(3);
+  });
+
+  it('aborts the in-flight jobs of a cancelled run only', async () => {
+    const reasons = new Map<string, unknown>();
+    await queue.start(
+      handlersWith(
+        (data, context) =>
+          new Promise<void>((resolve) => {
+            context.signal.addEventListener('abort', () => {
+              reasons.set(data.runId, context.signal.reason);
+              resolve();
+            });
+            setTimeout(resolve, 300);
+          }),
+      ),
+      OPTIONS,
+    );
+    await queue.addItems('openai:x', [item('cancel-me', 1)]);
+    await queue.addItems('openai:y', [item('keep-me', 1)]);
+    await tick(10);
+    await queue.broadcastCancel('cancel-me');
+    await tick(10);
+    expect([...reasons]).toEqual([['cancel-me', ABORT_RUN_CANCELLED]]);
+  });
+
+  it('stops in milliseconds, aborting in-flight jobs with the shutdown reason', async () => {
+    let reason: unknown;
+    await queue.start(
+      handlersWith(
+        (_data, context) =>
+          new Promise<void>((resolve) => {
+            context.signal.addEventListener('abort', () => {
+              reason = context.signal.reason;
+              resolve();
+            });
+          }),
+      ),
+      OPTIONS,
+    );
+    await queue.addItems('openai:x', [item('r', 1)]);
+    await tick(10);
+    const started = Date.now();
+    await queue.stop();
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(reason).toBe(ABORT_SHUTDOWN);
+    expect((await queue.counts())['gatehouse-items-openai-x']).toMatchObject({ active: 0 });
+  });
+});

@@ -15,3 +15,6 @@ export * from './identity/roles';
 export * from './evaluation/metric-stat';
 export * from './evaluation/run-summary';
 export * from './statistics';
+export * from './gates/gate-approvals';
+export * from './gates/gate-evaluation';
+export * from './gates/gate-policy';

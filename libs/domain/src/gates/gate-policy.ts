@@ -1,0 +1,135 @@
+import { type RiskTier, type Stage } from '../ai-use-cases/stage';
+import { type ComparisonOp, type MetricStat } from '../evaluation/metric-stat';
+
+/** The stages a gate leads to; each gate is entered from the stage before it. */
+export const GATE_TARGETS = ['test', 'learn', 'scale'] as const;
+export type GateTarget = (typeof GATE_TARGETS)[number];
+
+export const PREVIOUS_STAGE: Record<GateTarget, Stage> = { test: 'proposed', learn: 'test', scale: 'learn' };
+
+/** The gate a use case at `stage` may go through next, or null (at scale or retired). */
+export function nextGate(stage: Stage): GateTarget | null {
+  return GATE_TARGETS.find((target) => PREVIOUS_STAGE[target] === stage) ?? null;
+}
+
+/**
+ * Record evidence a rule can require. Each applies only where it makes sense (a DPIA where personal data
+ * is processed, an EqIA where protected characteristics are in scope); where it does not, it passes as
+ * "not applicable" and says so.
+ */
+export const EVIDENCE_REQUIREMENTS = [
+  'success_criteria_defined',
+  'risks_recorded',
+  'dpia_approved',
+  'eqia_completed',
+  'security_review_completed',
+  'accessibility_review_completed',
+  'human_oversight_described',
+  'kill_switch_described',
+  'monitoring_described',
+  'incident_process_described',
+  'transparency_record_published',
+] as const;
+export type EvidenceRequirement = (typeof EVIDENCE_REQUIREMENTS)[number];
+
+/** What a pilot (the learn stage) records, as rates over the cases it handled. */
+export const PILOT_MEASURES = ['override_rate', 'undo_rate', 'complaint_rate', 'incident_rate'] as const;
+export type PilotMeasure = (typeof PILOT_MEASURES)[number];
+
+export type GateRule =
+  | {
+      kind: 'suite_passed';
+      suite: string;
+      /** Exactly this suite version, or … */
+      version?: number;
+      /** … any version from this one on. */
+      minVersion?: number;
+      maxAgeDays: number;
+    }
+  | {
+      kind: 'metric';
+      suite: string;
+      metric: string;
+      stat: MetricStat;
+      op: ComparisonOp;
+      threshold: number;
+      /** The pre-registered sample size: fewer scored items is inconclusive, not a pass. */
+      minN?: number;
+      /** For group stats: every group must have at least this many items. */
+      minGroupSize?: number;
+    }
+  | {
+      kind: 'no_regression';
+      suite: string;
+      metric: string;
+      /** Significance level of the paired test (McNemar exact or paired bootstrap). */
+      alpha: number;
+    }
+  | { kind: 'unscored_max'; suite: string; max: number }
+  | { kind: 'evidence'; requirement: EvidenceRequirement }
+  | {
+      kind: 'pilot_metric';
+      measure: PilotMeasure;
+      stat: 'value' | 'upper95';
+      op: ComparisonOp;
+      threshold: number;
+      minCases: number;
+    }
+  | {
+      kind: 'approvals';
+      count: number;
+      /** Approvers hold this role and are independent (see assertIndependentApprover). */
+      role: 'reviewer';
+    };
+
+export type GateRuleKind = GateRule['kind'];
+
+/** One gate of a policy: the rules a use case of `tier` must meet to enter `to`. */
+export interface GateDefinition {
+  tier: RiskTier;
+  to: GateTarget;
+  rules: GateRule[];
+}
+
+/** A policy version: a gate for every tier and target. Versions are never edited, only superseded. */
+export interface GatePolicyDocument {
+  description?: string;
+  gates: GateDefinition[];
+}
+
+/** The rules for one tier and target, or null when the policy has no such gate. */
+export function gateRules(policy: GatePolicyDocument, tier: RiskTier, to: GateTarget): GateRule[] | null {
+  return policy.gates.find((gate) => gate.tier === tier && gate.to === to)?.rules ?? null;
+}
+
+/** The approvals a gate needs (0 when it names none). */
+export function requiredApprovals(rules: GateRule[]): { count: number; role: 'reviewer' } {
+  const rule = rules.find((r): r is Extract<GateRule, { kind: 'approvals' }> => r.kind === 'approvals');
+  return { count: rule?.count ?? 0, role: 'reviewer' };
+}
+
+/** A short name for a rule, as a reviewer reads it in the checklist. */
+export function describeRule(rule: GateRule): string {
+  switch (rule.kind) {
+    case 'suite_passed': {
+      const version = rule.version ? `@${rule.version}` : rule.minVersion ? `@${rule.minVersion}+` : '';
+      return `${rule.suite}${version} passed within ${rule.maxAgeDays} days`;
+    }
+    case 'metric':
+      return `${rule.suite} ${rule.metric} ${rule.stat} ${rule.op} ${rule.threshold}`;
+    case 'no_regression':
+      return `${rule.suite} ${rule.metric}: no significant drop from the last approved run (alpha ${rule.alpha})`;
+    case 'unscored_max':
+      return `${rule.suite}: unscored or errored items at most ${formatShare(rule.max)}`;
+    case 'evidence':
+      return `evidence: ${rule.requirement.replace(/_/g, ' ')}`;
+    case 'pilot_metric':
+      return `pilot ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} cases)`;
+    case 'approvals':
+      return `${rule.count} independent ${rule.role} approval${rule.count === 1 ? '' : 's'}`;
+  }
+}
+
+export function formatShare(value: number): string {
+  return `${(value * 100).toFixed(1).replace(/\.0$/, '')}%`;
+}

@@ -253,7 +253,9 @@ describeIntegration('role × route matrix', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       status = (await api.as(eve.token).get(`/v1/runs/${run.body.id}`)).body.status;
     }
-    expect(status).toBe('completed');
+    if (status !== 'completed') {
+      throw new Error(`the fixture run ended ${status}, not completed`);
+    }
     let counter = 0;
     fixtures = {
       sam,

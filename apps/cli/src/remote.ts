@@ -1,3 +1,4 @@
+import { remoteServerFromEnvironment } from '@gatehouse/config';
 import { CliError, EXIT } from './cli-errors';
 
 export interface RemoteOptions {
@@ -16,12 +17,12 @@ export class RemoteServer {
   readonly url: string;
   private readonly token: string;
 
-  constructor(options: RemoteOptions, env: NodeJS.ProcessEnv = process.env) {
-    const url = options.url ?? env.GATEHOUSE_URL ?? 'http://localhost:3000';
+  constructor(options: RemoteOptions, env: RemoteOptions = remoteServerFromEnvironment()) {
+    const url = options.url ?? env.url ?? 'http://localhost:3000';
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
       throw new CliError(`--url / GATEHOUSE_URL must be an http(s) URL, not "${url}"`);
     }
-    const token = options.token ?? env.GATEHOUSE_TOKEN;
+    const token = options.token ?? env.token;
     if (!token) {
       throw new CliError(
         'set GATEHOUSE_TOKEN (or pass --token) to an API token of an engineer on the server',

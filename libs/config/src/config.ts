@@ -152,6 +152,14 @@ export function databaseKindFromEnvironment(env: Environment = process.env): Dat
   return /^postgres(ql)?:/.test(env['DATABASE_URL'] ?? '') ? 'postgres' : 'sqlite';
 }
 
+/** The server the CLI's remote commands talk to: GATEHOUSE_URL and GATEHOUSE_TOKEN (either may be unset). */
+export function remoteServerFromEnvironment(env: Environment = process.env): {
+  url?: string;
+  token?: string;
+} {
+  return { url: env['GATEHOUSE_URL'] || undefined, token: env['GATEHOUSE_TOKEN'] || undefined };
+}
+
 /**
  * Validates the environment once and returns the typed configuration. Throws a ConfigError listing
  * every bad variable. Defaults give the embedded mode: SQLite under .gatehouse/ and the in-process queue.

@@ -247,48 +247,46 @@ export class RunExecutionService {
   }
 
   /** Insert-or-ignore the row; bump counters only if it was inserted; complete by compare-and-set. */
-  private record(
+  private async record(
     data: JobPayloads[JobName.ExecuteItem],
     record: ItemRecord,
     queueWaitMs: number,
     worker: string,
   ): Promise<boolean> {
     const anyFailed = Object.values(record.scores).some((s) => s.passed === false);
+    const row = {
+      id: randomUUID(),
+      runId: data.runId,
+      itemId: data.itemId,
+      seq: data.seq,
+      epoch: data.epoch,
+      status: record.status,
+      anyFailed,
+      output: record.output,
+      scores: record.scores,
+      error: record.error,
+      groups: record.groups,
+      latencyMs: record.latencyMs,
+      durationMs: record.durationMs,
+      queueWaitMs,
+      attempts: record.attempts,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      costUsd: record.costUsd,
+      worker,
+      createdAt: new Date(),
+    };
+    if (this.uow.driver === 'postgres') {
+      return this.recordInOneStatement(row);
+    }
     return this.uow.write(async (m) => {
-      const insert = m
-        .createQueryBuilder()
-        .insert()
-        .into(RunResultEntity)
-        .values({
-          id: randomUUID(),
-          runId: data.runId,
-          itemId: data.itemId,
-          seq: data.seq,
-          epoch: data.epoch,
-          status: record.status,
-          anyFailed,
-          output: record.output,
-          scores: record.scores,
-          error: record.error,
-          groups: record.groups,
-          latencyMs: record.latencyMs,
-          durationMs: record.durationMs,
-          queueWaitMs,
-          attempts: record.attempts,
-          inputTokens: record.inputTokens,
-          outputTokens: record.outputTokens,
-          costUsd: record.costUsd,
-          worker,
-          createdAt: new Date(),
-        })
-        .orIgnore();
+      const insert = m.createQueryBuilder().insert().into(RunResultEntity).values(row).orIgnore();
       // The builder writes each driver's INSERT … ON CONFLICT DO NOTHING; RETURNING tells whether a row went in.
       const [sql, parameters] = insert.getQueryAndParameters();
       const inserted = (await m.query(`${sql} RETURNING "id"`, parameters)) as unknown[];
       if (inserted.length === 0) {
         return false; // delivered twice: the first delivery's row stands, the counters stay
       }
-      const now = new Date();
       const counted = await m
         .createQueryBuilder()
         .update(EvaluationRunEntity)
@@ -296,7 +294,7 @@ export class RunExecutionService {
           completed: () => 'completed + 1',
           failed: () => `failed + ${anyFailed ? 1 : 0}`,
           errored: () => `errored + ${record.status === 'errored' ? 1 : 0}`,
-          updatedAt: now,
+          updatedAt: row.createdAt,
         })
         .where('id = :id AND status = :running', { id: data.runId, running: 'running' })
         .execute();
@@ -305,6 +303,79 @@ export class RunExecutionService {
       }
       return this.completeIfDone(m, data.runId);
     });
+  }
+
+  /**
+   * The same on PostgreSQL, as one statement committed on its own: lock the run row if it is running,
+   * insert-or-ignore the result, and only if a row went in bump the counters and move running →
+   * aggregating when it was the last. Every item of a run updates that one row, so its lock must live
+   * only while the server executes: held across client round trips (insert, count, complete, commit) it
+   * queued every writer of the run behind it, capped the run at one item per lock hold, and starved the
+   * API's cancel, whose SELECT … FOR UPDATE could wait until the run had finished.
+   */
+  private async recordInOneStatement(row: Omit<RunResultEntity, 'run'>): Promise<boolean> {
+    const [outcome] = (await this.uow.dataSource.query(
+      `WITH run AS (
+         SELECT id FROM evaluation_runs WHERE id = $1 AND status = 'running' FOR UPDATE
+       ), inserted AS (
+         INSERT INTO run_results (id, run_id, item_id, seq, epoch, status, any_failed, output, scores, error,
+           groups, latency_ms, duration_ms, queue_wait_ms, attempts, input_tokens, output_tokens, cost_usd,
+           worker, created_at)
+         SELECT $2, run.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
+           FROM run
+         ON CONFLICT DO NOTHING
+         RETURNING run_id
+       ), counted AS (
+         UPDATE evaluation_runs AS r
+            SET completed = r.completed + 1,
+                failed = r.failed + $21,
+                errored = r.errored + $22,
+                updated_at = $23,
+                status = CASE WHEN r.completed + 1 >= r.total THEN 'aggregating' ELSE r.status END
+           FROM inserted
+          WHERE r.id = inserted.run_id
+         RETURNING r.status
+       )
+       SELECT (SELECT count(*) FROM run)::int AS running,
+              (SELECT count(*) FROM inserted)::int AS inserted,
+              (SELECT status FROM counted) AS status`,
+      [
+        row.runId,
+        row.id,
+        row.itemId,
+        row.seq,
+        row.epoch,
+        row.status,
+        row.anyFailed,
+        row.output,
+        JSON.stringify(row.scores),
+        row.error === null ? null : JSON.stringify(row.error),
+        JSON.stringify(row.groups),
+        row.latencyMs,
+        row.durationMs,
+        row.queueWaitMs,
+        row.attempts,
+        row.inputTokens,
+        row.outputTokens,
+        row.costUsd,
+        row.worker,
+        row.createdAt,
+        row.anyFailed ? 1 : 0,
+        row.status === 'errored' ? 1 : 0,
+        row.createdAt,
+      ],
+    )) as { running: number; inserted: number; status: RunStatus | null }[];
+    if (!outcome || outcome.running !== 1) {
+      throw new RunNotRunning();
+    }
+    if (outcome.inserted === 0) {
+      return false; // delivered twice: the first delivery's row stands, the counters stay
+    }
+    if (outcome.status === 'aggregating') {
+      this.plans.delete(row.runId);
+      return true;
+    }
+    return false;
   }
 
   /** running → aggregating once every item has a row; true for exactly one caller. */

@@ -1,0 +1,42 @@
+import { ApplicationModule, RunExecutionService } from '@gatehouse/application';
+import { loadConfig } from '@gatehouse/config';
+import { type JobContext } from '@gatehouse/queue';
+import { type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type Platform } from './platform';
+
+/**
+ * The application services in this test process, on the platform's database and queue (as a producer
+ * only: it consumes no jobs), so a test can deliver a job to RunExecutionService by hand.
+ */
+export class ExecutionContext {
+  private constructor(
+    private readonly app: INestApplicationContext,
+    readonly execution: RunExecutionService,
+  ) {}
+
+  static async open(platform: Platform): Promise<ExecutionContext> {
+    const env = { ...platform.baseEnv, GATEHOUSE_AUTO_MIGRATE: 'false', LOG_LEVEL: 'silent' };
+    const config = loadConfig(env);
+    const app = await NestFactory.createApplicationContext(ApplicationModule.forRoot(config), {
+      logger: false,
+      abortOnError: false,
+    });
+    await app.init();
+    return new ExecutionContext(app, app.get(RunExecutionService));
+  }
+
+  /** What a worker would pass for the `attempt`-th delivery of a job. */
+  static delivery(attempt: number): JobContext {
+    return {
+      signal: new AbortController().signal,
+      attemptsStarted: attempt,
+      enqueuedAt: Date.now(),
+      worker: `in-test-delivery-${attempt}`,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+}

@@ -18,3 +18,6 @@ export * from './statistics';
 export * from './gates/gate-approvals';
 export * from './gates/gate-evaluation';
 export * from './gates/gate-policy';
+export * from './gates/gate-access';
+export * from './gates/default-policies';
+export * from './transparency/transparency-record';

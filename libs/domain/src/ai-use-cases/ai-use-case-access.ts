@@ -80,3 +80,22 @@ export function assertCanOverrideRiskTier(actor: Actor, useCase: AiUseCaseOwners
     );
   }
 }
+
+/** The owning team's service team or engineers register the system under test. */
+export function assertCanRegisterTarget(actor: Actor, useCase: AiUseCaseOwnership): void {
+  assertCanViewAiUseCase(actor, useCase);
+  if (!isOwningTeamMember(actor, useCase) || !hasRole(actor, 'service_team', 'engineer')) {
+    throw DomainError.forbidden(
+      'Only the team that owns the AI use case can register its target.',
+      'target_by_owning_team',
+    );
+  }
+  if (useCase.stage === 'retired') {
+    throw new DomainError(
+      'invalid_state',
+      'A retired AI use case can no longer be changed.',
+      [],
+      'retired_is_final',
+    );
+  }
+}

@@ -105,3 +105,17 @@ export interface RunSummary {
     errorsByKind: Record<string, number>;
   };
 }
+
+/** A paired comparison of two runs on the same items, for one metric (B, the candidate, against A). */
+export interface MetricComparison {
+  metric: string;
+  test: 'mcnemar_exact' | 'paired_bootstrap';
+  n: number;
+  baseline: number | null;
+  candidate: number | null;
+  difference: number | null;
+  interval: Interval | null;
+  pValue: number;
+  /** `worse` / `better` when the difference is significant at alpha 0.05, else `no_difference`. */
+  verdict: 'worse' | 'better' | 'no_difference';
+}

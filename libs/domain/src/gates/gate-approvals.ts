@@ -59,7 +59,9 @@ export function approvalRefusal(
 export function assertIndependentApprover(actor: Actor, context: ApprovalContext): void {
   const refusal = approvalRefusal(actor, context);
   if (refusal) {
-    throw DomainError.forbidden(refusal.message, refusal.rule);
+    throw refusal.rule === 'approver_needs_reviewer_role'
+      ? DomainError.forbidden(refusal.message, refusal.rule)
+      : new DomainError('separation_of_duties', refusal.message, [], refusal.rule);
   }
 }
 

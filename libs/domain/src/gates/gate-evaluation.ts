@@ -175,7 +175,7 @@ const judgement = (
  * The run a suite rule reads: the most recent completed run of the suite (within the version
  * constraint) against the use case's registered target.
  */
-function selectRun(
+export function selectRun(
   input: GateInput,
   suite: string,
   version?: number,

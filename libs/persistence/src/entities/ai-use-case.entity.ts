@@ -40,6 +40,17 @@ export class AiUseCaseEntity {
   @Column({ type: 'json' })
   record!: AiUseCaseRecord;
 
+  /** The registered system under test (a suite target), or null: gate rules read runs against it. */
+  @Column({ name: 'target_config', type: 'json', nullable: true })
+  targetConfig!: object | null;
+
+  @Column({ name: 'target_hash', type: 'varchar', length: 64, nullable: true })
+  targetHash!: string | null;
+
+  /** Set when the target changed at learn or scale; cleared by a passing, approved re-evaluation. */
+  @Column({ name: 'under_change_since', type: TIMESTAMP, nullable: true })
+  underChangeSince!: Date | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy!: string;
 

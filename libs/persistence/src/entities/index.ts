@@ -4,6 +4,15 @@ import { ApiTokenEntity } from './api-token.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
 import { DatasetEntity, DatasetItemEntity } from './dataset.entity';
 import { EvaluationRunEntity, RunResultEntity } from './evaluation-run.entity';
+import {
+  GateApprovalEntity,
+  GateEvaluationEntity,
+  GatePolicyEntity,
+  PilotObservationEntity,
+  RunComparisonEntity,
+  StageChangeEntity,
+  TransparencyRecordEntity,
+} from './gate.entity';
 import { CassetteEntity, SuiteEntity } from './suite.entity';
 import { TeamEntity } from './team.entity';
 import { UserEntity } from './user.entity';
@@ -14,6 +23,7 @@ export * from './api-token.entity';
 export * from './audit-event.entity';
 export * from './dataset.entity';
 export * from './evaluation-run.entity';
+export * from './gate.entity';
 export * from './suite.entity';
 export * from './team.entity';
 export * from './user.entity';
@@ -32,4 +42,11 @@ export const ENTITIES = [
   CassetteEntity,
   EvaluationRunEntity,
   RunResultEntity,
+  GatePolicyEntity,
+  GateEvaluationEntity,
+  GateApprovalEntity,
+  StageChangeEntity,
+  PilotObservationEntity,
+  RunComparisonEntity,
+  TransparencyRecordEntity,
 ];

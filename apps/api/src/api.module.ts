@@ -6,6 +6,10 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { ZodSerializerInterceptor, ZodValidationPipe } from 'nestjs-zod';
 import { AiUseCasesController } from './ai-use-cases/ai-use-cases.controller';
+import { AiUseCaseGatesController } from './gates/ai-use-case-gates.controller';
+import { GateEvaluationsController } from './gates/gate-evaluations.controller';
+import { GatePoliciesController } from './gates/gate-policies.controller';
+import { PublicTransparencyController } from './transparency/public-transparency.controller';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { HealthController } from './health/health.controller';
@@ -41,6 +45,10 @@ export class ApiModule implements NestModule {
         TeamsController,
         UsersController,
         AiUseCasesController,
+        AiUseCaseGatesController,
+        GatePoliciesController,
+        GateEvaluationsController,
+        PublicTransparencyController,
         AuditEventsController,
         DatasetsController,
         SuitesController,

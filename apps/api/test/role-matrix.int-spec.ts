@@ -1,3 +1,4 @@
+import { DEFAULT_GATE_POLICY } from '@gatehouse/domain';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { buildOpenApiDocument } from '../src/openapi/openapi';
 import { lowRiskRecord } from './support/records';
@@ -10,12 +11,13 @@ interface Fixtures {
   sam: TestUser;
   useCaseId: string;
   runId: string;
+  evaluationId: string;
   stubUrl: string;
   unique: () => string;
 }
 
 interface RouteCase {
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'put';
   /** The path as the OpenAPI document names it. */
   path: string;
   url: (f: Fixtures) => string;
@@ -46,6 +48,26 @@ const only = (allowed: Partial<Record<Who, number>>): Record<Who, number> => ({
  * reviewer is in an assurance team; the admin is in the platform team. Every documented route must be here.
  */
 const MATRIX: RouteCase[] = [
+  // First: the reviewer decides before anything changes the use case (a change voids the evaluation).
+  {
+    method: 'get',
+    path: '/v1/gate-evaluations/{id}',
+    url: (f) => `/v1/gate-evaluations/${f.evaluationId}`,
+    expected: all(200),
+  },
+  {
+    method: 'get',
+    path: '/v1/gate-evaluations/{id}/verification',
+    url: (f) => `/v1/gate-evaluations/${f.evaluationId}/verification`,
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/gate-evaluations/{id}/approvals',
+    url: (f) => `/v1/gate-evaluations/${f.evaluationId}/approvals`,
+    body: () => ({ decision: 'reject', reason: 'No target is registered yet.' }),
+    expected: only({ reviewer: 201 }),
+  },
   { method: 'get', path: '/v1/users/me', url: () => '/v1/users/me', expected: all(200) },
   { method: 'get', path: '/v1/teams', url: () => '/v1/teams', expected: all(200) },
   {
@@ -219,6 +241,104 @@ const MATRIX: RouteCase[] = [
     url: (f) => `/v1/runs/${f.runId}/compare/${f.runId}`,
     expected: all(200),
   },
+  // Stage gates; the new policy version comes last (it voids every open evaluation).
+  {
+    method: 'put',
+    path: '/v1/ai-use-cases/{id}/target',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/target`,
+    body: (f) => ({ target: { type: 'openai', model: f.unique(), baseUrl: f.stubUrl } }),
+    expected: only({ service_team: 200, engineer: 200 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/gate-evaluations',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/gate-evaluations`,
+    body: () => ({ to: 'test' }),
+    expected: only({ service_team: 201, engineer: 201, admin: 201 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/gate-evaluations',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/gate-evaluations`,
+    expected: all(200),
+  },
+  {
+    // Allowed callers reach the check of the evaluation id.
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/promotions',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/promotions`,
+    body: () => ({ evaluationId: '00000000-0000-4000-8000-000000000000' }),
+    expected: only({ service_team: 400, admin: 400 }),
+  },
+  {
+    // Allowed callers reach the stage rule: proposed → test is not a step back.
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/stage-changes',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/stage-changes`,
+    body: () => ({ to: 'test', reason: 'matrix probe' }),
+    expected: only({ service_team: 409, reviewer: 409, admin: 409 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/stage-changes',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/stage-changes`,
+    expected: all(200),
+  },
+  {
+    // The owning team reaches the stage rule: pilots are recorded at learn.
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/pilot-observations',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/pilot-observations`,
+    body: () => ({
+      periodStart: '2026-10-01',
+      periodEnd: '2026-10-31',
+      cases: 10,
+      overrides: 1,
+      undone: 0,
+      complaints: 0,
+      incidents: 0,
+    }),
+    expected: only({ service_team: 409, engineer: 409 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/pilot-observations',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/pilot-observations`,
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/transparency-record',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/transparency-record`,
+    body: () => ({}),
+    expected: only({ service_team: 201, admin: 201 }),
+  },
+  {
+    method: 'get',
+    path: '/public/transparency-records',
+    url: () => '/public/transparency-records',
+    expected: { ...all(200), anonymous: 200 },
+  },
+  {
+    method: 'get',
+    path: '/public/transparency-records/{id}',
+    url: (f) => `/public/transparency-records/${f.useCaseId}`,
+    expected: { ...all(200), anonymous: 200 },
+  },
+  { method: 'get', path: '/v1/gate-policies', url: () => '/v1/gate-policies', expected: all(200) },
+  {
+    method: 'get',
+    path: '/v1/gate-policies/{version}',
+    url: () => '/v1/gate-policies/1',
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/gate-policies',
+    url: () => '/v1/gate-policies',
+    body: () => DEFAULT_GATE_POLICY,
+    expected: only({ admin: 201 }),
+  },
 ];
 
 const matrixSuite = (stubUrl: string, name: string) =>
@@ -256,11 +376,16 @@ describeIntegration('role × route matrix', () => {
     if (status !== 'completed') {
       throw new Error(`the fixture run ended ${status}, not completed`);
     }
+    const evaluation = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${created.body.id}/gate-evaluations`, { to: 'test' })
+      .expect(201);
     let counter = 0;
     fixtures = {
       sam,
       useCaseId: created.body.id,
       runId: run.body.id,
+      evaluationId: evaluation.body.id,
       stubUrl: stub.url,
       unique: () => `unique-${++counter}`,
     };

@@ -4,6 +4,8 @@ import { AiUseCasesService } from './ai-use-cases/ai-use-cases.service';
 import { AuditService } from './audit/audit.service';
 import { DatabaseModule } from './database/database.module';
 import { GatehouseConfigModule } from './gatehouse-config.module';
+import { GatesService } from './gates/gates.service';
+import { TransparencyService } from './gates/transparency.service';
 import { ReadinessService } from './health/readiness.service';
 import { BootstrapService } from './identity/bootstrap.service';
 import { IdentityService } from './identity/identity.service';
@@ -27,6 +29,8 @@ const services = [
   RunsService,
   RunExecutionService,
   JobRunnerService,
+  TransparencyService,
+  GatesService,
 ];
 
 export interface ApplicationOptions {

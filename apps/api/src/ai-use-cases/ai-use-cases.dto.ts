@@ -67,7 +67,7 @@ const overrideSchema = z.object({
   decidedAt: z.string(),
 });
 
-const aiUseCaseSchema = z.object({
+export const aiUseCaseSchema = z.object({
   id: z.string(),
   name: z.string(),
   ownerTeam: z.object({ id: z.string(), name: z.string() }),
@@ -78,10 +78,27 @@ const aiUseCaseSchema = z.object({
   riskTierOverride: overrideSchema.nullable(),
   revision: z.number().int(),
   record: recordSchema,
+  target: z
+    .object({ config: z.record(z.string(), z.unknown()), hash: z.string() })
+    .nullable()
+    .describe('The registered system under test: gate rules read only runs against this configuration.'),
+  underChangeSince: z
+    .string()
+    .nullable()
+    .describe('Set when the target changed at learn or scale, until a re-evaluation is approved.'),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
 }) satisfies z.ZodType<AiUseCaseView>;
+
+export class RegisterTargetDto extends createZodDto(
+  z.strictObject({
+    target: z
+      .record(z.string(), z.unknown())
+      .describe("A target configuration, validated like a suite's `target` (secrets named by env variable)."),
+    reason: z.string().trim().min(1).max(2000).optional(),
+  }),
+) {}
 
 export class AiUseCaseDto extends createZodDto(aiUseCaseSchema) {}
 export class AiUseCasePageDto extends createZodDto(paged(aiUseCaseSchema.meta({ id: 'AiUseCase' }))) {}

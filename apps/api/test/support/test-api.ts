@@ -56,6 +56,7 @@ export class TestApi {
       get: (url: string) => http.get(url).set(auth),
       post: (url: string, body?: object) => http.post(url).set(auth).send(body),
       patch: (url: string, body?: object) => http.patch(url).set(auth).send(body),
+      put: (url: string, body?: object) => http.put(url).set(auth).send(body),
       /** A text upload (JSONL, YAML) with its media type. */
       upload: (url: string, text: string, contentType: string) =>
         http.post(url).set(auth).set('Content-Type', contentType).send(text),

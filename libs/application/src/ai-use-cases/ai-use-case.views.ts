@@ -20,6 +20,10 @@ export interface AiUseCaseView {
   riskTierOverride: RiskTierOverride | null;
   revision: number;
   record: AiUseCaseRecord;
+  /** The registered system under test; gate rules read only runs against it. */
+  target: { config: Record<string, unknown>; hash: string } | null;
+  /** Set when the target changed at learn or scale, until a re-evaluation is approved. */
+  underChangeSince: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -49,6 +53,11 @@ export function toAiUseCaseView(entity: AiUseCaseEntity, teamName: string): AiUs
     riskTierOverride: entity.riskTierOverride,
     revision: entity.revision,
     record: entity.record,
+    target:
+      entity.targetConfig && entity.targetHash
+        ? { config: entity.targetConfig as Record<string, unknown>, hash: entity.targetHash }
+        : null,
+    underChangeSince: entity.underChangeSince?.toISOString() ?? null,
     createdBy: entity.createdBy,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),

@@ -5,9 +5,11 @@ import {
   assertCanEditAiUseCase,
   assertCanOverrideRiskTier,
   assertCanRegisterAiUseCase,
+  assertCanRegisterTarget,
   assertCanViewAiUseCase,
   changedPaths,
   checkRecordInvariants,
+  contentHash,
   deriveRiskTier,
   DomainError,
   effectiveRiskTier,
@@ -16,6 +18,7 @@ import {
   type RiskTierOverride,
   type Stage,
 } from '@gatehouse/domain';
+import { targetSchema } from '@gatehouse/evals';
 import { AiUseCaseEntity, AiUseCaseRevisionEntity, TeamEntity, UnitOfWork } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -86,6 +89,9 @@ export class AiUseCasesService {
         riskTierOverride: null,
         revision: 1,
         record: input.record,
+        targetConfig: null,
+        targetHash: null,
+        underChangeSince: null,
         createdBy: context.actor.id,
         createdAt: now,
         updatedAt: now,
@@ -249,6 +255,60 @@ export class AiUseCasesService {
     });
   }
 
+  /**
+   * Registers the system under test (a suite target: model, prompt settings, endpoint). Gate rules read
+   * only runs against this exact configuration. Changing it at learn or scale puts the use case under
+   * change until a passing, approved re-evaluation of its current stage.
+   */
+  async registerTarget(
+    context: RequestContext,
+    id: string,
+    input: { target: unknown; reason?: string },
+  ): Promise<AiUseCaseView> {
+    const parsed = targetSchema.safeParse(input.target);
+    if (!parsed.success) {
+      throw DomainError.validation(
+        zodProblems(parsed.error, 'target'),
+        'The target configuration is not valid.',
+      );
+    }
+    const target = parsed.data;
+    const hash = contentHash(target);
+    return this.uow.write(async (m) => {
+      const entity = await this.load(m, id, true);
+      assertCanRegisterTarget(context.actor, entity);
+      const before = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+      if (entity.targetHash === hash) {
+        return before;
+      }
+      const reopens = entity.targetHash !== null && (entity.stage === 'learn' || entity.stage === 'scale');
+      const now = new Date();
+      Object.assign(entity, {
+        targetConfig: target,
+        targetHash: hash,
+        underChangeSince: reopens ? (entity.underChangeSince ?? now) : entity.underChangeSince,
+        revision: entity.revision + 1,
+        updatedAt: now,
+      });
+      await this.saveState(m, entity);
+      await this.insertRevision(m, entity, context.actor, ['target'], input.reason ?? null);
+      const after = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
+      await this.audit.record(m, context, {
+        action: 'ai_use_case.target_registered',
+        subjectType: 'ai_use_case',
+        subjectId: id,
+        before: {
+          revision: before.revision,
+          target: before.target,
+          underChangeSince: before.underChangeSince,
+        },
+        after: { revision: after.revision, target: after.target, underChangeSince: after.underChangeSince },
+        reason: input.reason,
+      });
+      return after;
+    });
+  }
+
   private async load(m: EntityManager, id: string, forUpdate = false): Promise<AiUseCaseEntity> {
     const entity = await m.findOne(AiUseCaseEntity, {
       where: { id },
@@ -269,6 +329,9 @@ export class AiUseCasesService {
       riskTier: entity.riskTier,
       riskTierOverride: entity.riskTierOverride,
       revision: entity.revision,
+      targetConfig: entity.targetConfig,
+      targetHash: entity.targetHash,
+      underChangeSince: entity.underChangeSince,
       updatedAt: entity.updatedAt,
     } as never);
   }

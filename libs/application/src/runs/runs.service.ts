@@ -9,7 +9,7 @@ import {
   contentHash,
   DomainError,
   hasRole,
-  type Interval,
+  type MetricComparison,
 } from '@gatehouse/domain';
 import {
   describeScorers,
@@ -65,19 +65,6 @@ export interface ResultFilter {
   offset: number;
 }
 
-export interface MetricComparison {
-  metric: string;
-  test: 'mcnemar_exact' | 'paired_bootstrap';
-  n: number;
-  baseline: number | null;
-  candidate: number | null;
-  difference: number | null;
-  interval: Interval | null;
-  pValue: number;
-  /** `worse` / `better` when the difference is significant at alpha 0.05, else `no_difference`. */
-  verdict: 'worse' | 'better' | 'no_difference';
-}
-
 const TERMINAL = ['completed', 'cancelled', 'failed'];
 
 /**
@@ -122,8 +109,7 @@ export class RunsService {
           },
         ]);
       }
-      const target = this.resolveTarget(definition, input.target);
-      const cassettes = await this.pinCassettes(m, target);
+      let target = this.resolveTarget(definition, input.target);
       if (input.aiUseCaseId) {
         const useCase = await m.findOneBy(AiUseCaseEntity, { id: input.aiUseCaseId });
         // A draft of another team is as unknown as a use case that does not exist.
@@ -138,7 +124,12 @@ export class RunsService {
             'evidence_from_owning_team',
           );
         }
+        // Evidence for a use case runs against its registered target unless the request names another.
+        if (input.target === undefined && useCase.targetConfig) {
+          target = useCase.targetConfig as TargetConfig;
+        }
       }
+      const cassettes = await this.pinCassettes(m, target);
       if (input.baselineRunId) {
         const baseline = await m.findOne(EvaluationRunEntity, {
           where: { id: input.baselineRunId },
@@ -417,73 +408,86 @@ export class RunsService {
         await this.loadVisible(m, actor, baselineId),
         await this.loadVisible(m, actor, candidateId),
       ];
-      const manifestA = a.manifest as StoredManifest;
-      const manifestB = b.manifest as StoredManifest;
-      if (manifestA.dataset.hash !== manifestB.dataset.hash) {
-        throw DomainError.validation([
-          {
-            field: 'candidate',
-            message: 'ran on a different dataset: a paired comparison needs the same items',
-            code: 'incomparable',
-          },
-        ]);
-      }
-      const definition = (await m.findOneByOrFail(SuiteEntity, { id: a.suiteId }))
-        .definition as SuiteDefinition;
-      const scorers = describeScorers(definition.scorers);
-      const [rowsA, rowsB] = await Promise.all(
-        [a, b].map((run) =>
-          m.find(RunResultEntity, {
-            where: { runId: run.id, status: 'scored' },
-            select: { itemId: true, scores: true },
-          }),
-        ),
-      );
-      const metrics = scorers
-        .filter((s) => manifestB.scorers.some((x) => x.name === s.name))
-        .map((scorer): MetricComparison => {
-          const byItem = (rows: RunResultEntity[]) => perItem(rows, scorer.name);
-          const itemsA = byItem(rowsA);
-          const itemsB = byItem(rowsB);
-          const ids = [...itemsA.keys()].filter((id) => itemsB.has(id));
-          const binary =
-            scorer.kind === 'pass_rate' &&
-            ids.every((id) => isBinary(itemsA.get(id)?.passed) && isBinary(itemsB.get(id)?.passed));
-          if (binary) {
-            const result = comparePairedPassFail(
-              ids.map((id) => ({ a: itemsA.get(id)?.passed === 1, b: itemsB.get(id)?.passed === 1 })),
-              { seed: 1 },
-            );
-            return {
-              metric: scorer.name,
-              test: result.test,
-              n: result.n,
-              baseline: result.aRate,
-              candidate: result.bRate,
-              difference: result.difference,
-              interval: result.interval,
-              pValue: result.pValue,
-              verdict: verdict(result.difference, result.pValue, alpha),
-            };
-          }
-          const result = comparePairedScores(
-            ids.map((id) => ({ a: itemsA.get(id)?.value ?? 0, b: itemsB.get(id)?.value ?? 0 })),
+      const metrics = await this.pairedMetrics(m, a, b, alpha);
+      return { baseline: toRunView(a), candidate: toRunView(b), metrics };
+    });
+  }
+
+  /**
+   * The paired comparison of two runs' scored items, metric by metric (B against the baseline A). Reads
+   * the item rows; the gates cache its result, since completed runs never change.
+   */
+  async pairedMetrics(
+    m: EntityManager,
+    a: EvaluationRunEntity,
+    b: EvaluationRunEntity,
+    alpha = 0.05,
+  ): Promise<MetricComparison[]> {
+    const manifestA = a.manifest as StoredManifest;
+    const manifestB = b.manifest as StoredManifest;
+    if (manifestA.dataset.hash !== manifestB.dataset.hash) {
+      throw DomainError.validation([
+        {
+          field: 'candidate',
+          message: 'ran on a different dataset: a paired comparison needs the same items',
+          code: 'incomparable',
+        },
+      ]);
+    }
+    const definition = (await m.findOneByOrFail(SuiteEntity, { id: a.suiteId }))
+      .definition as SuiteDefinition;
+    const scorers = describeScorers(definition.scorers);
+    const [rowsA, rowsB] = await Promise.all(
+      [a, b].map((run) =>
+        m.find(RunResultEntity, {
+          where: { runId: run.id, status: 'scored' },
+          select: { itemId: true, scores: true },
+        }),
+      ),
+    );
+    return scorers
+      .filter((s) => manifestB.scorers.some((x) => x.name === s.name))
+      .map((scorer): MetricComparison => {
+        const byItem = (rows: RunResultEntity[]) => perItem(rows, scorer.name);
+        const itemsA = byItem(rowsA);
+        const itemsB = byItem(rowsB);
+        const ids = [...itemsA.keys()].filter((id) => itemsB.has(id));
+        const binary =
+          scorer.kind === 'pass_rate' &&
+          ids.every((id) => isBinary(itemsA.get(id)?.passed) && isBinary(itemsB.get(id)?.passed));
+        if (binary) {
+          const result = comparePairedPassFail(
+            ids.map((id) => ({ a: itemsA.get(id)?.passed === 1, b: itemsB.get(id)?.passed === 1 })),
             { seed: 1 },
           );
           return {
             metric: scorer.name,
             test: result.test,
             n: result.n,
-            baseline: result.meanA,
-            candidate: result.meanB,
+            baseline: result.aRate,
+            candidate: result.bRate,
             difference: result.difference,
             interval: result.interval,
             pValue: result.pValue,
             verdict: verdict(result.difference, result.pValue, alpha),
           };
-        });
-      return { baseline: toRunView(a), candidate: toRunView(b), metrics };
-    });
+        }
+        const result = comparePairedScores(
+          ids.map((id) => ({ a: itemsA.get(id)?.value ?? 0, b: itemsB.get(id)?.value ?? 0 })),
+          { seed: 1 },
+        );
+        return {
+          metric: scorer.name,
+          test: result.test,
+          n: result.n,
+          baseline: result.meanA,
+          candidate: result.meanB,
+          difference: result.difference,
+          interval: result.interval,
+          pValue: result.pValue,
+          verdict: verdict(result.difference, result.pValue, alpha),
+        };
+      });
   }
 
   private async loadVisible(

@@ -1,0 +1,106 @@
+import {
+  AiUseCasesService,
+  GatesService,
+  type RequestContext,
+  TransparencyService,
+} from '@gatehouse/application';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { AiUseCaseDto, RegisterTargetDto } from '../ai-use-cases/ai-use-cases.dto';
+import { Authenticated, Ctx } from '../auth/auth.decorators';
+import { IdParamDto } from '../http/common.dto';
+import {
+  EvaluateGateDto,
+  GateEvaluationDto,
+  GateEvaluationListDto,
+  PilotObservationDto,
+  PilotObservationListDto,
+  PilotObservationViewDto,
+  PromoteDto,
+  PublishedTransparencyRecordDto,
+  PublishTransparencyRecordDto,
+  StageChangeListDto,
+  StageChangeResultDto,
+  StepBackDto,
+} from './gates.dto';
+
+/** The gate side of an AI use case: its target, gate evaluations, stage changes and pilot evidence. */
+@ApiTags('gates')
+@Authenticated()
+@Controller('v1/ai-use-cases')
+export class AiUseCaseGatesController {
+  constructor(
+    private readonly gates: GatesService,
+    private readonly aiUseCases: AiUseCasesService,
+    private readonly transparency: TransparencyService,
+  ) {}
+
+  /** Publishes (or republishes) the ATRS-shaped record to the public register; refreshed on every stage change. */
+  @Post(':id/transparency-record')
+  @HttpCode(201)
+  @ZodResponse({ status: 201, type: PublishedTransparencyRecordDto })
+  async publish(
+    @Ctx() ctx: RequestContext,
+    @Param() { id }: IdParamDto,
+    @Body() body: PublishTransparencyRecordDto,
+  ) {
+    const published = await this.transparency.publish(ctx, id, body);
+    return { ...published, record: { ...published.record } };
+  }
+
+  /** Registers the system under test; at learn or scale a change puts the use case under change. */
+  @Put(':id/target')
+  @ZodResponse({ type: AiUseCaseDto })
+  registerTarget(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: RegisterTargetDto) {
+    return this.aiUseCases.registerTarget(ctx, id, body);
+  }
+
+  @Post(':id/gate-evaluations')
+  @HttpCode(201)
+  @ZodResponse({ status: 201, type: GateEvaluationDto })
+  evaluate(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: EvaluateGateDto) {
+    return this.gates.evaluate(ctx, id, body.to);
+  }
+
+  @Get(':id/gate-evaluations')
+  @ZodResponse({ type: GateEvaluationListDto, description: 'Newest first (at most 100).' })
+  evaluations(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
+    return this.gates.listEvaluations(ctx.actor, id);
+  }
+
+  /** Moves the stage through a current, passing, fully approved evaluation. Exactly one concurrent promotion wins. */
+  @Post(':id/promotions')
+  @HttpCode(201)
+  @ZodResponse({ status: 201, type: StageChangeResultDto })
+  promote(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: PromoteDto) {
+    return this.gates.promote(ctx, id, body.evaluationId);
+  }
+
+  /** Demotion to an earlier stage, or retirement; a reason is required. */
+  @Post(':id/stage-changes')
+  @HttpCode(201)
+  @ZodResponse({ status: 201, type: StageChangeResultDto })
+  stepBack(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: StepBackDto) {
+    return this.gates.stepBack(ctx, id, body);
+  }
+
+  @Get(':id/stage-changes')
+  @ZodResponse({ type: StageChangeListDto })
+  stageChanges(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
+    return this.gates.listStageChanges(ctx.actor, id);
+  }
+
+  @Post(':id/pilot-observations')
+  @HttpCode(201)
+  @ZodResponse({ status: 201, type: PilotObservationViewDto })
+  recordPilot(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: PilotObservationDto) {
+    return this.gates.recordPilot(ctx, id, body);
+  }
+
+  @Get(':id/pilot-observations')
+  @ZodResponse({ type: PilotObservationListDto })
+  pilot(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
+    return this.gates.listPilot(ctx.actor, id);
+  }
+}

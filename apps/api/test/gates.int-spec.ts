@@ -1,0 +1,618 @@
+import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import { lowRiskRecord } from './support/records';
+import { TestApi, type TestUser } from './support/test-api';
+
+/** 40 questions; the stub's answers decide the `correct` rate (see `answers`). */
+const ITEMS = Array.from({ length: 40 }, (_, i) => ({
+  id: `q-${String(i + 1).padStart(3, '0')}`,
+  input: `question ${i + 1}`,
+  expected: 'yes',
+}));
+const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
+
+const suiteYaml = (stubUrl: string) =>
+  [
+    'name: yes-no',
+    'version: 1',
+    'dataset: gate-questions@1',
+    'target:',
+    '  type: openai',
+    '  model: stub-model',
+    `  baseUrl: ${stubUrl}`,
+    'scorers:',
+    '  - { type: equals, name: correct }',
+    'concurrency: 8',
+    'thresholds:',
+    "  - { metric: correct, stat: value, op: '>=', value: 0.5 }",
+  ].join('\n');
+
+/** A complete policy: the same rules for every tier; what differs is per target. */
+function policy(extraTestRules: object[] = []) {
+  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) => [
+    {
+      tier,
+      to: 'test',
+      rules: [
+        { kind: 'suite_passed', suite: 'yes-no', maxAgeDays: 30 },
+        {
+          kind: 'metric',
+          suite: 'yes-no',
+          metric: 'correct',
+          stat: 'value',
+          op: '>=',
+          threshold: 0.5,
+          minN: 20,
+        },
+        { kind: 'unscored_max', suite: 'yes-no', max: 0.1 },
+        { kind: 'evidence', requirement: 'risks_recorded' },
+        ...extraTestRules,
+        { kind: 'approvals', count: 1, role: 'reviewer' },
+      ],
+    },
+    {
+      tier,
+      to: 'learn',
+      rules: [
+        { kind: 'suite_passed', suite: 'yes-no', maxAgeDays: 30 },
+        { kind: 'no_regression', suite: 'yes-no', metric: 'correct', alpha: 0.05 },
+        { kind: 'approvals', count: 2, role: 'reviewer' },
+      ],
+    },
+    {
+      tier,
+      to: 'scale',
+      rules: [
+        { kind: 'suite_passed', suite: 'yes-no', maxAgeDays: 30 },
+        { kind: 'no_regression', suite: 'yes-no', metric: 'correct', alpha: 0.05 },
+        {
+          kind: 'pilot_metric',
+          measure: 'override_rate',
+          stat: 'upper95',
+          op: '<=',
+          threshold: 0.2,
+          minCases: 50,
+        },
+        { kind: 'evidence', requirement: 'transparency_record_published' },
+        { kind: 'approvals', count: 1, role: 'reviewer' },
+      ],
+    },
+  ]);
+  return { description: 'integration-test policy', gates };
+}
+
+interface RuleView {
+  title: string;
+  verdict: string;
+  reason: string;
+  rule: { kind: string };
+}
+
+describeIntegration('stage gates through the API', () => {
+  // Every test runs real suites through the in-process queue; on a busy 2-core machine that takes seconds.
+  jest.setTimeout(60_000);
+  let api: TestApi;
+  let stub: OpenAiStub;
+  /** Share of questions the stub answers "yes" to (the rest "no"): the `correct` rate of a run. */
+  let yesShare = 1;
+  let sam: TestUser; // service team, owner
+  let eve: TestUser; // engineer, owner's team
+  let rita: TestUser; // reviewer, assurance
+  let rob: TestUser; // reviewer, assurance
+  let rex: TestUser; // reviewer inside the owning team
+  let ada: TestUser; // admin, reviewer and engineer, outside the team
+  let useCaseId: string;
+
+  const refusals = async () => {
+    const { body } = await api.admin.get('/v1/audit-events?action=gate.refused&limit=200').expect(200);
+    return body.items as { after: { attempted: string; rule: string | null } }[];
+  };
+
+  const runSuite = async (token: string) => {
+    const started = await api
+      .as(token)
+      .post('/v1/runs', { suite: 'yes-no@1', aiUseCaseId: useCaseId })
+      .expect(202);
+    for (let i = 0; i < 400; i++) {
+      const { body } = await api.as(token).get(`/v1/runs/${started.body.id}`).expect(200);
+      if (['completed', 'failed'].includes(body.status)) {
+        expect(body.status).toBe('completed');
+        return body as { id: string; target: Record<string, unknown> };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('run did not finish');
+  };
+
+  const evaluate = (to: string, token = sam.token) =>
+    api.as(token).post(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`, { to });
+
+  beforeAll(async () => {
+    stub = await startOpenAiStub({
+      respond: (body) => {
+        const n = Number(/question (\d+)/.exec(body.messages.at(-1)?.content ?? '')?.[1]);
+        return n <= Math.round(yesShare * 40) ? 'yes' : 'no';
+      },
+    });
+    api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub', GATEHOUSE_ITEM_CONCURRENCY: '8' });
+    sam = await api.user('Sam', ['service_team'], 'Benefits');
+    eve = await api.user('Eve', ['engineer'], 'Benefits');
+    rita = await api.user('Rita', ['reviewer'], 'Assurance');
+    rob = await api.user('Rob', ['reviewer'], 'Assurance');
+    rex = await api.user('Rex', ['reviewer'], 'Benefits');
+    ada = await api.user('Ada', ['admin', 'reviewer', 'engineer'], 'Assurance');
+    await api
+      .as(eve.token)
+      .upload('/v1/datasets?name=gate-questions', jsonl(ITEMS), 'application/x-ndjson')
+      .expect(201);
+    await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), 'application/yaml').expect(201);
+    const created = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
+    useCaseId = created.body.id;
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await stub?.close();
+  });
+
+  it('seeds the default policy as version 1, and only admins publish new versions (refusals audited)', async () => {
+    const seeded = await api.as(sam.token).get('/v1/gate-policies').expect(200);
+    expect(seeded.body).toHaveLength(1);
+    expect(seeded.body[0]).toMatchObject({ version: 1, current: true, createdBy: 'system' });
+    expect(seeded.body[0].document.gates).toHaveLength(9);
+
+    const byEngineer = await api.as(eve.token).post('/v1/gate-policies', policy()).expect(403);
+    expect(byEngineer.body.rule).toBe('role_admin');
+    const bad = policy();
+    (bad.gates[0].rules[1] as { op: string }).op = '≈';
+    const invalid = await api.admin.post('/v1/gate-policies', bad).expect(400);
+    expect(invalid.body.errors[0].field).toBe('gates[0].rules[1].op');
+    expect((await api.as(sam.token).get('/v1/gate-policies').expect(200)).body).toHaveLength(1);
+
+    const created = await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    expect(created.body).toMatchObject({ version: 2, current: true });
+    const versions = await api.as(rita.token).get('/v1/gate-policies').expect(200);
+    expect(versions.body.map((v: { version: number; current: boolean }) => [v.version, v.current])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+    expect((await refusals()).map((r) => r.after.rule)).toEqual(expect.arrayContaining(['role_admin', null]));
+  });
+
+  it('refuses unknown and skipped stages, and evaluations by anyone outside the owning team', async () => {
+    const unknown = await evaluate('moon').expect(400);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'to' })]);
+    const skipped = await evaluate('scale').expect(409);
+    expect(skipped.body).toMatchObject({ rule: 'stage_order' });
+    expect(skipped.body.detail).toContain('next gate leads to test');
+    const outsider = await evaluate('test', rita.token).expect(403);
+    expect(outsider.body.rule).toBe('gate_proposed_by_owning_team');
+    expect((await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`)).body).toEqual([]);
+    const attempted = (await refusals()).map((r) => r.after.attempted);
+    expect(attempted.filter((a) => a === 'gate.evaluate').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('fails with a reason per rule until the evidence is there, then passes with a stable hash', async () => {
+    const noTarget = await evaluate('test').expect(201);
+    expect(noTarget.body.verdict).toBe('fail');
+    const suiteRule = noTarget.body.rules.find((r: RuleView) => r.rule.kind === 'suite_passed');
+    expect(suiteRule).toMatchObject({
+      verdict: 'missing',
+      reason: expect.stringContaining('no registered target'),
+    });
+    expect(noTarget.body.rules.find((r: RuleView) => r.rule.kind === 'evidence')).toMatchObject({
+      verdict: 'missing',
+      reason: 'no risks recorded',
+    });
+
+    // The team registers its target: the suite's own model; runs for the use case now call it.
+    const target = { type: 'openai', model: 'stub-model', baseUrl: stub.url };
+    const registered = await api
+      .as(eve.token)
+      .put(`/v1/ai-use-cases/${useCaseId}/target`, { target })
+      .expect(200);
+    expect(registered.body.target.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(registered.body.underChangeSince).toBeNull();
+    const badTarget = await api
+      .as(eve.token)
+      .put(`/v1/ai-use-cases/${useCaseId}/target`, {
+        target: { type: 'openai', model: 'x', baseUrl: 'nope' },
+      })
+      .expect(400);
+    expect(badTarget.body.errors[0].field).toBe('target.baseUrl');
+
+    yesShare = 0.4; // below the 0.5 threshold
+    await runSuite(eve.token);
+    const lowScore = await evaluate('test').expect(201);
+    const metric = lowScore.body.rules.find((r: RuleView) => r.rule.kind === 'metric');
+    expect(metric).toMatchObject({ verdict: 'fail', actual: 0.4 });
+    expect(metric.reason).toContain('correct value is 0.4, failing >= 0.5 (n=40)');
+
+    yesShare = 0.9;
+    const run = await runSuite(eve.token);
+    expect(run.target).toMatchObject(target);
+    await api
+      .as(sam.token)
+      .patch(`/v1/ai-use-cases/${useCaseId}`, {
+        changes: {
+          risks: [
+            {
+              description: 'Wrong answer sent',
+              likelihood: 'low',
+              impact: 'medium',
+              mitigation: 'Staff check every draft',
+            },
+          ],
+        },
+      })
+      .expect(200);
+    const passing = await evaluate('test').expect(201);
+    expect(passing.body.rules.map((r: RuleView) => r.verdict)).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect(passing.body).toMatchObject({
+      verdict: 'pass',
+      kind: 'promotion',
+      from: 'proposed',
+      to: 'test',
+      policy: { version: 2 },
+      approvals: { required: 1, state: 'pending', decisions: [] },
+      standing: { current: true, voidedBecause: null },
+      promotable: false,
+    });
+    expect(passing.body.runsUsed).toEqual([expect.objectContaining({ id: run.id, startedBy: eve.id })]);
+
+    // The same inputs give the same hash; the newer evaluation supersedes the older one.
+    const again = await evaluate('test').expect(201);
+    expect(again.body.hash).toBe(passing.body.hash);
+    const older = await api.as(rita.token).get(`/v1/gate-evaluations/${passing.body.id}`).expect(200);
+    expect(older.body.standing).toEqual({
+      current: false,
+      voidedBecause: 'a newer evaluation supersedes it',
+    });
+
+    // Re-derived from the stored rows alone, it comes out the same.
+    const verified = await api
+      .as(rita.token)
+      .get(`/v1/gate-evaluations/${again.body.id}/verification`)
+      .expect(200);
+    expect(verified.body).toEqual({
+      id: again.body.id,
+      hash: again.body.hash,
+      rederivedHash: again.body.hash,
+      matches: true,
+      differences: [],
+    });
+  });
+
+  it('lets only independent reviewers decide, once each, on the current evaluation, with a reason', async () => {
+    const [latest] = (
+      await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`).expect(200)
+    ).body;
+    const approve = (token: string, body: object = {}) =>
+      api.as(token).post(`/v1/gate-evaluations/${latest.id}/approvals`, {
+        decision: 'approve',
+        reason: 'Checked the run',
+        ...body,
+      });
+
+    expect((await approve(sam.token).expect(403)).body.rule).toBe('approver_needs_reviewer_role');
+    expect((await approve(rex.token).expect(403)).body.rule).toBe('approver_in_owning_team');
+    expect((await approve(rita.token, { reason: '' }).expect(400)).body.errors[0].field).toBe('reason');
+    expect((await approve(rita.token, { evaluationHash: '0'.repeat(64) }).expect(409)).body.rule).toBe(
+      'signed_hash_matches',
+    );
+    const [superseded] = (
+      await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`)
+    ).body.slice(1);
+    const onOld = await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${superseded.id}/approvals`, { decision: 'approve', reason: 'ok then' })
+      .expect(409);
+    expect(onOld.body.rule).toBe('evaluation_current');
+
+    const approved = await approve(rita.token, { evaluationHash: latest.hash }).expect(201);
+    expect(approved.body.approvals).toMatchObject({
+      required: 1,
+      state: 'approved',
+      decisions: [
+        { approverId: rita.id, approverName: 'Rita', decision: 'approve', reason: 'Checked the run' },
+      ],
+    });
+    expect(approved.body.promotable).toBe(true);
+    expect((await approve(rita.token).expect(409)).body.rule).toBe('one_decision_per_reviewer');
+    const rules = (await refusals()).map((r) => r.after.rule);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'approver_needs_reviewer_role',
+        'approver_in_owning_team',
+        'signed_hash_matches',
+        'evaluation_current',
+        'one_decision_per_reviewer',
+      ]),
+    );
+  });
+
+  it('promotes atomically: of two concurrent promotions exactly one wins', async () => {
+    const [latest] = (await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`)).body;
+    const byEngineer = await api
+      .as(eve.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: latest.id })
+      .expect(403);
+    expect(byEngineer.body.rule).toBe('promotion_by_owning_service_team');
+    const unknown = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, {
+        evaluationId: '00000000-0000-4000-8000-000000000000',
+      })
+      .expect(400);
+    expect(unknown.body.errors[0].field).toBe('evaluationId');
+
+    const outcomes = await Promise.all(
+      [1, 2].map(() =>
+        api.as(sam.token).post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: latest.id }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status).sort()).toEqual([201, 409]);
+    const won = outcomes.find((o) => o.status === 201);
+    expect(won?.body.stageChange).toMatchObject({
+      kind: 'promotion',
+      from: 'proposed',
+      to: 'test',
+      evaluationId: latest.id,
+    });
+    expect(won?.body.aiUseCase.stage).toBe('test');
+    const changes = await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/stage-changes`).expect(200);
+    expect(changes.body).toHaveLength(1);
+    const used = await api.as(sam.token).get(`/v1/gate-evaluations/${latest.id}`).expect(200);
+    expect(used.body.standing.current).toBe(false);
+    expect(used.body.stageChangeId).toBe(changes.body[0].id);
+  });
+
+  it('voids approvals when the record changes, shows rejections with their reason, and needs two reviewers at learn', async () => {
+    const run = await runSuite(eve.token);
+    const first = await evaluate('learn').expect(201);
+    expect(first.body.verdict).toBe('pass');
+    expect(first.body.rules.find((r: RuleView) => r.rule.kind === 'no_regression').reason).toContain(
+      'changed by +0 against the approved run',
+    );
+    expect(first.body.runsUsed[0].id).toBe(run.id);
+    await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${first.body.id}/approvals`, { decision: 'approve', reason: 'fine' })
+      .expect(201);
+    await api
+      .as(sam.token)
+      .patch(`/v1/ai-use-cases/${useCaseId}`, {
+        changes: { summary: 'Drafts replies to routine enquiries; staff review every draft.' },
+      })
+      .expect(200);
+    const voided = await api.as(sam.token).get(`/v1/gate-evaluations/${first.body.id}`).expect(200);
+    expect(voided.body.standing.voidedBecause).toMatch(/the use case changed since \(revision \d+ → \d+\)/);
+    const refused = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: first.body.id })
+      .expect(409);
+    expect(refused.body.rule).toBe('evaluation_current');
+
+    const second = await evaluate('learn').expect(201);
+    await api
+      .as(rob.token)
+      .post(`/v1/gate-evaluations/${second.body.id}/approvals`, {
+        decision: 'reject',
+        reason: 'The pilot plan names no exit criteria.',
+      })
+      .expect(201);
+    const seenByTeam = await api.as(sam.token).get(`/v1/gate-evaluations/${second.body.id}`).expect(200);
+    expect(seenByTeam.body.approvals).toMatchObject({
+      state: 'rejected',
+      decisions: [
+        { approverName: 'Rob', decision: 'reject', reason: 'The pilot plan names no exit criteria.' },
+      ],
+    });
+    const afterReject = await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${second.body.id}/approvals`, { decision: 'approve', reason: 'looks fine' })
+      .expect(409);
+    expect(afterReject.body.rule).toBe('evaluation_not_rejected');
+
+    const third = await evaluate('learn').expect(201);
+    for (const reviewer of [rita, rob]) {
+      const one = await api
+        .as(sam.token)
+        .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: third.body.id })
+        .expect(409);
+      expect(one.body.rule).toBe('evaluation_approved');
+      await api
+        .as(reviewer.token)
+        .post(`/v1/gate-evaluations/${third.body.id}/approvals`, {
+          decision: 'approve',
+          reason: 'Exit criteria added',
+        })
+        .expect(201);
+    }
+    const promoted = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: third.body.id })
+      .expect(201);
+    expect(promoted.body.aiUseCase.stage).toBe('learn');
+  });
+
+  it('gates scale on pilot evidence and the published record; the public register needs no sign-in', async () => {
+    const early = await evaluate('scale').expect(201);
+    expect(early.body.verdict).toBe('fail');
+    expect(early.body.rules.find((r: RuleView) => r.rule.kind === 'pilot_metric').verdict).toBe('missing');
+    expect(early.body.rules.find((r: RuleView) => r.rule.kind === 'evidence').reason).toBe(
+      'publish the transparency record first',
+    );
+
+    const tooMany = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/pilot-observations`, {
+        periodStart: '2026-10-01',
+        periodEnd: '2026-10-31',
+        cases: 10,
+        overrides: 11,
+        undone: 0,
+        complaints: 0,
+        incidents: 0,
+      })
+      .expect(400);
+    expect(tooMany.body.errors).toEqual([expect.objectContaining({ field: 'overrides' })]);
+    expect((await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/pilot-observations`)).body).toEqual(
+      [],
+    );
+    const recorded = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/pilot-observations`, {
+        periodStart: '2026-10-01',
+        periodEnd: '2026-10-31',
+        cases: 400,
+        overrides: 12,
+        undone: 1,
+        complaints: 0,
+        incidents: 0,
+        positiveFeedback: 30,
+      })
+      .expect(201);
+    expect(recorded.body).toMatchObject({ cases: 400, overrides: 12, negativeFeedback: 0 });
+
+    expect((await api.http.get(`/public/transparency-records/${useCaseId}`)).status).toBe(404);
+    const published = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/transparency-record`, { redactions: ['tier2.data.sources'] })
+      .expect(201);
+    expect(published.body.record.metadata).toMatchObject({
+      stage: 'learn',
+      redactedFields: ['tier2.data.sources'],
+    });
+
+    const ready = await evaluate('scale').expect(201);
+    expect(ready.body.verdict).toBe('pass');
+    expect(ready.body.rules.find((r: RuleView) => r.rule.kind === 'pilot_metric').reason).toContain(
+      '12 of 400 cases',
+    );
+    await api
+      .as(ada.token)
+      .post(`/v1/gate-evaluations/${ready.body.id}/approvals`, {
+        decision: 'approve',
+        reason: 'Pilot data checked',
+      })
+      .expect(201);
+    await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: ready.body.id })
+      .expect(201);
+
+    const json = await api.http.get(`/public/transparency-records/${useCaseId}`).expect(200);
+    expect(json.body.metadata).toMatchObject({ stage: 'scale', phase: 'production' });
+    expect(json.body.tier2.data.sources).toMatchObject({ redacted: true });
+    const html = await api.http
+      .get(`/public/transparency-records/${useCaseId}`)
+      .set('Accept', 'text/html,application/xhtml+xml')
+      .expect(200);
+    expect(html.headers['content-type']).toMatch(/^text\/html/);
+    expect(html.text).toContain('<h1>');
+    expect(html.text).toContain('Withheld:');
+    const register = await api.http.get('/public/transparency-records').expect(200);
+    expect(register.body.items).toEqual([expect.objectContaining({ id: useCaseId, stage: 'scale' })]);
+  });
+
+  it('re-opens the gate when the target changes at scale, and a reviewer who started a run cannot approve', async () => {
+    const target = { type: 'openai', model: 'stub-model-2', baseUrl: stub.url };
+    const changed = await api
+      .as(eve.token)
+      .put(`/v1/ai-use-cases/${useCaseId}/target`, { target, reason: 'new model version' })
+      .expect(200);
+    expect(changed.body.underChangeSince).not.toBeNull();
+    const stale = await evaluate('scale').expect(201);
+    expect(stale.body.kind).toBe('reapproval');
+    expect(stale.body.rules.find((r: RuleView) => r.rule.kind === 'suite_passed').reason).toContain(
+      'none against the registered target',
+    );
+
+    yesShare = 0.5; // a clear drop from 0.9 on the same items
+    await runSuite(ada.token);
+    const regressed = await evaluate('scale').expect(201);
+    const rule = regressed.body.rules.find((r: RuleView) => r.rule.kind === 'no_regression');
+    expect(rule.verdict).toBe('fail');
+    expect(rule.reason).toContain('a significant drop at alpha 0.05');
+    expect(regressed.body.runsUsed[0].startedBy).toBe(ada.id);
+    const selfApproval = await api
+      .as(ada.token)
+      .post(`/v1/gate-evaluations/${regressed.body.id}/approvals`, {
+        decision: 'reject',
+        reason: 'regressed',
+      })
+      .expect(403);
+    expect(selfApproval.body.rule).toBe('approver_started_evidence_run');
+    const failing = await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${regressed.body.id}/approvals`, { decision: 'approve', reason: 'ship it' })
+      .expect(409);
+    expect(failing.body.rule).toBe('evaluation_passed');
+
+    yesShare = 0.9;
+    await runSuite(eve.token);
+    const fixed = await evaluate('scale').expect(201);
+    expect(fixed.body.verdict).toBe('pass');
+    await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${fixed.body.id}/approvals`, {
+        decision: 'approve',
+        reason: 'No regression',
+      })
+      .expect(201);
+    const reapproved = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: fixed.body.id })
+      .expect(201);
+    expect(reapproved.body.stageChange).toMatchObject({ kind: 'reapproval', from: 'scale', to: 'scale' });
+    expect(reapproved.body.aiUseCase.underChangeSince).toBeNull();
+  });
+
+  it('demotes and retires only with a reason, and the audit chain verifies', async () => {
+    const noReason = await api
+      .as(rita.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/stage-changes`, { to: 'learn', reason: '' })
+      .expect(400);
+    expect(noReason.body.errors[0].field).toBe('reason');
+    const forward = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/stage-changes`, { to: 'scale', reason: 'why not' })
+      .expect(409);
+    expect(forward.body.rule).toBe('forward_only_through_gate');
+    const demoted = await api
+      .as(rita.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/stage-changes`, {
+        to: 'learn',
+        reason: 'Complaints rose in November',
+      })
+      .expect(201);
+    expect(demoted.body.stageChange).toMatchObject({ kind: 'demotion', from: 'scale', to: 'learn' });
+    const record = await api.http.get(`/public/transparency-records/${useCaseId}`).expect(200);
+    expect(record.body.metadata.stage).toBe('learn');
+    const retired = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/stage-changes`, { to: 'retired', reason: 'Service closed' })
+      .expect(201);
+    expect(retired.body.aiUseCase.stage).toBe('retired');
+    expect((await evaluate('learn').expect(409)).body.rule).toBe('retired_is_final');
+
+    const chain = await api.admin.get('/v1/audit-events/verify').expect(200);
+    expect(chain.body.ok).toBe(true);
+    const actions = (await api.admin.get(`/v1/audit-events?subjectId=${useCaseId}&limit=200`)).body.items.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'gate.evaluated',
+        'ai_use_case.promoted',
+        'ai_use_case.change_approved',
+        'ai_use_case.target_registered',
+        'pilot.observation_recorded',
+        'transparency.published',
+        'transparency.refreshed',
+        'ai_use_case.demoted',
+        'ai_use_case.retired',
+      ]),
+    );
+  });
+});

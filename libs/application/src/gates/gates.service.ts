@@ -1,0 +1,1089 @@
+import {
+  type Actor,
+  type AiUseCaseRecord,
+  approvalState,
+  assertCanPromote,
+  assertCanRecordPilot,
+  assertCanProposeGate,
+  assertCanStepBack,
+  assertCanViewAiUseCase,
+  assertGateTransition,
+  assertIndependentApprover,
+  assertStepBack,
+  type ComparisonEvidence,
+  contentHash,
+  decisionRefusal,
+  DEFAULT_GATE_POLICY,
+  DomainError,
+  evaluateGate,
+  evaluationStanding,
+  type GateInput,
+  type GatePolicyDocument,
+  gateRules,
+  type GateRule,
+  type GateTarget,
+  hasRole,
+  isGateTarget,
+  isStage,
+  type PilotEvidence,
+  promotionRefusal,
+  type RiskTier,
+  type RunEvidence,
+  type RunSummary,
+  selectRun,
+  sha256Hex,
+  canonicalJson,
+  type Stage,
+} from '@gatehouse/domain';
+import {
+  AiUseCaseEntity,
+  AiUseCaseRevisionEntity,
+  EvaluationRunEntity,
+  GateApprovalEntity,
+  GateEvaluationEntity,
+  type GateEvaluationInputs,
+  GatePolicyEntity,
+  isUniqueViolation,
+  PilotObservationEntity,
+  RunComparisonEntity,
+  StageChangeEntity,
+  SuiteEntity,
+  TeamEntity,
+  TransparencyRecordEntity,
+  UnitOfWork,
+  UserEntity,
+} from '@gatehouse/persistence';
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { type EntityManager, In } from 'typeorm';
+import { type AiUseCaseView, toAiUseCaseView } from '../ai-use-cases/ai-use-case.views';
+import { AuditService } from '../audit/audit.service';
+import { type RequestContext } from '../request-context';
+import { RunsService } from '../runs/runs.service';
+import { type StoredRunReport } from '../runs/runs.views';
+import { zodProblems } from '../validation/zod-problems';
+import { gatePolicyDocumentSchema } from './gate-policy.schema';
+import {
+  type GateEvaluationView,
+  type GatePolicyView,
+  type PilotObservationView,
+  type StageChangeView,
+  toGateEvaluationView,
+  toGatePolicyView,
+  toPilotObservationView,
+  toStageChangeView,
+} from './gate.views';
+import { TransparencyService } from './transparency.service';
+
+/** Advisory lock key for seeding the first policy version (any stable 32-bit number). */
+const POLICY_SEED_LOCK = 0x6761_7465;
+
+export interface PilotObservationInput {
+  periodStart: string;
+  periodEnd: string;
+  cases: number;
+  overrides: number;
+  undone: number;
+  complaints: number;
+  incidents: number;
+  positiveFeedback?: number;
+  negativeFeedback?: number;
+  notes?: string;
+}
+
+/**
+ * Stage gates: versioned policies, evaluations bound by hash to their evidence, independent approvals,
+ * atomic promotion, demotion and retirement, and pilot observations. Every refused attempt is audited.
+ */
+@Injectable()
+export class GatesService {
+  private readonly logger = new Logger(GatesService.name);
+  private policySeeded = false;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditService,
+    private readonly runs: RunsService,
+    private readonly transparency: TransparencyService,
+  ) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Policies
+
+  async listPolicies(): Promise<GatePolicyView[]> {
+    await this.ensurePolicy();
+    return this.uow.read(async (m) => {
+      const rows = await m.find(GatePolicyEntity, { order: { version: 'DESC' } });
+      const current = rows[0]?.version ?? 0;
+      return rows.map((row) => toGatePolicyView(row, current));
+    });
+  }
+
+  async getPolicy(version: number): Promise<GatePolicyView> {
+    await this.ensurePolicy();
+    return this.uow.read(async (m) => {
+      const row = await m.findOneBy(GatePolicyEntity, { version });
+      if (!row) {
+        throw DomainError.notFound(`Gate policy version ${version}`);
+      }
+      return toGatePolicyView(row, await this.currentPolicyVersion(m));
+    });
+  }
+
+  /** Admins publish a new policy version (never an edit); every open evaluation stops counting. */
+  async createPolicy(context: RequestContext, body: unknown): Promise<GatePolicyView> {
+    await this.ensurePolicy();
+    return this.refusalsAudited(context, 'gate_policy.create', 'gate_policy', 'new', async () => {
+      if (!hasRole(context.actor, 'admin')) {
+        throw DomainError.forbidden('Only admins publish gate policies.', 'role_admin');
+      }
+      const parsed = gatePolicyDocumentSchema.safeParse(body);
+      if (!parsed.success) {
+        throw DomainError.validation(zodProblems(parsed.error), 'The gate policy is not valid.');
+      }
+      const document = parsed.data as GatePolicyDocument;
+      return this.uow.writeExclusive(POLICY_SEED_LOCK, async (m) => {
+        const previous = await m.findOne(GatePolicyEntity, { where: {}, order: { version: 'DESC' } });
+        const row = await this.insertPolicy(m, document, (previous?.version ?? 0) + 1, context.actor.id);
+        await this.audit.record(m, context, {
+          action: 'gate_policy.created',
+          subjectType: 'gate_policy',
+          subjectId: row.id,
+          before: previous ? { version: previous.version, sha256: previous.sha256 } : undefined,
+          after: { version: row.version, sha256: row.sha256, document },
+        });
+        return toGatePolicyView(row, row.version);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Evaluations
+
+  async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationView> {
+    await this.ensurePolicy();
+    return this.refusalsAudited(context, 'gate.evaluate', 'ai_use_case', useCaseId, () =>
+      this.uow.write(async (m) => {
+        const useCase = await this.loadUseCase(m, context.actor, useCaseId, true);
+        assertCanProposeGate(context.actor, useCase);
+        if (!isGateTarget(to)) {
+          throw DomainError.validation([
+            { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
+          ]);
+        }
+        assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
+        const policy = await this.currentPolicy(m);
+        const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
+        const evidence = await this.gatherEvidence(m, useCase, to, rules, {
+          id: policy.id,
+          version: policy.version,
+        });
+        const result = evaluateGate(evidence.input);
+        const last = await m.findOne(GateEvaluationEntity, {
+          where: { aiUseCaseId: useCaseId },
+          order: { seq: 'DESC' },
+          select: { seq: true },
+        });
+        const now = evidence.input.now;
+        const entity = Object.assign(new GateEvaluationEntity(), {
+          id: randomUUID(),
+          aiUseCaseId: useCaseId,
+          seq: (last?.seq ?? 0) + 1,
+          fromStage: useCase.stage,
+          toStage: to,
+          policyId: policy.id,
+          policyVersion: policy.version,
+          useCaseRevision: useCase.revision,
+          riskTier: useCase.riskTier,
+          verdict: result.verdict,
+          result: { ...result, from: useCase.stage },
+          inputs: evidence.inputs,
+          approvalsRequired: result.approvals.count,
+          hash: result.hash,
+          evaluatedAt: now,
+          createdBy: context.actor.id,
+          createdAt: now,
+        });
+        await m.insert(GateEvaluationEntity, entity);
+        await this.audit.record(m, context, {
+          action: 'gate.evaluated',
+          subjectType: 'ai_use_case',
+          subjectId: useCaseId,
+          after: {
+            evaluationId: entity.id,
+            from: entity.fromStage,
+            to,
+            verdict: result.verdict,
+            hash: result.hash,
+            policyVersion: policy.version,
+            useCaseRevision: useCase.revision,
+            runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
+            notPassing: result.rules
+              .filter((rule) => rule.verdict !== 'pass')
+              .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
+          },
+        });
+        return this.view(m, entity, useCase);
+      }),
+    );
+  }
+
+  async getEvaluation(actor: Actor, id: string): Promise<GateEvaluationView> {
+    return this.uow.read(async (m) => {
+      const entity = await this.loadEvaluation(m, actor, id);
+      return this.view(m, entity);
+    });
+  }
+
+  async listEvaluations(actor: Actor, useCaseId: string): Promise<GateEvaluationView[]> {
+    return this.uow.read(async (m) => {
+      const useCase = await this.loadUseCase(m, actor, useCaseId);
+      const rows = await m.find(GateEvaluationEntity, {
+        where: { aiUseCaseId: useCaseId },
+        order: { seq: 'DESC' },
+        take: 100,
+      });
+      const views: GateEvaluationView[] = [];
+      for (const row of rows) {
+        views.push(await this.view(m, row, useCase));
+      }
+      return views;
+    });
+  }
+
+  /**
+   * Re-derives a stored evaluation from the stored rows alone (the policy version, the record at that
+   * revision, the runs' summaries, the cached comparisons, the pilot observations) and compares hashes.
+   */
+  async verifyEvaluation(
+    actor: Actor,
+    id: string,
+  ): Promise<{ id: string; hash: string; rederivedHash: string; matches: boolean; differences: string[] }> {
+    return this.uow.read(async (m) => {
+      const entity = await this.loadEvaluation(m, actor, id);
+      const policy = await m.findOneByOrFail(GatePolicyEntity, { id: entity.policyId });
+      const revision = await m.findOneByOrFail(AiUseCaseRevisionEntity, {
+        aiUseCaseId: entity.aiUseCaseId,
+        revision: entity.useCaseRevision,
+      });
+      const rules = gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) ?? [];
+      const runs = await this.runEvidence(m, { ids: entity.inputs.runIds });
+      const comparisons = await this.cachedComparisons(m, entity.inputs.baselines, runs);
+      const observations = entity.inputs.pilotObservationIds.length
+        ? await m.findBy(PilotObservationEntity, { id: In(entity.inputs.pilotObservationIds) })
+        : [];
+      const input: GateInput = {
+        useCase: {
+          id: entity.aiUseCaseId,
+          revision: entity.useCaseRevision,
+          stage: entity.fromStage,
+          tier: entity.riskTier as RiskTier,
+          record: revision.record,
+          targetHash: entity.inputs.targetHash,
+          transparencyPublished: entity.inputs.transparencyPublished,
+        },
+        to: entity.toStage,
+        policy: { id: policy.id, version: policy.version, rules },
+        runs,
+        baselines: entity.inputs.baselines,
+        comparisons,
+        pilot: pilotEvidence(observations),
+        now: entity.evaluatedAt,
+      };
+      const again = evaluateGate(input);
+      const differences = again.rules
+        .filter((rule, i) => {
+          const stored = entity.result.rules[i];
+          return !stored || stored.verdict !== rule.verdict || stored.actual !== rule.actual;
+        })
+        .map((rule) => rule.title);
+      return {
+        id: entity.id,
+        hash: entity.hash,
+        rederivedHash: again.hash,
+        matches: again.hash === entity.hash,
+        differences,
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Approvals
+
+  async decide(
+    context: RequestContext,
+    evaluationId: string,
+    input: { decision: unknown; reason: unknown; evaluationHash?: string },
+  ): Promise<GateEvaluationView> {
+    return this.refusalsAudited(context, 'gate.decide', 'gate_evaluation', evaluationId, () =>
+      this.uow.write(async (m) => {
+        const entity = await this.loadEvaluation(m, context.actor, evaluationId);
+        const useCase = await this.loadUseCase(m, context.actor, entity.aiUseCaseId, true);
+        const decision = input.decision;
+        const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+        const problems = [
+          decision === 'approve' || decision === 'reject'
+            ? null
+            : { field: 'decision', message: 'must be approve or reject', code: 'invalid_value' },
+          reason.length >= 3
+            ? null
+            : {
+                field: 'reason',
+                message: 'a reason is required (what you checked, or why not)',
+                code: 'required',
+              },
+        ].filter((p): p is { field: string; message: string; code: string } => p !== null);
+        if (problems.length > 0) {
+          throw DomainError.validation(problems);
+        }
+        const verdictDecision = decision as 'approve' | 'reject';
+        assertIndependentApprover(context.actor, {
+          ownerTeamId: useCase.ownerTeamId,
+          proposedBy: entity.createdBy,
+          runStarters: entity.result.runsUsed.map((run) => run.startedBy),
+          suiteAuthors: entity.result.runsUsed.map((run) => run.suiteAuthorId),
+        });
+        if (input.evaluationHash !== undefined && input.evaluationHash !== entity.hash) {
+          throw new DomainError(
+            'conflict',
+            'The evaluation hash you signed is not this evaluation’s: reload it and read it again.',
+            [{ field: 'evaluationHash', message: `must be ${entity.hash}`, code: 'hash_mismatch' }],
+            'signed_hash_matches',
+          );
+        }
+        const decisions = await m.findBy(GateApprovalEntity, { evaluationId });
+        const { standing } = await this.standing(m, entity, useCase);
+        const refusal = decisionRefusal(
+          standing,
+          entity.verdict,
+          approvalState(decisions, entity.approvalsRequired),
+          verdictDecision,
+        );
+        if (refusal) {
+          throw new DomainError('invalid_state', refusal.message, [], refusal.rule);
+        }
+        if (decisions.some((d) => d.approverId === context.actor.id)) {
+          throw new DomainError(
+            'conflict',
+            'You already decided on this evaluation; one decision per reviewer.',
+            [],
+            'one_decision_per_reviewer',
+          );
+        }
+        const approval = Object.assign(new GateApprovalEntity(), {
+          id: randomUUID(),
+          evaluationId,
+          evaluationHash: entity.hash,
+          approverId: context.actor.id,
+          decision: verdictDecision,
+          reason,
+          createdAt: new Date(),
+        });
+        await m.insert(GateApprovalEntity, approval).catch((error: unknown) => {
+          throw isUniqueViolation(error)
+            ? new DomainError(
+                'conflict',
+                'You already decided on this evaluation.',
+                [],
+                'one_decision_per_reviewer',
+              )
+            : error;
+        });
+        await this.audit.record(m, context, {
+          action: verdictDecision === 'approve' ? 'gate.approved' : 'gate.rejected',
+          subjectType: 'gate_evaluation',
+          subjectId: evaluationId,
+          after: {
+            aiUseCaseId: useCase.id,
+            to: entity.toStage,
+            evaluationHash: entity.hash,
+            decision: verdictDecision,
+          },
+          reason,
+        });
+        return this.view(m, entity, useCase);
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stage changes
+
+  /**
+   * Moves the use case through the gate of a current, passing, fully approved evaluation. Atomic: the
+   * stage moves by compare-and-set on (stage, revision), so of two concurrent promotions one wins and the
+   * other is refused with 409; nothing else changes for the loser.
+   */
+  async promote(
+    context: RequestContext,
+    useCaseId: string,
+    evaluationId: unknown,
+  ): Promise<{ stageChange: StageChangeView; aiUseCase: AiUseCaseView }> {
+    return this.refusalsAudited(context, 'gate.promote', 'ai_use_case', useCaseId, () =>
+      this.uow.write(async (m) => {
+        const useCase = await this.loadUseCase(m, context.actor, useCaseId, true);
+        assertCanPromote(context.actor, useCase);
+        const entity =
+          typeof evaluationId === 'string' && /^[0-9a-f-]{36}$/i.test(evaluationId)
+            ? await m.findOneBy(GateEvaluationEntity, { id: evaluationId, aiUseCaseId: useCaseId })
+            : null;
+        if (!entity) {
+          throw DomainError.validation([
+            {
+              field: 'evaluationId',
+              message: 'is not a gate evaluation of this AI use case',
+              code: 'unknown_reference',
+            },
+          ]);
+        }
+        const decisions = await m.findBy(GateApprovalEntity, { evaluationId: entity.id });
+        const { standing } = await this.standing(m, entity, useCase);
+        const approvers = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.approverId));
+        const refusal = promotionRefusal(
+          standing,
+          entity.verdict,
+          approvalState(decisions, entity.approvalsRequired),
+          { have: approvers.size, need: entity.approvalsRequired },
+        );
+        if (refusal) {
+          throw new DomainError('invalid_state', refusal.message, [], refusal.rule);
+        }
+        const kind = entity.fromStage === entity.toStage ? 'reapproval' : 'promotion';
+        const change = await this.moveStage(m, context, useCase, {
+          kind,
+          to: entity.toStage,
+          evaluationId: entity.id,
+          reason: null,
+        });
+        await this.audit.record(m, context, {
+          action: kind === 'promotion' ? 'ai_use_case.promoted' : 'ai_use_case.change_approved',
+          subjectType: 'ai_use_case',
+          subjectId: useCaseId,
+          before: { stage: change.fromStage, revision: useCase.revision - 1 },
+          after: {
+            stage: change.toStage,
+            revision: useCase.revision,
+            evaluationId: entity.id,
+            evaluationHash: entity.hash,
+            approvers: [...approvers],
+          },
+        });
+        return {
+          stageChange: toStageChangeView(change),
+          aiUseCase: toAiUseCaseView(useCase, useCase.ownerTeam?.name ?? ''),
+        };
+      }),
+    );
+  }
+
+  /** Demotion to an earlier stage or retirement: a safety action, always with a reason, audited. */
+  async stepBack(
+    context: RequestContext,
+    useCaseId: string,
+    input: { to: unknown; reason: unknown },
+  ): Promise<{ stageChange: StageChangeView; aiUseCase: AiUseCaseView }> {
+    return this.refusalsAudited(context, 'stage.step_back', 'ai_use_case', useCaseId, () =>
+      this.uow.write(async (m) => {
+        const useCase = await this.loadUseCase(m, context.actor, useCaseId, true);
+        assertCanStepBack(context.actor, useCase);
+        const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+        const problems = [
+          isStage(input.to) ? null : { field: 'to', message: 'must be a stage', code: 'unknown_stage' },
+          reason.length >= 3 ? null : { field: 'reason', message: 'a reason is required', code: 'required' },
+        ].filter((p): p is { field: string; message: string; code: string } => p !== null);
+        if (problems.length > 0) {
+          throw DomainError.validation(problems);
+        }
+        const to = input.to as Stage;
+        const kind = assertStepBack(useCase.stage, to);
+        const change = await this.moveStage(m, context, useCase, { kind, to, evaluationId: null, reason });
+        await this.audit.record(m, context, {
+          action: kind === 'retirement' ? 'ai_use_case.retired' : 'ai_use_case.demoted',
+          subjectType: 'ai_use_case',
+          subjectId: useCaseId,
+          before: { stage: change.fromStage },
+          after: { stage: change.toStage, revision: useCase.revision },
+          reason,
+        });
+        return {
+          stageChange: toStageChangeView(change),
+          aiUseCase: toAiUseCaseView(useCase, useCase.ownerTeam?.name ?? ''),
+        };
+      }),
+    );
+  }
+
+  async listStageChanges(actor: Actor, useCaseId: string): Promise<StageChangeView[]> {
+    return this.uow.read(async (m) => {
+      await this.loadUseCase(m, actor, useCaseId);
+      const rows = await m.find(StageChangeEntity, {
+        where: { aiUseCaseId: useCaseId },
+        order: { createdAt: 'DESC' },
+      });
+      return rows.map(toStageChangeView);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pilot observations
+
+  async recordPilot(
+    context: RequestContext,
+    useCaseId: string,
+    input: PilotObservationInput,
+  ): Promise<PilotObservationView> {
+    return this.refusalsAudited(context, 'pilot.record', 'ai_use_case', useCaseId, () =>
+      this.uow.write(async (m) => {
+        const useCase = await this.loadUseCase(m, context.actor, useCaseId, true);
+        assertCanRecordPilot(context.actor, useCase);
+        const problems = pilotProblems(input);
+        if (problems.length > 0) {
+          throw DomainError.validation(problems);
+        }
+        const entity = Object.assign(new PilotObservationEntity(), {
+          id: randomUUID(),
+          aiUseCaseId: useCaseId,
+          periodStart: input.periodStart,
+          periodEnd: input.periodEnd,
+          cases: input.cases,
+          overrides: input.overrides,
+          undone: input.undone,
+          complaints: input.complaints,
+          incidents: input.incidents,
+          positiveFeedback: input.positiveFeedback ?? 0,
+          negativeFeedback: input.negativeFeedback ?? 0,
+          notes: input.notes ?? null,
+          recordedBy: context.actor.id,
+          createdAt: new Date(),
+        });
+        await m.insert(PilotObservationEntity, entity);
+        const view = toPilotObservationView(entity);
+        await this.audit.record(m, context, {
+          action: 'pilot.observation_recorded',
+          subjectType: 'ai_use_case',
+          subjectId: useCaseId,
+          after: view,
+        });
+        return view;
+      }),
+    );
+  }
+
+  async listPilot(actor: Actor, useCaseId: string): Promise<PilotObservationView[]> {
+    return this.uow.read(async (m) => {
+      await this.loadUseCase(m, actor, useCaseId);
+      const rows = await m.find(PilotObservationEntity, {
+        where: { aiUseCaseId: useCaseId },
+        order: { periodStart: 'ASC', createdAt: 'ASC' },
+      });
+      return rows.map(toPilotObservationView);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals
+
+  /** Seeds version 1 from the shipped defaults once, whichever replica gets there first. */
+  private async ensurePolicy(): Promise<void> {
+    if (this.policySeeded) {
+      return;
+    }
+    const exists = await this.uow.read((m) => m.exists(GatePolicyEntity));
+    if (!exists) {
+      await this.uow.writeExclusive(POLICY_SEED_LOCK, async (m) => {
+        if (await m.exists(GatePolicyEntity)) {
+          return;
+        }
+        const row = await this.insertPolicy(m, DEFAULT_GATE_POLICY, 1, 'system');
+        await this.audit.record(
+          m,
+          { actor: { id: 'system', name: 'Gatehouse', teamId: null, roles: [] }, requestId: null },
+          {
+            action: 'gate_policy.created',
+            subjectType: 'gate_policy',
+            subjectId: row.id,
+            after: { version: 1, sha256: row.sha256, seeded: 'the shipped defaults' },
+          },
+        );
+        this.logger.log('Seeded gate policy version 1 from the shipped defaults.');
+      });
+    }
+    this.policySeeded = true;
+  }
+
+  private async insertPolicy(
+    m: EntityManager,
+    document: GatePolicyDocument,
+    version: number,
+    createdBy: string,
+  ): Promise<GatePolicyEntity> {
+    const row = Object.assign(new GatePolicyEntity(), {
+      id: randomUUID(),
+      version,
+      document,
+      sha256: sha256Hex(canonicalJson(document)),
+      createdBy,
+      createdAt: new Date(),
+    });
+    await m.insert(GatePolicyEntity, row);
+    return row;
+  }
+
+  private async currentPolicy(m: EntityManager): Promise<GatePolicyEntity> {
+    const policy = await m.findOne(GatePolicyEntity, { where: {}, order: { version: 'DESC' } });
+    if (!policy) {
+      throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
+    }
+    return policy;
+  }
+
+  private async currentPolicyVersion(m: EntityManager): Promise<number> {
+    const row = await m.findOne(GatePolicyEntity, {
+      where: {},
+      order: { version: 'DESC' },
+      select: { version: true },
+    });
+    return row?.version ?? 0;
+  }
+
+  private async loadUseCase(
+    m: EntityManager,
+    actor: Actor,
+    id: string,
+    forUpdate = false,
+  ): Promise<AiUseCaseEntity> {
+    const useCase = /^[0-9a-f-]{36}$/i.test(id)
+      ? await m.findOne(AiUseCaseEntity, { where: { id }, lock: forUpdate ? this.uow.forUpdate : undefined })
+      : null;
+    if (!useCase) {
+      throw DomainError.notFound('The AI use case');
+    }
+    assertCanViewAiUseCase(actor, useCase);
+    useCase.ownerTeam = (await m.findOneBy(TeamEntity, { id: useCase.ownerTeamId })) ?? undefined;
+    return useCase;
+  }
+
+  private async loadEvaluation(m: EntityManager, actor: Actor, id: string): Promise<GateEvaluationEntity> {
+    const entity = /^[0-9a-f-]{36}$/i.test(id) ? await m.findOneBy(GateEvaluationEntity, { id }) : null;
+    if (!entity) {
+      throw DomainError.notFound('The gate evaluation');
+    }
+    const useCase = await m.findOneBy(AiUseCaseEntity, { id: entity.aiUseCaseId });
+    if (!useCase) {
+      throw DomainError.notFound('The gate evaluation');
+    }
+    assertCanViewAiUseCase(actor, useCase);
+    return entity;
+  }
+
+  /** Everything the domain function reads, and the ids stored so the evaluation can be re-derived. */
+  private async gatherEvidence(
+    m: EntityManager,
+    useCase: AiUseCaseEntity,
+    to: GateTarget,
+    rules: GateRule[],
+    policy: { id: string; version: number },
+  ): Promise<{ input: GateInput; inputs: GateEvaluationInputs }> {
+    const runs = await this.runEvidence(m, { aiUseCaseId: useCase.id });
+    const baselines = await this.approvedRuns(m, useCase.id);
+    const observations = await m.find(PilotObservationEntity, {
+      where: { aiUseCaseId: useCase.id },
+      order: { id: 'ASC' },
+    });
+    const transparencyPublished = await m.exists(TransparencyRecordEntity, {
+      where: { aiUseCaseId: useCase.id },
+    });
+    const input: GateInput = {
+      useCase: {
+        id: useCase.id,
+        revision: useCase.revision,
+        stage: useCase.stage,
+        tier: useCase.riskTier,
+        record: useCase.record as AiUseCaseRecord,
+        targetHash: useCase.targetHash,
+        transparencyPublished,
+      },
+      to,
+      policy: { ...policy, rules },
+      runs,
+      baselines,
+      comparisons: [],
+      pilot: pilotEvidence(observations),
+      now: new Date(),
+    };
+    // Paired comparisons the no-regression rules need: computed once per pair, then read from the cache.
+    const pairs = new Map<string, { baseline: string; candidate: string }>();
+    for (const rule of rules) {
+      if (rule.kind !== 'no_regression') {
+        continue;
+      }
+      const candidate = selectRun(input, rule.suite);
+      const baseline = baselines[rule.suite];
+      if (typeof candidate !== 'string' && baseline && baseline !== candidate.id) {
+        pairs.set(`${baseline}:${candidate.id}`, { baseline, candidate: candidate.id });
+      }
+    }
+    for (const pair of pairs.values()) {
+      await this.ensureComparison(m, pair.baseline, pair.candidate);
+    }
+    input.comparisons = await this.cachedComparisons(m, baselines, runs);
+    return {
+      input,
+      inputs: {
+        runIds: runs.map((run) => run.id),
+        baselines,
+        pilotObservationIds: observations.map((o) => o.id),
+        targetHash: useCase.targetHash,
+        transparencyPublished,
+      },
+    };
+  }
+
+  /** Completed runs as gate evidence, from their stored summaries (never from the item rows). */
+  private async runEvidence(
+    m: EntityManager,
+    where: { aiUseCaseId: string } | { ids: string[] },
+  ): Promise<RunEvidence[]> {
+    if ('ids' in where && where.ids.length === 0) {
+      return [];
+    }
+    const rows = await m.find(EvaluationRunEntity, {
+      where: 'ids' in where ? { id: In(where.ids) } : { aiUseCaseId: where.aiUseCaseId, status: 'completed' },
+      select: {
+        id: true,
+        suiteId: true,
+        createdBy: true,
+        outcome: true,
+        completedAt: true,
+        targetHash: true,
+        report: true,
+      },
+      order: { id: 'ASC' },
+    });
+    const suiteIds = [...new Set(rows.map((row) => row.suiteId))];
+    const suites = suiteIds.length
+      ? await m.find(SuiteEntity, {
+          where: { id: In(suiteIds) },
+          select: { id: true, name: true, version: true, createdBy: true },
+        })
+      : [];
+    const suiteById = new Map(suites.map((suite) => [suite.id, suite]));
+    return rows.flatMap((row): RunEvidence[] => {
+      const suite = suiteById.get(row.suiteId);
+      const report = row.report as StoredRunReport | null;
+      if (!suite || !report || !row.completedAt) {
+        return [];
+      }
+      return [
+        {
+          id: row.id,
+          suite: { name: suite.name, version: suite.version, authorId: suite.createdBy },
+          startedBy: row.createdBy,
+          outcome: row.outcome ?? 'failed',
+          completedAt: row.completedAt.toISOString(),
+          targetHash: row.targetHash,
+          resultsHash: sha256Hex(canonicalJson(report.summary)),
+          summary: report.summary as RunSummary,
+        },
+      ];
+    });
+  }
+
+  /** Per suite, the run the latest promotion or re-approval that used the suite went through on. */
+  private async approvedRuns(m: EntityManager, useCaseId: string): Promise<Record<string, string>> {
+    const changes = await m.find(StageChangeEntity, {
+      where: { aiUseCaseId: useCaseId, kind: In(['promotion', 'reapproval']) },
+      order: { createdAt: 'DESC' },
+      select: { evaluationId: true },
+    });
+    const ids = changes.map((c) => c.evaluationId).filter((id): id is string => id !== null);
+    if (ids.length === 0) {
+      return {};
+    }
+    const evaluations = await m.find(GateEvaluationEntity, {
+      where: { id: In(ids) },
+      select: { id: true, result: true },
+    });
+    const byId = new Map(evaluations.map((e) => [e.id, e]));
+    const baselines: Record<string, string> = {};
+    for (const id of ids) {
+      for (const run of byId.get(id)?.result.runsUsed ?? []) {
+        baselines[run.suite] ??= run.id;
+      }
+    }
+    return baselines;
+  }
+
+  private async ensureComparison(m: EntityManager, baselineId: string, candidateId: string): Promise<void> {
+    if (
+      await m.exists(RunComparisonEntity, {
+        where: { baselineRunId: baselineId, candidateRunId: candidateId },
+      })
+    ) {
+      return;
+    }
+    const [a, b] = await Promise.all([
+      m.findOneBy(EvaluationRunEntity, { id: baselineId }),
+      m.findOneBy(EvaluationRunEntity, { id: candidateId }),
+    ]);
+    if (!a || !b) {
+      return;
+    }
+    try {
+      const metrics = await this.runs.pairedMetrics(m, a, b);
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(RunComparisonEntity)
+        .values({ baselineRunId: baselineId, candidateRunId: candidateId, metrics, createdAt: new Date() })
+        .orIgnore()
+        .execute();
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'validation_failed') {
+        return; // different datasets: no paired comparison; the rule reports it as missing
+      }
+      throw error;
+    }
+  }
+
+  private async cachedComparisons(
+    m: EntityManager,
+    baselines: Record<string, string>,
+    runs: RunEvidence[],
+  ): Promise<ComparisonEvidence[]> {
+    const baselineIds = [...new Set(Object.values(baselines))];
+    if (baselineIds.length === 0 || runs.length === 0) {
+      return [];
+    }
+    const rows = await m.find(RunComparisonEntity, {
+      where: { baselineRunId: In(baselineIds), candidateRunId: In(runs.map((r) => r.id)) },
+      order: { baselineRunId: 'ASC', candidateRunId: 'ASC' },
+    });
+    return rows.flatMap((row) =>
+      row.metrics.map((metric) => ({
+        baselineRunId: row.baselineRunId,
+        candidateRunId: row.candidateRunId,
+        metric: metric.metric,
+        difference: metric.difference,
+        pValue: metric.pValue,
+        test: metric.test,
+      })),
+    );
+  }
+
+  private async standing(m: EntityManager, entity: GateEvaluationEntity, useCase: AiUseCaseEntity) {
+    const latest = await m.findOne(GateEvaluationEntity, {
+      where: { aiUseCaseId: entity.aiUseCaseId },
+      order: { seq: 'DESC' },
+      select: { seq: true },
+    });
+    const used = await m.findOne(StageChangeEntity, {
+      where: { evaluationId: entity.id },
+      select: { id: true, kind: true },
+    });
+    return {
+      standing: evaluationStanding({
+        seq: entity.seq,
+        latestSeq: latest?.seq ?? entity.seq,
+        useCaseRevision: entity.useCaseRevision,
+        currentRevision: useCase.revision,
+        policyVersion: entity.policyVersion,
+        currentPolicyVersion: await this.currentPolicyVersion(m),
+        usedBy: used ? `${used.kind} ${used.id}` : null,
+      }),
+      stageChangeId: used?.id ?? null,
+    };
+  }
+
+  private async view(
+    m: EntityManager,
+    entity: GateEvaluationEntity,
+    useCase?: AiUseCaseEntity,
+  ): Promise<GateEvaluationView> {
+    const owner = useCase ?? (await m.findOneByOrFail(AiUseCaseEntity, { id: entity.aiUseCaseId }));
+    const decisions = await m.find(GateApprovalEntity, {
+      where: { evaluationId: entity.id },
+      order: { createdAt: 'ASC' },
+    });
+    const users = decisions.length
+      ? await m.find(UserEntity, {
+          where: { id: In(decisions.map((d) => d.approverId)) },
+          select: { id: true, name: true },
+        })
+      : [];
+    const names = new Map(users.map((u) => [u.id, u.name]));
+    const { standing, stageChangeId } = await this.standing(m, entity, owner);
+    return toGateEvaluationView(entity, {
+      decisions: decisions.map((d) =>
+        Object.assign(d, { approverName: names.get(d.approverId) ?? d.approverId }),
+      ),
+      state: approvalState(decisions, entity.approvalsRequired),
+      standing,
+      stageChangeId,
+    });
+  }
+
+  /** Moves the stage by compare-and-set on (stage, revision), writes the revision and the stage change. */
+  private async moveStage(
+    m: EntityManager,
+    context: RequestContext,
+    useCase: AiUseCaseEntity,
+    change: {
+      kind: StageChangeEntity['kind'];
+      to: Stage;
+      evaluationId: string | null;
+      reason: string | null;
+    },
+  ): Promise<StageChangeEntity> {
+    const now = new Date();
+    const from = useCase.stage;
+    const { affected } = await m
+      .createQueryBuilder()
+      .update(AiUseCaseEntity)
+      .set({ stage: change.to, revision: useCase.revision + 1, underChangeSince: null, updatedAt: now })
+      .where('id = :id AND stage = :stage AND revision = :revision', {
+        id: useCase.id,
+        stage: from,
+        revision: useCase.revision,
+      })
+      .execute();
+    if (affected !== 1) {
+      throw new DomainError(
+        'conflict',
+        'The AI use case changed while this request ran (another promotion won): reload it.',
+        [],
+        'promotion_conflict',
+      );
+    }
+    Object.assign(useCase, {
+      stage: change.to,
+      revision: useCase.revision + 1,
+      underChangeSince: null,
+      updatedAt: now,
+    });
+    await m.insert(AiUseCaseRevisionEntity, {
+      id: randomUUID(),
+      aiUseCaseId: useCase.id,
+      revision: useCase.revision,
+      record: useCase.record,
+      stage: useCase.stage,
+      derivedRiskTier: useCase.derivedRiskTier,
+      riskTier: useCase.riskTier,
+      changedPaths: ['stage'],
+      changeReason: change.reason ?? `${change.kind} through gate evaluation ${change.evaluationId}`,
+      changedBy: context.actor.id,
+      createdAt: now,
+    } as never);
+    const entity = Object.assign(new StageChangeEntity(), {
+      id: randomUUID(),
+      aiUseCaseId: useCase.id,
+      kind: change.kind,
+      evaluationId: change.evaluationId,
+      fromStage: from,
+      toStage: change.to,
+      reason: change.reason,
+      changedBy: context.actor.id,
+      createdAt: now,
+    });
+    await m.insert(StageChangeEntity, entity).catch((error: unknown) => {
+      throw isUniqueViolation(error)
+        ? new DomainError(
+            'conflict',
+            'This evaluation was already used for a stage change.',
+            [],
+            'promotion_conflict',
+          )
+        : error;
+    });
+    await this.transparency.refreshIfPublished(m, context, useCase);
+    return entity;
+  }
+
+  /**
+   * Runs a gate action; when a business rule refuses it, records the refused attempt in the audit log (in
+   * a transaction of its own: the action's own rolled back) and rethrows. "Not found" is not recorded.
+   */
+  private async refusalsAudited<T>(
+    context: RequestContext,
+    attempted: string,
+    subjectType: string,
+    subjectId: string,
+    action: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof DomainError && error.code !== 'not_found') {
+        await this.uow
+          .write((m) =>
+            this.audit.record(m, context, {
+              action: 'gate.refused',
+              subjectType,
+              subjectId,
+              after: {
+                attempted,
+                code: error.code,
+                rule: error.rule ?? null,
+                message: error.message,
+                problems: error.problems,
+              },
+            }),
+          )
+          .catch((auditError: unknown) => {
+            this.logger.error(`Could not audit a refused ${attempted}: ${String(auditError)}`);
+          });
+      }
+      throw error;
+    }
+  }
+}
+
+/** Totals of the pilot observations, hashed so an evaluation is bound to exactly these. */
+function pilotEvidence(observations: PilotObservationEntity[]): PilotEvidence | null {
+  if (observations.length === 0) {
+    return null;
+  }
+  const sorted = [...observations].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const sum = (pick: (o: PilotObservationEntity) => number) => sorted.reduce((n, o) => n + pick(o), 0);
+  return {
+    cases: sum((o) => o.cases),
+    overrides: sum((o) => o.overrides),
+    undone: sum((o) => o.undone),
+    complaints: sum((o) => o.complaints),
+    incidents: sum((o) => o.incidents),
+    hash: contentHash(
+      sorted.map((o) => ({
+        id: o.id,
+        cases: o.cases,
+        overrides: o.overrides,
+        undone: o.undone,
+        complaints: o.complaints,
+        incidents: o.incidents,
+      })),
+    ),
+  };
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function pilotProblems(input: PilotObservationInput): { field: string; message: string; code: string }[] {
+  const problems: { field: string; message: string; code: string }[] = [];
+  const validDate = (value: string) => DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+  for (const field of ['periodStart', 'periodEnd'] as const) {
+    if (!validDate(input[field])) {
+      problems.push({ field, message: 'must be a date YYYY-MM-DD', code: 'invalid_date' });
+    }
+  }
+  if (problems.length === 0 && input.periodEnd < input.periodStart) {
+    problems.push({ field: 'periodEnd', message: 'must not be before periodStart', code: 'invalid_range' });
+  }
+  if (problems.length === 0 && input.periodEnd > new Date().toISOString().slice(0, 10)) {
+    problems.push({ field: 'periodEnd', message: 'must not be in the future', code: 'invalid_range' });
+  }
+  for (const field of ['overrides', 'undone'] as const) {
+    if (input[field] > input.cases) {
+      problems.push({ field, message: `must not exceed cases (${input.cases})`, code: 'invalid_count' });
+    }
+  }
+  return problems;
+}

@@ -203,6 +203,15 @@ describeIntegration('stage gates through the API', () => {
       verdict: 'missing',
       reason: 'no risks recorded',
     });
+    // A failing evaluation promotes nothing, and the refusal changes nothing.
+    const onFailing = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: noTarget.body.id })
+      .expect(409);
+    expect(onFailing.body.rule).toBe('evaluation_passed');
+    const unchanged = await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}`).expect(200);
+    expect(unchanged.body).toMatchObject({ stage: 'proposed', revision: 1 });
+    expect((await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/stage-changes`)).body).toEqual([]);
 
     // The team registers its target: the suite's own model; runs for the use case now call it.
     const target = { type: 'openai', model: 'stub-model', baseUrl: stub.url };

@@ -961,6 +961,7 @@ function codeVersion(): string {
   return (
     `commit ${git('rev-parse', '--short', 'HEAD') || 'unknown'}, ${changed} uncommitted change(s) under apps/ and libs/; ` +
     `dist sha256: run-execution.service.js ${digest('libs/application/src/runs/run-execution.service.js')}, ` +
+    `result-writer.js ${digest('libs/application/src/runs/result-writer.js')}, ` +
     `bullmq-job-queue.js ${digest('libs/queue/src/bullmq-job-queue.js')}`
   );
 }

@@ -38,13 +38,14 @@ import {
   jobIds,
   QueueRateLimited,
 } from '@gatehouse/queue';
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { And, Between, type EntityManager, In, LessThan, MoreThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InjectConfig } from '../gatehouse-config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
+import { ResultWriter, RunNotRunning } from './result-writer';
 import { type StoredManifest, type StoredRunReport } from './runs.views';
 
 /** Everything a worker needs to execute a run's items, built once per run and process. */
@@ -55,13 +56,29 @@ interface RunPlan {
   itemPlan: ItemPlan;
   scorers: Scorer[];
   builtAt: number;
+  /** Pages of the dataset's items by seq, most recently used last (items run in about seq order). */
+  pages: Map<number, Promise<Map<number, { itemId: string; item: DatasetItem }>>>;
 }
 
-/** The write was refused because the run is no longer running (cancelled): nothing is recorded. */
-class RunNotRunning extends Error {}
+/** A run's status as last read, shared by the item jobs that start within STATUS_MAX_AGE_MS of the read. */
+interface StatusRead {
+  startedAt: number;
+  status: Promise<RunStatus | undefined>;
+}
 
 const PAGE = 1000;
 const MAX_RATE_LIMIT_PAUSES = 12;
+/** Dataset items are read by the page (of seq) and kept for the next jobs; a few pages per run and process. */
+const ITEM_PAGE = 250;
+const ITEM_PAGES_KEPT = 4;
+/**
+ * Item jobs that start within this long of a status read share it instead of reading the run row each:
+ * a job started so soon after a cancel may still call the model (as one whose read raced the cancel
+ * always could); the broadcast aborts calls in flight and the write refuses its row either way.
+ */
+const STATUS_MAX_AGE_MS = 25;
+/** A plan (with its item pages) no job of this process used for this long is dropped: its run ran elsewhere. */
+const PLAN_IDLE_MS = 60_000;
 const system = { actor: SYSTEM_ACTOR, requestId: null };
 
 /**
@@ -71,9 +88,14 @@ const system = { actor: SYSTEM_ACTOR, requestId: null };
  * aggregates are derived from the rows. The reconciler repairs what crashes and lost queues leave.
  */
 @Injectable()
-export class RunExecutionService {
+export class RunExecutionService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RunExecutionService.name);
   private readonly plans = new Map<string, Promise<RunPlan | null>>();
+  private readonly statuses = new Map<string, StatusRead>();
+  private readonly planUsedAt = new Map<string, number>();
+  private lastPlanSweep = 0;
+  /** Result rows of this process's item jobs, group-committed (see ResultWriter). */
+  private readonly writer: ResultWriter;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -81,7 +103,14 @@ export class RunExecutionService {
     private readonly metrics: MetricsService,
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() private readonly config: GatehouseConfig,
-  ) {}
+  ) {
+    this.writer = new ResultWriter(uow);
+  }
+
+  /** After the consumer has stopped (in-flight jobs settled), before the database closes: write what waits. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writer.drain();
+  }
 
   /** One handler per job name (the type makes a missing or extra one a compile error). */
   handlers(): JobHandlers {
@@ -210,13 +239,11 @@ export class RunExecutionService {
     if (!plan || context.signal.aborted) {
       return;
     }
-    const row = await this.uow.read((m) =>
-      m.findOneBy(DatasetItemEntity, { datasetId: plan.datasetId, itemId: data.itemId }),
-    );
-    if (!row) {
+    const item = await this.datasetItem(plan, data.itemId, data.seq);
+    if (!item) {
       return;
     }
-    const record = await executeItem(plan.itemPlan, row.item as DatasetItem, data.epoch, context.signal);
+    const record = await executeItem(plan.itemPlan, item, data.epoch, context.signal);
     if (context.signal.aborted || record.error?.kind === 'cancelled') {
       return;
     }
@@ -232,6 +259,7 @@ export class RunExecutionService {
       completed = await this.record(data, record, queueWaitMs, context.worker);
     } catch (error) {
       if (error instanceof RunNotRunning) {
+        this.forget(data.runId); // the next jobs of the run need not wait for a read to learn it
         return;
       }
       throw error;
@@ -246,7 +274,11 @@ export class RunExecutionService {
     }
   }
 
-  /** Insert-or-ignore the row; bump counters only if it was inserted; complete by compare-and-set. */
+  /**
+   * Hands the row to the group-committing writer and resolves once it is committed (so the job is
+   * acknowledged only then): insert-or-ignore, counters moved only by rows really inserted, completion by
+   * compare-and-set, true for the one row that completed the run. Throws RunNotRunning once cancelled.
+   */
   private async record(
     data: JobPayloads[JobName.ExecuteItem],
     record: ItemRecord,
@@ -276,106 +308,11 @@ export class RunExecutionService {
       worker,
       createdAt: new Date(),
     };
-    if (this.uow.driver === 'postgres') {
-      return this.recordInOneStatement(row);
+    const { completedRun } = await this.writer.write(row);
+    if (completedRun) {
+      this.forget(data.runId);
     }
-    return this.uow.write(async (m) => {
-      const insert = m.createQueryBuilder().insert().into(RunResultEntity).values(row).orIgnore();
-      // The builder writes each driver's INSERT … ON CONFLICT DO NOTHING; RETURNING tells whether a row went in.
-      const [sql, parameters] = insert.getQueryAndParameters();
-      const inserted = (await m.query(`${sql} RETURNING "id"`, parameters)) as unknown[];
-      if (inserted.length === 0) {
-        return false; // delivered twice: the first delivery's row stands, the counters stay
-      }
-      const counted = await m
-        .createQueryBuilder()
-        .update(EvaluationRunEntity)
-        .set({
-          completed: () => 'completed + 1',
-          failed: () => `failed + ${anyFailed ? 1 : 0}`,
-          errored: () => `errored + ${record.status === 'errored' ? 1 : 0}`,
-          updatedAt: row.createdAt,
-        })
-        .where('id = :id AND status = :running', { id: data.runId, running: 'running' })
-        .execute();
-      if (counted.affected !== 1) {
-        throw new RunNotRunning();
-      }
-      return this.completeIfDone(m, data.runId);
-    });
-  }
-
-  /**
-   * The same on PostgreSQL, as one statement committed on its own: lock the run row if it is running,
-   * insert-or-ignore the result, and only if a row went in bump the counters and move running →
-   * aggregating when it was the last. Every item of a run updates that one row, so its lock must live
-   * only while the server executes: held across client round trips (insert, count, complete, commit) it
-   * queued every writer of the run behind it, capped the run at one item per lock hold, and starved the
-   * API's cancel, whose SELECT … FOR UPDATE could wait until the run had finished.
-   */
-  private async recordInOneStatement(row: Omit<RunResultEntity, 'run'>): Promise<boolean> {
-    const [outcome] = (await this.uow.dataSource.query(
-      `WITH run AS (
-         SELECT id FROM evaluation_runs WHERE id = $1 AND status = 'running' FOR UPDATE
-       ), inserted AS (
-         INSERT INTO run_results (id, run_id, item_id, seq, epoch, status, any_failed, output, scores, error,
-           groups, latency_ms, duration_ms, queue_wait_ms, attempts, input_tokens, output_tokens, cost_usd,
-           worker, created_at)
-         SELECT $2, run.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
-           FROM run
-         ON CONFLICT DO NOTHING
-         RETURNING run_id
-       ), counted AS (
-         UPDATE evaluation_runs AS r
-            SET completed = r.completed + 1,
-                failed = r.failed + $21,
-                errored = r.errored + $22,
-                updated_at = $23,
-                status = CASE WHEN r.completed + 1 >= r.total THEN 'aggregating' ELSE r.status END
-           FROM inserted
-          WHERE r.id = inserted.run_id
-         RETURNING r.status
-       )
-       SELECT (SELECT count(*) FROM run)::int AS running,
-              (SELECT count(*) FROM inserted)::int AS inserted,
-              (SELECT status FROM counted) AS status`,
-      [
-        row.runId,
-        row.id,
-        row.itemId,
-        row.seq,
-        row.epoch,
-        row.status,
-        row.anyFailed,
-        row.output,
-        JSON.stringify(row.scores),
-        row.error === null ? null : JSON.stringify(row.error),
-        JSON.stringify(row.groups),
-        row.latencyMs,
-        row.durationMs,
-        row.queueWaitMs,
-        row.attempts,
-        row.inputTokens,
-        row.outputTokens,
-        row.costUsd,
-        row.worker,
-        row.createdAt,
-        row.anyFailed ? 1 : 0,
-        row.status === 'errored' ? 1 : 0,
-        row.createdAt,
-      ],
-    )) as { running: number; inserted: number; status: RunStatus | null }[];
-    if (!outcome || outcome.running !== 1) {
-      throw new RunNotRunning();
-    }
-    if (outcome.inserted === 0) {
-      return false; // delivered twice: the first delivery's row stands, the counters stay
-    }
-    if (outcome.status === 'aggregating') {
-      this.plans.delete(row.runId);
-      return true;
-    }
-    return false;
+    return completedRun;
   }
 
   /** running → aggregating once every item has a row; true for exactly one caller. */
@@ -387,13 +324,23 @@ export class RunExecutionService {
       .where('id = :id AND status = :running AND completed >= total', { id: runId, running: 'running' })
       .execute();
     if (affected === 1) {
-      this.plans.delete(runId);
+      this.forget(runId);
       return true;
     }
     return false;
   }
 
   private plan(runId: string): Promise<RunPlan | null> {
+    const now = Date.now();
+    if (now - this.lastPlanSweep > PLAN_IDLE_MS) {
+      this.lastPlanSweep = now;
+      for (const [id, at] of this.planUsedAt) {
+        if (now - at > PLAN_IDLE_MS) {
+          this.forget(id);
+        }
+      }
+    }
+    this.planUsedAt.set(runId, now);
     let plan = this.plans.get(runId);
     if (!plan) {
       plan = this.buildPlan(runId).catch((error: unknown) => {
@@ -404,16 +351,74 @@ export class RunExecutionService {
     }
     return plan.then(async (built) => {
       // A plan is reused while its run is running; a cancelled or finished run gets no more calls.
-      const status = await this.uow.read(
-        async (m) =>
-          (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status,
-      );
-      if (status !== 'running') {
-        this.plans.delete(runId);
+      if ((await this.status(runId)) !== 'running') {
+        this.forget(runId);
         return null;
       }
       return built;
     });
+  }
+
+  /** The run's status, read at most STATUS_MAX_AGE_MS before this call (one read for the jobs starting meanwhile). */
+  private status(runId: string): Promise<RunStatus | undefined> {
+    const now = Date.now();
+    const last = this.statuses.get(runId);
+    if (last && now - last.startedAt <= STATUS_MAX_AGE_MS) {
+      return last.status;
+    }
+    const read: StatusRead = {
+      startedAt: now,
+      status: this.uow.read(
+        async (m) =>
+          (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status,
+      ),
+    };
+    read.status.catch(() => {
+      if (this.statuses.get(runId) === read) {
+        this.statuses.delete(runId);
+      }
+    });
+    this.statuses.set(runId, read);
+    return read.status;
+  }
+
+  /** The run is no longer running here: drop its plan (and item pages) and its last status read. */
+  private forget(runId: string): void {
+    this.plans.delete(runId);
+    this.statuses.delete(runId);
+    this.planUsedAt.delete(runId);
+  }
+
+  /** A dataset item, from its page (read once per page and process), or by id if seq and id disagree. */
+  private async datasetItem(plan: RunPlan, itemId: string, seq: number): Promise<DatasetItem | null> {
+    const number = Math.floor(seq / ITEM_PAGE);
+    let page = plan.pages.get(number);
+    if (page) {
+      plan.pages.delete(number); // most recently used last
+    } else {
+      const from = number * ITEM_PAGE;
+      page = this.uow
+        .read((m) =>
+          m.find(DatasetItemEntity, {
+            where: { datasetId: plan.datasetId, seq: Between(from, from + ITEM_PAGE - 1) },
+            select: { itemId: true, seq: true, item: true },
+          }),
+        )
+        .then((rows) => new Map(rows.map((r) => [r.seq, { itemId: r.itemId, item: r.item as DatasetItem }])));
+      page.catch(() => plan.pages.get(number) === page && plan.pages.delete(number));
+      if (plan.pages.size >= ITEM_PAGES_KEPT) {
+        plan.pages.delete(plan.pages.keys().next().value as number);
+      }
+    }
+    plan.pages.set(number, page);
+    const found = (await page).get(seq);
+    if (found?.itemId === itemId) {
+      return found.item;
+    }
+    const row = await this.uow.read((m) =>
+      m.findOneBy(DatasetItemEntity, { datasetId: plan.datasetId, itemId }),
+    );
+    return row ? (row.item as DatasetItem) : null;
   }
 
   private async buildPlan(runId: string): Promise<RunPlan | null> {
@@ -453,6 +458,7 @@ export class RunExecutionService {
       provider: run.provider,
       scorers,
       builtAt: Date.now(),
+      pages: new Map(),
       itemPlan: {
         target: builtTarget,
         scorers,
@@ -570,7 +576,7 @@ export class RunExecutionService {
         });
       }
     });
-    this.plans.delete(runId);
+    this.forget(runId);
   }
 
   /**

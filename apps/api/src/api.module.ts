@@ -22,6 +22,13 @@ import { CassettesController } from './registry/cassettes.controller';
 import { DatasetsController } from './registry/datasets.controller';
 import { SuitesController } from './registry/suites.controller';
 import { RunsController } from './runs/runs.controller';
+import { SignInController } from './web/sign-in.controller';
+import { AiUseCasesWebController } from './web/ai-use-cases.controller';
+import { RunPagesController } from './web/runs.controller';
+import { GatePagesController } from './web/gates.controller';
+import { WebExceptionFilter } from './web/web-exception.filter';
+import { WebRenderer } from './web/web-renderer';
+import { WebSessionGuard } from './web/web-session.guard';
 
 export interface ApiOptions {
   /** Where JSON logs go (stdout by default); tests capture them to prove secrets stay out. */
@@ -54,12 +61,19 @@ export class ApiModule implements NestModule {
         SuitesController,
         CassettesController,
         RunsController,
+        SignInController,
+        AiUseCasesWebController,
+        RunPagesController,
+        GatePagesController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: ZodValidationPipe },
         { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
+        WebRenderer,
+        WebExceptionFilter,
+        WebSessionGuard,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { TransparencyService } from './gates/transparency.service';
 import { ReadinessService } from './health/readiness.service';
 import { BootstrapService } from './identity/bootstrap.service';
 import { IdentityService } from './identity/identity.service';
+import { WebSessionsService } from './identity/web-sessions.service';
 import { MetricsService } from './metrics/metrics.service';
 import { EvalsImportService } from './registry/evals-import.service';
 import { RegistryService } from './registry/registry.service';
@@ -31,6 +32,7 @@ const services = [
   JobRunnerService,
   TransparencyService,
   GatesService,
+  WebSessionsService,
 ];
 
 export interface ApplicationOptions {

@@ -26,3 +26,4 @@ export * from './gates/gate.views';
 export * from './gates/gates.service';
 export * from './gates/transparency.service';
 export * from './gates/gate-policy.schema';
+export * from './identity/web-sessions.service';

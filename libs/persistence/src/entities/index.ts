@@ -16,6 +16,7 @@ import {
 import { CassetteEntity, SuiteEntity } from './suite.entity';
 import { TeamEntity } from './team.entity';
 import { UserEntity } from './user.entity';
+import { WebSessionEntity } from './web-session.entity';
 
 export * from './ai-use-case-revision.entity';
 export * from './ai-use-case.entity';
@@ -27,6 +28,7 @@ export * from './gate.entity';
 export * from './suite.entity';
 export * from './team.entity';
 export * from './user.entity';
+export * from './web-session.entity';
 
 export const ENTITIES = [
   TeamEntity,
@@ -49,4 +51,5 @@ export const ENTITIES = [
   PilotObservationEntity,
   RunComparisonEntity,
   TransparencyRecordEntity,
+  WebSessionEntity,
 ];

@@ -1,10 +1,12 @@
 import { CreateRegister1764086400000 } from './1764086400000-create-register';
 import { CreateRegistryAndRuns1764950400000 } from './1764950400000-create-registry-and-runs';
 import { CreateGates1765555200000 } from './1765555200000-create-gates';
+import { CreateWebSessions1766160000000 } from './1766160000000-create-web-sessions';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
   CreateRegister1764086400000,
   CreateRegistryAndRuns1764950400000,
   CreateGates1765555200000,
+  CreateWebSessions1766160000000,
 ];

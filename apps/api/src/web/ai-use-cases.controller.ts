@@ -1,0 +1,315 @@
+import {
+  AiUseCasesService,
+  type AiUseCaseView,
+  GatesService,
+  IdentityService,
+  type RequestContext,
+  RunsService,
+} from '@gatehouse/application';
+import {
+  assertCanProposeGate,
+  assertCanRegisterAiUseCase,
+  DomainError,
+  type FieldProblem,
+  hasRole,
+  nextGate,
+  RISK_TIERS,
+  type Stage,
+  STAGES,
+} from '@gatehouse/domain';
+import { AuditLogRepository } from '@gatehouse/persistence';
+import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { type Response } from 'express';
+import { Public } from '../auth/auth.decorators';
+import {
+  errorSummary,
+  type FormValues,
+  formErrors,
+  formOptions,
+  formValues,
+  inlineErrors,
+  recordFromForm,
+} from './ai-use-case-form';
+import {
+  actionInWords,
+  isUuid,
+  PAGE_SIZE,
+  pageNumber,
+  pagination,
+  STAGE_TAG,
+  stageSteps,
+  summaryRows,
+  TIER_TAG,
+} from './ai-use-case-pages';
+import { WebExceptionFilter } from './web-exception.filter';
+import { WebRenderer } from './web-renderer';
+import { WebSessionGuard } from './web-session.guard';
+import { type WebRequest, WebRedirect } from './web-session';
+
+/**
+ * The AI use case pages: the list, the register form, the detail page and the audit trail. Every read and
+ * change goes through the application services with the signed-in user as the actor, so the pages see and
+ * do exactly what the JSON API lets that user see and do (another team's draft is "not found" here too).
+ */
+@ApiExcludeController()
+@Public()
+@UseGuards(WebSessionGuard)
+@UseFilters(WebExceptionFilter)
+@Controller('ai-use-cases')
+export class AiUseCasesWebController {
+  constructor(
+    private readonly aiUseCases: AiUseCasesService,
+    private readonly runs: RunsService,
+    private readonly gates: GatesService,
+    private readonly identity: IdentityService,
+    private readonly auditLog: AuditLogRepository,
+    private readonly renderer: WebRenderer,
+  ) {}
+
+  @Get()
+  async list(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const { actor } = contextOf(req);
+    const teams = await this.identity.listTeams();
+    const stage = pick(req.query['stage'], STAGES);
+    const riskTier = pick(req.query['riskTier'], RISK_TIERS);
+    const teamId = teams.find((t) => isUuid(req.query['teamId']) && t.id === req.query['teamId'])?.id;
+    const page = pageNumber(req.query['page']);
+    const { items, total } = await this.aiUseCases.list(actor, {
+      stage,
+      riskTier,
+      teamId,
+      limit: PAGE_SIZE,
+      offset: (page - 1) * PAGE_SIZE,
+    });
+    const filters = { stage, riskTier, teamId };
+    this.renderer.send(res, req, 'ai-use-cases/list.njk', {
+      items: items.map((item) => ({
+        ...item,
+        stageTag: STAGE_TAG[item.stage],
+        tierTag: TIER_TAG[item.riskTier],
+      })),
+      total,
+      first: total === 0 ? 0 : (page - 1) * PAGE_SIZE + 1,
+      last: (page - 1) * PAGE_SIZE + items.length,
+      filtered: Boolean(stage || riskTier || teamId),
+      filters,
+      stageItems: choiceItems(STAGES, stage, 'Any stage'),
+      tierItems: choiceItems(RISK_TIERS, riskTier, 'Any risk tier'),
+      teamItems: [
+        { value: '', text: 'Any team' },
+        ...teams.map((t) => ({ value: t.id, text: t.name, selected: t.id === teamId })),
+      ],
+      pagination: pagination('/ai-use-cases', filters, page, total),
+      canRegister: hasRole(actor, 'service_team'),
+    });
+  }
+
+  @Get('new')
+  registerForm(@Req() req: WebRequest, @Res() res: Response): void {
+    assertMayRegister(contextOf(req));
+    this.showForm(req, res, {}, [], 200);
+  }
+
+  @Post()
+  async register(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const ctx = contextOf(req);
+    assertMayRegister(ctx);
+    const values = formValues(req.body);
+    const built = recordFromForm(values);
+    let problems: FieldProblem[] = built.problems;
+    if (built.record) {
+      try {
+        const view = await this.aiUseCases.register(ctx, { record: built.record });
+        res.redirect(303, `/ai-use-cases/${view.id}`);
+        return;
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code !== 'validation_failed') {
+          throw error;
+        }
+        problems = error.problems;
+      }
+    }
+    this.showForm(req, res, values, problems, 400);
+  }
+
+  @Get(':id')
+  async detail(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const { actor } = contextOf(req);
+    const view = await this.aiUseCases.get(actor, knownId(id));
+    const [revisions, runs, evaluations, stageChanges] = await Promise.all([
+      this.aiUseCases.revisions(actor, view.id),
+      this.runs.list(actor, { aiUseCaseId: view.id, limit: PAGE_SIZE, offset: 0 }),
+      this.gates.listEvaluations(actor, view.id),
+      this.gates.listStageChanges(actor, view.id),
+    ]);
+    const names = await this.userNames([
+      ...revisions.map((r) => r.changedBy),
+      ...runs.items.map((r) => r.createdBy),
+      ...evaluations.map((e) => e.createdBy),
+      ...stageChanges.map((c) => c.changedBy),
+    ]);
+    this.renderer.send(res, req, 'ai-use-cases/detail.njk', {
+      useCase: view,
+      stageTag: STAGE_TAG[view.stage],
+      tierTag: TIER_TAG[view.riskTier],
+      steps: stageSteps(view.stage),
+      rows: summaryRows(view),
+      gateChecks: gateChecks(actor, view),
+      canSeeAudit: maySeeAuditTrail(actor, view),
+      revisions: revisions.map((r) => ({ ...r, changedByName: names.get(r.changedBy) })),
+      runs: runs.items.map((r) => ({ ...r, createdByName: names.get(r.createdBy) })),
+      runsTotal: runs.total,
+      evaluations: evaluations.map((e) => ({
+        ...e,
+        createdByName: names.get(e.createdBy),
+        approvedCount: e.approvals.decisions.filter((d) => d.decision === 'approve').length,
+      })),
+      stageChanges: stageChanges.map((c) => ({ ...c, changedByName: names.get(c.changedBy) })),
+    });
+  }
+
+  /** "Check the gate to <stage>": evaluates now (the service checks who may) and shows the evaluation. */
+  @Post(':id/gate-evaluations')
+  async evaluate(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const evaluation = await this.gates.evaluate(contextOf(req), knownId(id), req.body?.['to']);
+    res.redirect(303, `/gate-evaluations/${evaluation.id}`);
+  }
+
+  /**
+   * The use case's audit trail. The JSON API's /v1/audit-events is for reviewers and admins only, since it
+   * spans every team and every subject. This page shows one use case's events, which the owning team
+   * caused or received, so its members (any role) may read it too: it is how a team checks what was done
+   * in its name. Anyone else who can see the use case (another team, once it is past `proposed`) gets 403;
+   * anyone who cannot see it gets 404 from the service, as on the detail page. The chain's verify status is
+   * the whole chain's (the hash chain is one list), showing only counts and the first broken link.
+   */
+  @Get(':id/audit')
+  async audit(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const { actor } = contextOf(req);
+    const view = await this.aiUseCases.get(actor, knownId(id));
+    if (!maySeeAuditTrail(actor, view)) {
+      throw DomainError.forbidden(
+        'Only the owning team, assurance reviewers and admins can read an AI use case’s audit trail.',
+        'audit_trail_by_owning_team_or_reviewer',
+      );
+    }
+    const page = pageNumber(req.query['page']);
+    const [events, chain] = await Promise.all([
+      this.auditLog.list({ subjectId: view.id }, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+      this.auditLog.verify(),
+    ]);
+    this.renderer.send(res, req, 'ai-use-cases/audit.njk', {
+      useCase: view,
+      events: events.items.map((e) => ({ ...e, words: actionInWords(e.action, e.after) })),
+      total: events.total,
+      chain,
+      pagination: pagination(`/ai-use-cases/${view.id}/audit`, {}, page, events.total),
+    });
+  }
+
+  private showForm(
+    req: WebRequest,
+    res: Response,
+    values: FormValues,
+    problems: readonly FieldProblem[],
+    status: number,
+  ): void {
+    const errors = formErrors(problems, values);
+    this.renderer.send(
+      res,
+      req,
+      'ai-use-cases/new.njk',
+      {
+        values,
+        errors: errorSummary(errors),
+        fieldErrors: inlineErrors(errors),
+        options: formOptions(),
+      },
+      status,
+    );
+  }
+
+  /** Display names of the users behind ids (an id that is no longer a user shows as itself). */
+  private async userNames(ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>([['system', 'Gatehouse']]);
+    for (const id of new Set(ids)) {
+      if (!names.has(id)) {
+        names.set(
+          id,
+          await this.identity.getUser(id).then(
+            (u) => u.name,
+            () => id,
+          ),
+        );
+      }
+    }
+    return names;
+  }
+}
+
+/** The signed-in user (the guard ran before every handler) and the request id, for the services. */
+function contextOf(req: WebRequest): RequestContext {
+  const session = req.webSession;
+  if (!session) {
+    throw new WebRedirect(`/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+  }
+  return {
+    actor: session.actor,
+    requestId: (req.id as string | number | undefined)?.toString() ?? null,
+  };
+}
+
+/** The register form is for service teams (the service decides the rest: own team, valid record). */
+function assertMayRegister(ctx: RequestContext): void {
+  if (!hasRole(ctx.actor, 'service_team')) {
+    assertCanRegisterAiUseCase(ctx.actor, ctx.actor.teamId ?? '');
+  }
+}
+
+/** Ids are UUIDs: anything else is a page that does not exist (and never reaches the database). */
+function knownId(id: string): string {
+  if (!isUuid(id)) {
+    throw DomainError.notFound('The AI use case');
+  }
+  return id;
+}
+
+function pick<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value)
+    ? (value as T)
+    : undefined;
+}
+
+function choiceItems(values: readonly string[], selected: string | undefined, any: string) {
+  return [
+    { value: '', text: any },
+    ...values.map((value) => ({
+      value,
+      text: value.charAt(0).toUpperCase() + value.slice(1),
+      selected: value === selected,
+    })),
+  ];
+}
+
+function maySeeAuditTrail(actor: RequestContext['actor'], view: AiUseCaseView): boolean {
+  return hasRole(actor, 'reviewer', 'admin') || (actor.teamId !== null && actor.teamId === view.ownerTeam.id);
+}
+
+/** The gates this user may check now: the next stage's, and the current one's again while under change. */
+function gateChecks(actor: RequestContext['actor'], view: AiUseCaseView): { to: Stage; text: string }[] {
+  try {
+    assertCanProposeGate(actor, { ownerTeamId: view.ownerTeam.id, stage: view.stage });
+  } catch {
+    return [];
+  }
+  const checks: { to: Stage; text: string }[] = [];
+  const next = nextGate(view.stage);
+  if (next) {
+    checks.push({ to: next, text: `Check the gate to ${next}` });
+  }
+  if (view.underChangeSince && (view.stage === 'learn' || view.stage === 'scale')) {
+    checks.push({ to: view.stage, text: `Check the gate to ${view.stage} again (re-approval)` });
+  }
+  return checks;
+}

@@ -1,0 +1,97 @@
+import { WebSessionsService } from '@gatehouse/application';
+import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { type Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { Public } from '../auth/auth.decorators';
+import { WebExceptionFilter } from './web-exception.filter';
+import { WebRenderer } from './web-renderer';
+import { cookieOptions, safeNext, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, type WebRequest } from './web-session';
+import { csrfMatches } from '@gatehouse/application';
+
+/** Signing in with an API token opens a browser session (cookie: HttpOnly, SameSite=Lax, Secure over HTTPS). */
+@ApiExcludeController()
+@Public()
+@UseFilters(WebExceptionFilter)
+@Controller()
+export class SignInController {
+  constructor(
+    private readonly sessions: WebSessionsService,
+    private readonly renderer: WebRenderer,
+  ) {}
+
+  @Get()
+  async home(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const session = await this.sessions.resolve(req.cookies?.[SESSION_COOKIE]);
+    res.redirect(303, session ? '/ai-use-cases' : '/sign-in');
+  }
+
+  @Get('sign-in')
+  signInPage(@Req() req: WebRequest, @Res() res: Response): void {
+    this.showSignIn(req, res, {});
+  }
+
+  @Post('sign-in')
+  async signIn(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const body = req.body ?? {};
+    if (!csrfMatches(req.cookies?.[SIGN_IN_CSRF_COOKIE] ?? '', body['_csrf'])) {
+      this.showSignIn(req, res, { error: 'The sign-in form expired. Enter your API token again.' }, 400);
+      return;
+    }
+    const token = typeof body['token'] === 'string' ? body['token'] : '';
+    if (!token.trim()) {
+      this.showSignIn(req, res, { error: 'Enter your API token' }, 400);
+      return;
+    }
+    const opened = await this.sessions.signIn(token, requestIdOf(req));
+    if (!opened) {
+      this.showSignIn(
+        req,
+        res,
+        { error: 'The API token is not valid: it may be mistyped, expired or revoked' },
+        401,
+      );
+      return;
+    }
+    res.clearCookie(SIGN_IN_CSRF_COOKIE, cookieOptions(req));
+    res.cookie(
+      SESSION_COOKIE,
+      opened.secret,
+      cookieOptions(req, opened.session.expiresAt.getTime() - Date.now()),
+    );
+    res.redirect(303, safeNext(body['next']));
+  }
+
+  /** Sign out: a POST with the session's CSRF token (a link could be forged by another site). */
+  @Post('sign-out')
+  async signOut(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const secret = req.cookies?.[SESSION_COOKIE];
+    const session = await this.sessions.resolve(secret);
+    if (session && csrfMatches(session.csrfToken, req.body?.['_csrf'])) {
+      await this.sessions.signOut(secret, requestIdOf(req));
+    }
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.redirect(303, '/sign-in?signedOut=1');
+  }
+
+  private showSignIn(req: WebRequest, res: Response, context: { error?: string }, status = 200): void {
+    const csrf = randomBytes(32).toString('base64url');
+    res.cookie(SIGN_IN_CSRF_COOKIE, csrf, cookieOptions(req, 30 * 60_000));
+    this.renderer.send(
+      res,
+      req,
+      'sign-in.njk',
+      {
+        ...context,
+        csrfToken: csrf,
+        next: safeNext(req.query['next'] ?? req.body?.['next']),
+        signedOut: req.query['signedOut'] === '1',
+      },
+      status,
+    );
+  }
+}
+
+function requestIdOf(req: WebRequest): string | null {
+  return (req.id as string | number | undefined)?.toString() ?? null;
+}

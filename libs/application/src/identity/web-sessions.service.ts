@@ -1,0 +1,135 @@
+import { type Actor, hashApiToken, sha256Hex } from '@gatehouse/domain';
+import { ApiTokenEntity, UnitOfWork, WebSessionEntity } from '@gatehouse/persistence';
+import { Injectable } from '@nestjs/common';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { LessThan } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+
+/** How long a browser stays signed in (it also ends when its API token is revoked or expires). */
+export const WEB_SESSION_HOURS = 8;
+
+export interface WebSession {
+  actor: Actor;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+/**
+ * Browser sessions for the web pages: signing in with an API token opens one; the cookie carries only a
+ * random secret (its sha256 is stored), and every request re-checks the token and the user behind it.
+ */
+@Injectable()
+export class WebSessionsService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Opens a session for a valid API token; null when the token is unknown, revoked, expired or disabled. */
+  async signIn(
+    rawToken: string,
+    requestId: string | null,
+  ): Promise<{ secret: string; session: WebSession } | null> {
+    const token = rawToken.trim();
+    if (token.length < 20 || token.length > 200) {
+      return null;
+    }
+    return this.uow.write(async (m) => {
+      const row = await m.findOne(ApiTokenEntity, {
+        where: { tokenHash: hashApiToken(token) },
+        relations: { user: true },
+      });
+      const now = new Date();
+      if (!row?.user || row.revokedAt || (row.expiresAt && row.expiresAt <= now) || row.user.disabledAt) {
+        return null;
+      }
+      await m.delete(WebSessionEntity, { expiresAt: LessThan(now) });
+      const secret = randomBytes(32).toString('base64url');
+      const hours = WEB_SESSION_HOURS * 3_600_000;
+      const expiresAt = new Date(Math.min(now.getTime() + hours, row.expiresAt?.getTime() ?? Infinity));
+      const session = Object.assign(new WebSessionEntity(), {
+        id: sha256Hex(secret),
+        tokenId: row.id,
+        csrfToken: randomBytes(32).toString('base64url'),
+        createdAt: now,
+        expiresAt,
+      });
+      await m.insert(WebSessionEntity, session);
+      const actor: Actor = {
+        id: row.user.id,
+        name: row.user.name,
+        teamId: row.user.teamId,
+        roles: row.user.roles,
+      };
+      await this.audit.record(
+        m,
+        { actor, requestId },
+        {
+          action: 'web_session.started',
+          subjectType: 'user',
+          subjectId: actor.id,
+          after: { tokenId: row.id, tokenPrefix: row.displayPrefix, expiresAt: expiresAt.toISOString() },
+        },
+      );
+      return { secret, session: { actor, csrfToken: session.csrfToken, expiresAt } };
+    });
+  }
+
+  /** The session behind a cookie's secret, or null (unknown, expired, token revoked or expired, user disabled). */
+  async resolve(secret: string | undefined): Promise<WebSession | null> {
+    if (!secret || secret.length > 100) {
+      return null;
+    }
+    return this.uow.read(async (m) => {
+      const session = await m.findOne(WebSessionEntity, {
+        where: { id: sha256Hex(secret) },
+        relations: { token: { user: true } },
+      });
+      const now = new Date();
+      const token = session?.token;
+      if (
+        !session ||
+        session.expiresAt <= now ||
+        !token?.user ||
+        token.revokedAt ||
+        (token.expiresAt && token.expiresAt <= now) ||
+        token.user.disabledAt
+      ) {
+        return null;
+      }
+      const user = token.user;
+      return {
+        actor: { id: user.id, name: user.name, teamId: user.teamId, roles: user.roles },
+        csrfToken: session.csrfToken,
+        expiresAt: session.expiresAt,
+      };
+    });
+  }
+
+  async signOut(secret: string | undefined, requestId: string | null): Promise<void> {
+    const session = await this.resolve(secret);
+    if (!secret || !session) {
+      return;
+    }
+    await this.uow.write(async (m) => {
+      await m.delete(WebSessionEntity, { id: sha256Hex(secret) });
+      await this.audit.record(
+        m,
+        { actor: session.actor, requestId },
+        {
+          action: 'web_session.ended',
+          subjectType: 'user',
+          subjectId: session.actor.id,
+        },
+      );
+    });
+  }
+}
+
+/** Constant-time comparison of a submitted CSRF token with the session's. */
+export function csrfMatches(expected: string, submitted: unknown): boolean {
+  if (typeof submitted !== 'string' || submitted.length !== expected.length) {
+    return false;
+  }
+  return timingSafeEqual(Buffer.from(submitted), Buffer.from(expected));
+}

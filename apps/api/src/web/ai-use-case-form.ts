@@ -74,6 +74,10 @@ const FIELDS: [path: string, field: FormField][] = [
     { name: 'benefitsExpected', label: 'Expected benefits', required: 'Enter the benefits you expect' },
   ],
   [
+    'benefits.successCriteria',
+    { name: 'successCriteria', label: 'Success criteria', required: 'Enter how you will know it works' },
+  ],
+  [
     'benefits.baseline',
     { name: 'baseline', label: 'Baseline', required: 'Enter what is done today and how well' },
   ],
@@ -279,7 +283,11 @@ export function recordFromForm(
       inScope: lines(values, 'inScope'),
       outOfScope: lines(values, 'outOfScope'),
     },
-    benefits: { expected: one(values, 'benefitsExpected'), baseline: optional(values, 'baseline') },
+    benefits: {
+      expected: one(values, 'benefitsExpected'),
+      successCriteria: lines(values, 'successCriteria'),
+      baseline: optional(values, 'baseline'),
+    },
     decision: {
       role: optional(values, 'decisionRole'),
       humanInvolvement: one(values, 'humanInvolvement'),

@@ -3,8 +3,10 @@ import {
   type AiUseCaseView,
   GatesService,
   IdentityService,
+  RegistryService,
   type RequestContext,
   RunsService,
+  TransparencyService,
 } from '@gatehouse/application';
 import {
   assertCanProposeGate,
@@ -65,6 +67,8 @@ export class AiUseCasesWebController {
     private readonly identity: IdentityService,
     private readonly auditLog: AuditLogRepository,
     private readonly renderer: WebRenderer,
+    private readonly registry: RegistryService,
+    private readonly transparency: TransparencyService,
   ) {}
 
   @Get()
@@ -135,13 +139,106 @@ export class AiUseCasesWebController {
 
   @Get(':id')
   async detail(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    await this.showDetail(req, res, id);
+  }
+
+  /**
+   * The team's own actions on the detail page: register a suite's target as the system under test, start
+   * an evaluation run, record a risk, publish the transparency record. Each goes through the service that
+   * decides who may (a refusal is the error page with its rule), then back with Post/Redirect/Get.
+   */
+  @Post(':id/target')
+  async registerTarget(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const suite = await this.suiteFromForm(req);
+    if (!suite) {
+      await this.showDetail(
+        req,
+        res,
+        id,
+        { suite: 'Select the suite whose target is the system under test' },
+        400,
+      );
+      return;
+    }
+    await this.aiUseCases.registerTarget(contextOf(req), knownId(id), {
+      target: suite.definition.target,
+      reason: `The target of suite ${suite.name}@${suite.version}`,
+    });
+    res.redirect(303, `/ai-use-cases/${id}?done=target`);
+  }
+
+  @Post(':id/runs')
+  async startRun(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const suite = await this.suiteFromForm(req);
+    if (!suite) {
+      await this.showDetail(req, res, id, { runSuite: 'Select the suite to run' }, 400);
+      return;
+    }
+    const run = await this.runs.start(contextOf(req), {
+      suite: `${suite.name}@${suite.version}`,
+      aiUseCaseId: knownId(id),
+    });
+    res.redirect(303, `/runs/${run.id}`);
+  }
+
+  @Post(':id/risks')
+  async addRisk(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const form = req.body ?? {};
+    const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '');
+    const level = (name: string) => (['low', 'medium', 'high'].includes(text(name)) ? text(name) : '');
+    const risk = {
+      description: text('riskDescription'),
+      likelihood: level('riskLikelihood'),
+      impact: level('riskImpact'),
+      mitigation: text('riskMitigation'),
+    };
+    const errors: Record<string, string> = {};
+    if (!risk.description) errors['riskDescription'] = 'Describe the risk';
+    if (!risk.likelihood) errors['riskLikelihood'] = 'Select how likely it is';
+    if (!risk.impact) errors['riskImpact'] = 'Select how much harm it would do';
+    if (!risk.mitigation) errors['riskMitigation'] = 'Describe how the risk is reduced';
+    if (Object.keys(errors).length > 0) {
+      await this.showDetail(req, res, id, errors, 400, risk);
+      return;
+    }
+    const ctx = contextOf(req);
+    const current = await this.aiUseCases.get(ctx.actor, knownId(id));
+    await this.aiUseCases.update(ctx, current.id, {
+      changes: { risks: [...current.record.risks, risk] },
+      reason: 'Risk recorded',
+      expectedRevision: current.revision,
+    });
+    res.redirect(303, `/ai-use-cases/${id}?done=risk#risks`);
+  }
+
+  @Post(':id/transparency-record')
+  async publish(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    await this.transparency.publish(contextOf(req), knownId(id), {});
+    res.redirect(303, `/public/transparency-records/${id}`);
+  }
+
+  private async suiteFromForm(req: WebRequest) {
+    const value = req.body?.['suite'];
+    const match = typeof value === 'string' ? /^([a-z0-9][a-z0-9._-]{0,79})@(\d{1,9})$/.exec(value) : null;
+    return match ? this.registry.suite(match[1], Number(match[2])).catch(() => null) : null;
+  }
+
+  private async showDetail(
+    req: WebRequest,
+    res: Response,
+    id: string,
+    formErrors: Record<string, string> = {},
+    status = 200,
+    riskValues: Record<string, string> = {},
+  ): Promise<void> {
     const { actor } = contextOf(req);
     const view = await this.aiUseCases.get(actor, knownId(id));
-    const [revisions, runs, evaluations, stageChanges] = await Promise.all([
+    const [revisions, runs, evaluations, stageChanges, suites] = await Promise.all([
       this.aiUseCases.revisions(actor, view.id),
       this.runs.list(actor, { aiUseCaseId: view.id, limit: PAGE_SIZE, offset: 0 }),
       this.gates.listEvaluations(actor, view.id),
       this.gates.listStageChanges(actor, view.id),
+      this.registry.listSuites({ limit: 200, offset: 0 }),
     ]);
     const names = await this.userNames([
       ...revisions.map((r) => r.changedBy),
@@ -149,24 +246,48 @@ export class AiUseCasesWebController {
       ...evaluations.map((e) => e.createdBy),
       ...stageChanges.map((c) => c.changedBy),
     ]);
-    this.renderer.send(res, req, 'ai-use-cases/detail.njk', {
-      useCase: view,
-      stageTag: STAGE_TAG[view.stage],
-      tierTag: TIER_TAG[view.riskTier],
-      steps: stageSteps(view.stage),
-      rows: summaryRows(view),
-      gateChecks: gateChecks(actor, view),
-      canSeeAudit: maySeeAuditTrail(actor, view),
-      revisions: revisions.map((r) => ({ ...r, changedByName: names.get(r.changedBy) })),
-      runs: runs.items.map((r) => ({ ...r, createdByName: names.get(r.createdBy) })),
-      runsTotal: runs.total,
-      evaluations: evaluations.map((e) => ({
-        ...e,
-        createdByName: names.get(e.createdBy),
-        approvedCount: e.approvals.decisions.filter((d) => d.decision === 'approve').length,
-      })),
-      stageChanges: stageChanges.map((c) => ({ ...c, changedByName: names.get(c.changedBy) })),
-    });
+    const inTeam = actor.teamId !== null && actor.teamId === view.ownerTeam.id && view.stage !== 'retired';
+    const done = typeof req.query['done'] === 'string' ? req.query['done'] : '';
+    this.renderer.send(
+      res,
+      req,
+      'ai-use-cases/detail.njk',
+      {
+        useCase: view,
+        stageTag: STAGE_TAG[view.stage],
+        tierTag: TIER_TAG[view.riskTier],
+        steps: stageSteps(view.stage),
+        rows: summaryRows(view),
+        gateChecks: gateChecks(actor, view),
+        canSeeAudit: maySeeAuditTrail(actor, view),
+        revisions: revisions.map((r) => ({ ...r, changedByName: names.get(r.changedBy) })),
+        runs: runs.items.map((r) => ({ ...r, createdByName: names.get(r.createdBy) })),
+        runsTotal: runs.total,
+        evaluations: evaluations.map((e) => ({
+          ...e,
+          createdByName: names.get(e.createdBy),
+          approvedCount: e.approvals.decisions.filter((d) => d.decision === 'approve').length,
+        })),
+        stageChanges: stageChanges.map((c) => ({ ...c, changedByName: names.get(c.changedBy) })),
+        teamActions: {
+          evidence: inTeam && hasRole(actor, 'service_team', 'engineer'),
+          record: inTeam && hasRole(actor, 'service_team'),
+          suites: suites.items.map((suite) => ({
+            value: `${suite.name}@${suite.version}`,
+            text: `${suite.name}@${suite.version}`,
+          })),
+          errors: formErrors,
+          errorList: Object.entries(formErrors).map(([field, text]) => ({ text, href: `#${field}` })),
+          risk: riskValues,
+        },
+        done:
+          { target: 'The target is registered.', risk: 'The risk is recorded.' }[done] ??
+          (typeof req.query['promoted'] === 'string' && STAGES.includes(req.query['promoted'] as Stage)
+            ? `Promoted to ${req.query['promoted']}.`
+            : null),
+      },
+      status,
+    );
   }
 
   /** "Check the gate to <stage>": evaluates now (the service checks who may) and shows the evaluation. */

@@ -193,10 +193,18 @@ export class AiUseCasesWebController {
       mitigation: text('riskMitigation'),
     };
     const errors: Record<string, string> = {};
-    if (!risk.description) errors['riskDescription'] = 'Describe the risk';
-    if (!risk.likelihood) errors['riskLikelihood'] = 'Select how likely it is';
-    if (!risk.impact) errors['riskImpact'] = 'Select how much harm it would do';
-    if (!risk.mitigation) errors['riskMitigation'] = 'Describe how the risk is reduced';
+    if (!risk.description) {
+      errors['riskDescription'] = 'Describe the risk';
+    }
+    if (!risk.likelihood) {
+      errors['riskLikelihood'] = 'Select how likely it is';
+    }
+    if (!risk.impact) {
+      errors['riskImpact'] = 'Select how much harm it would do';
+    }
+    if (!risk.mitigation) {
+      errors['riskMitigation'] = 'Describe how the risk is reduced';
+    }
     if (Object.keys(errors).length > 0) {
       await this.showDetail(req, res, id, errors, 400, risk);
       return;

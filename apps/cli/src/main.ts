@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.command';
 import { registerDatasetCommands } from './commands/dataset.command';
 import { registerEvalCommands } from './commands/eval.command';
+import { registerGateCommands } from './commands/gate.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerPushCommand } from './commands/push.command';
 import { registerRunCommands } from './commands/run.command';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDatasetCommands(program);
   registerPushCommand(program);
   registerRunCommands(program);
+  registerGateCommands(program);
   registerMigrateCommand(program);
   registerAuditCommands(program);
   registerUsersCommands(program);

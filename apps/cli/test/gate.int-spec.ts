@@ -104,14 +104,19 @@ describeIntegration('gatehouse gate check and explain against a server', () => {
       recordFrom: { type: 'openai', model: 'gpt-4o-mini', temperature: 0, seed: 7, maxTokens: 300 },
     };
     for (const id of [lowRisk, seeded]) {
-      expect((await api('PUT', `/v1/ai-use-cases/${id}/target`, eve, { target })).status).toBe(200);
+      const put = await api('PUT', `/v1/ai-use-cases/${id}/target`, eve, { target });
+      if (put.status !== 200) {
+        throw new Error(`registering the target: HTTP ${put.status}`);
+      }
       const run = await api('POST', '/v1/runs', eve, { suite: 'safety-refusals@1', aiUseCaseId: id });
       let status = String(run.body.status);
       while (!['completed', 'failed'].includes(status)) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         status = String((await api('GET', `/v1/runs/${String(run.body.id)}`, eve)).body.status);
       }
-      expect(status).toBe('completed');
+      if (status !== 'completed') {
+        throw new Error(`the guardrail run ended ${status}`);
+      }
     }
   }, 90_000);
 

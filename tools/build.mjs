@@ -11,7 +11,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outRoot = join(root, 'dist');
 const sourceDirs = ['apps', 'libs', 'bench'];
 const isTest = (f) => /\.(spec|int-spec|e2e-spec|browser-spec)\.ts$/.test(f) || f.includes('/test/');
-const assetPattern = /\.(njk|json|html|css|svg|png|woff2?)$/;
+const assetPattern = /\.(njk|json|html|css|mjs|svg|png|woff2?)$/; // mjs: the pages' browser script
 
 const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
 const swcOptions = (filename) => ({

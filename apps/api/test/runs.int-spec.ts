@@ -386,6 +386,9 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
         .post('/v1/runs', { suite: 'yes-no@1', aiUseCaseId: useCase.body.id })
         .expect(202);
       await api.as(otherEngineer.token).get(`/v1/runs/${started.body.id}`).expect(404);
+      // Its progress stream too: a 404 problem before any event-stream header.
+      const stream = await api.as(otherEngineer.token).get(`/v1/runs/${started.body.id}/events`).expect(404);
+      expect(stream.headers['content-type']).toMatch(/^application\/problem\+json/);
       const hidden = await api
         .as(otherEngineer.token)
         .post('/v1/runs', { suite: 'yes-no@1', aiUseCaseId: useCase.body.id })

@@ -1,11 +1,11 @@
-import { RunsService, type RequestContext, type RunView } from '@gatehouse/application';
-import { Body, Controller, Get, type MessageEvent, Param, Post, Query, Res, Sse } from '@nestjs/common';
+import { RunsService, type RequestContext } from '@gatehouse/application';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { type Response } from 'express';
+import { type Request, type Response } from 'express';
 import { ZodResponse } from 'nestjs-zod';
-import { Observable } from 'rxjs';
 import { Authenticated, Ctx, Roles } from '../auth/auth.decorators';
 import { IdParamDto } from '../http/common.dto';
+import { streamRunEvents } from './run-events';
 import {
   CancelRunDto,
   CompareParamsDto,
@@ -17,9 +17,6 @@ import {
   RunResultPageDto,
   StartRunDto,
 } from './runs.dto';
-
-const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
-const EVENT_POLL_MS = 500;
 
 @ApiTags('runs')
 @Authenticated()
@@ -72,48 +69,20 @@ export class RunsController {
     return this.runs.cancel(ctx, id, body.reason);
   }
 
-  @Sse(':id/events')
+  @Get(':id/events')
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description:
       'Server-sent events: `progress` ({status, progress, outcome}) whenever it changes, then `done` with the whole run once it is completed, cancelled or failed.',
   })
-  async events(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto): Promise<Observable<MessageEvent>> {
-    await this.runs.get(ctx.actor, id); // 404 / 403 before the stream opens
-    return new Observable<MessageEvent>((subscriber) => {
-      let last = '';
-      let sequence = 0;
-      let timer: NodeJS.Timeout | undefined;
-      let closed = false;
-      const send = (type: string, data: object) =>
-        subscriber.next({ type, id: String(++sequence), data, retry: 2000 });
-      const tick = async () => {
-        let run: RunView;
-        try {
-          run = await this.runs.get(ctx.actor, id);
-        } catch (error) {
-          subscriber.error(error);
-          return;
-        }
-        const progress = { id: run.id, status: run.status, progress: run.progress, outcome: run.outcome };
-        const key = JSON.stringify(progress);
-        if (key !== last) {
-          last = key;
-          send('progress', progress);
-        }
-        if (TERMINAL.has(run.status) && (run.report !== null || run.status === 'failed')) {
-          send('done', run);
-          subscriber.complete();
-        } else if (!closed) {
-          timer = setTimeout(() => void tick(), EVENT_POLL_MS);
-        }
-      };
-      void tick();
-      return () => {
-        closed = true;
-        clearTimeout(timer);
-      };
-    });
+  async events(
+    @Ctx() ctx: RequestContext,
+    @Param() { id }: IdParamDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.runs.get(ctx.actor, id); // 404 / 403 as problem+json, before the stream opens
+    await streamRunEvents(req, res, this.runs, ctx.actor, id);
   }
 
   @Get(':a/compare/:b')

@@ -37,16 +37,14 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { type ChartThreshold, intervalChart } from './charts';
+import { streamRunEvents } from '../runs/run-events';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import { WebSessionGuard } from './web-session.guard';
 import { type WebRequest } from './web-session';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
 const LIVE = new Set(['queued', 'running', 'aggregating']);
-const EVENT_POLL_MS = 500;
-const KEEP_ALIVE_MS = 15_000;
 const FAILED_PAGE_SIZE = 10;
 /** Thresholds on these statistics are drawn on the metric's chart (the gap ones belong to the groups). */
 const CHARTED_STATS = new Set(['value', 'ci_lower', 'ci_upper', 'upper95']);
@@ -156,65 +154,7 @@ export class RunPagesController {
     const actor = actorOf(req);
     const runId = checkedId(id);
     await this.runs.get(actor, runId); // 404 / 403 as a page, before the stream opens
-    req.socket.setTimeout(0);
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache, no-store, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    let closed = false;
-    let timer: NodeJS.Timeout | undefined;
-    let sequence = 0;
-    let last = '';
-    let lastWrite = Date.now();
-    const write = (chunk: string) => {
-      lastWrite = Date.now();
-      res.write(chunk);
-    };
-    const send = (type: string, data: object) =>
-      write(`event: ${type}\nid: ${++sequence}\nretry: 2000\ndata: ${JSON.stringify(data)}\n\n`);
-    const finish = () => {
-      closed = true;
-      clearTimeout(timer);
-      res.end();
-    };
-    res.on('close', () => {
-      closed = true;
-      clearTimeout(timer);
-    });
-    const tick = async () => {
-      let run: RunView;
-      try {
-        run = await this.runs.get(actor, runId);
-      } catch (error) {
-        if (!closed) {
-          const message = error instanceof DomainError ? error.message : 'The run could not be read.';
-          send('error', { message });
-          finish();
-        }
-        return;
-      }
-      if (closed) {
-        return;
-      }
-      const progress = { id: run.id, status: run.status, progress: run.progress, outcome: run.outcome };
-      const key = JSON.stringify(progress);
-      if (key !== last) {
-        last = key;
-        send('progress', progress);
-      } else if (Date.now() - lastWrite > KEEP_ALIVE_MS) {
-        write(': still running\n\n'); // a comment, so proxies keep a quiet stream open
-      }
-      if (TERMINAL.has(run.status) && (run.report !== null || run.status === 'failed')) {
-        send('done', run);
-        finish();
-      } else {
-        timer = setTimeout(() => void tick(), EVENT_POLL_MS);
-      }
-    };
-    await tick();
+    await streamRunEvents(req, res, this.runs, actor, runId);
   }
 
   @Post(':id/cancel')

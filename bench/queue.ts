@@ -10,13 +10,21 @@
  * failure. Options (argv or BENCH_* environment variables): see `--help`.
  */
 import { itemQueueName } from '@gatehouse/queue';
-import Table from 'cli-table3';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ProfileSummary, summariseProfiles } from './cpu-profile';
+import {
+  fixed,
+  type Percentiles,
+  percentiles,
+  printPostgresActivity,
+  readOptions,
+  table,
+  usageText,
+} from './bench-kit';
 import { killAllChildren, killRegisteredPids, Platform, REPO_ROOT } from './platform';
 import {
   machineCpuSeconds,
@@ -102,33 +110,11 @@ const OPTIONS: Record<string, { env: string; help: string; fallback: string }> =
 };
 
 function usage(): string {
-  const lines = Object.entries(OPTIONS).map(
-    ([name, o]) => `  --${name.padEnd(20)} ${o.help} (env ${o.env}, default ${o.fallback || 'unset'})`,
-  );
-  return `Usage: npm run bench:queue -- [options]\n${lines.join('\n')}\nQuick smoke: npm run bench:queue -- --items 1000`;
+  return usageText(OPTIONS, 'bench:queue', 'npm run bench:queue -- --items 1000');
 }
 
 function parseOptions(argv: string[]): Options {
-  const given = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!match || !(match[1] in OPTIONS)) {
-      throw new Error(`unknown argument ${argv[i]}\n${usage()}`);
-    }
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) {
-      throw new Error(`--${match[1]} needs a value`);
-    }
-    given.set(match[1], value);
-  }
-  const raw = (name: string) => given.get(name) ?? process.env[OPTIONS[name].env] ?? OPTIONS[name].fallback;
-  const int = (name: string, min: number) => {
-    const value = Number(raw(name));
-    if (!Number.isInteger(value) || value < min) {
-      throw new Error(`--${name} must be a whole number >= ${min}`);
-    }
-    return value;
-  };
+  const { raw, int } = readOptions(argv, OPTIONS, usage);
   const scenarios = new Set(raw('scenarios').split(',').map(Number));
   if ([...scenarios].some((s) => ![1, 2, 3, 4].includes(s))) {
     throw new Error('--scenarios takes a list of 1, 2, 3, 4');
@@ -189,13 +175,6 @@ limits: { timeoutMs: 30000 }
 // ---------------------------------------------------------------------------------------------------
 // One measured platform run
 
-interface Percentiles {
-  p50: number;
-  p99: number;
-  mean: number;
-  max: number;
-}
-
 interface RunFigures {
   label: string;
   workers: number;
@@ -212,8 +191,8 @@ interface RunFigures {
   /** POST → first job started / last result → completed (aggregation). */
   startSeconds: number | null;
   finishSeconds: number;
-  providerLatency: Percentiles;
-  queueWait: Percentiles;
+  providerLatency: Omit<Percentiles, 'p90'>;
+  queueWait: Omit<Percentiles, 'p90'>;
   /** Engine time per item (provider call + scoring), from run_results.duration_ms. */
   engineMs: number;
   /** From the BullMQ job hashes: time in the job handler, and jobs in flight on average. */
@@ -473,17 +452,6 @@ async function jobTimings(platform: Platform, runId: string, count: number) {
   };
 }
 
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-  return {
-    p50: at(0.5),
-    p99: at(0.99),
-    mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
-    max: sorted.at(-1) ?? 0,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Scenarios
 
@@ -675,17 +643,11 @@ async function compareScenario(options: Options): Promise<CompareFigures> {
 // ---------------------------------------------------------------------------------------------------
 // Printing
 
-const fixed = (value: number | null | undefined, digits = 0) =>
-  value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
 const ms = (value: number | null | undefined) =>
   value === null || value === undefined ? 'n/a' : `${fixed(value)} ms`;
 const seconds = (value: number | null | undefined) =>
   value === null || value === undefined ? 'n/a' : `${fixed(value, 2)} s`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] } });
-}
 
 function idealRate(run: RunFigures): number {
   return (run.workers * run.concurrency * 1000) / run.latencyMs;
@@ -788,37 +750,7 @@ function printCpu(runs: RunFigures[]): void {
 }
 
 function printPostgres(runs: RunFigures[]): void {
-  const t = table([
-    'scenario',
-    'backends',
-    'on CPU',
-    'row lock wait',
-    'WAL flush',
-    'other waits',
-    'idle in txn (waiting for the worker)',
-    'idle',
-    'top waits',
-  ]);
-  for (const run of runs) {
-    const a = run.postgres.activity;
-    const top = Object.entries(run.postgres.waits)
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, 3)
-      .map(([name, n]) => `${name} ${fixed(n, 1)}`)
-      .join('\n');
-    t.push([
-      run.label,
-      String(run.postgres.backends),
-      fixed(a.cpu, 1),
-      fixed(a['row lock'], 1),
-      fixed(a['WAL flush'], 1),
-      fixed(a['other wait'], 1),
-      fixed(a['idle in transaction'], 1),
-      fixed(a.idle, 1),
-      top || '-',
-    ]);
-  }
-  console.log(t.toString());
+  printPostgresActivity(runs, 'scenario', 'idle in txn (waiting for the worker)');
 }
 
 function printPercentiles(runs: RunFigures[]): void {

@@ -75,6 +75,9 @@ import {
 } from './gate.views';
 import { TransparencyService } from './transparency.service';
 
+/** Run summaries kept in memory for gate evaluations (about 8 KB each). */
+const SUMMARY_CACHE_SIZE = 5_000;
+
 /** Advisory lock key for seeding the first policy version (any stable 32-bit number). */
 const POLICY_SEED_LOCK = 0x6761_7465;
 
@@ -99,6 +102,8 @@ export interface PilotObservationInput {
 export class GatesService {
   private readonly logger = new Logger(GatesService.name);
   private policySeeded = false;
+  /** Summaries (and their hashes) of completed runs, by run id: immutable once the run completed. */
+  private readonly summaries = new Map<string, { summary: RunSummary; resultsHash: string }>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -160,72 +165,107 @@ export class GatesService {
   // ---------------------------------------------------------------------------------------------
   // Evaluations
 
+  /**
+   * Evaluates the gate now. The evidence is gathered and judged outside any lock (completed runs never
+   * change, and their summaries are cached by run id); the write then locks the use case only to check that
+   * nothing it was judged on moved (revision, stage, policy version), number the evaluation and record it
+   * with its audit event. If something moved meanwhile, it is judged again.
+   */
   async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationView> {
     await this.ensurePolicy();
-    return this.refusalsAudited(context, 'gate.evaluate', 'ai_use_case', useCaseId, () =>
-      this.uow.write(async (m) => {
-        const useCase = await this.loadUseCase(m, context.actor, useCaseId, true);
-        assertCanProposeGate(context.actor, useCase);
-        if (!isGateTarget(to)) {
-          throw DomainError.validation([
-            { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
-          ]);
-        }
-        assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
-        const policy = await this.currentPolicy(m);
-        const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
-        const evidence = await this.gatherEvidence(m, useCase, to, rules, {
-          id: policy.id,
-          version: policy.version,
+    return this.refusalsAudited(context, 'gate.evaluate', 'ai_use_case', useCaseId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const judged = await this.uow.read(async (m) => {
+          const useCase = await this.loadUseCase(m, context.actor, useCaseId);
+          assertCanProposeGate(context.actor, useCase);
+          if (!isGateTarget(to)) {
+            throw DomainError.validation([
+              { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
+            ]);
+          }
+          assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
+          const policy = await this.currentPolicy(m);
+          const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
+          const evidence = await this.gatherEvidence(m, useCase, to, rules, {
+            id: policy.id,
+            version: policy.version,
+          });
+          return { useCase, policy, evidence, result: evaluateGate(evidence.input) };
         });
-        const result = evaluateGate(evidence.input);
-        const last = await m.findOne(GateEvaluationEntity, {
-          where: { aiUseCaseId: useCaseId },
-          order: { seq: 'DESC' },
-          select: { seq: true },
-        });
-        const now = evidence.input.now;
-        const entity = Object.assign(new GateEvaluationEntity(), {
-          id: randomUUID(),
-          aiUseCaseId: useCaseId,
-          seq: (last?.seq ?? 0) + 1,
-          fromStage: useCase.stage,
-          toStage: to,
-          policyId: policy.id,
-          policyVersion: policy.version,
-          useCaseRevision: useCase.revision,
-          riskTier: useCase.riskTier,
-          verdict: result.verdict,
-          result: { ...result, from: useCase.stage },
-          inputs: evidence.inputs,
-          approvalsRequired: result.approvals.count,
-          hash: result.hash,
-          evaluatedAt: now,
-          createdBy: context.actor.id,
-          createdAt: now,
-        });
-        await m.insert(GateEvaluationEntity, entity);
-        await this.audit.record(m, context, {
-          action: 'gate.evaluated',
-          subjectType: 'ai_use_case',
-          subjectId: useCaseId,
-          after: {
-            evaluationId: entity.id,
-            from: entity.fromStage,
-            to,
-            verdict: result.verdict,
-            hash: result.hash,
+        const { useCase, policy, evidence, result } = judged;
+        const entity = await this.uow.write(async (m) => {
+          const now = await m.findOne(AiUseCaseEntity, {
+            where: { id: useCaseId },
+            lock: this.uow.forUpdate,
+          });
+          const currentPolicy = await this.currentPolicyVersion(m);
+          if (
+            !now ||
+            now.revision !== useCase.revision ||
+            now.stage !== useCase.stage ||
+            currentPolicy !== policy.version
+          ) {
+            return null; // judged on something that has just changed: judge again
+          }
+          const last = await m.findOne(GateEvaluationEntity, {
+            where: { aiUseCaseId: useCaseId },
+            order: { seq: 'DESC' },
+            select: { seq: true },
+          });
+          const at = evidence.input.now;
+          const row = Object.assign(new GateEvaluationEntity(), {
+            id: randomUUID(),
+            aiUseCaseId: useCaseId,
+            seq: (last?.seq ?? 0) + 1,
+            fromStage: useCase.stage,
+            toStage: to as GateTarget,
+            policyId: policy.id,
             policyVersion: policy.version,
             useCaseRevision: useCase.revision,
-            runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
-            notPassing: result.rules
-              .filter((rule) => rule.verdict !== 'pass')
-              .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
-          },
+            riskTier: useCase.riskTier,
+            verdict: result.verdict,
+            result: { ...result, from: useCase.stage },
+            inputs: evidence.inputs,
+            approvalsRequired: result.approvals.count,
+            hash: result.hash,
+            evaluatedAt: at,
+            createdBy: context.actor.id,
+            createdAt: at,
+          });
+          await m.insert(GateEvaluationEntity, row);
+          await this.audit.record(m, context, {
+            action: 'gate.evaluated',
+            subjectType: 'ai_use_case',
+            subjectId: useCaseId,
+            after: {
+              evaluationId: row.id,
+              from: row.fromStage,
+              to,
+              verdict: result.verdict,
+              hash: result.hash,
+              policyVersion: policy.version,
+              useCaseRevision: useCase.revision,
+              runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
+              notPassing: result.rules
+                .filter((rule) => rule.verdict !== 'pass')
+                .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
+            },
+          });
+          return row;
         });
-        return this.view(m, entity, useCase);
-      }),
-    );
+        if (entity) {
+          return this.uow.read((m) => this.view(m, entity));
+        }
+        if (attempt >= 3) {
+          throw new DomainError(
+            'conflict',
+            'The AI use case kept changing while the gate was evaluated: try again.',
+            [],
+            'evaluation_raced',
+          );
+        }
+      }
+    });
   }
 
   async getEvaluation(actor: Actor, id: string): Promise<GateEvaluationView> {
@@ -739,7 +779,11 @@ export class GatesService {
     };
   }
 
-  /** Completed runs as gate evidence, from their stored summaries (never from the item rows). */
+  /**
+   * Completed runs as gate evidence, from their stored summaries (never from the item rows). A completed
+   * run's report never changes, so each summary is read, parsed and hashed once per process and cached by
+   * run id; later evaluations read only the runs' small columns.
+   */
   private async runEvidence(
     m: EntityManager,
     where: { aiUseCaseId: string } | { ids: string[] },
@@ -756,10 +800,22 @@ export class GatesService {
         outcome: true,
         completedAt: true,
         targetHash: true,
-        report: true,
       },
       order: { id: 'ASC' },
     });
+    const missing = rows.filter((row) => !this.summaries.has(row.id)).map((row) => row.id);
+    for (let i = 0; i < missing.length; i += 100) {
+      const reports = await m.find(EvaluationRunEntity, {
+        where: { id: In(missing.slice(i, i + 100)) },
+        select: { id: true, report: true },
+      });
+      for (const { id, report } of reports) {
+        const summary = (report as StoredRunReport | null)?.summary as RunSummary | undefined;
+        if (summary) {
+          this.remember(id, { summary, resultsHash: sha256Hex(canonicalJson(summary)) });
+        }
+      }
+    }
     const suiteIds = [...new Set(rows.map((row) => row.suiteId))];
     const suites = suiteIds.length
       ? await m.find(SuiteEntity, {
@@ -770,8 +826,8 @@ export class GatesService {
     const suiteById = new Map(suites.map((suite) => [suite.id, suite]));
     return rows.flatMap((row): RunEvidence[] => {
       const suite = suiteById.get(row.suiteId);
-      const report = row.report as StoredRunReport | null;
-      if (!suite || !report || !row.completedAt) {
+      const cached = this.summaries.get(row.id);
+      if (!suite || !cached || !row.completedAt) {
         return [];
       }
       return [
@@ -782,11 +838,22 @@ export class GatesService {
           outcome: row.outcome ?? 'failed',
           completedAt: row.completedAt.toISOString(),
           targetHash: row.targetHash,
-          resultsHash: sha256Hex(canonicalJson(report.summary)),
-          summary: report.summary as RunSummary,
+          resultsHash: cached.resultsHash,
+          summary: cached.summary,
         },
       ];
     });
+  }
+
+  /** Keeps at most SUMMARY_CACHE_SIZE summaries, dropping the least recently added. */
+  private remember(runId: string, entry: { summary: RunSummary; resultsHash: string }): void {
+    this.summaries.set(runId, entry);
+    if (this.summaries.size > SUMMARY_CACHE_SIZE) {
+      const oldest = this.summaries.keys().next().value;
+      if (oldest !== undefined) {
+        this.summaries.delete(oldest);
+      }
+    }
   }
 
   /** Per suite, the run the latest promotion or re-approval that used the suite went through on. */

@@ -141,6 +141,7 @@ export default [
       '**/*.int-spec.ts',
       '**/*.e2e-spec.ts',
       '**/*.browser-spec.ts',
+      '**/test/support/**/*.ts',
       'libs/testing/**/*.ts',
       'bench/**/*.ts',
       'tools/**/*.ts',

@@ -6,40 +6,9 @@ import {
   startNode,
   type TestDatabase,
 } from '@gatehouse/testing';
-import { execFile, execFileSync } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-
-const root = join(__dirname, '../../..');
-const CLI = join(root, 'bin/gatehouse.js');
-const API = join(root, 'dist/apps/api/src/main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function gatehouse(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 20e6 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { API_MAIN as API, freePort, gatehouse, ROOT as root } from './support/cli-process';
 
 /** `gatehouse gate check|explain` against the real API process with the seeded example organisation. */
 describeIntegration('gatehouse gate check and explain against a server', () => {

@@ -5,44 +5,13 @@ import {
   startNode,
   type TestDatabase,
 } from '@gatehouse/testing';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { API_MAIN as API, freePort, gatehouse, ROOT as root } from './support/cli-process';
 
-const root = join(__dirname, '../../..');
-const CLI = join(root, 'bin/gatehouse.js');
-const API = join(root, 'dist/apps/api/src/main.js');
 const ADMIN = 'push-test-admin-token-0123456789abcdefghij';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function gatehouse(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 20e6 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** `gatehouse push` and `gatehouse runs` against the real API process. */
 describeIntegration('gatehouse push and runs against a server', () => {

@@ -204,6 +204,3 @@ export function pageNumber(value: unknown): number {
   const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : 1;
   return Math.max(1, n);
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);

@@ -35,7 +35,6 @@ import {
 } from './ai-use-case-form';
 import {
   actionInWords,
-  isUuid,
   PAGE_SIZE,
   pageNumber,
   pagination,
@@ -47,7 +46,7 @@ import {
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import { WebSessionGuard } from './web-session.guard';
-import { type WebRequest, WebRedirect } from './web-session';
+import { isUuid, pageId, webContext, type WebRequest } from './web-session';
 
 /**
  * The AI use case pages: the list, the register form, the detail page and the audit trail. Every read and
@@ -73,7 +72,7 @@ export class AiUseCasesWebController {
 
   @Get()
   async list(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
-    const { actor } = contextOf(req);
+    const { actor } = webContext(req);
     const teams = await this.identity.listTeams();
     const stage = pick(req.query['stage'], STAGES);
     const riskTier = pick(req.query['riskTier'], RISK_TIERS);
@@ -111,13 +110,13 @@ export class AiUseCasesWebController {
 
   @Get('new')
   registerForm(@Req() req: WebRequest, @Res() res: Response): void {
-    assertMayRegister(contextOf(req));
+    assertMayRegister(webContext(req));
     this.showForm(req, res, {}, [], 200);
   }
 
   @Post()
   async register(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
-    const ctx = contextOf(req);
+    const ctx = webContext(req);
     assertMayRegister(ctx);
     const values = formValues(req.body);
     const built = recordFromForm(values);
@@ -160,7 +159,7 @@ export class AiUseCasesWebController {
       );
       return;
     }
-    await this.aiUseCases.registerTarget(contextOf(req), knownId(id), {
+    await this.aiUseCases.registerTarget(webContext(req), pageId(id, 'The AI use case'), {
       target: suite.definition.target,
       reason: `The target of suite ${suite.name}@${suite.version}`,
     });
@@ -174,9 +173,9 @@ export class AiUseCasesWebController {
       await this.showDetail(req, res, id, { runSuite: 'Select the suite to run' }, 400);
       return;
     }
-    const run = await this.runs.start(contextOf(req), {
+    const run = await this.runs.start(webContext(req), {
       suite: `${suite.name}@${suite.version}`,
-      aiUseCaseId: knownId(id),
+      aiUseCaseId: pageId(id, 'The AI use case'),
     });
     res.redirect(303, `/runs/${run.id}`);
   }
@@ -209,8 +208,8 @@ export class AiUseCasesWebController {
       await this.showDetail(req, res, id, errors, 400, risk);
       return;
     }
-    const ctx = contextOf(req);
-    const current = await this.aiUseCases.get(ctx.actor, knownId(id));
+    const ctx = webContext(req);
+    const current = await this.aiUseCases.get(ctx.actor, pageId(id, 'The AI use case'));
     await this.aiUseCases.update(ctx, current.id, {
       changes: { risks: [...current.record.risks, risk] },
       reason: 'Risk recorded',
@@ -221,7 +220,7 @@ export class AiUseCasesWebController {
 
   @Post(':id/transparency-record')
   async publish(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    await this.transparency.publish(contextOf(req), knownId(id), {});
+    await this.transparency.publish(webContext(req), pageId(id, 'The AI use case'), {});
     res.redirect(303, `/public/transparency-records/${id}`);
   }
 
@@ -239,8 +238,8 @@ export class AiUseCasesWebController {
     status = 200,
     riskValues: Record<string, string> = {},
   ): Promise<void> {
-    const { actor } = contextOf(req);
-    const view = await this.aiUseCases.get(actor, knownId(id));
+    const { actor } = webContext(req);
+    const view = await this.aiUseCases.get(actor, pageId(id, 'The AI use case'));
     const [revisions, runs, evaluations, stageChanges, suites] = await Promise.all([
       this.aiUseCases.revisions(actor, view.id),
       this.runs.list(actor, { aiUseCaseId: view.id, limit: PAGE_SIZE, offset: 0 }),
@@ -301,7 +300,11 @@ export class AiUseCasesWebController {
   /** "Check the gate to <stage>": evaluates now (the service checks who may) and shows the evaluation. */
   @Post(':id/gate-evaluations')
   async evaluate(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const evaluation = await this.gates.evaluate(contextOf(req), knownId(id), req.body?.['to']);
+    const evaluation = await this.gates.evaluate(
+      webContext(req),
+      pageId(id, 'The AI use case'),
+      req.body?.['to'],
+    );
     res.redirect(303, `/gate-evaluations/${evaluation.id}`);
   }
 
@@ -315,8 +318,8 @@ export class AiUseCasesWebController {
    */
   @Get(':id/audit')
   async audit(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const { actor } = contextOf(req);
-    const view = await this.aiUseCases.get(actor, knownId(id));
+    const { actor } = webContext(req);
+    const view = await this.aiUseCases.get(actor, pageId(id, 'The AI use case'));
     if (!maySeeAuditTrail(actor, view)) {
       throw DomainError.forbidden(
         'Only the owning team, assurance reviewers and admins can read an AI use case’s audit trail.',
@@ -377,31 +380,11 @@ export class AiUseCasesWebController {
   }
 }
 
-/** The signed-in user (the guard ran before every handler) and the request id, for the services. */
-function contextOf(req: WebRequest): RequestContext {
-  const session = req.webSession;
-  if (!session) {
-    throw new WebRedirect(`/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
-  }
-  return {
-    actor: session.actor,
-    requestId: (req.id as string | number | undefined)?.toString() ?? null,
-  };
-}
-
 /** The register form is for service teams (the service decides the rest: own team, valid record). */
 function assertMayRegister(ctx: RequestContext): void {
   if (!hasRole(ctx.actor, 'service_team')) {
     assertCanRegisterAiUseCase(ctx.actor, ctx.actor.teamId ?? '');
   }
-}
-
-/** Ids are UUIDs: anything else is a page that does not exist (and never reaches the database). */
-function knownId(id: string): string {
-  if (!isUuid(id)) {
-    throw DomainError.notFound('The AI use case');
-  }
-  return id;
 }
 
 function pick<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {

@@ -4,7 +4,6 @@ import {
   type GateEvaluationView,
   GatesService,
   IdentityService,
-  type RequestContext,
 } from '@gatehouse/application';
 import {
   type Actor,
@@ -15,26 +14,15 @@ import {
   hasRole,
   promotionRefusal,
 } from '@gatehouse/domain';
-import {
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import { WebSessionGuard } from './web-session.guard';
-import { type WebRequest } from './web-session';
+import { pageId, webContext, type WebRequest } from './web-session';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HASH = /^[0-9a-f]{64}$/;
 const REASON_MAX = 4000;
 
@@ -120,13 +108,13 @@ export class GatePagesController {
 
   @Get(':id')
   async show(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    await this.page(req, res, checkedId(id), {});
+    await this.page(req, res, pageId(id, 'The gate evaluation'), {});
   }
 
   /** A reviewer approves or rejects the evaluation they read (its hash travels with the form). */
   @Post(':id/decisions')
   async decide(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const evaluationId = checkedId(id);
+    const evaluationId = pageId(id, 'The gate evaluation');
     const body = req.body ?? {};
     const decision = typeof body['decision'] === 'string' ? body['decision'] : '';
     const reason = typeof body['reason'] === 'string' ? body['reason'] : '';
@@ -138,7 +126,7 @@ export class GatePagesController {
     }
     const hash = typeof body['evaluationHash'] === 'string' ? body['evaluationHash'] : '';
     try {
-      await this.gates.decide(contextOf(req), evaluationId, {
+      await this.gates.decide(webContext(req), evaluationId, {
         decision,
         reason: reason.trim(),
         // A form without the hash it was rendered with did not come from this page: it signs nothing.
@@ -166,8 +154,8 @@ export class GatePagesController {
   /** The owning service team moves the use case through the gate of this (passing, approved) evaluation. */
   @Post(':id/promotion')
   async promote(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const evaluationId = checkedId(id);
-    const context = contextOf(req);
+    const evaluationId = pageId(id, 'The gate evaluation');
+    const context = webContext(req);
     const evaluation = await this.gates.getEvaluation(context.actor, evaluationId);
     try {
       await this.gates.promote(context, evaluation.aiUseCaseId, evaluationId);
@@ -197,7 +185,7 @@ export class GatePagesController {
   }
 
   private async page(req: WebRequest, res: Response, id: string, state: PageState): Promise<void> {
-    const actor = actorOf(req);
+    const actor = webContext(req).actor;
     const evaluation = await this.gates.getEvaluation(actor, id);
     const [useCase, proposer] = await Promise.all([
       this.aiUseCases.get(actor, evaluation.aiUseCaseId),
@@ -387,24 +375,4 @@ function formErrors(decision: string, reason: string): { decision?: string; reas
     errors.reason = `The reason must be ${REASON_MAX} characters or fewer`;
   }
   return errors;
-}
-
-function actorOf(req: WebRequest): Actor {
-  const actor = req.webSession?.actor;
-  if (!actor) {
-    throw new Error('gate pages need the web session guard');
-  }
-  return actor;
-}
-
-function contextOf(req: WebRequest): RequestContext {
-  return { actor: actorOf(req), requestId: (req.id as string | number | undefined)?.toString() ?? null };
-}
-
-/** Not an evaluation id: the same page as an evaluation that does not exist. */
-function checkedId(id: string): string {
-  if (!UUID.test(id)) {
-    throw new NotFoundException();
-  }
-  return id;
 }

@@ -22,17 +22,7 @@ import {
   formatRange,
   type ThresholdResult,
 } from '@gatehouse/evals';
-import {
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { Public } from '../auth/auth.decorators';
@@ -41,9 +31,9 @@ import { streamRunEvents } from '../runs/run-events';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import { WebSessionGuard } from './web-session.guard';
-import { type WebRequest } from './web-session';
+import { pageNumber } from './ai-use-case-pages';
+import { pageId, webContext, type WebRequest } from './web-session';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIVE = new Set(['queued', 'running', 'aggregating']);
 const FAILED_PAGE_SIZE = 10;
 /** Thresholds on these statistics are drawn on the metric's chart (the gap ones belong to the groups). */
@@ -104,8 +94,8 @@ export class RunPagesController {
 
   @Get(':id')
   async show(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const actor = actorOf(req);
-    const run = await this.runs.get(actor, checkedId(id));
+    const actor = webContext(req).actor;
+    const run = await this.runs.get(actor, pageId(id, 'The run'));
     const requested = pageNumber(req.query['page']);
     const [starter, useCase, failed, comparison] = await Promise.all([
       this.identity.getUser(run.createdBy).then(
@@ -151,15 +141,15 @@ export class RunPagesController {
    */
   @Get(':id/events')
   async events(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const actor = actorOf(req);
-    const runId = checkedId(id);
+    const actor = webContext(req).actor;
+    const runId = pageId(id, 'The run');
     await this.runs.get(actor, runId); // 404 / 403 as a page, before the stream opens
     await streamRunEvents(req, res, this.runs, actor, runId);
   }
 
   @Post(':id/cancel')
   async cancel(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const runId = checkedId(id);
+    const runId = pageId(id, 'The run');
     const raw = req.body?.['reason'];
     const reason = typeof raw === 'string' && raw.trim() ? raw.trim() : undefined;
     if (reason && reason.length > 2000) {
@@ -167,11 +157,7 @@ export class RunPagesController {
         { field: 'reason', message: 'The reason must be 2000 characters or fewer', code: 'too_long' },
       ]);
     }
-    await this.runs.cancel(
-      { actor: actorOf(req), requestId: (req.id as string | number | undefined)?.toString() ?? null },
-      runId,
-      reason,
-    );
+    await this.runs.cancel(webContext(req), runId, reason);
     res.redirect(303, `/runs/${runId}`);
   }
 
@@ -220,27 +206,6 @@ export class RunPagesController {
       throw error;
     }
   }
-}
-
-function actorOf(req: WebRequest): Actor {
-  const actor = req.webSession?.actor;
-  if (!actor) {
-    throw new Error('run pages need the web session guard');
-  }
-  return actor;
-}
-
-/** Not a run id: the same page as a run that does not exist. */
-function checkedId(id: string): string {
-  if (!UUID.test(id)) {
-    throw new NotFoundException();
-  }
-  return id;
-}
-
-function pageNumber(value: unknown): number {
-  const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : 1;
-  return Math.max(1, n);
 }
 
 function progressText(p: RunView['progress']): string {

@@ -6,7 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { Public } from '../auth/auth.decorators';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
-import { cookieOptions, safeNext, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, type WebRequest } from './web-session';
+import {
+  cookieOptions,
+  requestIdOf,
+  safeNext,
+  SESSION_COOKIE,
+  SIGN_IN_CSRF_COOKIE,
+  type WebRequest,
+} from './web-session';
 import { csrfMatches } from '@gatehouse/application';
 
 /** Signing in with an API token opens a browser session (cookie: HttpOnly, SameSite=Lax, Secure over HTTPS). */
@@ -90,8 +97,4 @@ export class SignInController {
       status,
     );
   }
-}
-
-function requestIdOf(req: WebRequest): string | null {
-  return (req.id as string | number | undefined)?.toString() ?? null;
 }

@@ -1,4 +1,5 @@
-import { type WebSession } from '@gatehouse/application';
+import { type RequestContext, type WebSession } from '@gatehouse/application';
+import { DomainError } from '@gatehouse/domain';
 import { type Request } from 'express';
 
 export const SESSION_COOKIE = 'gh_session';
@@ -32,4 +33,30 @@ export function cookieOptions(req: Request, maxAgeMs?: number) {
 /** Only same-site relative paths may be returned to after signing in. */
 export function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) ? value : '/ai-use-cases';
+}
+
+/** The request id pino-http assigned, for the audit log. */
+export function requestIdOf(req: Request): string | null {
+  return (req.id as string | number | undefined)?.toString() ?? null;
+}
+
+/** The signed-in user and the request id, for the services (the session guard ran before every handler). */
+export function webContext(req: WebRequest): RequestContext {
+  const session = req.webSession;
+  if (!session) {
+    throw new WebRedirect(`/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+  }
+  return { actor: session.actor, requestId: requestIdOf(req) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/** Ids in page paths are UUIDs: anything else is a page that does not exist (and never reaches the database). */
+export function pageId(id: string, what: string): string {
+  if (!isUuid(id)) {
+    throw DomainError.notFound(what);
+  }
+  return id;
 }

@@ -1,7 +1,9 @@
 /**
  * `npm run bench:engine`: the evaluation engine against a local OpenAI-compatible stub.
  *   1. 1,000 items, three deterministic scorers, concurrency 50, 20 ms provider latency, through the
- *      `openai` target, next to a bare `fetch` loop making the same calls at the same concurrency.
+ *      `openai` target, next to bare loops making the same calls at the same concurrency: through the
+ *      global `fetch` (the reference the target is set against) and through undici's `request` (the
+ *      client under the target).
  *   2. Replay of 25,000 / 50,000 / 100,000 items (each in a fresh process, for a clean peak RSS).
  * The stub runs in a process of its own, as a provider would. Prints figures; it asserts nothing.
  */
@@ -19,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { startStubProcess } from './stub-process';
 
 const LABELS = ['universal_credit', 'pip', 'carers_allowance', 'overpayments', 'general'];
@@ -94,19 +97,35 @@ async function engineRun(dir: string, stubUrl: string) {
   return { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-async function bareLoop(stubUrl: string, count: number, concurrency: number) {
+/**
+ * The same calls with nothing around them: through the global `fetch` (the issue's reference), or through
+ * undici's `request`, the HTTP client under the engine's `openai` target (see light-fetch.ts).
+ */
+async function bareLoop(stubUrl: string, count: number, concurrency: number, client: 'fetch' | 'undici') {
   const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
+  const body = (i: number) =>
+    JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: `Enquiry ${i}` }] });
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const response = await fetch(`${stubUrl}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-        body: JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: `Enquiry ${i}` }] }),
-      });
-      await response.json();
+      if (client === 'fetch') {
+        const response = await fetch(`${stubUrl}/chat/completions`, {
+          method: 'POST',
+          headers,
+          body: body(i),
+        });
+        await response.json();
+      } else {
+        const response = await request(`${stubUrl}/chat/completions`, {
+          method: 'POST',
+          headers,
+          body: body(i),
+        });
+        await response.body.json();
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -118,7 +137,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /** A run in a fresh process: what `gatehouse eval run` experiences, JIT still cold. */
 function coldRun(
-  mode: 'cold-engine' | 'cold-bare',
+  mode: 'cold-engine' | 'cold-bare' | 'cold-bare-undici',
   dir: string,
   url: string,
 ): { seconds: number; cpuSeconds: number } {
@@ -135,22 +154,27 @@ async function liveBenchmark(): Promise<void> {
   const stub = await startStubProcess(20);
   try {
     await writeDataset(dir, 1000);
-    await bareLoop(stub.url, 2000, 50); // warm the stub itself, so no cold run pays for it
+    await bareLoop(stub.url, 2000, 50, 'fetch'); // warm the stub itself, so no cold run pays for it
     const coldEngine: { seconds: number; cpuSeconds: number }[] = [];
     const coldBare: { seconds: number; cpuSeconds: number }[] = [];
+    const coldUndici: { seconds: number; cpuSeconds: number }[] = [];
     for (let round = 0; round < 3; round++) {
       coldEngine.push(coldRun('cold-engine', dir, stub.url));
       coldBare.push(coldRun('cold-bare', dir, stub.url));
+      coldUndici.push(coldRun('cold-bare-undici', dir, stub.url));
     }
     for (let round = 0; round < 3; round++) {
       await engineRun(dir, stub.url); // warm-up: JIT, connections
-      await bareLoop(stub.url, 1000, 50);
+      await bareLoop(stub.url, 1000, 50, 'fetch');
+      await bareLoop(stub.url, 1000, 50, 'undici');
     }
     const engine: { seconds: number; cpuSeconds: number }[] = [];
     const bare: { seconds: number; cpuSeconds: number }[] = [];
+    const undici: { seconds: number; cpuSeconds: number }[] = [];
     for (let round = 0; round < 5; round++) {
       engine.push(await engineRun(dir, stub.url));
-      bare.push(await bareLoop(stub.url, 1000, 50));
+      bare.push(await bareLoop(stub.url, 1000, 50, 'fetch'));
+      undici.push(await bareLoop(stub.url, 1000, 50, 'undici'));
     }
     const line = (label: string, runs: { seconds: number; cpuSeconds: number }[], unit: string) => {
       const seconds = median(runs.map((r) => r.seconds));
@@ -163,13 +187,19 @@ async function liveBenchmark(): Promise<void> {
     console.log(' Warm (same process, after 3 warm-up rounds; median of 5 interleaved rounds):');
     const warmEngine = line('engine (openai target)', engine, 'items');
     const warmBare = line('bare fetch loop', bare, 'calls');
+    const warmUndici = line('bare undici request loop', undici, 'calls');
     console.log(
-      `  ratio engine / bare:               ${(warmEngine / warmBare).toFixed(2)}x  (target <= 1.5x)`,
+      `  ratio engine / bare fetch:         ${(warmEngine / warmBare).toFixed(2)}x  (target <= 1.5x)`,
     );
+    console.log(`  ratio engine / bare undici:        ${(warmEngine / warmUndici).toFixed(2)}x`);
     console.log(' Cold (a fresh process per run, as `gatehouse eval run`; median of 3 interleaved):');
     const coldEngineSeconds = line('engine (openai target)', coldEngine, 'items');
     const coldBareSeconds = line('bare fetch loop', coldBare, 'calls');
-    console.log(`  ratio engine / bare:               ${(coldEngineSeconds / coldBareSeconds).toFixed(2)}x`);
+    const coldUndiciSeconds = line('bare undici request loop', coldUndici, 'calls');
+    console.log(`  ratio engine / bare fetch:         ${(coldEngineSeconds / coldBareSeconds).toFixed(2)}x`);
+    console.log(
+      `  ratio engine / bare undici:        ${(coldEngineSeconds / coldUndiciSeconds).toFixed(2)}x`,
+    );
     console.log(`  peak RSS of the warm process:      ${usage().peakRssMb.toFixed(0)} MB`);
   } finally {
     stub.stop();
@@ -262,8 +292,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await engineRun(dir, url)));
     return;
   }
-  if (mode === 'cold-bare') {
-    console.log(JSON.stringify(await bareLoop(url, 1000, 50)));
+  if (mode === 'cold-bare' || mode === 'cold-bare-undici') {
+    console.log(JSON.stringify(await bareLoop(url, 1000, 50, mode === 'cold-bare' ? 'fetch' : 'undici')));
     return;
   }
   console.log(`Gatehouse engine benchmark on Node ${process.version}, ${new Date().toISOString()}`);

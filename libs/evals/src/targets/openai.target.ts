@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { lightFetch } from './light-fetch';
 import { type TargetContext, interpolateEnv, requireEnv } from './target-context';
 import { type Target, TargetError, type TargetRequest, type TargetResponse } from './target';
 
@@ -14,7 +15,8 @@ export interface OpenAiCompatibleConfig {
 
 /**
  * A chat model behind any OpenAI-compatible endpoint (OpenAI, Azure OpenAI's v1 API, vLLM, Ollama, a
- * gateway) through the official `openai` SDK, with its own retries off: the runner owns retrying.
+ * gateway) through the official `openai` SDK, with its own retries off (the runner owns retrying) and
+ * undici's `request` underneath instead of the global fetch (see light-fetch.ts).
  */
 export class OpenAiTarget implements Target {
   readonly type = 'openai';
@@ -43,6 +45,7 @@ export class OpenAiTarget implements Target {
       apiKey: requireEnv(context, config.apiKeyEnv, `the ${config.model} target`),
       baseURL,
       maxRetries: 0,
+      fetch: lightFetch,
       timeout: 600_000,
       defaultHeaders: Object.fromEntries(
         Object.entries(config.headers ?? {}).map(([name, value]) => [

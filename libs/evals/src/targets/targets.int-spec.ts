@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DatasetItem } from '../datasets/dataset-item';
 import { HttpTarget } from './http.target';
+import { lightFetch } from './light-fetch';
 import { LangChainTarget } from './langchain.target';
 import { OpenAiTarget } from './openai.target';
 import { callWithRetries, DEFAULT_RETRY_POLICY, isFailure, type RetryPolicy } from './retry';
@@ -176,6 +177,100 @@ describe('model targets over real HTTP against a local OpenAI-compatible server'
           moduleContext,
         ),
     ).toThrow('cannot load the LangChain module');
+  });
+});
+
+describe('lightFetch: the openai target fetches over undici', () => {
+  let server: Server;
+  let base: string;
+  let seen: { method?: string; headers: Record<string, unknown>; body: string }[];
+
+  beforeAll(async () => {
+    seen = [];
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method, headers: req.headers, body });
+        if (req.url === '/empty') {
+          res.writeHead(204).end();
+          return;
+        }
+        res.setHeader('x-request-id', 'req-1');
+        res.setHeader('x-many', ['a', 'b']);
+        res.writeHead(req.url === '/limited' ? 429 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ path: req.url, body }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends method, headers and body, and gives back status, every header and the body', async () => {
+    const response = await lightFetch(`${base}/chat`, {
+      method: 'post',
+      headers: new Headers({ authorization: 'Bearer sk-test', 'content-type': 'application/json' }),
+      body: '{"q":"Ble mae fy mhasbort? – £20"}',
+    });
+    expect(response).toMatchObject({ ok: true, status: 200, url: `${base}/chat` });
+    expect(response.headers.get('x-request-id')).toBe('req-1');
+    expect(response.headers.get('x-many')).toBe('a, b');
+    expect(await response.json()).toEqual({ path: '/chat', body: '{"q":"Ble mae fy mhasbort? – £20"}' });
+    expect(seen.at(-1)).toMatchObject({
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+    });
+  });
+
+  it('reports a refusal as not ok with its status, and an empty answer as empty text', async () => {
+    const limited = await lightFetch(`${base}/limited`, { method: 'POST', body: '{}' });
+    expect({ ok: limited.ok, status: limited.status }).toEqual({ ok: false, status: 429 });
+    const empty = await lightFetch(`${base}/empty`);
+    expect({ status: empty.status, text: await empty.text() }).toEqual({ status: 204, text: '' });
+  });
+
+  it('hands bodies it does not send itself (a form) to the global fetch', async () => {
+    const response = await lightFetch(`${base}/form`, {
+      method: 'POST',
+      body: new URLSearchParams({ a: '1' }),
+    });
+    expect(await response.json()).toEqual({ path: '/form', body: 'a=1' });
+    expect(seen.at(-1)?.headers['content-type']).toContain('application/x-www-form-urlencoded');
+  });
+
+  it('fails as fetch does when aborted, and names the cause when nobody listens', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(lightFetch(`${base}/chat`, { signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(lightFetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({
+      message: expect.stringMatching(/ECONNREFUSED/),
+    });
+  });
+
+  it('makes a refused connection a retryable network error for the openai target', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const target = new OpenAiTarget(
+      { model: 'gpt-4o-mini', baseUrl: `http://127.0.0.1:${port}/v1`, apiKeyEnv: 'KEY' },
+      { env: { KEY: 'sk-test' }, baseDir: '.', cassetteDir: '.' },
+    );
+    const outcome = await callWithRetries(
+      target,
+      request,
+      { ...fast, maxAttempts: 2 },
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ attempts: 2, error: { kind: 'network', retryable: true } });
   });
 });
 

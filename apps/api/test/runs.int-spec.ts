@@ -1,3 +1,4 @@
+import { JOB_QUEUE, type JobQueue } from '@gatehouse/application';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { lowRiskRecord } from './support/records';
 import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
@@ -65,7 +66,12 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       respond: (body) =>
         Number(/question (\d+)/.exec(body.messages.at(-1)?.content ?? '')?.[1]) % 2 === 0 ? 'yes' : 'Yes.',
     });
-    api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub', GATEHOUSE_ITEM_CONCURRENCY: '8' });
+    // A fan-out window of 10 items: every run here is enqueued a window at a time (FanOutRun jobs).
+    api = await TestApi.start({
+      OPENAI_API_KEY: 'sk-stub',
+      GATEHOUSE_ITEM_CONCURRENCY: '8',
+      GATEHOUSE_FANOUT_AHEAD: '10',
+    });
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -245,6 +251,28 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
         'under-65',
       ]);
       expect(run.report.partial).toBe(false);
+    });
+
+    it('enqueues a run a window at a time: never more than the window and a page waiting', async () => {
+      const queue = api.app.get<JobQueue>(JOB_QUEUE);
+      stub.setOptions({ latencyMs: 20 });
+      const started = await api.as(eve.token).post('/v1/runs', { suite: 'yes-no@1' }).expect(202);
+      let peakWaiting = 0;
+      let run: { status: string; report: unknown } | undefined;
+      while (!run) {
+        const counts = await queue.counts();
+        const waiting = Object.entries(counts)
+          .filter(([name]) => name.startsWith('gatehouse-items-'))
+          .reduce((sum, [, c]) => sum + c.waiting, 0);
+        peakWaiting = Math.max(peakWaiting, waiting);
+        const { body } = await api.as(eve.token).get(`/v1/runs/${started.body.id}`).expect(200);
+        run = finished(body) ? body : undefined;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      stub.setOptions({ latencyMs: 0 });
+      expect(run).toMatchObject({ status: 'completed', progress: { total: 40, completed: 40 } });
+      expect(peakWaiting).toBeGreaterThan(0);
+      expect(peakWaiting).toBeLessThanOrEqual(20); // window 10 + one page of 10, of 40 items
     });
 
     it('pages results in dataset order, filtered by failure and group', async () => {

@@ -57,6 +57,8 @@ describeIntegration(
       const platform = await startPlatform('kill', {
         GATEHOUSE_QUEUE_LOCK_MS: '2000',
         GATEHOUSE_ITEM_CONCURRENCY: '20',
+        // Enqueued 200 items at a time, so fan-out steps are in flight when the workers die too.
+        GATEHOUSE_FANOUT_AHEAD: '200',
         // The reconciler stays out of it: recovery here is BullMQ's stalled-job detection alone.
         GATEHOUSE_RECONCILE_EVERY_MS: '3600000',
         GATEHOUSE_STUCK_AFTER_MS: '3600000',
@@ -236,6 +238,8 @@ describeIntegration(
         {
           GATEHOUSE_QUEUE_LOCK_MS: '2000',
           GATEHOUSE_ITEM_CONCURRENCY: '20',
+          // The restart loses the pending fan-out step with the jobs: the reconciler enqueues the rest.
+          GATEHOUSE_FANOUT_AHEAD: '100',
           GATEHOUSE_RECONCILE_EVERY_MS: '1000',
           GATEHOUSE_STUCK_AFTER_MS: '2000',
         },

@@ -23,6 +23,11 @@ export interface GatehouseConfig {
     itemConcurrency: number;
     /** Optional cap of item jobs per minute per provider across all workers. */
     maxItemsPerMinute: number | undefined;
+    /**
+     * Item jobs kept waiting in a provider's queue ahead of the workers: a run's items are enqueued a
+     * page at a time while fewer wait (keep it above the item concurrency of all workers together).
+     */
+    fanOutAhead: number;
     reconcileEveryMs: number;
     /** A running run with no progress for this long is repaired by the reconciler. */
     stuckAfterMs: number;
@@ -133,6 +138,7 @@ const environmentSchema = z.object({
     .optional(),
   GATEHOUSE_ITEM_CONCURRENCY: int(50, 1, 2000),
   GATEHOUSE_MAX_ITEMS_PER_MINUTE: int(0, 0, 10_000_000),
+  GATEHOUSE_FANOUT_AHEAD: int(2000, 10, 1_000_000),
   GATEHOUSE_RECONCILE_EVERY_MS: int(30_000, 100, 3_600_000),
   GATEHOUSE_STUCK_AFTER_MS: int(120_000, 100, 86_400_000),
   GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
@@ -196,6 +202,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     runs: {
       itemConcurrency: e.GATEHOUSE_ITEM_CONCURRENCY,
       maxItemsPerMinute: e.GATEHOUSE_MAX_ITEMS_PER_MINUTE || undefined,
+      fanOutAhead: e.GATEHOUSE_FANOUT_AHEAD,
       reconcileEveryMs: e.GATEHOUSE_RECONCILE_EVERY_MS,
       stuckAfterMs: e.GATEHOUSE_STUCK_AFTER_MS,
       lockMs: e.GATEHOUSE_QUEUE_LOCK_MS,

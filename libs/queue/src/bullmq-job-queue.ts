@@ -5,6 +5,7 @@ import {
   ABORT_RUN_CANCELLED,
   ABORT_SHUTDOWN,
   type ConsumerOptions,
+  type ControlJobName,
   type ItemJob,
   type JobConsumer,
   type JobContext,
@@ -62,13 +63,15 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     return queue;
   }
 
-  async add<N extends JobName.StartRun | JobName.AggregateRun>(
+  async add<N extends ControlJobName>(
     name: N,
     data: JobPayloads[N],
     jobId: string,
+    options: { delayMs?: number } = {},
   ): Promise<void> {
     await this.queue(CONTROL_QUEUE).add(name, data, {
       jobId,
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
       ...KEEP,
@@ -93,6 +96,10 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
         })),
       );
     }
+  }
+
+  async waitingItems(provider: string): Promise<number> {
+    return this.queue(itemQueueName(provider)).getWaitingCount();
   }
 
   async broadcastCancel(runId: string): Promise<void> {

@@ -4,6 +4,8 @@
  */
 export enum JobName {
   StartRun = 'run.start',
+  /** Enqueues the next pages of a run's items once the provider queue has drained below the window. */
+  FanOutRun = 'run.fan-out',
   ExecuteItem = 'run.execute-item',
   AggregateRun = 'run.aggregate',
   ReconcileRuns = 'runs.reconcile',
@@ -11,6 +13,8 @@ export enum JobName {
 
 export interface JobPayloads {
   [JobName.StartRun]: { runId: string };
+  /** `round` counts the checks that found the queue still full at `fromSeq` (it keeps job ids unique). */
+  [JobName.FanOutRun]: { runId: string; fromSeq: number; round: number };
   [JobName.ExecuteItem]: { runId: string; itemId: string; seq: number; epoch: number };
   [JobName.AggregateRun]: { runId: string };
   [JobName.ReconcileRuns]: Record<string, never>;
@@ -30,6 +34,7 @@ export function itemQueueName(provider: string): string {
 /** Job ids are deterministic (a job added twice while it exists is one job) and never contain ':'. */
 export const jobIds = {
   startRun: (runId: string) => `start-${runId}`,
+  fanOut: (runId: string, fromSeq: number, round: number) => `fanout-${runId}-${fromSeq}-${round}`,
   aggregateRun: (runId: string) => `aggregate-${runId}`,
   item: (runId: string, seq: number, epoch: number) => `item-${runId}-${seq}-${epoch}`,
 };

@@ -24,9 +24,11 @@ const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function handlersWith(
   execute: (data: JobPayloads[JobName.ExecuteItem], context: JobContext) => Promise<void>,
+  fanOut: (data: JobPayloads[JobName.FanOutRun]) => Promise<void> = async () => undefined,
 ): JobHandlers {
   return {
     [JobName.StartRun]: async () => undefined,
+    [JobName.FanOutRun]: fanOut,
     [JobName.ExecuteItem]: execute,
     [JobName.AggregateRun]: async () => undefined,
     [JobName.ReconcileRuns]: async () => undefined,
@@ -61,6 +63,49 @@ describe('the in-process queue (the embedded mode)', () => {
     await tick(60);
     expect(seen.sort()).toEqual([1, 2, 3]);
     expect(peak).toBe(2);
+  });
+
+  it('counts the items waiting per provider queue, apart from those running', async () => {
+    const release: (() => void)[] = [];
+    await queue.start(
+      handlersWith(() => new Promise<void>((resolve) => release.push(resolve))),
+      OPTIONS,
+    );
+    await queue.addItems(
+      'openai:x',
+      [1, 2, 3, 4, 5].map((seq) => item('r', seq)),
+    );
+    await queue.addItems('openai:y', [item('r', 9)]);
+    expect(await queue.waitingItems('openai:x')).toBe(3); // two run (concurrency 2), three wait
+    expect(await queue.waitingItems('openai:y')).toBe(0);
+    expect(await queue.waitingItems('openai:never-used')).toBe(0);
+    release.splice(0).forEach((done) => done());
+    await tick(5);
+    expect(await queue.waitingItems('openai:x')).toBe(1);
+    release.splice(0).forEach((done) => done());
+    await tick(5);
+    release.splice(0).forEach((done) => done());
+  });
+
+  it('runs a delayed control job after its delay', async () => {
+    const ran: { fromSeq: number; at: number }[] = [];
+    const began = Date.now();
+    await queue.start(
+      handlersWith(
+        async () => undefined,
+        async (data) => {
+          ran.push({ fromSeq: data.fromSeq, at: Date.now() - began });
+        },
+      ),
+      OPTIONS,
+    );
+    const data = { runId: 'r', fromSeq: 1000, round: 0 };
+    await queue.add(JobName.FanOutRun, data, 'fanout-r-1000-0', { delayMs: 60 });
+    await tick(20);
+    expect(ran).toEqual([]);
+    await tick(80);
+    expect(ran).toEqual([{ fromSeq: 1000, at: expect.any(Number) }]);
+    expect(ran[0].at).toBeGreaterThanOrEqual(55);
   });
 
   it('pauses the whole provider queue on a rate limit without using an attempt, then runs the job again', async () => {

@@ -3,6 +3,7 @@ import {
   ABORT_RUN_CANCELLED,
   ABORT_SHUTDOWN,
   type ConsumerOptions,
+  type ControlJobName,
   type ItemJob,
   type JobConsumer,
   type JobContext,
@@ -45,19 +46,31 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  async add<N extends JobName.StartRun | JobName.AggregateRun>(
+  async add<N extends ControlJobName>(
     name: N,
     data: JobPayloads[N],
     jobId: string,
+    options: { delayMs?: number } = {},
   ): Promise<void> {
-    this.enqueue(CONTROL_QUEUE, {
-      name,
-      id: jobId,
-      data,
-      enqueuedAt: Date.now(),
-      attemptsStarted: 0,
-      failures: 0,
-    });
+    const add = () =>
+      this.enqueue(CONTROL_QUEUE, {
+        name,
+        id: jobId,
+        data,
+        enqueuedAt: Date.now(),
+        attemptsStarted: 0,
+        failures: 0,
+      });
+    if (options.delayMs) {
+      // Lost if the process stops first, like every job here: the reconciler re-enqueues what has no result.
+      setTimeout(add, options.delayMs).unref();
+    } else {
+      add();
+    }
+  }
+
+  async waitingItems(provider: string): Promise<number> {
+    return this.queues.get(itemQueueName(provider))?.pending.length ?? 0;
   }
 
   async addItems(provider: string, jobs: ItemJob[]): Promise<void> {

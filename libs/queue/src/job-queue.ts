@@ -27,6 +27,9 @@ export class QueueRateLimited extends Error {
 export const ABORT_SHUTDOWN = 'worker-shutdown';
 export const ABORT_RUN_CANCELLED = 'run-cancelled';
 
+/** The control jobs producers add by name (the reconciler is scheduled by the consumer itself). */
+export type ControlJobName = JobName.StartRun | JobName.FanOutRun | JobName.AggregateRun;
+
 export interface ItemJob {
   jobId: string;
   data: JobPayloads[JobName.ExecuteItem];
@@ -34,13 +37,17 @@ export interface ItemJob {
 
 /** Adds jobs. The API, the worker and the embedded process all produce through this. */
 export interface JobProducer {
-  add<N extends JobName.StartRun | JobName.AggregateRun>(
+  /** Adds a control job; with `delayMs` it becomes runnable that much later. */
+  add<N extends ControlJobName>(
     name: N,
     data: JobPayloads[N],
     jobId: string,
+    options?: { delayMs?: number },
   ): Promise<void>;
   /** Adds item jobs to the provider's queue in chunks; ids already queued are left alone. */
   addItems(provider: string, jobs: ItemJob[]): Promise<void>;
+  /** Item jobs of the provider's queue waiting for a worker (not running, not delayed). */
+  waitingItems(provider: string): Promise<number>;
   /** Aborts the run's in-flight jobs on every worker (they then record nothing). */
   broadcastCancel(runId: string): Promise<void>;
   /** Jobs waiting, active and delayed per queue, for metrics and tests. */

@@ -27,7 +27,7 @@ export interface ResultWriterOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RESULT_WRITER_OPTIONS: ResultWriterOptions = { maxBatch: 200, maxDelayMs: 5 };
+export const DEFAULT_RESULT_WRITER_OPTIONS: ResultWriterOptions = { maxBatch: 200, maxDelayMs: 2 };
 
 interface Pending {
   row: ResultRow;

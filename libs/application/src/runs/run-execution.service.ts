@@ -67,6 +67,8 @@ interface StatusRead {
 }
 
 const PAGE = 1000;
+/** While a provider queue holds `runs.fanOutAhead` waiting items, a run's fan-out looks again this much later. */
+const FAN_OUT_RECHECK_MS = 200;
 const MAX_RATE_LIMIT_PAUSES = 12;
 /** Dataset items are read by the page (of seq) and kept for the next jobs; a few pages per run and process. */
 const ITEM_PAGE = 250;
@@ -116,6 +118,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   handlers(): JobHandlers {
     return {
       [JobName.StartRun]: (data) => this.startRun(data.runId),
+      [JobName.FanOutRun]: (data) => this.continueFanOut(data),
       [JobName.ExecuteItem]: (data, context) => this.executeItem(data, context),
       [JobName.AggregateRun]: (data) => this.aggregate(data.runId),
       [JobName.ReconcileRuns]: () => this.reconcile(),
@@ -146,7 +149,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
         return;
       }
     }
-    await this.enqueueMissing(run);
+    await this.fanOut(run, 0, 0);
   }
 
   /** Re-computes the dataset's sha256 from the stored items: edited rows make the run fail, not lie. */
@@ -190,46 +193,94 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     });
   }
 
-  /** Adds a job for every (item, epoch) with no result yet, page by page, with deterministic job ids. */
+  /**
+   * Enqueues the run's items a page at a time while fewer than `runs.fanOutAhead` item jobs wait in the
+   * provider's queue, then leaves a delayed FanOutRun job to go on from there. Redis holds a window of a
+   * run, not all of it (a million-item run is not a million jobs at once), a run started later on the
+   * same provider gets its jobs in behind a window rather than behind the whole earlier run, and the
+   * workers' first items do not compete with one burst of enqueueing. Every step is idempotent: items
+   * with a result are skipped and job ids are deterministic, so a step delivered twice adds nothing, and
+   * a continuation lost with Redis leaves a run without progress, which the reconciler repairs.
+   */
+  private async fanOut(run: EvaluationRunEntity, fromSeq: number, round: number): Promise<void> {
+    const dataset = await this.datasetOf(run);
+    const ahead = this.config.runs.fanOutAhead;
+    const page = Math.min(PAGE, ahead);
+    let seq = fromSeq;
+    while (seq < dataset.itemCount && (await this.queue.waitingItems(run.provider)) < ahead) {
+      await this.enqueuePage(run, dataset.id, seq, page);
+      seq += page;
+    }
+    if (seq < dataset.itemCount) {
+      const next = { runId: run.id, fromSeq: seq, round: seq === fromSeq ? round + 1 : 0 };
+      await this.queue.add(JobName.FanOutRun, next, jobIds.fanOut(next.runId, next.fromSeq, next.round), {
+        delayMs: FAN_OUT_RECHECK_MS,
+      });
+    }
+  }
+
+  private async continueFanOut(data: JobPayloads[JobName.FanOutRun]): Promise<void> {
+    const run = await this.uow.read((m) => m.findOneBy(EvaluationRunEntity, { id: data.runId }));
+    if (run?.status === 'running') {
+      await this.fanOut(run, data.fromSeq, data.round);
+    }
+  }
+
+  /** Adds a job for every (item, epoch) with no result yet, every page at once (the reconciler's repair). */
   async enqueueMissing(run: EvaluationRunEntity): Promise<number> {
-    const manifest = run.manifest as StoredManifest;
-    const dataset = await this.uow.read((m) =>
-      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
-    );
+    const dataset = await this.datasetOf(run);
     let enqueued = 0;
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
-      const range = Between(seq, seq + PAGE - 1);
-      const [items, done] = await this.uow.read((m) =>
-        Promise.all([
-          m.find(DatasetItemEntity, {
-            where: { datasetId: dataset.id, seq: range },
-            select: { itemId: true, seq: true },
-            order: { seq: 'ASC' },
-          }),
-          m.find(RunResultEntity, {
-            where: { runId: run.id, seq: range },
-            select: { itemId: true, epoch: true },
-          }),
-        ]),
-      );
-      const have = new Set(done.map((r) => `${r.itemId}\u0000${r.epoch}`));
-      const jobs: ItemJob[] = [];
-      for (const item of items) {
-        for (let epoch = 1; epoch <= manifest.epochs; epoch++) {
-          if (!have.has(`${item.itemId}\u0000${epoch}`)) {
-            jobs.push({
-              jobId: jobIds.item(run.id, item.seq, epoch),
-              data: { runId: run.id, itemId: item.itemId, seq: item.seq, epoch },
-            });
-          }
-        }
-      }
-      if (jobs.length > 0) {
-        await this.queue.addItems(run.provider, jobs);
-        enqueued += jobs.length;
-      }
+      enqueued += await this.enqueuePage(run, dataset.id, seq, PAGE);
     }
     return enqueued;
+  }
+
+  private datasetOf(run: EvaluationRunEntity): Promise<DatasetEntity> {
+    const manifest = run.manifest as StoredManifest;
+    return this.uow.read((m) =>
+      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
+    );
+  }
+
+  /** Adds a job for every (item, epoch) of `size` items from `seq` with no result yet; deterministic job ids. */
+  private async enqueuePage(
+    run: EvaluationRunEntity,
+    datasetId: string,
+    seq: number,
+    size: number,
+  ): Promise<number> {
+    const epochs = (run.manifest as StoredManifest).epochs;
+    const range = Between(seq, seq + size - 1);
+    const [items, done] = await this.uow.read((m) =>
+      Promise.all([
+        m.find(DatasetItemEntity, {
+          where: { datasetId, seq: range },
+          select: { itemId: true, seq: true },
+          order: { seq: 'ASC' },
+        }),
+        m.find(RunResultEntity, {
+          where: { runId: run.id, seq: range },
+          select: { itemId: true, epoch: true },
+        }),
+      ]),
+    );
+    const have = new Set(done.map((r) => `${r.itemId}\u0000${r.epoch}`));
+    const jobs: ItemJob[] = [];
+    for (const item of items) {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        if (!have.has(`${item.itemId}\u0000${epoch}`)) {
+          jobs.push({
+            jobId: jobIds.item(run.id, item.seq, epoch),
+            data: { runId: run.id, itemId: item.itemId, seq: item.seq, epoch },
+          });
+        }
+      }
+    }
+    if (jobs.length > 0) {
+      await this.queue.addItems(run.provider, jobs);
+    }
+    return jobs.length;
   }
 
   /** Executes one item: model call, scorers, one idempotent write. Records nothing once the run is cancelled. */

@@ -38,6 +38,8 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
   constructor(
     private readonly url: string,
     private readonly prefix: string,
+    /** How often a worker also looks for provider queues it missed the announcement of. */
+    private readonly discoverEveryMs = 2000,
   ) {
     // Producers fail fast rather than queue commands while Redis is away: the DB is the truth and the
     // reconciler re-enqueues what a failed add left behind.
@@ -47,6 +49,11 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
 
   private get providersKey(): string {
     return `${this.prefix}:item-queues`;
+  }
+
+  /** Announces a provider queue's first job, so running workers start on it at once. */
+  private get newQueueChannel(): string {
+    return `${this.prefix}:new-item-queue`;
   }
 
   private get cancelChannel(): string {
@@ -80,7 +87,9 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
 
   async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
     const name = itemQueueName(provider);
-    await this.producer.sadd(this.providersKey, name);
+    if ((await this.producer.sadd(this.providersKey, name)) === 1) {
+      await this.producer.publish(this.newQueueChannel, name);
+    }
     const queue = this.queue(name);
     for (let i = 0; i < jobs.length; i += CHUNK) {
       await queue.addBulk(
@@ -131,14 +140,19 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     this.workerConnection.on('error', () => undefined);
     this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
     this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, runId: string) => {
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.newQueueChannel) {
+        void this.discoverItemQueues().catch(() => undefined);
+        return;
+      }
+      const runId = message;
       for (const { controller, runId: jobRunId } of this.active.values()) {
         if (jobRunId === runId) {
           controller.abort(ABORT_RUN_CANCELLED);
         }
       }
     });
-    await this.subscriber.subscribe(this.cancelChannel);
+    await this.subscriber.subscribe(this.cancelChannel, this.newQueueChannel);
     this.startWorker(CONTROL_QUEUE, options.controlConcurrency);
     await this.discoverItemQueues();
     const every = (ms: number, task: () => Promise<void>) => {
@@ -146,7 +160,7 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
       timer.unref();
       this.timers.push(timer);
     };
-    every(2000, () => this.discoverItemQueues());
+    every(this.discoverEveryMs, () => this.discoverItemQueues());
     const reconcile = () =>
       this.queue(CONTROL_QUEUE)
         .add(

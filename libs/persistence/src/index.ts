@@ -4,4 +4,5 @@ export * from './data-source';
 export * from './database-errors';
 export * from './entities';
 export * from './migrations';
+export * from './raw-rows';
 export * from './unit-of-work';

@@ -8,7 +8,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 import { AuditLogRepository } from './audit-log.repository';
-import { TeamEntity } from './entities';
+import { TeamEntity, UserEntity } from './entities';
+import { rawDate, rawDateOrNull, rawJson } from './raw-rows';
 import { UnitOfWork } from './unit-of-work';
 
 describeIntegration('UnitOfWork', () => {
@@ -73,6 +74,49 @@ describeIntegration('UnitOfWork', () => {
     expect(await uow.read((m) => m.existsBy(TeamEntity, { name: 'Half written' }))).toBe(false);
     expect(await auditLog.verify()).toMatchObject({ ok: true, headSeq: before.headSeq });
     expect(before.headHash).not.toBe(GENESIS_HASH);
+  });
+
+  it('runs hand-written statements on either driver: placeholders, JSON and timestamps read alike', async () => {
+    const createdAt = new Date('2026-03-04T05:06:07.089Z');
+    const user = Object.assign(new UserEntity(), {
+      id: randomUUID(),
+      name: 'Raw Reader',
+      email: null,
+      teamId: null,
+      roles: ['reviewer', 'engineer'],
+      disabledAt: null,
+      createdAt,
+      updatedAt: createdAt,
+    });
+    await uow.write((m) => m.insert(UserEntity, user));
+    const sql = 'SELECT id, roles, created_at, disabled_at FROM users WHERE id = ? AND name = ?';
+    // Twice: on PostgreSQL the second call runs the statement the connection has prepared.
+    for (let i = 0; i < 2; i++) {
+      const rows = await uow.read((m) =>
+        uow.rows<{ id: string; roles: unknown; created_at: unknown; disabled_at: unknown }>(m, sql, [
+          user.id,
+          'Raw Reader',
+        ]),
+      );
+      expect(rows).toHaveLength(1);
+      expect(rawJson(rows[0].roles)).toEqual(['reviewer', 'engineer']);
+      expect(rawDate(rows[0].created_at).toISOString()).toBe(createdAt.toISOString());
+      expect(rawDateOrNull(rows[0].disabled_at)).toBeNull();
+    }
+    expect(await uow.read((m) => uow.rows(m, sql, [user.id, 'Someone else']))).toEqual([]);
+  });
+
+  it('runs a hand-written statement inside write on the transaction: it sees its rows, and rolls back', async () => {
+    const row = team('Seen inside');
+    await expect(
+      uow.write(async (m) => {
+        await m.insert(TeamEntity, row);
+        const seen = await uow.rows<{ name: string }>(m, 'SELECT name FROM teams WHERE id = ?', [row.id]);
+        expect(seen).toEqual([{ name: 'Seen inside' }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await uow.read((m) => uow.rows(m, 'SELECT name FROM teams WHERE id = ?', [row.id]))).toEqual([]);
   });
 
   it('lets writeExclusive sections with one key run one at a time', async () => {

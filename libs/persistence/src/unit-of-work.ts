@@ -1,5 +1,11 @@
 import { Mutex } from 'async-mutex';
+import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, type FindOneOptions } from 'typeorm';
+
+/** The part of a `pg` client (what TypeORM's query runner holds on PostgreSQL) that `rows` uses. */
+interface PgClient {
+  query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+}
 
 /**
  * The only way Gatehouse writes. On PostgreSQL each `write` is a transaction from the pool. SQLite has a
@@ -9,6 +15,8 @@ import { type DataSource, type EntityManager, type FindOneOptions } from 'typeor
  */
 export class UnitOfWork {
   private readonly sqliteLock: Mutex | null;
+  /** Hand-written statements as PostgreSQL prepares them (name, numbered placeholders), by their text. */
+  private readonly prepared = new Map<string, { name: string; text: string }>();
 
   constructor(readonly dataSource: DataSource) {
     this.sqliteLock = dataSource.options.type === 'postgres' ? null : new Mutex();
@@ -44,6 +52,36 @@ export class UnitOfWork {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
       return work(manager);
     });
+  }
+
+  /**
+   * One hand-written statement on `manager` (inside `read` or `write`), for hot paths where building the
+   * query and hydrating entities would cost more than the query: `?` placeholders, the driver's raw rows
+   * back (see raw-rows.ts for reading their JSON and timestamps). The text must be a constant: values go in
+   * `parameters` (strings and numbers, which both drivers bind alike). On PostgreSQL it is a named prepared
+   * statement (placeholders numbered `$1…`): each pooled connection parses and plans it once, not per call.
+   */
+  async rows<T>(manager: EntityManager, sql: string, parameters: (string | number | null)[]): Promise<T[]> {
+    if (this.sqliteLock) {
+      return manager.query(sql, parameters);
+    }
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      let n = 0;
+      const text = sql.replace(/\?/g, () => `$${++n}`);
+      statement = { name: `gh_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
+      this.prepared.set(sql, statement);
+    }
+    // The transaction's connection inside `write`; else one from the pool for this statement.
+    const runner = manager.queryRunner ?? this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PgClient;
+      return (await client.query<T>({ ...statement, values: parameters })).rows;
+    } finally {
+      if (!manager.queryRunner) {
+        await runner.release();
+      }
+    }
   }
 
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -12,6 +12,8 @@ import {
 import {
   ApiTokenEntity,
   isUniqueViolation,
+  rawDateOrNull,
+  rawJson,
   TeamEntity,
   UnitOfWork,
   UserEntity,
@@ -30,6 +32,12 @@ import {
   toUserView,
   type UserView,
 } from './identity.views';
+
+const AUTHENTICATE_SQL = `
+SELECT u.id AS user_id, u.name, u.team_id, u.roles, t.revoked_at, t.expires_at, u.disabled_at
+  FROM api_tokens t
+  JOIN users u ON u.id = t.user_id
+ WHERE t.token_hash = ?`;
 
 export interface CreateTeamInput {
   name: string;
@@ -282,27 +290,34 @@ export class IdentityService {
     });
   }
 
-  /** The actor behind a bearer token, or null when the token is unknown, revoked, expired or its user disabled. */
+  /**
+   * The actor behind a bearer token, or null when the token is unknown, revoked, expired or its user
+   * disabled. Read on every request (one hand-written statement, so it stays cheap), never cached: a
+   * revocation or a disabled user takes effect on the next request, on every replica.
+   */
   async authenticate(rawToken: string): Promise<Actor | null> {
     if (rawToken.length < 20 || rawToken.length > 200) {
       return null;
     }
     const hash = hashApiToken(rawToken);
     return this.uow.read(async (m) => {
-      const token = await m.findOne(ApiTokenEntity, {
-        where: { tokenHash: hash },
-        relations: { user: true },
-      });
-      const now = new Date();
-      if (
-        !token?.user ||
-        token.revokedAt ||
-        (token.expiresAt && token.expiresAt <= now) ||
-        token.user.disabledAt
-      ) {
+      const [row] = await this.uow.rows<{
+        user_id: string;
+        name: string;
+        team_id: string | null;
+        roles: unknown;
+        revoked_at: unknown;
+        expires_at: unknown;
+        disabled_at: unknown;
+      }>(m, AUTHENTICATE_SQL, [hash]);
+      if (!row || rawDateOrNull(row.revoked_at) || rawDateOrNull(row.disabled_at)) {
         return null;
       }
-      return { id: token.user.id, name: token.user.name, teamId: token.user.teamId, roles: token.user.roles };
+      const expiresAt = rawDateOrNull(row.expires_at);
+      if (expiresAt && expiresAt <= new Date()) {
+        return null;
+      }
+      return { id: row.user_id, name: row.name, teamId: row.team_id, roles: rawJson<Role[]>(row.roles) };
     });
   }
 

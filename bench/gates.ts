@@ -9,9 +9,12 @@
  *   a group stat, unscored_max, no_regression against the approved run) and evidence rules.
  *   1. Cold: the first evaluation a freshly started API answers.
  *   2. N × POST /v1/ai-use-cases/{id}/gate-evaluations {to: learn} from 20 concurrent clients after a
- *      warm-up, then from 1 client.
- *   3. The same from 20 clients over 20 use cases (each with its own runs): the use-case row lock an
- *      evaluation holds is no longer shared, the audit chain head still is.
+ *      warm-up, then from 1 client. Nothing changes in between, so after the first each answers 200 with the
+ *      standing evaluation (everything is read and judged again; nothing is written): a CI job re-checking.
+ *   3. The same from 20 clients over 20 use cases (each with its own runs).
+ *   4. Extra rows: the same as 2 with think time between a client's requests; and "new evidence", where
+ *      each client changes its own use case's record (untimed) before each evaluation, which is then new
+ *      (201: the write path, the use-case lock and the audit chain head).
  *   Also: rows and stored report sizes, PostgreSQL activity, and run_results' scan counters across the
  *   measured phases (zero: no evaluation reads item rows). Options (argv or BENCH_* env): see `--help`.
  */
@@ -44,6 +47,8 @@ interface Options {
   serialRequests: number;
   warmup: number;
   clients: number;
+  thinkMs: number;
+  changeRequests: number;
   runs: number;
   items: number;
   useCases: number;
@@ -69,6 +74,16 @@ const OPTIONS: Record<string, { env: string; help: string; fallback: string }> =
   },
   warmup: { env: 'BENCH_WARMUP', help: 'unmeasured evaluations before each phase', fallback: '200' },
   clients: { env: 'BENCH_CLIENTS', help: 'concurrent clients', fallback: '20' },
+  'think-ms': {
+    env: 'BENCH_THINK_MS',
+    help: 'an extra phase: the clients pause 0 to twice this between requests (0: skip)',
+    fallback: '250',
+  },
+  'change-requests': {
+    env: 'BENCH_CHANGE_REQUESTS',
+    help: 'an extra phase over the use cases: each evaluation follows a record change, so it is new (0: skip)',
+    fallback: '1000',
+  },
   runs: { env: 'BENCH_RUNS', help: 'runs of the use case (half before the promotion)', fallback: '20' },
   items: { env: 'BENCH_ITEMS', help: 'items per run of the measured use case', fallback: '2000' },
   'use-cases': {
@@ -140,6 +155,8 @@ function parseOptions(argv: string[]): Options {
     serialRequests: int('serial-requests', 0),
     warmup: int('warmup', 0),
     clients: int('clients', 1),
+    thinkMs: int('think-ms', 0),
+    changeRequests: int('change-requests', 0),
     runs: int('runs', 2),
     items: int('items', 40),
     useCases: int('use-cases', 1),
@@ -554,13 +571,24 @@ function rulesText(evaluation: EvaluationView): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Load: closed-loop clients, each sending its next request as soon as the last is answered.
+// Load: closed-loop clients, each sending its next request as soon as the last is answered (or, with think
+// time, after a pause of 0 to twice the mean). With `change`, each client first changes its own use case's
+// record (a new revision: new evidence) and only the evaluation that follows is timed.
 
 interface LoadResult {
   latencies: number[];
   seconds: number;
   errors: string[];
   notPassing: number;
+  /** 201: a new evaluation was recorded. */
+  created: number;
+  /** 200: nothing had changed, the standing evaluation came back. */
+  standing: number;
+}
+
+interface LoadMode {
+  thinkMs?: number;
+  change?: boolean;
 }
 
 async function load(
@@ -569,39 +597,61 @@ async function load(
   useCases: string[],
   total: number,
   clients: number,
+  mode: LoadMode = {},
 ): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const errors: string[] = [];
-  let notPassing = 0;
+  const result: LoadResult = {
+    latencies: [],
+    seconds: 0,
+    errors: [],
+    notPassing: 0,
+    created: 0,
+    standing: 0,
+  };
   let next = 0;
   const body = JSON.stringify({ to: 'learn' });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const client = async (c: number) => {
-    const url = `${api.url}${evaluationPath(useCases[c % useCases.length])}`;
+    const useCase = useCases[c % useCases.length];
+    const url = `${api.url}${evaluationPath(useCase)}`;
     while (next < total) {
       next += 1;
+      if (mode.change) {
+        const changed = await fetch(`${api.url}/v1/ai-use-cases/${useCase}`, {
+          method: 'PATCH',
+          headers,
+          body: JSON.stringify({ changes: { summary: `Routes benefit enquiries (change ${next}).` } }),
+        });
+        const text = await changed.text();
+        if (changed.status !== 200) {
+          result.errors.push(`PATCH ${changed.status} ${text.slice(0, 200)}`);
+        }
+      }
       const t0 = process.hrtime.bigint();
       try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body,
-        });
+        const response = await fetch(url, { method: 'POST', headers, body });
         const text = await response.text();
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        if (response.status !== 201) {
-          errors.push(`${response.status} ${text.slice(0, 200)}`);
-        } else if ((JSON.parse(text) as EvaluationView).verdict !== 'pass') {
-          notPassing += 1;
+        result.latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (response.status !== 201 && response.status !== 200) {
+          result.errors.push(`${response.status} ${text.slice(0, 200)}`);
+        } else {
+          result[response.status === 201 ? 'created' : 'standing'] += 1;
+          if ((JSON.parse(text) as EvaluationView).verdict !== 'pass') {
+            result.notPassing += 1;
+          }
         }
       } catch (error) {
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        errors.push(error instanceof Error ? error.message : String(error));
+        result.latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        result.errors.push(error instanceof Error ? error.message : String(error));
+      }
+      if (mode.thinkMs) {
+        await sleep(Math.random() * 2 * mode.thinkMs);
       }
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-  return { latencies, seconds: (performance.now() - started) / 1000, errors, notPassing };
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -616,6 +666,8 @@ interface PhaseFigures {
   perSecond: number;
   errors: string[];
   notPassing: number;
+  created: number;
+  standing: number;
   cpu: { api: number; postgres: number; bench: number; machine: number; window: number };
   postgres: PostgresSample;
   backgroundCores: number;
@@ -663,14 +715,14 @@ async function phase(
   db: Client,
   database: string,
   token: string,
-  config: { label: string; useCases: string[]; requests: number; clients: number },
+  config: { label: string; useCases: string[]; requests: number; clients: number; mode?: LoadMode },
   options: Options,
 ): Promise<PhaseFigures> {
   process.stderr.write(
     `[${config.label}] ${config.requests} evaluations, ${config.clients} client(s), ${config.useCases.length} use case(s)…\n`,
   );
   if (options.warmup > 0) {
-    await load(api, token, config.useCases, options.warmup, config.clients);
+    await load(api, token, config.useCases, options.warmup, config.clients, config.mode);
   }
   const backgroundCores = await waitForQuietMachine(options, config.label);
   const sampler = new PostgresSampler(db, database, 50);
@@ -680,7 +732,7 @@ async function phase(
     bench: process.cpuUsage(),
     machine: machineCpuSeconds().busy,
   };
-  const result = await load(api, token, config.useCases, config.requests, config.clients);
+  const result = await load(api, token, config.useCases, config.requests, config.clients, config.mode);
   const bench = process.cpuUsage(before.bench);
   const cpu = {
     api: (processCpuSeconds(api.pid) ?? 0) - before.api,
@@ -700,6 +752,8 @@ async function phase(
     perSecond: result.latencies.length / result.seconds,
     errors: result.errors,
     notPassing: result.notPassing,
+    created: result.created,
+    standing: result.standing,
     cpu,
     postgres,
     backgroundCores,
@@ -805,6 +859,7 @@ function printPhases(phases: PhaseFigures[]): void {
     'max',
     'mean',
     'evaluations/s',
+    'new (201) / standing (200)',
     'errors / not pass',
   ]);
   for (const p of phases) {
@@ -817,6 +872,7 @@ function printPhases(phases: PhaseFigures[]): void {
       ms(p.latency.max),
       ms(p.latency.mean),
       fixed(p.perSecond),
+      `${p.created} / ${p.standing}`,
       `${p.errors.length} / ${p.notPassing}`,
     ]);
   }
@@ -1060,6 +1116,43 @@ async function main(): Promise<void> {
             useCases: setup.useCases,
             requests: options.requests,
             clients: options.clients,
+          },
+          options,
+        ),
+      );
+    }
+    if (options.thinkMs > 0) {
+      phases.push(
+        await phase(
+          api,
+          db,
+          database,
+          users.sam,
+          {
+            label: `think time (0–${2 * options.thinkMs} ms)`,
+            useCases: [measured],
+            requests: options.requests,
+            clients: options.clients,
+            mode: { thinkMs: options.thinkMs },
+          },
+          options,
+        ),
+      );
+    }
+    // Last: it changes the use cases' records.
+    if (setup.useCases.length > 1 && options.changeRequests > 0) {
+      phases.push(
+        await phase(
+          api,
+          db,
+          database,
+          users.sam,
+          {
+            label: 'new evidence (a record change before each, untimed)',
+            useCases: setup.useCases,
+            requests: options.changeRequests,
+            clients: options.clients,
+            mode: { change: true },
           },
           options,
         ),

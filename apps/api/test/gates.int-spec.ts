@@ -125,6 +125,10 @@ describeIntegration('stage gates through the API', () => {
 
   const evaluate = (to: string, token = sam.token) =>
     api.as(token).post(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`, { to });
+  const auditEvents = async (): Promise<number> =>
+    (await api.admin.get('/v1/audit-events?limit=1').expect(200)).body.total;
+  const evaluationCount = async (): Promise<number> =>
+    (await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`).expect(200)).body.length;
 
   beforeAll(async () => {
     stub = await startOpenAiStub({
@@ -268,14 +272,15 @@ describeIntegration('stage gates through the API', () => {
     });
     expect(passing.body.runsUsed).toEqual([expect.objectContaining({ id: run.id, startedBy: eve.id })]);
 
-    // The same inputs give the same hash; the newer evaluation supersedes the older one.
-    const again = await evaluate('test').expect(201);
-    expect(again.body.hash).toBe(passing.body.hash);
-    const older = await api.as(rita.token).get(`/v1/gate-evaluations/${passing.body.id}`).expect(200);
-    expect(older.body.standing).toEqual({
-      current: false,
-      voidedBecause: 'a newer evaluation supersedes it',
-    });
+    // The same inputs give the same hash: asking again answers 200 with the standing evaluation, as stored.
+    const events = await auditEvents();
+    const again = await evaluate('test').expect(200);
+    expect(again.body).toEqual(passing.body);
+    expect(await auditEvents()).toBe(events);
+    // The earlier, failing evaluation is superseded by the passing one.
+    const older = await api.as(rita.token).get(`/v1/gate-evaluations/${lowScore.body.id}`).expect(200);
+    expect(older.body.standing).toMatchObject({ current: false });
+    expect(older.body.standing.voidedBecause).toContain('a newer evaluation supersedes it');
 
     // Re-derived from the stored rows alone, it comes out the same.
     const verified = await api
@@ -375,7 +380,7 @@ describeIntegration('stage gates through the API', () => {
     expect(used.body.stageChangeId).toBe(changes.body[0].id);
   });
 
-  it('voids approvals when the record changes, shows rejections with their reason, and needs two reviewers at learn', async () => {
+  it('keeps the standing evaluation and its approvals while nothing changes; a new run or a record change voids them', async () => {
     const run = await runSuite(eve.token);
     const first = await evaluate('learn').expect(201);
     expect(first.body.verdict).toBe('pass');
@@ -387,21 +392,71 @@ describeIntegration('stage gates through the API', () => {
       .as(rita.token)
       .post(`/v1/gate-evaluations/${first.body.id}/approvals`, { decision: 'approve', reason: 'fine' })
       .expect(201);
+
+    // A CI job checks the gate again with nothing changed: the same evaluation, Rita's approval intact,
+    // nothing written (no evaluation, no audit event).
+    const [events, evaluations] = [await auditEvents(), await evaluationCount()];
+    const rechecked = await evaluate('learn').expect(200);
+    expect(rechecked.body).toMatchObject({
+      id: first.body.id,
+      hash: first.body.hash,
+      evaluatedAt: first.body.evaluatedAt,
+      standing: { current: true, voidedBecause: null },
+      approvals: {
+        required: 2,
+        state: 'pending',
+        decisions: [{ approverId: rita.id, approverName: 'Rita', decision: 'approve', reason: 'fine' }],
+      },
+    });
+    expect([await auditEvents(), await evaluationCount()]).toEqual([events, evaluations]);
+
+    // A new run is new evidence: a new evaluation (one, however many ask at once), which supersedes the
+    // approved one and starts with no approvals.
+    await runSuite(eve.token);
+    const [eventsAfterRun, evaluationsAfterRun] = [await auditEvents(), await evaluationCount()];
+    const asked = await Promise.all([evaluate('learn'), evaluate('learn')]);
+    expect(asked.map((r) => r.status).sort()).toEqual([200, 201]);
+    const [afterRun, sameAgain] = asked[0].status === 201 ? asked : [asked[1], asked[0]];
+    expect(sameAgain.body.id).toBe(afterRun.body.id);
+    expect(afterRun.body.id).not.toBe(first.body.id);
+    expect(afterRun.body.hash).not.toBe(first.body.hash);
+    expect(afterRun.body.approvals).toMatchObject({ state: 'pending', decisions: [] });
+    expect([await auditEvents(), await evaluationCount()]).toEqual([
+      eventsAfterRun + 1,
+      evaluationsAfterRun + 1,
+    ]);
+    const superseded = await api.as(sam.token).get(`/v1/gate-evaluations/${first.body.id}`).expect(200);
+    expect(superseded.body.standing.voidedBecause).toBe('a newer evaluation supersedes it');
+    expect(
+      (
+        await api
+          .as(sam.token)
+          .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: first.body.id })
+          .expect(409)
+      ).body.rule,
+    ).toBe('evaluation_current');
+
+    // A record change voids the current evaluation and the approval given on it.
+    await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${afterRun.body.id}/approvals`, { decision: 'approve', reason: 'fine' })
+      .expect(201);
     await api
       .as(sam.token)
       .patch(`/v1/ai-use-cases/${useCaseId}`, {
         changes: { summary: 'Drafts replies to routine enquiries; staff review every draft.' },
       })
       .expect(200);
-    const voided = await api.as(sam.token).get(`/v1/gate-evaluations/${first.body.id}`).expect(200);
+    const voided = await api.as(sam.token).get(`/v1/gate-evaluations/${afterRun.body.id}`).expect(200);
     expect(voided.body.standing.voidedBecause).toMatch(/the use case changed since \(revision \d+ → \d+\)/);
     const refused = await api
       .as(sam.token)
-      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: first.body.id })
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: afterRun.body.id })
       .expect(409);
     expect(refused.body.rule).toBe('evaluation_current');
 
     const second = await evaluate('learn').expect(201);
+    expect(second.body.approvals.decisions).toEqual([]);
     await api
       .as(rob.token)
       .post(`/v1/gate-evaluations/${second.body.id}/approvals`, {
@@ -421,7 +476,19 @@ describeIntegration('stage gates through the API', () => {
       .post(`/v1/gate-evaluations/${second.body.id}/approvals`, { decision: 'approve', reason: 'looks fine' })
       .expect(409);
     expect(afterReject.body.rule).toBe('evaluation_not_rejected');
+    // A rejection stands too until something changes: checking again shows it.
+    const stillRejected = await evaluate('learn').expect(200);
+    expect(stillRejected.body).toMatchObject({ id: second.body.id, approvals: { state: 'rejected' } });
 
+    await api
+      .as(sam.token)
+      .patch(`/v1/ai-use-cases/${useCaseId}`, {
+        changes: {
+          summary:
+            'Drafts replies to routine enquiries; staff review every draft. The pilot ends after 12 weeks.',
+        },
+      })
+      .expect(200);
     const third = await evaluate('learn').expect(201);
     for (const reviewer of [rita, rob]) {
       const one = await api
@@ -505,9 +572,43 @@ describeIntegration('stage gates through the API', () => {
         reason: 'Pilot data checked',
       })
       .expect(201);
+    expect((await evaluate('scale').expect(200)).body.approvals.state).toBe('approved');
+    // An earlier month of pilot data, recorded late, is new evidence: a new evaluation, and Ada's approval no longer counts.
     await api
       .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/pilot-observations`, {
+        periodStart: '2026-09-01',
+        periodEnd: '2026-09-30',
+        cases: 300,
+        overrides: 6,
+        undone: 0,
+        complaints: 0,
+        incidents: 0,
+      })
+      .expect(201);
+    const withSeptember = await evaluate('scale').expect(201);
+    expect(withSeptember.body).toMatchObject({
+      verdict: 'pass',
+      approvals: { state: 'pending', decisions: [] },
+    });
+    expect(withSeptember.body.rules.find((r: RuleView) => r.rule.kind === 'pilot_metric').reason).toContain(
+      '18 of 700 cases',
+    );
+    const stale = await api
+      .as(sam.token)
       .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: ready.body.id })
+      .expect(409);
+    expect(stale.body.rule).toBe('evaluation_current');
+    await api
+      .as(ada.token)
+      .post(`/v1/gate-evaluations/${withSeptember.body.id}/approvals`, {
+        decision: 'approve',
+        reason: 'Pilot data checked, September included',
+      })
+      .expect(201);
+    await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: withSeptember.body.id })
       .expect(201);
 
     const json = await api.http.get(`/public/transparency-records/${useCaseId}`).expect(200);

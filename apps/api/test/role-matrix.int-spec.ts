@@ -254,7 +254,9 @@ const MATRIX: RouteCase[] = [
     path: '/v1/ai-use-cases/{id}/gate-evaluations',
     url: (f) => `/v1/ai-use-cases/${f.useCaseId}/gate-evaluations`,
     body: () => ({ to: 'test' }),
-    expected: only({ service_team: 201, engineer: 201, admin: 201 }),
+    // The first gets a new evaluation (the target moved since the fixtures'); nothing changes before the
+    // other two ask, so they get that standing evaluation.
+    expected: only({ service_team: 201, engineer: 200, admin: 200 }),
   },
   {
     method: 'get',

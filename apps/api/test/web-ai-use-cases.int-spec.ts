@@ -254,6 +254,15 @@ describeIntegration('the AI use case pages', () => {
     expect(check.status).toBe(303);
     const [, evaluationId] = /^\/gate-evaluations\/([0-9a-f-]{36})$/.exec(check.headers.location) ?? [];
     expect(evaluationId).toBeDefined();
+    // Checking again with nothing changed shows the same evaluation, and says why.
+    const again = await samWeb.post(`/ai-use-cases/${useCaseId}/gate-evaluations`, { to: 'test' });
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe(`/gate-evaluations/${evaluationId}?unchanged=1`);
+    const unchanged = await samWeb.get(again.headers.location);
+    expect(unchanged.status).toBe(200);
+    expect(unchanged.text).toContain(
+      'Nothing the gate reads has changed since this evaluation, so it still stands',
+    );
 
     const page = await samWeb.get(`/ai-use-cases/${useCaseId}`);
     expect(page.status).toBe(200);

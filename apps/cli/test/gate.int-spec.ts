@@ -121,9 +121,20 @@ describeIntegration('gatehouse gate check and explain against a server', () => {
     expect(result.stdout).toMatch(/^verdict: {4}PASS \((\d+) of \1 rules pass\)$/m);
     expect(result.stdout).toMatch(/^approvals: {2}0 of 1 approvals \(pending\)$/m);
     expect(result.stdout).toMatch(/^hash: {7}[0-9a-f]{64}$/m);
-    expect(result.stdout).toMatch(/^evaluation: [0-9a-f-]{36}$/m);
+    const [, id] = /^evaluation: ([0-9a-f-]{36}) \(new\)$/m.exec(result.stdout) ?? [];
+    expect(id).toBeDefined();
     expect(result.stdout).not.toMatch(/FAIL|MISSING/);
     expect(result.stdout).not.toContain('\u001b[');
+
+    // CI checks again with nothing changed: the same evaluation, which stands (approvals would too).
+    const again = await gatehouse(['gate', 'check', lowRisk, '--to', 'test'], as(sam));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^evaluation: ${id} \\(unchanged since \\S+: nothing the gate reads has changed, so this evaluation and its decisions stand\\)$`,
+        'm',
+      ),
+    );
   }, 60_000);
 
   it('exits 1 with each failing rule and its reason when the gate fails; --json prints the evaluation', async () => {

@@ -4,6 +4,7 @@ import { AiUseCasesService } from './ai-use-cases/ai-use-cases.service';
 import { AuditService } from './audit/audit.service';
 import { DatabaseModule } from './database/database.module';
 import { GatehouseConfigModule } from './gatehouse-config.module';
+import { GateEvidenceService } from './gates/gate-evidence.service';
 import { GatesService } from './gates/gates.service';
 import { TransparencyService } from './gates/transparency.service';
 import { ReadinessService } from './health/readiness.service';
@@ -31,6 +32,7 @@ const services = [
   RunExecutionService,
   JobRunnerService,
   TransparencyService,
+  GateEvidenceService,
   GatesService,
   WebSessionsService,
 ];

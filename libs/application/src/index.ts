@@ -23,6 +23,7 @@ export * from './runs/run-execution.service';
 export * from './runs/runs.service';
 export * from './runs/runs.views';
 export * from './gates/gate.views';
+export * from './gates/gate-evidence.service';
 export * from './gates/gates.service';
 export * from './gates/transparency.service';
 export * from './gates/gate-policy.schema';

@@ -4,8 +4,9 @@ import {
   type RequestContext,
   TransparencyService,
 } from '@gatehouse/application';
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type Response } from 'express';
 import { ZodResponse } from 'nestjs-zod';
 import { AiUseCaseDto, RegisterTargetDto } from '../ai-use-cases/ai-use-cases.dto';
 import { Authenticated, Ctx } from '../auth/auth.decorators';
@@ -56,11 +57,32 @@ export class AiUseCaseGatesController {
     return this.aiUseCases.registerTarget(ctx, id, body);
   }
 
+  /**
+   * Evaluates the gate now: 201 with a new evaluation, or 200 with the standing one (and its reviewers'
+   * decisions) when nothing the gate reads has changed since it, so re-checking never voids approvals.
+   */
   @Post(':id/gate-evaluations')
-  @HttpCode(201)
-  @ZodResponse({ status: 201, type: GateEvaluationDto })
-  evaluate(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: EvaluateGateDto) {
-    return this.gates.evaluate(ctx, id, body.to);
+  @ZodResponse({
+    status: 201,
+    type: GateEvaluationDto,
+    description: 'A new evaluation: something the gate reads changed. It supersedes the earlier ones.',
+  })
+  @ApiResponse({
+    status: 200,
+    type: GateEvaluationDto.Output,
+    description:
+      'Nothing the gate reads has changed since the latest evaluation (the hash is the same): that evaluation, ' +
+      'with its approvals and rejections. Nothing is written.',
+  })
+  async evaluate(
+    @Ctx() ctx: RequestContext,
+    @Param() { id }: IdParamDto,
+    @Body() body: EvaluateGateDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { evaluation, created } = await this.gates.evaluate(ctx, id, body.to);
+    res.status(created ? 201 : 200);
+    return evaluation;
   }
 
   @Get(':id/gate-evaluations')

@@ -110,7 +110,7 @@ const gateEvaluationSchema = z.object({
   hash: z
     .string()
     .describe(
-      'sha256 over the policy version, the use-case revision, the runs and pilot data used, and the verdicts.',
+      'sha256 over the policy version, the use-case revision and target, the transition, the runs and pilot data used, and the verdicts. The same inputs give the same hash; asking for an evaluation then answers 200 with this one.',
     ),
   evaluatedAt: z.string(),
   createdBy: z.string(),

@@ -297,15 +297,18 @@ export class AiUseCasesWebController {
     );
   }
 
-  /** "Check the gate to <stage>": evaluates now (the service checks who may) and shows the evaluation. */
+  /**
+   * "Check the gate to <stage>": evaluates now (the service checks who may) and shows the evaluation; when
+   * nothing has changed since the latest one, shows that one, saying so.
+   */
   @Post(':id/gate-evaluations')
   async evaluate(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const evaluation = await this.gates.evaluate(
+    const { evaluation, created } = await this.gates.evaluate(
       webContext(req),
       pageId(id, 'The AI use case'),
       req.body?.['to'],
     );
-    res.redirect(303, `/gate-evaluations/${evaluation.id}`);
+    res.redirect(303, `/gate-evaluations/${evaluation.id}${created ? '' : '?unchanged=1'}`);
   }
 
   /**

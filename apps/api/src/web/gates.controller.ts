@@ -219,7 +219,6 @@ export class GatePagesController {
         ? [{ text: refusal.text, href: refusal.action === 'decide' ? '#decide' : '#promote' }]
         : []),
     ];
-    const decided = req.query['decided'];
     const notPassing = evaluation.rules.filter((r) => r.verdict !== 'pass').length;
     const approvers = new Set(
       evaluation.approvals.decisions.filter((d) => d.decision === 'approve').map((d) => d.approverId),
@@ -261,14 +260,26 @@ export class GatePagesController {
         fieldErrors,
         values: state.values ?? {},
         refusal,
-        banner:
-          decided === 'approve' || decided === 'reject'
-            ? `You ${decided === 'approve' ? 'approved' : 'rejected'} this evaluation. Your reason is recorded below.`
-            : null,
+        ...banner(req.query['decided'], req.query['unchanged'] === '1' && evaluation.standing.current),
       },
       state.status ?? 200,
     );
   }
+}
+
+/** What the page says above the evaluation after a decision, or after a gate check that changed nothing. */
+function banner(decided: unknown, unchanged: boolean): { banner: string | null; bannerType?: 'success' } {
+  if (decided === 'approve' || decided === 'reject') {
+    return {
+      banner: `You ${decided === 'approve' ? 'approved' : 'rejected'} this evaluation. Your reason is recorded below.`,
+      bannerType: 'success',
+    };
+  }
+  return {
+    banner: unchanged
+      ? 'Nothing the gate reads has changed since this evaluation, so it still stands, with the reviewers’ decisions below. A change to the record, the target, the runs or the pilot data gives a new evaluation.'
+      : null,
+  };
 }
 
 /** Whether the signed-in user may decide, on what, and if not, why: the domain's rules, before they try. */

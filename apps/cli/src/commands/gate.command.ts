@@ -33,6 +33,7 @@ interface Evaluation {
   runsUsed: { id: string; suite: string; version: number; startedBy: string; suiteAuthorId: string }[];
   riskTier: string;
   hash: string;
+  evaluatedAt: string;
   createdBy: string;
   approvals: {
     required: number;
@@ -66,11 +67,15 @@ const RECORD_FIELD: Record<string, string> = {
   incident_process_described: 'operations.incidentProcess',
 };
 
-/** Asks the server for a gate evaluation now (the owning team's token, or an admin's). */
+/**
+ * Asks the server for a gate evaluation now (the owning team's token, or an admin's). The server answers 201
+ * with a new evaluation, or 200 with the standing one when nothing the gate reads has changed since it
+ * (`created: false`): re-checking in CI keeps the reviewers' approvals.
+ */
 async function evaluate(
   useCase: string,
   options: GateOptions,
-): Promise<{ evaluation: Evaluation; server: RemoteServer }> {
+): Promise<{ evaluation: Evaluation; created: boolean; server: RemoteServer }> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(useCase)) {
     throw new CliError(`"${useCase}" is not an AI use case id (a UUID)`);
   }
@@ -88,7 +93,7 @@ async function evaluate(
       EXIT.error,
     );
   }
-  return { evaluation: response.body as Evaluation, server };
+  return { evaluation: response.body as Evaluation, created: response.status === 201, server };
 }
 
 function approvalsLine(evaluation: Evaluation): string {
@@ -97,8 +102,11 @@ function approvalsLine(evaluation: Evaluation): string {
   return `${approvers.size} of ${required} approvals (${state})`;
 }
 
-/** The rule table (rule, verdict, reason), then the overall verdict, approvals, hash and evaluation id. */
-export function ruleTable(evaluation: Evaluation): string {
+/**
+ * The rule table (rule, verdict, reason), then the overall verdict, approvals, hash and evaluation id, and
+ * whether this is a new evaluation or the standing one.
+ */
+export function ruleTable(evaluation: Evaluation, created: boolean): string {
   const wrap = process.stdout.isTTY === true && (process.stdout.columns ?? 0) >= 80;
   const table = new Table({
     head: ['rule', 'verdict', 'reason'],
@@ -127,7 +135,7 @@ export function ruleTable(evaluation: Evaluation): string {
     `verdict:    ${verdict} (${passing} of ${evaluation.rules.length} rules pass)`,
     `approvals:  ${approvalsLine(evaluation)}`,
     `hash:       ${evaluation.hash}`,
-    `evaluation: ${evaluation.id}`,
+    `evaluation: ${evaluation.id} (${created ? 'new' : `unchanged since ${evaluation.evaluatedAt}: nothing the gate reads has changed, so this evaluation and its decisions stand`})`,
   ];
   if (evaluation.standing && !evaluation.standing.current) {
     lines.push(`no longer current: ${evaluation.standing.voidedBecause ?? 'superseded'}`);
@@ -241,7 +249,8 @@ function approvalsAdvice(evaluation: Evaluation, url: string): string[] {
     const rejection = decisions.find((d) => d.decision === 'reject');
     return [
       `Approvals: rejected${rejection ? ` by ${rejection.approverName}: "${rejection.reason}"` : ''}.`,
-      '  Address it, add the evidence, and ask for a new evaluation.',
+      '  Address it by changing the record, the target, the runs or the pilot data, then check again:',
+      '  without a change, checking again returns this rejected evaluation.',
     ];
   }
   if (state === 'approved') {
@@ -284,9 +293,9 @@ export function registerGateCommands(program: Command): void {
       .command('check')
       .description('evaluate the gate now and print the rule table; exit 0 pass, 1 fail, 2 error'),
   ).action(async (useCase: string, options: GateOptions) => {
-    const { evaluation } = await evaluate(useCase, options);
+    const { evaluation, created } = await evaluate(useCase, options);
     process.stdout.write(
-      options.json ? `${JSON.stringify(evaluation, null, 2)}\n` : `${ruleTable(evaluation)}\n`,
+      options.json ? `${JSON.stringify(evaluation, null, 2)}\n` : `${ruleTable(evaluation, created)}\n`,
     );
     process.exitCode = evaluation.verdict === 'pass' ? EXIT.ok : EXIT.failed;
   });

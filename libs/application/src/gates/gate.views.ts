@@ -103,7 +103,12 @@ export function toGatePolicyView(entity: GatePolicyEntity, currentVersion: numbe
 export function toGateEvaluationView(
   entity: GateEvaluationEntity,
   extra: {
-    decisions: (GateApprovalEntity & { approverName: string })[];
+    decisions: (Pick<
+      GateApprovalEntity,
+      'approverId' | 'decision' | 'reason' | 'evaluationHash' | 'createdAt'
+    > & {
+      approverName: string;
+    })[];
     state: ApprovalState;
     standing: EvaluationStanding;
     stageChangeId: string | null;

@@ -1,6 +1,5 @@
 import {
   type Actor,
-  type AiUseCaseRecord,
   approvalState,
   assertCanPromote,
   assertCanRecordPilot,
@@ -10,8 +9,6 @@ import {
   assertGateTransition,
   assertIndependentApprover,
   assertStepBack,
-  type ComparisonEvidence,
-  contentHash,
   decisionRefusal,
   DEFAULT_GATE_POLICY,
   DomainError,
@@ -20,17 +17,12 @@ import {
   type GateInput,
   type GatePolicyDocument,
   gateRules,
-  type GateRule,
   type GateTarget,
   hasRole,
   isGateTarget,
   isStage,
-  type PilotEvidence,
   promotionRefusal,
   type RiskTier,
-  type RunEvidence,
-  type RunSummary,
-  selectRun,
   sha256Hex,
   canonicalJson,
   type Stage,
@@ -38,18 +30,13 @@ import {
 import {
   AiUseCaseEntity,
   AiUseCaseRevisionEntity,
-  EvaluationRunEntity,
   GateApprovalEntity,
   GateEvaluationEntity,
-  type GateEvaluationInputs,
   GatePolicyEntity,
   isUniqueViolation,
   PilotObservationEntity,
-  RunComparisonEntity,
   StageChangeEntity,
-  SuiteEntity,
   TeamEntity,
-  TransparencyRecordEntity,
   UnitOfWork,
   UserEntity,
 } from '@gatehouse/persistence';
@@ -59,8 +46,6 @@ import { type EntityManager, In } from 'typeorm';
 import { type AiUseCaseView, toAiUseCaseView } from '../ai-use-cases/ai-use-case.views';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
-import { RunsService } from '../runs/runs.service';
-import { type StoredRunReport } from '../runs/runs.views';
 import { zodProblems } from '../validation/zod-problems';
 import { gatePolicyDocumentSchema } from './gate-policy.schema';
 import {
@@ -73,13 +58,21 @@ import {
   toPilotObservationView,
   toStageChangeView,
 } from './gate.views';
+import { GateEvidenceService, type GateSnapshot, pilotEvidence } from './gate-evidence.service';
 import { TransparencyService } from './transparency.service';
-
-/** Run summaries kept in memory for gate evaluations (about 8 KB each). */
-const SUMMARY_CACHE_SIZE = 5_000;
 
 /** Advisory lock key for seeding the first policy version (any stable 32-bit number). */
 const POLICY_SEED_LOCK = 0x6761_7465;
+
+/** The use-case row lock an evaluation's write takes (SQLite's write mutex already excludes other writers). */
+const LOCK_USE_CASE = 'SELECT id FROM ai_use_cases WHERE id = ?';
+const LOCK_USE_CASE_PG = `${LOCK_USE_CASE} FOR UPDATE`;
+
+/** An evaluation asked for: a new one (`created`), or the standing one when nothing it reads has changed. */
+export interface GateEvaluationOutcome {
+  evaluation: GateEvaluationView;
+  created: boolean;
+}
 
 export interface PilotObservationInput {
   periodStart: string;
@@ -102,13 +95,11 @@ export interface PilotObservationInput {
 export class GatesService {
   private readonly logger = new Logger(GatesService.name);
   private policySeeded = false;
-  /** Summaries (and their hashes) of completed runs, by run id: immutable once the run completed. */
-  private readonly summaries = new Map<string, { summary: RunSummary; resultsHash: string }>();
 
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
-    private readonly runs: RunsService,
+    private readonly evidence: GateEvidenceService,
     private readonly transparency: TransparencyService,
   ) {}
 
@@ -166,17 +157,30 @@ export class GatesService {
   // Evaluations
 
   /**
-   * Evaluates the gate now. The evidence is gathered and judged outside any lock (completed runs never
-   * change, and their summaries are cached by run id); the write then locks the use case only to check that
-   * nothing it was judged on moved (revision, stage, policy version), number the evaluation and record it
-   * with its audit event. If something moved meanwhile, it is judged again.
+   * Evaluates the gate now. When nothing it reads has changed since the use case's latest evaluation (the
+   * hash comes out the same: same policy version, revision, target, runs, pilot data and verdicts), that
+   * evaluation still stands: it is returned with its reviewers' decisions (`created: false`) and nothing is
+   * written, so a CI job re-checking the gate cannot void approvals. Otherwise a new evaluation is recorded,
+   * which supersedes the earlier ones and their approvals.
+   *
+   * The evidence is gathered and judged outside any lock (see GateEvidenceService for what is read each
+   * time and what is kept); the write then locks the use case only to check that nothing it was judged on
+   * moved (revision, stage, policy version), that no equal evaluation was recorded meanwhile, number the
+   * evaluation and record it with its audit event. If something moved meanwhile, it is judged again.
    */
-  async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationView> {
+  async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
     await this.ensurePolicy();
     return this.refusalsAudited(context, 'gate.evaluate', 'ai_use_case', useCaseId, async () => {
       for (let attempt = 1; ; attempt++) {
         const judged = await this.uow.read(async (m) => {
-          const useCase = await this.loadUseCase(m, context.actor, useCaseId);
+          const snapshot = /^[0-9a-f-]{36}$/i.test(useCaseId)
+            ? await this.evidence.snapshot(m, useCaseId)
+            : null;
+          if (!snapshot) {
+            throw DomainError.notFound('The AI use case');
+          }
+          const { useCase } = snapshot;
+          assertCanViewAiUseCase(context.actor, useCase);
           assertCanProposeGate(context.actor, useCase);
           if (!isGateTarget(to)) {
             throw DomainError.validation([
@@ -184,39 +188,43 @@ export class GatesService {
             ]);
           }
           assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
-          const policy = await this.currentPolicy(m);
+          if (!snapshot.policy) {
+            throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
+          }
+          const policy = await this.evidence.policy(m, snapshot.policy.id);
           const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
-          const evidence = await this.gatherEvidence(m, useCase, to, rules, {
-            id: policy.id,
-            version: policy.version,
-          });
-          return { useCase, policy, evidence, result: evaluateGate(evidence.input) };
+          const evidence = await this.evidence.gather(m, snapshot, to, rules, policy);
+          const result = evaluateGate(evidence.input);
+          const standing = await this.standingEvaluation(m, snapshot, result.hash);
+          return { snapshot, policy, evidence, result, standing };
         });
-        const { useCase, policy, evidence, result } = judged;
-        const entity = await this.uow.write(async (m) => {
-          const now = await m.findOne(AiUseCaseEntity, {
-            where: { id: useCaseId },
-            lock: this.uow.forUpdate,
-          });
-          const currentPolicy = await this.currentPolicyVersion(m);
+        if (judged.standing) {
+          return { evaluation: judged.standing, created: false };
+        }
+        const { snapshot, policy, evidence, result } = judged;
+        const useCase = snapshot.useCase;
+        const written = await this.uow.write(async (m) => {
+          await this.uow.rows(m, this.uow.driver === 'postgres' ? LOCK_USE_CASE_PG : LOCK_USE_CASE, [
+            useCaseId,
+          ]);
+          const now = await this.evidence.snapshot(m, useCaseId);
           if (
             !now ||
-            now.revision !== useCase.revision ||
-            now.stage !== useCase.stage ||
-            currentPolicy !== policy.version
+            now.useCase.revision !== useCase.revision ||
+            now.useCase.stage !== useCase.stage ||
+            now.policy?.version !== policy.version
           ) {
             return null; // judged on something that has just changed: judge again
           }
-          const last = await m.findOne(GateEvaluationEntity, {
-            where: { aiUseCaseId: useCaseId },
-            order: { seq: 'DESC' },
-            select: { seq: true },
-          });
+          const standing = await this.standingEvaluation(m, now, result.hash);
+          if (standing) {
+            return { kind: 'standing' as const, standing }; // an equal evaluation was recorded meanwhile
+          }
           const at = evidence.input.now;
           const row = Object.assign(new GateEvaluationEntity(), {
             id: randomUUID(),
             aiUseCaseId: useCaseId,
-            seq: (last?.seq ?? 0) + 1,
+            seq: (now.latest?.seq ?? 0) + 1,
             fromStage: useCase.stage,
             toStage: to as GateTarget,
             policyId: policy.id,
@@ -251,10 +259,23 @@ export class GatesService {
                 .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
             },
           });
-          return row;
+          return { kind: 'created' as const, row };
         });
-        if (entity) {
-          return this.uow.read((m) => this.view(m, entity));
+        if (written?.kind === 'standing') {
+          return { evaluation: written.standing, created: false };
+        }
+        if (written?.kind === 'created') {
+          // Written under the lock that checked it is the latest, on the current revision and policy, unused.
+          this.evidence.rememberEvaluation(written.row);
+          return {
+            evaluation: toGateEvaluationView(written.row, {
+              decisions: [],
+              state: approvalState([], written.row.approvalsRequired),
+              standing: { current: true, voidedBecause: null },
+              stageChangeId: null,
+            }),
+            created: true,
+          };
         }
         if (attempt >= 3) {
           throw new DomainError(
@@ -266,6 +287,43 @@ export class GatesService {
         }
       }
     });
+  }
+
+  /**
+   * The use case's latest evaluation, as a view, if it has this hash and still counts (nothing it stood on
+   * has changed, and no stage change used it); else null.
+   */
+  private async standingEvaluation(
+    m: EntityManager,
+    snapshot: GateSnapshot,
+    hash: string,
+  ): Promise<GateEvaluationView | null> {
+    const latest = snapshot.latest;
+    if (!latest || latest.hash !== hash || latest.usedBy !== null || !snapshot.policy) {
+      return null;
+    }
+    const entity = await this.evidence.evaluation(m, latest.id);
+    if (!entity) {
+      return null;
+    }
+    const decisions = latest.decisions;
+    const standing = evaluationStanding({
+      seq: entity.seq,
+      latestSeq: latest.seq,
+      useCaseRevision: entity.useCaseRevision,
+      currentRevision: snapshot.useCase.revision,
+      policyVersion: entity.policyVersion,
+      currentPolicyVersion: snapshot.policy.version,
+      usedBy: null,
+    });
+    return standing.current
+      ? toGateEvaluationView(entity, {
+          decisions,
+          state: approvalState(decisions, entity.approvalsRequired),
+          standing,
+          stageChangeId: null,
+        })
+      : null;
   }
 
   async getEvaluation(actor: Actor, id: string): Promise<GateEvaluationView> {
@@ -307,8 +365,8 @@ export class GatesService {
         revision: entity.useCaseRevision,
       });
       const rules = gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) ?? [];
-      const runs = await this.runEvidence(m, { ids: entity.inputs.runIds });
-      const comparisons = await this.cachedComparisons(m, entity.inputs.baselines, runs);
+      const runs = await this.evidence.runEvidence(m, { ids: entity.inputs.runIds });
+      const comparisons = await this.evidence.storedComparisons(m, entity.inputs.baselines, runs);
       const observations = entity.inputs.pilotObservationIds.length
         ? await m.findBy(PilotObservationEntity, { id: In(entity.inputs.pilotObservationIds) })
         : [];
@@ -669,14 +727,6 @@ export class GatesService {
     return row;
   }
 
-  private async currentPolicy(m: EntityManager): Promise<GatePolicyEntity> {
-    const policy = await m.findOne(GatePolicyEntity, { where: {}, order: { version: 'DESC' } });
-    if (!policy) {
-      throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
-    }
-    return policy;
-  }
-
   private async currentPolicyVersion(m: EntityManager): Promise<number> {
     const row = await m.findOne(GatePolicyEntity, {
       where: {},
@@ -714,228 +764,6 @@ export class GatesService {
     }
     assertCanViewAiUseCase(actor, useCase);
     return entity;
-  }
-
-  /** Everything the domain function reads, and the ids stored so the evaluation can be re-derived. */
-  private async gatherEvidence(
-    m: EntityManager,
-    useCase: AiUseCaseEntity,
-    to: GateTarget,
-    rules: GateRule[],
-    policy: { id: string; version: number },
-  ): Promise<{ input: GateInput; inputs: GateEvaluationInputs }> {
-    const runs = await this.runEvidence(m, { aiUseCaseId: useCase.id });
-    const baselines = await this.approvedRuns(m, useCase.id);
-    const observations = await m.find(PilotObservationEntity, {
-      where: { aiUseCaseId: useCase.id },
-      order: { id: 'ASC' },
-    });
-    const transparencyPublished = await m.exists(TransparencyRecordEntity, {
-      where: { aiUseCaseId: useCase.id },
-    });
-    const input: GateInput = {
-      useCase: {
-        id: useCase.id,
-        revision: useCase.revision,
-        stage: useCase.stage,
-        tier: useCase.riskTier,
-        record: useCase.record as AiUseCaseRecord,
-        targetHash: useCase.targetHash,
-        transparencyPublished,
-      },
-      to,
-      policy: { ...policy, rules },
-      runs,
-      baselines,
-      comparisons: [],
-      pilot: pilotEvidence(observations),
-      now: new Date(),
-    };
-    // Paired comparisons the no-regression rules need: computed once per pair, then read from the cache.
-    const pairs = new Map<string, { baseline: string; candidate: string }>();
-    for (const rule of rules) {
-      if (rule.kind !== 'no_regression') {
-        continue;
-      }
-      const candidate = selectRun(input, rule.suite);
-      const baseline = baselines[rule.suite];
-      if (typeof candidate !== 'string' && baseline && baseline !== candidate.id) {
-        pairs.set(`${baseline}:${candidate.id}`, { baseline, candidate: candidate.id });
-      }
-    }
-    for (const pair of pairs.values()) {
-      await this.ensureComparison(m, pair.baseline, pair.candidate);
-    }
-    input.comparisons = await this.cachedComparisons(m, baselines, runs);
-    return {
-      input,
-      inputs: {
-        runIds: runs.map((run) => run.id),
-        baselines,
-        pilotObservationIds: observations.map((o) => o.id),
-        targetHash: useCase.targetHash,
-        transparencyPublished,
-      },
-    };
-  }
-
-  /**
-   * Completed runs as gate evidence, from their stored summaries (never from the item rows). A completed
-   * run's report never changes, so each summary is read, parsed and hashed once per process and cached by
-   * run id; later evaluations read only the runs' small columns.
-   */
-  private async runEvidence(
-    m: EntityManager,
-    where: { aiUseCaseId: string } | { ids: string[] },
-  ): Promise<RunEvidence[]> {
-    if ('ids' in where && where.ids.length === 0) {
-      return [];
-    }
-    const rows = await m.find(EvaluationRunEntity, {
-      where: 'ids' in where ? { id: In(where.ids) } : { aiUseCaseId: where.aiUseCaseId, status: 'completed' },
-      select: {
-        id: true,
-        suiteId: true,
-        createdBy: true,
-        outcome: true,
-        completedAt: true,
-        targetHash: true,
-      },
-      order: { id: 'ASC' },
-    });
-    const missing = rows.filter((row) => !this.summaries.has(row.id)).map((row) => row.id);
-    for (let i = 0; i < missing.length; i += 100) {
-      const reports = await m.find(EvaluationRunEntity, {
-        where: { id: In(missing.slice(i, i + 100)) },
-        select: { id: true, report: true },
-      });
-      for (const { id, report } of reports) {
-        const summary = (report as StoredRunReport | null)?.summary as RunSummary | undefined;
-        if (summary) {
-          this.remember(id, { summary, resultsHash: sha256Hex(canonicalJson(summary)) });
-        }
-      }
-    }
-    const suiteIds = [...new Set(rows.map((row) => row.suiteId))];
-    const suites = suiteIds.length
-      ? await m.find(SuiteEntity, {
-          where: { id: In(suiteIds) },
-          select: { id: true, name: true, version: true, createdBy: true },
-        })
-      : [];
-    const suiteById = new Map(suites.map((suite) => [suite.id, suite]));
-    return rows.flatMap((row): RunEvidence[] => {
-      const suite = suiteById.get(row.suiteId);
-      const cached = this.summaries.get(row.id);
-      if (!suite || !cached || !row.completedAt) {
-        return [];
-      }
-      return [
-        {
-          id: row.id,
-          suite: { name: suite.name, version: suite.version, authorId: suite.createdBy },
-          startedBy: row.createdBy,
-          outcome: row.outcome ?? 'failed',
-          completedAt: row.completedAt.toISOString(),
-          targetHash: row.targetHash,
-          resultsHash: cached.resultsHash,
-          summary: cached.summary,
-        },
-      ];
-    });
-  }
-
-  /** Keeps at most SUMMARY_CACHE_SIZE summaries, dropping the least recently added. */
-  private remember(runId: string, entry: { summary: RunSummary; resultsHash: string }): void {
-    this.summaries.set(runId, entry);
-    if (this.summaries.size > SUMMARY_CACHE_SIZE) {
-      const oldest = this.summaries.keys().next().value;
-      if (oldest !== undefined) {
-        this.summaries.delete(oldest);
-      }
-    }
-  }
-
-  /** Per suite, the run the latest promotion or re-approval that used the suite went through on. */
-  private async approvedRuns(m: EntityManager, useCaseId: string): Promise<Record<string, string>> {
-    const changes = await m.find(StageChangeEntity, {
-      where: { aiUseCaseId: useCaseId, kind: In(['promotion', 'reapproval']) },
-      order: { createdAt: 'DESC' },
-      select: { evaluationId: true },
-    });
-    const ids = changes.map((c) => c.evaluationId).filter((id): id is string => id !== null);
-    if (ids.length === 0) {
-      return {};
-    }
-    const evaluations = await m.find(GateEvaluationEntity, {
-      where: { id: In(ids) },
-      select: { id: true, result: true },
-    });
-    const byId = new Map(evaluations.map((e) => [e.id, e]));
-    const baselines: Record<string, string> = {};
-    for (const id of ids) {
-      for (const run of byId.get(id)?.result.runsUsed ?? []) {
-        baselines[run.suite] ??= run.id;
-      }
-    }
-    return baselines;
-  }
-
-  private async ensureComparison(m: EntityManager, baselineId: string, candidateId: string): Promise<void> {
-    if (
-      await m.exists(RunComparisonEntity, {
-        where: { baselineRunId: baselineId, candidateRunId: candidateId },
-      })
-    ) {
-      return;
-    }
-    const [a, b] = await Promise.all([
-      m.findOneBy(EvaluationRunEntity, { id: baselineId }),
-      m.findOneBy(EvaluationRunEntity, { id: candidateId }),
-    ]);
-    if (!a || !b) {
-      return;
-    }
-    try {
-      const metrics = await this.runs.pairedMetrics(m, a, b);
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(RunComparisonEntity)
-        .values({ baselineRunId: baselineId, candidateRunId: candidateId, metrics, createdAt: new Date() })
-        .orIgnore()
-        .execute();
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'validation_failed') {
-        return; // different datasets: no paired comparison; the rule reports it as missing
-      }
-      throw error;
-    }
-  }
-
-  private async cachedComparisons(
-    m: EntityManager,
-    baselines: Record<string, string>,
-    runs: RunEvidence[],
-  ): Promise<ComparisonEvidence[]> {
-    const baselineIds = [...new Set(Object.values(baselines))];
-    if (baselineIds.length === 0 || runs.length === 0) {
-      return [];
-    }
-    const rows = await m.find(RunComparisonEntity, {
-      where: { baselineRunId: In(baselineIds), candidateRunId: In(runs.map((r) => r.id)) },
-      order: { baselineRunId: 'ASC', candidateRunId: 'ASC' },
-    });
-    return rows.flatMap((row) =>
-      row.metrics.map((metric) => ({
-        baselineRunId: row.baselineRunId,
-        candidateRunId: row.candidateRunId,
-        metric: metric.metric,
-        difference: metric.difference,
-        pValue: metric.pValue,
-        test: metric.test,
-      })),
-    );
   }
 
   private async standing(m: EntityManager, entity: GateEvaluationEntity, useCase: AiUseCaseEntity) {
@@ -1103,32 +931,6 @@ export class GatesService {
       throw error;
     }
   }
-}
-
-/** Totals of the pilot observations, hashed so an evaluation is bound to exactly these. */
-function pilotEvidence(observations: PilotObservationEntity[]): PilotEvidence | null {
-  if (observations.length === 0) {
-    return null;
-  }
-  const sorted = [...observations].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const sum = (pick: (o: PilotObservationEntity) => number) => sorted.reduce((n, o) => n + pick(o), 0);
-  return {
-    cases: sum((o) => o.cases),
-    overrides: sum((o) => o.overrides),
-    undone: sum((o) => o.undone),
-    complaints: sum((o) => o.complaints),
-    incidents: sum((o) => o.incidents),
-    hash: contentHash(
-      sorted.map((o) => ({
-        id: o.id,
-        cases: o.cases,
-        overrides: o.overrides,
-        undone: o.undone,
-        complaints: o.complaints,
-        incidents: o.incidents,
-      })),
-    ),
-  };
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -372,6 +372,56 @@ describe('gate evaluation', () => {
         a.hash,
       );
     });
+
+    // Equal hashes are how a re-check finds the standing evaluation (and keeps its approvals): every input
+    // that should void an evaluation must move the hash, and nothing else may.
+    it.each([
+      ['the registered target', (i: GateInput) => ({ ...i, useCase: { ...i.useCase, targetHash: 'other' } })],
+      ['the transition', (i: GateInput) => ({ ...i, to: 'scale' as const })],
+      [
+        'a newer run on the target',
+        (i: GateInput) => ({
+          ...i,
+          runs: [...i.runs, run({ id: 'run-2', completedAt: '2026-06-29T12:00:00Z' })],
+        }),
+      ],
+      [
+        'a pilot observation',
+        (i: GateInput) => ({
+          ...i,
+          pilot: { cases: 10, overrides: 0, undone: 0, complaints: 0, incidents: 0, hash: 'p-2' },
+        }),
+      ],
+      [
+        'a verdict (the run aged past maxAgeDays)',
+        (i: GateInput) => ({ ...i, now: new Date('2026-07-30T12:00:00Z') }),
+      ],
+    ] as const)('a change of %s gives another hash', (_name, change) => {
+      const base = input(rules, {
+        pilot: { cases: 5, overrides: 0, undone: 0, complaints: 0, incidents: 0, hash: 'p-1' },
+      });
+      expect(evaluateGate(change(base)).hash).not.toBe(evaluateGate(base).hash);
+    });
+
+    it('keeps the hash of a stale run within a day, and moves it with each further day of age', () => {
+      const stale = (now: string) =>
+        evaluateGate(
+          input(rules, { runs: [run({ completedAt: '2026-05-01T00:00:00Z' })], now: new Date(now) }),
+        );
+      const morning = stale('2026-06-30T09:00:00Z');
+      expect(morning.rules[0]).toMatchObject({ verdict: 'fail', actual: 60 });
+      expect(stale('2026-06-30T23:00:00Z').hash).toBe(morning.hash);
+      expect(stale('2026-07-01T09:00:00Z').hash).not.toBe(morning.hash);
+    });
+
+    it('does not move the hash for runs no rule reads, nor for how the reasons word elapsed time', () => {
+      const a = evaluateGate(input(rules));
+      const unread = run({ id: 'run-9', suite: { name: 'other-suite', version: 1, authorId: 'olu' } });
+      expect(evaluateGate(input(rules, { runs: [run(), unread] })).hash).toBe(a.hash);
+      const later = evaluateGate(input(rules, { now: new Date('2026-07-03T12:00:00Z') }));
+      expect(later.rules[0].reason).not.toBe(a.rules[0].reason); // "passed its thresholds 8 day(s) ago"
+      expect(later.hash).toBe(a.hash);
+    });
   });
 });
 

@@ -100,7 +100,12 @@ export interface GateVerdict {
     suiteAuthorId: string;
   }[];
   approvals: { count: number; role: 'reviewer' };
-  /** sha256 over the policy version, the use-case revision and target, the runs and pilot data used, and the verdicts. */
+  /**
+   * sha256 over everything the evaluation stands on: the policy version, the use case (its revision, which
+   * every record, tier, target and stage change moves, and its target hash), the transition, the runs used
+   * with the hash of their summaries, the pilot data, and each rule's verdict, number and run. Equal hashes
+   * mean nothing the gate reads has changed, so the earlier evaluation (and its approvals) still stands.
+   */
   hash: string;
 }
 
@@ -213,10 +218,12 @@ function judge(rule: GateRule, input: GateInput): Judgement {
       }
       const ageDays = (input.now.getTime() - new Date(run.completedAt).getTime()) / DAY_MS;
       if (ageDays > rule.maxAgeDays) {
+        // The number is whole days, so re-checking a stale run within a day gives the same verdict and hash
+        // (the standing evaluation), and each further day of age a new one.
         return judgement(
           'fail',
           `the latest run is ${Math.floor(ageDays)} days old (at most ${rule.maxAgeDays}): run it again`,
-          ageDays,
+          Math.floor(ageDays),
           run.id,
         );
       }

@@ -1,3 +1,4 @@
+import { UnitOfWork } from '@gatehouse/persistence';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
@@ -594,6 +595,43 @@ describeIntegration('stage gates through the API', () => {
     expect(withSeptember.body.rules.find((r: RuleView) => r.rule.kind === 'pilot_metric').reason).toContain(
       '18 of 700 cases',
     );
+    // Evidence recorded while an evaluation is between judging and writing makes it judge again: a slower
+    // request must not record an evaluation of older evidence as the latest.
+    const pilotMonth = (month: string, cases: number, overrides: number) =>
+      api
+        .as(sam.token)
+        .post(`/v1/ai-use-cases/${useCaseId}/pilot-observations`, {
+          periodStart: `2026-${month}-01`,
+          periodEnd: `2026-${month}-28`,
+          cases,
+          overrides,
+          undone: 0,
+          complaints: 0,
+          incidents: 0,
+        })
+        .expect(201);
+    await pilotMonth('08', 100, 2);
+    const uow = api.app.get(UnitOfWork);
+    const write = uow.write.bind(uow);
+    let injected = false;
+    const spy = jest.spyOn(uow, 'write').mockImplementation(async (work) => {
+      if (!injected) {
+        injected = true; // the evaluation has judged August in; July arrives before it writes
+        await pilotMonth('07', 100, 1);
+      }
+      return write(work);
+    });
+    let latest;
+    try {
+      latest = await evaluate('scale').expect(201);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(injected).toBe(true);
+    expect(latest.body.rules.find((r: RuleView) => r.rule.kind === 'pilot_metric').reason).toContain(
+      '21 of 900 cases',
+    );
+    expect((await evaluate('scale').expect(200)).body.id).toBe(latest.body.id);
     const stale = await api
       .as(sam.token)
       .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: ready.body.id })
@@ -601,14 +639,14 @@ describeIntegration('stage gates through the API', () => {
     expect(stale.body.rule).toBe('evaluation_current');
     await api
       .as(ada.token)
-      .post(`/v1/gate-evaluations/${withSeptember.body.id}/approvals`, {
+      .post(`/v1/gate-evaluations/${latest.body.id}/approvals`, {
         decision: 'approve',
-        reason: 'Pilot data checked, September included',
+        reason: 'Pilot data checked, July to October',
       })
       .expect(201);
     await api
       .as(sam.token)
-      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: withSeptember.body.id })
+      .post(`/v1/ai-use-cases/${useCaseId}/promotions`, { evaluationId: latest.body.id })
       .expect(201);
 
     const json = await api.http.get(`/public/transparency-records/${useCaseId}`).expect(200);

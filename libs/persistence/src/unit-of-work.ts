@@ -57,9 +57,10 @@ export class UnitOfWork {
   /**
    * One hand-written statement on `manager` (inside `read` or `write`), for hot paths where building the
    * query and hydrating entities would cost more than the query: `?` placeholders, the driver's raw rows
-   * back (see raw-rows.ts for reading their JSON and timestamps). The text must be a constant: values go in
-   * `parameters` (strings and numbers, which both drivers bind alike). On PostgreSQL it is a named prepared
-   * statement (placeholders numbered `$1…`): each pooled connection parses and plans it once, not per call.
+   * back (see raw-rows.ts for reading their JSON and timestamps). The text must be a constant with no `?`
+   * but the placeholders (none in a literal, a comment or a jsonb `?` operator); values go in `parameters`
+   * (strings and numbers, which both drivers bind alike). On PostgreSQL it is a named prepared statement
+   * (placeholders numbered `$1…`): each pooled connection parses and plans it once, not per call.
    */
   async rows<T>(manager: EntityManager, sql: string, parameters: (string | number | null)[]): Promise<T[]> {
     if (this.sqliteLock) {

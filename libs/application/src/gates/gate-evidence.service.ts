@@ -76,6 +76,8 @@ export interface GateSnapshot {
 export interface GatheredEvidence {
   input: GateInput;
   inputs: GateEvaluationInputs;
+  /** How many completed runs and pilot observations the evidence was built from. */
+  basis: { completedRuns: number; pilotObservations: number };
 }
 
 export interface DecisionRow {
@@ -93,9 +95,15 @@ type PilotRow = Pick<
   'id' | 'cases' | 'overrides' | 'undone' | 'complaints' | 'incidents'
 >;
 
+/** A completed run's small columns; its summary and hash come from the bounded summary cache. */
+type RunMeta = Omit<RunEvidence, 'summary' | 'resultsHash'>;
+
 interface UseCaseEvidence {
-  /** The completed runs as evidence, and how many completed runs there were when they were read. */
-  runs?: { count: number; evidence: RunEvidence[] };
+  /**
+   * The completed runs (small columns only, so a use case with many runs costs little to keep), and how
+   * many completed runs there were when they were read.
+   */
+  runs?: { count: number; runs: RunMeta[] };
   pilot?: { rows: PilotRow[] };
   /** The approved run per suite, as of one revision (every stage change makes a new revision). */
   baselines?: { revision: number; baselines: Record<string, string> };
@@ -271,27 +279,42 @@ export class GateEvidenceService {
     policy: { id: string; version: number },
   ): Promise<GatheredEvidence> {
     const { useCase } = snapshot;
+    // Local copies: a concurrent evaluation of the same use case may replace the cached lists meanwhile.
     const cached = this.useCases.get(useCase.id) ?? {};
-    if (cached.runs?.count !== snapshot.completedRuns) {
-      cached.runs = await this.loadRuns(m, { aiUseCaseId: useCase.id });
+    let runs = cached.runs;
+    if (runs?.count !== snapshot.completedRuns) {
+      runs = await this.loadRunMeta(m, { aiUseCaseId: useCase.id });
     }
-    if (cached.pilot?.rows.length !== snapshot.pilotObservations) {
+    let pilot = cached.pilot;
+    if (pilot?.rows.length !== snapshot.pilotObservations) {
       const rows = await m.find(PilotObservationEntity, {
         where: { aiUseCaseId: useCase.id },
         select: { id: true, cases: true, overrides: true, undone: true, complaints: true, incidents: true },
         order: { id: 'ASC' },
       });
-      cached.pilot = { rows };
+      pilot = { rows };
     }
     let baselines = cached.baselines?.revision === useCase.revision ? cached.baselines.baselines : undefined;
+    let keptBaselines = cached.baselines;
     if (!baselines) {
       const read = await this.approvedRuns(m, useCase.id);
       baselines = read.baselines;
       // Kept only if read at the snapshot's revision: a stage change in between would have moved both.
-      cached.baselines = read.revision === useCase.revision ? read : undefined;
+      keptBaselines = read.revision === useCase.revision ? read : undefined;
     }
-    this.useCases.set(useCase.id, cached);
-    return this.assemble(m, snapshot, to, rules, policy, cached, baselines);
+    // The lists only grow, so of what is cached now and what this read, the longer one is the newer.
+    const now = this.useCases.get(useCase.id) ?? {};
+    this.useCases.set(useCase.id, {
+      runs: (now.runs?.count ?? -1) > runs.count ? now.runs : runs,
+      pilot: (now.pilot?.rows.length ?? -1) > pilot.rows.length ? now.pilot : pilot,
+      baselines:
+        (now.baselines?.revision ?? -1) > (keptBaselines?.revision ?? -1) ? now.baselines : keptBaselines,
+    });
+    const evidence = await this.withSummaries(m, runs.runs);
+    return {
+      ...(await this.assemble(m, snapshot, to, rules, policy, evidence, pilot.rows, baselines)),
+      basis: { completedRuns: runs.count, pilotObservations: pilot.rows.length },
+    };
   }
 
   private async assemble(
@@ -300,12 +323,11 @@ export class GateEvidenceService {
     to: GateTarget,
     rules: GateRule[],
     policy: { id: string; version: number },
-    cached: UseCaseEvidence,
+    runs: RunEvidence[],
+    observations: PilotRow[],
     baselines: Record<string, string>,
-  ): Promise<GatheredEvidence> {
+  ): Promise<Omit<GatheredEvidence, 'basis'>> {
     const { useCase } = snapshot;
-    const runs = cached.runs?.evidence ?? [];
-    const observations = cached.pilot?.rows ?? [];
     const input: GateInput = {
       useCase: {
         id: useCase.id,
@@ -360,15 +382,48 @@ export class GateEvidenceService {
     m: EntityManager,
     where: { aiUseCaseId: string } | { ids: string[] },
   ): Promise<RunEvidence[]> {
-    return (await this.loadRuns(m, where)).evidence;
+    return this.withSummaries(m, (await this.loadRunMeta(m, where)).runs);
   }
 
-  private async loadRuns(
+  /** The runs with their summaries: from the cache, the missing ones read, parsed and hashed once. */
+  private async withSummaries(m: EntityManager, runs: RunMeta[]): Promise<RunEvidence[]> {
+    // Held here as well as in the bounded cache, which may drop some before this evaluation is done.
+    const found = new Map<string, { summary: RunSummary; resultsHash: string }>();
+    const missing: string[] = [];
+    for (const run of runs) {
+      const cached = this.summaries.get(run.id);
+      if (cached) {
+        found.set(run.id, cached);
+      } else {
+        missing.push(run.id);
+      }
+    }
+    for (let i = 0; i < missing.length; i += 100) {
+      const reports = await m.find(EvaluationRunEntity, {
+        where: { id: In(missing.slice(i, i + 100)) },
+        select: { id: true, report: true },
+      });
+      for (const { id, report } of reports) {
+        const summary = (report as StoredRunReport | null)?.summary as RunSummary | undefined;
+        if (summary) {
+          const entry = { summary, resultsHash: sha256Hex(canonicalJson(summary)) };
+          this.summaries.set(id, entry);
+          found.set(id, entry);
+        }
+      }
+    }
+    return runs.flatMap((run): RunEvidence[] => {
+      const entry = found.get(run.id);
+      return entry ? [{ ...run, resultsHash: entry.resultsHash, summary: entry.summary }] : [];
+    });
+  }
+
+  private async loadRunMeta(
     m: EntityManager,
     where: { aiUseCaseId: string } | { ids: string[] },
-  ): Promise<{ count: number; evidence: RunEvidence[] }> {
+  ): Promise<{ count: number; runs: RunMeta[] }> {
     if ('ids' in where && where.ids.length === 0) {
-      return { count: 0, evidence: [] };
+      return { count: 0, runs: [] };
     }
     const rows = await m.find(EvaluationRunEntity, {
       where: 'ids' in where ? { id: In(where.ids) } : { aiUseCaseId: where.aiUseCaseId, status: 'completed' },
@@ -382,19 +437,6 @@ export class GateEvidenceService {
       },
       order: { id: 'ASC' },
     });
-    const missing = rows.filter((row) => !this.summaries.has(row.id)).map((row) => row.id);
-    for (let i = 0; i < missing.length; i += 100) {
-      const reports = await m.find(EvaluationRunEntity, {
-        where: { id: In(missing.slice(i, i + 100)) },
-        select: { id: true, report: true },
-      });
-      for (const { id, report } of reports) {
-        const summary = (report as StoredRunReport | null)?.summary as RunSummary | undefined;
-        if (summary) {
-          this.summaries.set(id, { summary, resultsHash: sha256Hex(canonicalJson(summary)) });
-        }
-      }
-    }
     const suiteIds = [...new Set(rows.map((row) => row.suiteId))];
     const suites = suiteIds.length
       ? await m.find(SuiteEntity, {
@@ -403,10 +445,9 @@ export class GateEvidenceService {
         })
       : [];
     const suiteById = new Map(suites.map((suite) => [suite.id, suite]));
-    const evidence = rows.flatMap((row): RunEvidence[] => {
+    const runs = rows.flatMap((row): RunMeta[] => {
       const suite = suiteById.get(row.suiteId);
-      const cached = this.summaries.get(row.id);
-      if (!suite || !cached || !row.completedAt) {
+      if (!suite || !row.completedAt) {
         return [];
       }
       return [
@@ -417,12 +458,10 @@ export class GateEvidenceService {
           outcome: row.outcome ?? 'failed',
           completedAt: row.completedAt.toISOString(),
           targetHash: row.targetHash,
-          resultsHash: cached.resultsHash,
-          summary: cached.summary,
         },
       ];
     });
-    return { count: rows.length, evidence };
+    return { count: rows.length, runs };
   }
 
   /**

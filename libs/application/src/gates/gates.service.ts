@@ -165,7 +165,8 @@ export class GatesService {
    *
    * The evidence is gathered and judged outside any lock (see GateEvidenceService for what is read each
    * time and what is kept); the write then locks the use case only to check that nothing it was judged on
-   * moved (revision, stage, policy version), that no equal evaluation was recorded meanwhile, number the
+   * moved (revision, stage, policy version, completed runs, pilot observations, publication), so a slower
+   * request cannot record an evaluation of older evidence over a newer one, that no equal evaluation was recorded meanwhile, number the
    * evaluation and record it with its audit event. If something moved meanwhile, it is judged again.
    */
   async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
@@ -212,7 +213,10 @@ export class GatesService {
             !now ||
             now.useCase.revision !== useCase.revision ||
             now.useCase.stage !== useCase.stage ||
-            now.policy?.version !== policy.version
+            now.policy?.version !== policy.version ||
+            now.completedRuns !== evidence.basis.completedRuns ||
+            now.pilotObservations !== evidence.basis.pilotObservations ||
+            now.transparencyPublished !== snapshot.transparencyPublished
           ) {
             return null; // judged on something that has just changed: judge again
           }

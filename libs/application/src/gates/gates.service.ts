@@ -164,10 +164,10 @@ export class GatesService {
    * which supersedes the earlier ones and their approvals.
    *
    * The evidence is gathered and judged outside any lock (see GateEvidenceService for what is read each
-   * time and what is kept); the write then locks the use case only to check that nothing it was judged on
-   * moved (revision, stage, policy version, completed runs, pilot observations, publication), so a slower
-   * request cannot record an evaluation of older evidence over a newer one, that no equal evaluation was recorded meanwhile, number the
-   * evaluation and record it with its audit event. If something moved meanwhile, it is judged again.
+   * time and what is kept). The write then locks the use case to check that nothing it was judged on moved
+   * (revision, stage, policy version, completed runs, pilot observations, publication: a slower request
+   * must not record older evidence over newer) and that no equal evaluation was recorded meanwhile, then
+   * numbers the evaluation and records it with its audit event. If something moved, it is judged again.
    */
   async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
     await this.ensurePolicy();

@@ -1,9 +1,15 @@
 /**
  * What the platform benchmarks share: options from argv or BENCH_* variables, percentiles, number
- * formatting, tables, and the PostgreSQL activity table.
+ * formatting, tables, the PostgreSQL activity table, which code was measured, waiting for a quiet
+ * machine, and stopping every process a benchmark started when it is interrupted.
  */
 import Table from 'cli-table3';
-import { type PostgresSample } from './proc-stats';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, sleep } from './platform';
+import { machineCpuSeconds, type PostgresSample } from './proc-stats';
 
 export type OptionSpec = Record<string, { env: string; help: string; fallback: string }>;
 
@@ -105,4 +111,87 @@ export function printPostgresActivity(
     ]);
   }
   console.log(t.toString());
+}
+
+/**
+ * Which code was measured (other engineers change the tree while benchmarks run): the commit, how many
+ * files under apps/ and libs/ differ from it, and the sha256 of the named compiled files under dist/.
+ */
+export function codeVersion(distFiles: string[] = []): string {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const changed = git('status', '--porcelain', '--', 'apps', 'libs').split('\n').filter(Boolean).length;
+  const digest = (file: string) => {
+    try {
+      return createHash('sha256')
+        .update(readFileSync(join(REPO_ROOT, 'dist', file)))
+        .digest('hex')
+        .slice(0, 10);
+    } catch {
+      return 'missing';
+    }
+  };
+  const digests = distFiles.map((file) => `${file.split('/').at(-1)} ${digest(file)}`).join(', ');
+  return (
+    `commit ${git('rev-parse', '--short', 'HEAD') || 'unknown'}, ${changed} uncommitted change(s) under apps/ and libs/` +
+    (digests ? `; dist sha256: ${digests}` : '')
+  );
+}
+
+/** Cores the whole machine kept busy over the next `periodMs`. */
+export async function machineBusyOver(periodMs: number): Promise<number> {
+  const before = machineCpuSeconds();
+  await sleep(periodMs);
+  return (machineCpuSeconds().busy - before.busy) / (periodMs / 1000);
+}
+
+/**
+ * Other engineers' tests and benchmarks share the machine: wait (at most `quietWaitMs`) while `busyElse`
+ * names something that must finish first, then until at most `quietCores` cores are busy. Returns how
+ * busy the machine was when the wait ended.
+ */
+export async function waitForQuietMachine(
+  options: { quietWaitMs: number; quietCores: number },
+  label: string,
+  busyElse: () => string | null = () => null,
+): Promise<number> {
+  const deadline = Date.now() + options.quietWaitMs;
+  let told = false;
+  for (let other = busyElse(); other !== null && Date.now() < deadline; other = busyElse()) {
+    if (!told) {
+      process.stderr.write(`  [${label}] waiting for ${other} to finish…\n`);
+      told = true;
+    }
+    await sleep(2000);
+  }
+  let busy = await machineBusyOver(2000);
+  told = false;
+  while (busy > options.quietCores && Date.now() < deadline) {
+    if (!told) {
+      process.stderr.write(`  [${label}] waiting for a quiet machine (${busy.toFixed(2)} cores busy)…\n`);
+      told = true;
+    }
+    busy = await machineBusyOver(2000);
+  }
+  return busy;
+}
+
+/** On SIGINT/SIGTERM and at exit, `stopAll` kills every process the benchmark started. */
+export function stopProcessesOnExit(stopAll: () => void): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping every process the benchmark started`);
+    stopAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  process.once('exit', stopAll);
 }

@@ -27,13 +27,16 @@ import { relative, resolve } from 'node:path';
 import { Client } from 'pg';
 import { summariseProfiles } from './cpu-profile';
 import {
+  codeVersion,
   fixed,
   type Percentiles,
   percentiles,
   printPostgresActivity,
   readOptions,
+  stopProcessesOnExit,
   table,
   usageText,
+  waitForQuietMachine,
 } from './bench-kit';
 import { ChildNode, killAllChildren, REPO_ROOT, sleep, withDatabase } from './platform';
 import { machineCpuSeconds, type PostgresSample, PostgresSampler, processCpuSeconds } from './proc-stats';
@@ -673,41 +676,13 @@ interface PhaseFigures {
   backgroundCores: number;
 }
 
-async function machineBusyOver(periodMs: number): Promise<number> {
-  const before = machineCpuSeconds();
-  await sleep(periodMs);
-  return (machineCpuSeconds().busy - before.busy) / (periodMs / 1000);
-}
-
-function queueBenchRunning(): boolean {
+function queueBenchRunning(): string | null {
   try {
-    return execFileSync('pgrep', ['-f', 'dist/bench/queue.js'], { encoding: 'utf8' }).trim() !== '';
+    const found = execFileSync('pgrep', ['-f', 'dist/bench/queue.js'], { encoding: 'utf8' }).trim() !== '';
+    return found ? 'bench:queue (dist/bench/queue.js)' : null;
   } catch {
-    return false; // pgrep exits 1 when nothing matches
+    return null; // pgrep exits 1 when nothing matches
   }
-}
-
-/** Another engineer runs bench:queue on this machine: wait (bounded) until it ends and the machine is quiet. */
-async function waitForQuietMachine(options: Options, label: string): Promise<number> {
-  const deadline = Date.now() + options.quietWaitMs;
-  let told = false;
-  while (queueBenchRunning() && Date.now() < deadline) {
-    if (!told) {
-      process.stderr.write(`  [${label}] waiting for bench:queue (dist/bench/queue.js) to finish…\n`);
-      told = true;
-    }
-    await sleep(2000);
-  }
-  let busy = await machineBusyOver(2000);
-  told = false;
-  while (busy > options.quietCores && Date.now() < deadline) {
-    if (!told) {
-      process.stderr.write(`  [${label}] waiting for a quiet machine (${busy.toFixed(2)} cores busy)…\n`);
-      told = true;
-    }
-    busy = await machineBusyOver(2000);
-  }
-  return busy;
 }
 
 async function phase(
@@ -724,7 +699,7 @@ async function phase(
   if (options.warmup > 0) {
     await load(api, token, config.useCases, options.warmup, config.clients, config.mode);
   }
-  const backgroundCores = await waitForQuietMachine(options, config.label);
+  const backgroundCores = await waitForQuietMachine(options, config.label, queueBenchRunning);
   const sampler = new PostgresSampler(db, database, 50);
   await sampler.start();
   const before = {
@@ -937,23 +912,6 @@ function printCounters(before: Map<string, TableCounters>, after: Map<string, Ta
   console.log(t.toString());
 }
 
-/** Which code was measured: other engineers change the tree while benchmarks run. */
-function codeVersion(): string {
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const changed = git('status', '--porcelain', '--', 'apps', 'libs').split('\n').filter(Boolean).length;
-  return `commit ${git('rev-parse', '--short', 'HEAD') || 'unknown'}, ${changed} uncommitted change(s) under apps/ and libs/`;
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -962,14 +920,7 @@ async function main(): Promise<void> {
     return;
   }
   const options = parseOptions(process.argv.slice(2));
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping every process the benchmark started`);
-    killAllChildren();
-    killStubs();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  process.once('exit', () => {
+  stopProcessesOnExit(() => {
     killAllChildren();
     killStubs();
   });

@@ -10,20 +10,22 @@
  * failure. Options (argv or BENCH_* environment variables): see `--help`.
  */
 import { itemQueueName } from '@gatehouse/queue';
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ProfileSummary, summariseProfiles } from './cpu-profile';
 import {
+  codeVersion,
   fixed,
   type Percentiles,
   percentiles,
   printPostgresActivity,
   readOptions,
+  stopProcessesOnExit,
   table,
   usageText,
+  waitForQuietMachine,
 } from './bench-kit';
 import { killAllChildren, killRegisteredPids, Platform, REPO_ROOT } from './platform';
 import {
@@ -243,27 +245,6 @@ interface CpuFigures {
   bench: number;
   machineBusy: number;
   machineCores: number;
-}
-
-async function machineBusyOver(periodMs: number): Promise<number> {
-  const before = machineCpuSeconds();
-  await new Promise((resolve) => setTimeout(resolve, periodMs));
-  return (machineCpuSeconds().busy - before.busy) / (periodMs / 1000);
-}
-
-/** Other engineers' tests share the machine: wait (bounded) until it is quiet, and say how busy it was. */
-async function waitForQuietMachine(options: Options, label: string): Promise<number> {
-  const deadline = Date.now() + options.quietWaitMs;
-  let busy = await machineBusyOver(2000);
-  let told = false;
-  while (busy > options.quietCores && Date.now() < deadline) {
-    if (!told) {
-      process.stderr.write(`  [${label}] waiting for a quiet machine (${busy.toFixed(2)} cores busy)…\n`);
-      told = true;
-    }
-    busy = await machineBusyOver(2000);
-  }
-  return busy;
 }
 
 async function measureRun(
@@ -867,38 +848,14 @@ function printLimits(run: RunFigures, poolSize: number): void {
 }
 
 /** Which code was measured: other engineers change the tree while benchmarks run. */
-function codeVersion(): string {
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const changed = git('status', '--porcelain', '--', 'apps', 'libs').split('\n').filter(Boolean).length;
-  const digest = (file: string) => {
-    try {
-      return createHash('sha256')
-        .update(readFileSync(join(REPO_ROOT, 'dist', file)))
-        .digest('hex')
-        .slice(0, 10);
-    } catch {
-      return 'missing';
-    }
-  };
-  return (
-    `commit ${git('rev-parse', '--short', 'HEAD') || 'unknown'}, ${changed} uncommitted change(s) under apps/ and libs/; ` +
-    `dist sha256: run-execution.service.js ${digest('libs/application/src/runs/run-execution.service.js')}, ` +
-    `result-writer.js ${digest('libs/application/src/runs/result-writer.js')}, ` +
-    `bullmq-job-queue.js ${digest('libs/queue/src/bullmq-job-queue.js')}`
-  );
-}
-
 // ---------------------------------------------------------------------------------------------------
+
+/** The compiled files whose digests say which queue code was measured. */
+const QUEUE_CODE = [
+  'libs/application/src/runs/run-execution.service.js',
+  'libs/application/src/runs/result-writer.js',
+  'libs/queue/src/bullmq-job-queue.js',
+];
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -906,20 +863,13 @@ async function main(): Promise<void> {
     return;
   }
   const options = parseOptions(process.argv.slice(2));
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping every process the benchmark started`);
-    killAllChildren();
-    killRegisteredPids();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  process.once('exit', () => {
+  stopProcessesOnExit(() => {
     killAllChildren();
     killRegisteredPids();
   });
   console.log(
     `Gatehouse queue benchmark on Node ${process.version}, ${cpus().length} cores, ${new Date().toISOString()}` +
-      `\n  code: ${codeVersion()}` +
+      `\n  code: ${codeVersion(QUEUE_CODE)}` +
       `\n  PostgreSQL pool per process: ${options.poolSize ?? '10 (default)'}; warm-up run before 1-3: ${options.warmupItems} items; the stub runs in its own process`,
   );
   const runs: RunFigures[] = [];

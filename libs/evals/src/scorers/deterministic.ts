@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { type DatasetItem } from '../datasets/dataset-item';
 import { EvalsError } from '../evals-error';
 import { type ScorerConfigOf, type ScorerType } from '../suites/suite-schema';
+import { linearRegex, linearRegExpEngine } from './linear-regex';
 import { fail, pass, type Score, type ScoreContext, unscored } from './scorer';
 import { asStrings, expectedValue, firstNumber, levenshteinSimilarity, normalise, tokenF1 } from './text';
 
@@ -48,8 +49,9 @@ export function includesScorer(config: Config<'includes'>): ScoreFn {
   };
 }
 
+/** Matches on RE2 (linear time in the answer); a pattern RE2 cannot run is refused when the suite is validated. */
 export function regexScorer(config: Config<'regex'>): ScoreFn {
-  const pattern = new RegExp(config.pattern, config.flags);
+  const pattern = linearRegex(config.pattern, config.flags);
   return ({ output }) => {
     const match = pattern.exec(output);
     return match
@@ -89,7 +91,8 @@ export function jsonValidScorer(): ScoreFn {
 }
 
 export function jsonSchemaScorer(config: Config<'json_schema'>): ScoreFn {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // `pattern` and `patternProperties` in the schema run on RE2 too: a suite author's schema cannot freeze a run.
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExpEngine } });
   addFormats(ajv);
   let validate: ValidateFunction;
   try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { linearRegexProblem } from '../scorers/linear-regex';
 
 /**
  * The suite file format (YAML in evals/suites/). The JSON Schema in evals/schemas/suite.schema.json is
@@ -120,17 +121,13 @@ const common = {
     .describe('Score only items whose metadata has these values; others are not applicable (not unscored).'),
 };
 
-const regexPattern = z.string().refine(
-  (pattern) => {
-    try {
-      new RegExp(pattern);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a valid regular expression' },
-);
+/** Runs on RE2 (linear time): backreferences and lookaround are refused here, with the reason. */
+const regexPattern = z.string().superRefine((pattern, ctx) => {
+  const problem = linearRegexProblem(pattern);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
 
 /** Deterministic scorers whose result `not-<type>` inverts. */
 export const NEGATABLE = ['equals', 'includes', 'regex', 'starts_with', 'json_valid', 'json_schema'] as const;

@@ -377,7 +377,7 @@ class Api {
     const response = await fetch(`${this.url}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': contentType }),
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -416,14 +416,19 @@ async function createUsers(api: Api): Promise<Users> {
     (await api.call<{ id: string }>('POST', '/v1/teams', ADMIN_TOKEN, { name })).id;
   const benefits = await team('Benefits');
   const assurance = await team('Assurance');
-  const user = async (name: string, roles: string[], teamId: string) =>
-    (
-      await api.call<{ token: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, {
-        name,
-        roles,
-        teamId,
+  const user = async (name: string, roles: string[], teamId: string) => {
+    const created = await api.call<{ enrolment: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, {
+      name,
+      roles,
+      teamId,
+    });
+    // The user's own API token, from their one-time enrolment (public route: no bearer token).
+    return (
+      await api.call<{ token: { token: string } }>('POST', '/v1/enrolments', '', {
+        token: created.enrolment.token,
       })
     ).token.token;
+  };
   return {
     sam: await user('Sam', ['service_team'], benefits),
     eve: await user('Eve', ['engineer'], benefits),

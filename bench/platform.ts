@@ -320,7 +320,7 @@ export class Platform {
     const response = await fetch(`${this.apiUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': contentType }),
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -336,12 +336,16 @@ export class Platform {
     const team = await this.call<{ id: string }>('POST', '/v1/teams', ADMIN_TOKEN, {
       name: 'Benchmark team',
     });
-    const user = await this.call<{ token: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, {
+    const user = await this.call<{ enrolment: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, {
       name: 'Bench Engineer',
       roles: ['engineer'],
       teamId: team.body.id,
     });
-    this.engineerToken = user.body.token.token;
+    // The engineer's own API token, from their one-time enrolment (public route: no bearer token).
+    const enrolled = await this.call<{ token: { token: string } }>('POST', '/v1/enrolments', '', {
+      token: user.body.enrolment.token,
+    });
+    this.engineerToken = enrolled.body.token.token;
   }
 
   async uploadDataset(name: string, jsonl: string): Promise<void> {

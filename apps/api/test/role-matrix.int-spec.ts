@@ -109,7 +109,28 @@ const MATRIX: RouteCase[] = [
     path: '/v1/users/{id}/tokens',
     url: (f) => `/v1/users/${f.sam.id}/tokens`,
     body: (f) => ({ name: f.unique() }),
-    expected: only({ service_team: 201, admin: 201 }),
+    expected: only({ service_team: 201 }), // only for yourself: admins cannot mint tokens for others
+  },
+  {
+    method: 'post',
+    path: '/v1/users/me/tokens',
+    url: () => '/v1/users/me/tokens',
+    body: (f) => ({ name: f.unique() }),
+    expected: all(201),
+  },
+  {
+    method: 'post',
+    path: '/v1/users/{id}/enrolment',
+    url: () => '/v1/users/00000000-0000-4000-8000-000000000000/enrolment',
+    body: () => ({}),
+    expected: only({ admin: 404 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/enrolments',
+    url: () => '/v1/enrolments',
+    body: () => ({ token: 'ghe_not-an-enrolment-token-at-all' }),
+    expected: all(401), // public: the enrolment token is the credential
   },
   {
     method: 'post',

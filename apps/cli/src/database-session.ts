@@ -40,7 +40,7 @@ export async function withDatabase<T>(
     }
     const uow = new UnitOfWork(dataSource);
     const auditLog = new AuditLogRepository(uow);
-    const identity = new IdentityService(uow, new AuditService(auditLog));
+    const identity = new IdentityService(uow, new AuditService(auditLog), config);
     const operator: Actor = {
       id: 'cli',
       name: `Command line (${userInfo().username})`,

@@ -51,8 +51,15 @@ describeIntegration('gatehouse push and runs against a server', () => {
         headers: admin,
         body: JSON.stringify({ name: 'Eve', roles: ['engineer'], teamId: team.id }),
       })
+    ).json()) as { enrolment: { token: string } };
+    const enrolled = (await (
+      await fetch(`${url}/v1/enrolments`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: user.enrolment.token }),
+      })
     ).json()) as { token: { token: string } };
-    env = { GATEHOUSE_URL: url, GATEHOUSE_TOKEN: user.token.token };
+    env = { GATEHOUSE_URL: url, GATEHOUSE_TOKEN: enrolled.token.token };
     evalsDir = mkdtempSync(join(tmpdir(), 'gatehouse-push-'));
     cpSync(join(root, 'evals'), evalsDir, { recursive: true });
   }, 60_000);

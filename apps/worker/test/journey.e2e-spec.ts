@@ -150,14 +150,19 @@ describeIntegration(
       };
       const team = async (name: string) =>
         (await call<{ id: string }>('POST', '/v1/teams', ADMIN_TOKEN, 201, { name })).id;
-      const user = async (name: string, roles: string[], teamId: string) =>
-        (
-          await call<{ token: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, 201, {
-            name,
-            roles,
-            teamId,
+      const user = async (name: string, roles: string[], teamId: string) => {
+        const created = await call<{ enrolment: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, 201, {
+          name,
+          roles,
+          teamId,
+        });
+        // The user exchanges their one-time enrolment token for an API token only they see.
+        return (
+          await call<{ token: { token: string } }>('POST', '/v1/enrolments', '', 201, {
+            token: created.enrolment.token,
           })
         ).token.token;
+      };
       const benefits = await team('Benefits');
       const assurance = await team('Assurance');
       const sam = await user('Sam', ['service_team'], benefits);

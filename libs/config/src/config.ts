@@ -51,6 +51,8 @@ export interface GatehouseConfig {
   autoMigrate: boolean;
   queue: QueueConfig;
   bootstrapAdminToken?: Secret;
+  /** How long a new user's one-time enrolment token (exchanged for their own API token) stays valid. */
+  enrolmentTtlHours: number;
   seedExamples: boolean;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -129,6 +131,7 @@ const environmentSchema = z.object({
     .max(200)
     .regex(/^[A-Za-z0-9_\-.~+/=]+$/, 'must be printable without spaces')
     .optional(),
+  GATEHOUSE_ENROLMENT_TTL_HOURS: int(72, 1, 720),
   GATEHOUSE_SEED_EXAMPLES: bool(undefined),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GATEHOUSE_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
@@ -227,6 +230,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     bootstrapAdminToken: e.GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN
       ? new Secret(e.GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN)
       : undefined,
+    enrolmentTtlHours: e.GATEHOUSE_ENROLMENT_TTL_HOURS,
     seedExamples: e.GATEHOUSE_SEED_EXAMPLES ?? (embedded && e.NODE_ENV !== 'production'),
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.GATEHOUSE_SHUTDOWN_TIMEOUT_MS,

@@ -10,6 +10,7 @@ export * from './audit/redact-secrets';
 export * from './errors/domain-error';
 export * from './hashing/canonical-json';
 export * from './identity/api-token';
+export * from './identity/enrolment';
 export * from './identity/identity-access';
 export * from './identity/roles';
 export * from './evaluation/metric-stat';

@@ -1,6 +1,7 @@
 import {
   type ApiTokenView,
   type IssuedApiTokenView,
+  type IssuedEnrolmentView,
   type TeamView,
   type UserView,
 } from '@gatehouse/application';
@@ -37,7 +38,6 @@ export class CreateUserDto extends createZodDto(
     email: email.optional(),
     teamId: z.uuid({ message: 'must be a UUID' }).nullable().optional(),
     roles,
-    tokenName: name.optional().describe('Name of the first API token (default "default").'),
   }),
 ) {}
 
@@ -58,6 +58,11 @@ const userSchema = z.object({
   email: z.string().nullable(),
   team: z.object({ id: z.string(), name: z.string() }).nullable(),
   roles: z.array(z.enum(ROLES)),
+  rolesGrantedBy: z
+    .partialRecord(z.enum(ROLES), z.string())
+    .describe(
+      'Who granted each role: a user id, "system" (first start) or "cli" (a server operator). A role missing here was granted before grants were recorded.',
+    ),
   disabled: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -84,7 +89,52 @@ export class ApiTokenDto extends createZodDto(tokenSchema) {}
 export class ApiTokenListDto extends createZodDto(z.array(tokenSchema.meta({ id: 'ApiToken' }))) {}
 export class IssuedApiTokenDto extends createZodDto(issuedTokenSchema) {}
 
+const issuedEnrolmentSchema = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    displayPrefix: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string().describe('The enrolment token stops working at this time (unused).'),
+    token: z
+      .string()
+      .describe(
+        'The one-time enrolment token: hand it to the user, who exchanges it at POST /v1/enrolments for an API token of their own.',
+      ),
+  })
+  .meta({ id: 'IssuedEnrolment' }) satisfies z.ZodType<IssuedEnrolmentView>;
+
 export class CreatedUserDto extends createZodDto(
+  z.object({ user: userRef, enrolment: issuedEnrolmentSchema }),
+) {}
+
+export class ReissuedEnrolmentDto extends createZodDto(
+  z.object({
+    enrolment: issuedEnrolmentSchema,
+    revokedTokens: z.number().int().describe('How many of the user’s API tokens this revoked.'),
+  }),
+) {}
+
+/** The body is optional: an empty POST re-issues without a reason. */
+export class ReissueEnrolmentDto extends createZodDto(
+  z.preprocess((body) => body ?? {}, z.strictObject({ reason: reason.optional() })),
+) {}
+
+export class ExchangeEnrolmentDto extends createZodDto(
+  z.strictObject({
+    token: z.string().min(1).max(200).describe('The one-time enrolment token an admin handed over.'),
+    tokenName: name.optional().describe('A name for the API token (default "default").'),
+    expiresInDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('Days until the token stops working.'),
+  }),
+) {}
+
+export class EnrolledUserDto extends createZodDto(
   z.object({ user: userRef, token: issuedTokenSchema.meta({ id: 'IssuedApiToken' }) }),
 ) {}
 

@@ -1,17 +1,21 @@
 import { IdentityService, type RequestContext } from '@gatehouse/application';
 import { assertSelfOrAdmin } from '@gatehouse/domain';
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
-import { Authenticated, Ctx, Roles } from '../auth/auth.decorators';
+import { Authenticated, Ctx, Public, Roles } from '../auth/auth.decorators';
 import { IdParamDto } from '../http/common.dto';
 import {
   ApiTokenDto,
   ApiTokenListDto,
   CreatedUserDto,
   CreateUserDto,
+  EnrolledUserDto,
+  ExchangeEnrolmentDto,
   IssuedApiTokenDto,
   IssueTokenDto,
+  ReissuedEnrolmentDto,
+  ReissueEnrolmentDto,
   RevokeTokenDto,
   UpdateUserDto,
   UserDto,
@@ -30,7 +34,8 @@ export class UsersController {
   @ZodResponse({
     status: 201,
     type: CreatedUserDto,
-    description: 'The user and their first API token (shown once).',
+    description:
+      'The user and their one-time enrolment token (shown once), which the user exchanges at POST /v1/enrolments for an API token only they see.',
   })
   create(@Ctx() ctx: RequestContext, @Body() body: CreateUserDto) {
     return this.identity.createUser(ctx, body);
@@ -67,6 +72,41 @@ export class UsersController {
     return this.identity.updateUser(ctx, id, body);
   }
 
+  /** Before `users/:id/…`, so `me` is never read as an id. */
+  @Post('users/me/tokens')
+  @ZodResponse({ status: 201, type: IssuedApiTokenDto, description: 'The new token (shown once).' })
+  issueOwnToken(@Ctx() ctx: RequestContext, @Body() body: IssueTokenDto) {
+    return this.identity.issueToken(ctx, ctx.actor.id, body);
+  }
+
+  @Post('users/:id/enrolment')
+  @Roles('admin')
+  @ZodResponse({
+    status: 201,
+    type: ReissuedEnrolmentDto,
+    description:
+      'A new one-time enrolment token for the user (shown once). Revokes every API token and earlier enrolment of theirs.',
+  })
+  reissueEnrolment(
+    @Ctx() ctx: RequestContext,
+    @Param() { id }: IdParamDto,
+    @Body() body: ReissueEnrolmentDto,
+  ) {
+    return this.identity.reissueEnrolment(ctx, id, body.reason);
+  }
+
+  @Post('enrolments')
+  @Public()
+  @ZodResponse({
+    status: 201,
+    type: EnrolledUserDto,
+    description:
+      'Exchanges a one-time enrolment token (no other credential needed) for the user’s own API token (shown once).',
+  })
+  exchangeEnrolment(@Req() request: { id?: unknown }, @Body() body: ExchangeEnrolmentDto) {
+    return this.identity.exchangeEnrolment(body, request.id === undefined ? null : String(request.id));
+  }
+
   @Get('users/:id/tokens')
   @ZodResponse({ type: ApiTokenListDto })
   tokens(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
@@ -74,7 +114,11 @@ export class UsersController {
   }
 
   @Post('users/:id/tokens')
-  @ZodResponse({ status: 201, type: IssuedApiTokenDto, description: 'The new token (shown once).' })
+  @ZodResponse({
+    status: 201,
+    type: IssuedApiTokenDto,
+    description: 'The new token (shown once). Only for yourself: nobody issues tokens for someone else.',
+  })
   issueToken(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: IssueTokenDto) {
     return this.identity.issueToken(ctx, id, body);
   }

@@ -80,7 +80,13 @@ export class TestApi {
   async user(name: string, roles: Role[], team: string | null): Promise<TestUser> {
     const teamId = team ? await this.team(team) : null;
     const response = await this.admin.post('/v1/users', { name, roles, teamId }).expect(201);
-    return { id: response.body.user.id, token: response.body.token.token, teamId };
+    return { id: response.body.user.id, token: await this.enrol(response.body.enrolment.token), teamId };
+  }
+
+  /** Exchanges a one-time enrolment token, as the new user does, for their own API token. */
+  async enrol(enrolmentToken: string): Promise<string> {
+    const response = await this.http.post('/v1/enrolments').send({ token: enrolmentToken }).expect(201);
+    return response.body.token.token as string;
   }
 
   async close(): Promise<void> {

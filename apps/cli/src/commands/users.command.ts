@@ -4,7 +4,7 @@ import { CliError } from '../cli-errors';
 import type * as DatabaseSessionModule from '../database-session';
 import { type DatabaseSession } from '../database-session';
 
-/** Operator commands for the server: list users and issue a token when the admin token is lost. */
+/** Operator commands for the server: list users, and re-enrol one (e.g. when the admin token is lost). */
 /** Loaded when a database command runs: `gatehouse eval …` does not pay for Nest and TypeORM. */
 
 const session = () => require('../database-session') as typeof DatabaseSessionModule;
@@ -25,26 +25,26 @@ export function registerUsersCommands(program: Command): void {
       }
     });
   users
-    .command('issue-token')
-    .description('issue a new API token for a user (by id, email or exact name); printed once')
+    .command('enrol')
+    .description(
+      'issue a new one-time enrolment token for a user (by id, email or exact name), e.g. when the admin token is lost; revokes all their API tokens; printed once',
+    )
     .argument('<user>', 'user id, email or name')
-    .option('--name <name>', 'a name for the token', 'issued-from-cli')
-    .option('--expires-in-days <days>', 'days until the token stops working')
-    .action(async (who: string, options: { name: string; expiresInDays?: string }) => {
-      const expiresInDays = options.expiresInDays === undefined ? undefined : Number(options.expiresInDays);
-      if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1)) {
-        throw new CliError('--expires-in-days must be a whole number of days, 1 or more');
-      }
-      const token = await session().withDatabase(async (session) => {
+    .option('--reason <reason>', 'why, for the audit log')
+    .action(async (who: string, options: { reason?: string }) => {
+      const { enrolment, revokedTokens, hours } = await session().withDatabase(async (session) => {
         const user = await findUser(session, who);
-        return session.identity.issueToken({ actor: session.operator, requestId: null }, user.id, {
-          name: options.name,
-          expiresInDays,
-        });
+        const reissued = await session.identity.reissueEnrolment(
+          { actor: session.operator, requestId: null },
+          user.id,
+          options.reason,
+        );
+        return { ...reissued, hours: session.config.enrolmentTtlHours };
       });
-      process.stdout.write(`${token.token}\n`);
+      process.stdout.write(`${enrolment.token}\n`);
       process.stderr.write(
-        `Token "${token.name}" issued (${token.displayPrefix}…). It is shown once; only its hash is stored.\n`,
+        `Enrolment issued (${enrolment.displayPrefix}…), valid once for ${hours} h; ${revokedTokens} API token${revokedTokens === 1 ? '' : 's'} revoked.\n` +
+          'The user exchanges it for their own API token: POST /v1/enrolments {"token": "<enrolment token>"}.\n',
       );
     });
 }

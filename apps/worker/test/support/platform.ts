@@ -206,7 +206,7 @@ export class Platform {
         201,
         'creating a team',
       );
-      const user = await this.expectStatus<{ token: { token: string } }>(
+      const user = await this.expectStatus<{ enrolment: { token: string } }>(
         this.request('POST', '/v1/users', {
           token: ADMIN_TOKEN,
           body: { name: 'Rel Engineer', roles: ['engineer'], teamId: team.id },
@@ -214,7 +214,12 @@ export class Platform {
         201,
         'creating an engineer',
       );
-      this.engineerToken = user.token.token;
+      const enrolled = await this.expectStatus<{ token: { token: string } }>(
+        this.request('POST', '/v1/enrolments', { body: { token: user.enrolment.token } }),
+        201,
+        'exchanging the enrolment',
+      );
+      this.engineerToken = enrolled.token.token;
     }
     return this.engineerToken;
   }

@@ -125,6 +125,12 @@ const approvalsRule = z.strictObject({
   kind: z.literal('approvals'),
   count: count(MAX_APPROVALS),
   role: z.literal('reviewer'),
+  reviewerRoleGrantedByOther: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .describe(
+      'Only reviewers whose reviewer role was granted by someone else (not by themselves) may approve.',
+    ),
 });
 
 export const gateRuleSchema = z.discriminatedUnion('kind', [

@@ -1,6 +1,7 @@
 import {
   type Actor,
   approvalState,
+  approvalsNeedReviewerGrantedByOther,
   assertCanPromote,
   assertCanRecordPilot,
   assertCanProposeGate,
@@ -439,11 +440,16 @@ export class GatesService {
           throw DomainError.validation(problems);
         }
         const verdictDecision = decision as 'approve' | 'reject';
+        const grantedByOther = await this.approvalsNeedGrantByOther(m, entity);
         assertIndependentApprover(context.actor, {
           ownerTeamId: useCase.ownerTeamId,
           proposedBy: entity.createdBy,
           runStarters: entity.result.runsUsed.map((run) => run.startedBy),
           suiteAuthors: entity.result.runsUsed.map((run) => run.suiteAuthorId),
+          requireReviewerRoleGrantedByOther: grantedByOther,
+          reviewerRoleGrantedBy: grantedByOther
+            ? ((await m.findOneBy(UserEntity, { id: context.actor.id }))?.rolesGrantedBy?.reviewer ?? null)
+            : undefined,
         });
         if (input.evaluationHash !== undefined && input.evaluationHash !== entity.hash) {
           throw new DomainError(
@@ -506,6 +512,13 @@ export class GatesService {
         return this.view(m, entity, useCase);
       }),
     );
+  }
+
+  /** Whether the evaluation's gate (in its policy version) asks for reviewers granted by someone else. */
+  private async approvalsNeedGrantByOther(m: EntityManager, entity: GateEvaluationEntity): Promise<boolean> {
+    const policy = await m.findOneBy(GatePolicyEntity, { id: entity.policyId });
+    const rules = policy ? gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) : null;
+    return approvalsNeedReviewerGrantedByOther(rules ?? []);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,16 +1,24 @@
+import { type GatehouseConfig } from '@gatehouse/config';
 import {
   type Actor,
   assertHasRole,
+  assertIssuingForSelf,
+  assertNotOwnRoleChange,
   assertSelfOrAdmin,
+  changeRoleGrants,
   checkUserRoles,
   DomainError,
+  ENROLMENT_REFUSALS,
+  enrolmentRefusal,
   hashApiToken,
   issueApiToken,
+  issueEnrolmentToken,
   type IssuedToken,
   type Role,
 } from '@gatehouse/domain';
 import {
   ApiTokenEntity,
+  EnrolmentEntity,
   isUniqueViolation,
   rawDateOrNull,
   rawJson,
@@ -22,10 +30,13 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { InjectConfig } from '../gatehouse-config.module';
 import { type RequestContext } from '../request-context';
 import {
   type ApiTokenView,
   type IssuedApiTokenView,
+  type IssuedEnrolmentView,
+  toEnrolmentView,
   type TeamView,
   toApiTokenView,
   toTeamView,
@@ -49,7 +60,6 @@ export interface CreateUserInput {
   email?: string;
   teamId?: string | null;
   roles: Role[];
-  tokenName?: string;
 }
 
 export interface UpdateUserInput {
@@ -66,12 +76,26 @@ export interface IssueTokenInput {
   expiresInDays?: number;
 }
 
-/** Teams, users and API tokens. Every change is audited; token secrets exist only in the response. */
+export interface ExchangeEnrolmentInput {
+  /** The one-time enrolment token an admin handed over. */
+  token: string;
+  tokenName?: string;
+  expiresInDays?: number;
+}
+
+/**
+ * Teams, users and API tokens. Every change is audited; token secrets exist only in the response. No one
+ * holds a token they did not issue themselves: an admin creates a user with a one-time enrolment token,
+ * which the user exchanges for their own API token; after that, people issue their own tokens. Admins
+ * revoke tokens and re-issue enrolments (which revokes the user's tokens, so a take-over is never silent)
+ * and never change their own roles; who granted each role is recorded for the gate approvals rule.
+ */
 @Injectable()
 export class IdentityService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
+    @InjectConfig() private readonly config: Pick<GatehouseConfig, 'enrolmentTtlHours'>,
   ) {}
 
   async createTeam(context: RequestContext, input: CreateTeamInput): Promise<TeamView> {
@@ -105,21 +129,120 @@ export class IdentityService {
     return this.uow.read(async (m) => (await m.find(TeamEntity, { order: { name: 'ASC' } })).map(toTeamView));
   }
 
+  /** A new user and their one-time enrolment token: the admin hands it over; the user exchanges it. */
   async createUser(
     context: RequestContext,
     input: CreateUserInput,
-  ): Promise<{ user: UserView; token: IssuedApiTokenView }> {
+  ): Promise<{ user: UserView; enrolment: IssuedEnrolmentView }> {
     assertHasRole(context.actor, ['admin'], 'Creating a user');
     return this.uow.write(async (m) => {
       const user = await this.insertUser(m, context, input);
+      const enrolment = await this.insertEnrolment(m, context, user.id);
+      return { user, enrolment };
+    });
+  }
+
+  /**
+   * A new enrolment for a user who lost their tokens (or whose tokens may be known to someone else): every
+   * API token and earlier enrolment of theirs is revoked in the same transaction, and all of it audited.
+   */
+  async reissueEnrolment(
+    context: RequestContext,
+    userId: string,
+    reason?: string,
+  ): Promise<{ enrolment: IssuedEnrolmentView; revokedTokens: number }> {
+    assertHasRole(context.actor, ['admin'], 'Re-issuing an enrolment');
+    return this.uow.write(async (m) => {
+      const user = await m.findOneBy(UserEntity, { id: userId });
+      if (!user) {
+        throw DomainError.notFound('The user');
+      }
+      if (user.disabledAt) {
+        throw new DomainError('invalid_state', 'The user is disabled.', [], 'user_disabled');
+      }
+      const now = new Date();
+      const tokens = await m.findBy(ApiTokenEntity, { userId, revokedAt: IsNull() });
+      for (const token of tokens) {
+        const before = toApiTokenView(token, now);
+        token.revokedAt = now;
+        await m.update(ApiTokenEntity, { id: token.id }, { revokedAt: now });
+        await this.audit.record(m, context, {
+          action: 'api_token.revoked',
+          subjectType: 'api_token',
+          subjectId: token.id,
+          before,
+          after: toApiTokenView(token, now),
+          reason: reason ?? 'A new enrolment was issued for the user.',
+        });
+      }
+      const enrolments = await m.findBy(EnrolmentEntity, { userId, usedAt: IsNull(), revokedAt: IsNull() });
+      for (const enrolment of enrolments) {
+        await m.update(EnrolmentEntity, { id: enrolment.id }, { revokedAt: now });
+        await this.audit.record(m, context, {
+          action: 'enrolment.revoked',
+          subjectType: 'enrolment',
+          subjectId: enrolment.id,
+          after: { ...toEnrolmentView(enrolment), revokedAt: now.toISOString() },
+          reason: 'Replaced by a new enrolment.',
+        });
+      }
+      const enrolment = await this.insertEnrolment(m, context, userId, {
+        revokedTokens: tokens.length,
+        reason,
+      });
+      return { enrolment, revokedTokens: tokens.length };
+    });
+  }
+
+  /**
+   * Exchanges a one-time enrolment token for the user's own API token (only they see it). Needs no other
+   * credential; the enrolment is spent by a compare-and-set, so of two concurrent exchanges one wins.
+   */
+  async exchangeEnrolment(
+    input: ExchangeEnrolmentInput,
+    requestId: string | null,
+  ): Promise<{ user: UserView; token: IssuedApiTokenView }> {
+    return this.uow.write(async (m) => {
+      const now = new Date();
+      const enrolment =
+        input.token.length >= 20 && input.token.length <= 200
+          ? await m.findOneBy(EnrolmentEntity, { tokenHash: hashApiToken(input.token) })
+          : null;
+      const user = enrolment
+        ? await m.findOne(UserEntity, { where: { id: enrolment.userId }, relations: { team: true } })
+        : null;
+      const refusal = enrolmentRefusal(user ? enrolment : null, Boolean(user?.disabledAt), now);
+      if (refusal || !enrolment || !user) {
+        throw enrolmentRefused(refusal ?? 'unknown');
+      }
+      const spent = await m
+        .createQueryBuilder()
+        .update(EnrolmentEntity)
+        .set({ usedAt: now })
+        .where('id = :id AND used_at IS NULL AND revoked_at IS NULL', { id: enrolment.id })
+        .execute();
+      if (spent.affected !== 1) {
+        throw enrolmentRefused('used');
+      }
+      const context: RequestContext = {
+        actor: { id: user.id, name: user.name, teamId: user.teamId, roles: user.roles },
+        requestId,
+      };
       const token = await this.storeToken(
         m,
         context,
         user.id,
-        { name: input.tokenName ?? 'default' },
+        { name: input.tokenName ?? 'default', expiresInDays: input.expiresInDays },
         issueApiToken(),
       );
-      return { user, token };
+      await m.update(EnrolmentEntity, { id: enrolment.id }, { apiTokenId: token.id });
+      await this.audit.record(m, context, {
+        action: 'enrolment.exchanged',
+        subjectType: 'enrolment',
+        subjectId: enrolment.id,
+        after: { ...toEnrolmentView(enrolment), usedAt: now.toISOString(), issuedApiId: token.id },
+      });
+      return { user: toUserView(user, user.team), token };
     });
   }
 
@@ -140,6 +263,7 @@ export class IdentityService {
       email: input.email ?? null,
       teamId: team?.id ?? null,
       roles: input.roles,
+      rolesGrantedBy: changeRoleGrants(null, [], input.roles, context.actor.id).grants,
       disabledAt: null,
       createdAt: now,
       updatedAt: now,
@@ -184,9 +308,11 @@ export class IdentityService {
       if (!user) {
         throw DomainError.notFound('The user');
       }
+      assertNotOwnRoleChange(context.actor, user.id, user.roles, input.roles);
       const before = toUserView(user, user.team);
       const teamId = input.teamId === undefined ? user.teamId : input.teamId;
       const roles = input.roles ?? user.roles;
+      const change = changeRoleGrants(user.rolesGrantedBy, user.roles, roles, context.actor.id);
       const problems = checkUserRoles(roles, teamId);
       if (problems.length > 0) {
         throw DomainError.validation(problems);
@@ -214,6 +340,8 @@ export class IdentityService {
         email: input.email === undefined ? user.email : input.email,
         teamId: team?.id ?? null,
         roles,
+        rolesGrantedBy:
+          change.granted.length + change.removed.length > 0 ? change.grants : user.rolesGrantedBy,
         disabledAt:
           input.disabled === undefined
             ? user.disabledAt
@@ -233,6 +361,22 @@ export class IdentityService {
         after,
         reason: input.reason,
       });
+      if (change.granted.length + change.removed.length > 0) {
+        await this.audit.record(m, context, {
+          action: 'user.roles_changed',
+          subjectType: 'user',
+          subjectId: user.id,
+          before: { roles: before.roles, rolesGrantedBy: before.rolesGrantedBy },
+          after: {
+            roles: after.roles,
+            rolesGrantedBy: after.rolesGrantedBy,
+            granted: change.granted,
+            removed: change.removed,
+            by: context.actor.id,
+          },
+          reason: input.reason,
+        });
+      }
       return after;
     });
   }
@@ -242,7 +386,7 @@ export class IdentityService {
     userId: string,
     input: IssueTokenInput,
   ): Promise<IssuedApiTokenView> {
-    assertSelfOrAdmin(context.actor, userId, 'Issuing an API token');
+    assertIssuingForSelf(context.actor, userId);
     return this.uow.write(async (m) => {
       const user = await m.findOneBy(UserEntity, { id: userId });
       if (!user) {
@@ -356,6 +500,39 @@ export class IdentityService {
     return { ...view, token: issued.token };
   }
 
+  private async insertEnrolment(
+    m: EntityManager,
+    context: RequestContext,
+    userId: string,
+    note: { revokedTokens?: number; reason?: string } = {},
+  ): Promise<IssuedEnrolmentView> {
+    const issued = issueEnrolmentToken();
+    const now = new Date();
+    const entity = Object.assign(new EnrolmentEntity(), {
+      id: randomUUID(),
+      userId,
+      tokenHash: issued.hash,
+      displayPrefix: issued.displayPrefix,
+      createdBy: context.actor.id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.enrolmentTtlHours * 3_600_000),
+      usedAt: null,
+      apiTokenId: null,
+      revokedAt: null,
+    });
+    await m.insert(EnrolmentEntity, entity);
+    const view = toEnrolmentView(entity);
+    await this.audit.record(m, context, {
+      action: 'enrolment.issued',
+      subjectType: 'enrolment',
+      subjectId: entity.id,
+      // Named so the audit's secret filter (which drops any "token" member) keeps it.
+      after: { ...view, ...(note.revokedTokens === undefined ? {} : { revokedCount: note.revokedTokens }) },
+      reason: note.reason,
+    });
+    return { ...view, token: issued.token };
+  }
+
   /** Roles are a JSON list, so the count happens here; there are tens of users, not millions. */
   async activeAdminCount(m: EntityManager): Promise<number> {
     const users = await m.find(UserEntity, {
@@ -378,6 +555,14 @@ export class IdentityService {
     return team;
   }
 }
+
+const enrolmentRefused = (refusal: keyof typeof ENROLMENT_REFUSALS) =>
+  new DomainError(
+    'unauthenticated',
+    ENROLMENT_REFUSALS[refusal],
+    [{ field: 'token', message: ENROLMENT_REFUSALS[refusal], code: `enrolment_${refusal}` }],
+    `enrolment_${refusal}`,
+  );
 
 const teamNameTaken = (name: string) =>
   new DomainError('conflict', `A team called "${name}" already exists.`, [

@@ -1,5 +1,10 @@
-import { type Role } from '@gatehouse/domain';
-import { type ApiTokenEntity, type TeamEntity, type UserEntity } from '@gatehouse/persistence';
+import { type Role, type RoleGrants } from '@gatehouse/domain';
+import {
+  type ApiTokenEntity,
+  type EnrolmentEntity,
+  type TeamEntity,
+  type UserEntity,
+} from '@gatehouse/persistence';
 
 export interface TeamView {
   id: string;
@@ -14,6 +19,8 @@ export interface UserView {
   email: string | null;
   team: { id: string; name: string } | null;
   roles: Role[];
+  /** Who granted each role (a user id, `system` or `cli`); a role missing here was granted before this was recorded. */
+  rolesGrantedBy: RoleGrants;
   disabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -37,6 +44,27 @@ export interface IssuedApiTokenView extends ApiTokenView {
   token: string;
 }
 
+/** A one-time enrolment token's record; the token itself exists only in the response that issued it. */
+export interface EnrolmentView {
+  id: string;
+  userId: string;
+  displayPrefix: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface IssuedEnrolmentView extends EnrolmentView {
+  token: string;
+}
+
+export const toEnrolmentView = (enrolment: EnrolmentEntity): EnrolmentView => ({
+  id: enrolment.id,
+  userId: enrolment.userId,
+  displayPrefix: enrolment.displayPrefix,
+  createdAt: enrolment.createdAt.toISOString(),
+  expiresAt: enrolment.expiresAt.toISOString(),
+});
+
 export const toTeamView = (team: TeamEntity): TeamView => ({
   id: team.id,
   name: team.name,
@@ -50,6 +78,7 @@ export const toUserView = (user: UserEntity, team: TeamEntity | null | undefined
   email: user.email,
   team: team ? { id: team.id, name: team.name } : null,
   roles: user.roles,
+  rolesGrantedBy: user.rolesGrantedBy ?? {},
   disabled: user.disabledAt !== null,
   createdAt: user.createdAt.toISOString(),
   updatedAt: user.updatedAt.toISOString(),

@@ -213,7 +213,7 @@ function gateRulesFrom(p: DefaultGateParameters): GateRule[] {
           minCases: pilot.minCases,
         }))),
     ...p.evidence.map((requirement): GateRule => ({ kind: 'evidence', requirement })),
-    { kind: 'approvals', count: p.approvals, role: 'reviewer' },
+    { kind: 'approvals', count: p.approvals, role: 'reviewer', reviewerRoleGrantedByOther: true },
   ];
 }
 

@@ -10,6 +10,13 @@ export interface ApprovalContext {
   runStarters: string[];
   /** Who published each suite version the evaluation used. */
   suiteAuthors: string[];
+  /**
+   * The gate's approvals rule asks for reviewers whose reviewer role someone else granted
+   * (`reviewerRoleGrantedByOther`). Absent or false: who granted the role is not looked at.
+   */
+  requireReviewerRoleGrantedByOther?: boolean;
+  /** Who granted the approver their reviewer role (a user id, `system` or `cli`), or null when unknown. */
+  reviewerRoleGrantedBy?: string | null;
 }
 
 export interface ApprovalRecord {
@@ -20,7 +27,8 @@ export interface ApprovalRecord {
 /**
  * Separation of duties for gate approvals, in the domain so no route or script can skip it: the approver
  * is a reviewer, is not in the owning team, did not propose the transition, did not start any run used,
- * and did not author any suite used. Admins approve nothing by being admins.
+ * and did not author any suite used; where the gate asks, their reviewer role was granted by someone else
+ * (not by themselves, and not lost from the record). Admins approve nothing by being admins.
  */
 export function approvalRefusal(
   actor: Actor,
@@ -52,6 +60,23 @@ export function approvalRefusal(
       rule: 'approver_authored_suite',
       message: 'You published a suite this evaluation uses: someone else must approve it.',
     };
+  }
+  if (context.requireReviewerRoleGrantedByOther) {
+    const grantedBy = context.reviewerRoleGrantedBy ?? null;
+    if (grantedBy === null) {
+      return {
+        rule: 'approver_reviewer_role_grant_unknown',
+        message:
+          'This gate needs a reviewer whose reviewer role someone else granted, and who granted yours is not on record: ask an admin other than you to grant it again.',
+      };
+    }
+    if (grantedBy === actor.id) {
+      return {
+        rule: 'approver_reviewer_role_self_granted',
+        message:
+          'You granted yourself the reviewer role: this gate needs a reviewer whose role someone else granted.',
+      };
+    }
   }
   return null;
 }

@@ -80,6 +80,8 @@ export type GateRule =
       count: number;
       /** Approvers hold this role and are independent (see assertIndependentApprover). */
       role: 'reviewer';
+      /** Only reviewers whose reviewer role was granted by someone else (not by themselves, not unknown). */
+      reviewerRoleGrantedByOther?: boolean;
     };
 
 export type GateRuleKind = GateRule['kind'];
@@ -108,6 +110,11 @@ export function requiredApprovals(rules: GateRule[]): { count: number; role: 're
   return { count: rule?.count ?? 0, role: 'reviewer' };
 }
 
+/** Whether a gate's approvals must come from reviewers whose reviewer role someone else granted. */
+export function approvalsNeedReviewerGrantedByOther(rules: GateRule[]): boolean {
+  return rules.some((r) => r.kind === 'approvals' && r.reviewerRoleGrantedByOther === true);
+}
+
 /** A short name for a rule, as a reviewer reads it in the checklist. */
 export function describeRule(rule: GateRule): string {
   switch (rule.kind) {
@@ -126,7 +133,7 @@ export function describeRule(rule: GateRule): string {
     case 'pilot_metric':
       return `pilot ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} cases)`;
     case 'approvals':
-      return `${rule.count} independent ${rule.role} approval${rule.count === 1 ? '' : 's'}`;
+      return `${rule.count} independent ${rule.role} approval${rule.count === 1 ? '' : 's'}${rule.reviewerRoleGrantedByOther ? ' (reviewer role granted by someone else)' : ''}`;
   }
 }
 

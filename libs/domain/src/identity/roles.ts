@@ -10,6 +10,12 @@ export interface Actor {
   roles: readonly Role[];
 }
 
+/**
+ * Who granted each role a user holds: a user id, `system` (first start, seeding) or `cli` (an operator on
+ * the server). A role missing from the map was granted before grants were recorded: unknown.
+ */
+export type RoleGrants = Partial<Record<Role, string>>;
+
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'Gatehouse', teamId: null, roles: [] };
 
 export function hasRole(actor: Actor, ...roles: Role[]): boolean {

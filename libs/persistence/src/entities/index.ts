@@ -3,6 +3,7 @@ import { AiUseCaseEntity } from './ai-use-case.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
 import { DatasetEntity, DatasetItemEntity } from './dataset.entity';
+import { EnrolmentEntity } from './enrolment.entity';
 import { EvaluationRunEntity, RunResultEntity } from './evaluation-run.entity';
 import {
   GateApprovalEntity,
@@ -23,6 +24,7 @@ export * from './ai-use-case.entity';
 export * from './api-token.entity';
 export * from './audit-event.entity';
 export * from './dataset.entity';
+export * from './enrolment.entity';
 export * from './evaluation-run.entity';
 export * from './gate.entity';
 export * from './suite.entity';
@@ -34,6 +36,7 @@ export const ENTITIES = [
   TeamEntity,
   UserEntity,
   ApiTokenEntity,
+  EnrolmentEntity,
   AiUseCaseEntity,
   AiUseCaseRevisionEntity,
   AuditEventEntity,

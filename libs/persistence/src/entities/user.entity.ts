@@ -1,4 +1,4 @@
-import { type Role } from '@gatehouse/domain';
+import { type Role, type RoleGrants } from '@gatehouse/domain';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { TeamEntity } from './team.entity';
@@ -24,6 +24,10 @@ export class UserEntity {
 
   @Column({ type: 'json' })
   roles!: Role[];
+
+  /** Who granted each role held (see RoleGrants); null for users from before grants were recorded. */
+  @Column({ name: 'roles_granted_by', type: 'json', nullable: true })
+  rolesGrantedBy!: RoleGrants | null;
 
   @Column({ name: 'disabled_at', type: TIMESTAMP, nullable: true })
   disabledAt!: Date | null;

@@ -2,6 +2,7 @@ import { CreateRegister1764086400000 } from './1764086400000-create-register';
 import { CreateRegistryAndRuns1764950400000 } from './1764950400000-create-registry-and-runs';
 import { CreateGates1765555200000 } from './1765555200000-create-gates';
 import { CreateWebSessions1766160000000 } from './1766160000000-create-web-sessions';
+import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolment';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateRegistryAndRuns1764950400000,
   CreateGates1765555200000,
   CreateWebSessions1766160000000,
+  IdentityEnrolment1766937600000,
 ];

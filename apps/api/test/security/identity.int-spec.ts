@@ -100,6 +100,9 @@ describeIntegration('security: no one approves alone', () => {
     it('lets people issue their own tokens, at /users/me/tokens or their own id', async () => {
       const own = await api.as(rita.token).post('/v1/users/me/tokens', { name: 'laptop' }).expect(201);
       await api.as(own.body.token).get('/v1/users/me').expect(200);
+      // Admins still revoke anyone's tokens.
+      await api.admin.post(`/v1/tokens/${own.body.id}/revoke`, { reason: 'Laptop stolen' }).expect(200);
+      await api.as(own.body.token).get('/v1/users/me').expect(401);
       await api.as(rita.token).post(`/v1/users/${rita.id}/tokens`, { name: 'ci' }).expect(201);
       await api.admin.post('/v1/users/me/tokens', { name: 'admin laptop' }).expect(201);
       await api.as(rita.token).post(`/v1/users/${sam.id}/tokens`, { name: 'x' }).expect(403);

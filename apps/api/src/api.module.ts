@@ -11,10 +11,12 @@ import { GateEvaluationsController } from './gates/gate-evaluations.controller';
 import { GatePoliciesController } from './gates/gate-policies.controller';
 import { PublicTransparencyController } from './transparency/public-transparency.controller';
 import { AuditEventsController } from './audit/audit-events.controller';
+import { ConnectionsController } from './connections/connections.controller';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { HealthController } from './health/health.controller';
 import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { RequestBodyInterceptor } from './http/request-body.interceptor';
 import { TeamsController } from './identity/teams.controller';
 import { UsersController } from './identity/users.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -57,6 +59,7 @@ export class ApiModule implements NestModule {
         GateEvaluationsController,
         PublicTransparencyController,
         AuditEventsController,
+        ConnectionsController,
         DatasetsController,
         SuitesController,
         CassettesController,
@@ -70,6 +73,8 @@ export class ApiModule implements NestModule {
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: ZodValidationPipe },
+        // First: bodies are read after the guards and before anything else sees the request.
+        { provide: APP_INTERCEPTOR, useClass: RequestBodyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
         WebRenderer,
         WebExceptionFilter,

@@ -11,7 +11,7 @@ const ITEMS = Array.from({ length: 40 }, (_, i) => ({
 }));
 const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
 
-const suiteYaml = (stubUrl: string) =>
+const suiteYaml = () =>
   [
     'name: yes-no',
     'version: 1',
@@ -19,7 +19,7 @@ const suiteYaml = (stubUrl: string) =>
     'target:',
     '  type: openai',
     '  model: stub-model',
-    `  baseUrl: ${stubUrl}`,
+    '  connection: stub',
     'scorers:',
     '  - { type: equals, name: correct }',
     'concurrency: 8',
@@ -139,6 +139,7 @@ describeIntegration('stage gates through the API', () => {
       },
     });
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub', GATEHOUSE_ITEM_CONCURRENCY: '8' });
+    await api.connection('stub', stub.url);
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -149,7 +150,7 @@ describeIntegration('stage gates through the API', () => {
       .as(eve.token)
       .upload('/v1/datasets?name=gate-questions', jsonl(ITEMS), 'application/x-ndjson')
       .expect(201);
-    await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), 'application/yaml').expect(201);
+    await api.as(eve.token).upload('/v1/suites', suiteYaml(), 'application/yaml').expect(201);
     const created = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
     useCaseId = created.body.id;
   });
@@ -219,7 +220,7 @@ describeIntegration('stage gates through the API', () => {
     expect((await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/stage-changes`)).body).toEqual([]);
 
     // The team registers its target: the suite's own model; runs for the use case now call it.
-    const target = { type: 'openai', model: 'stub-model', baseUrl: stub.url };
+    const target = { type: 'openai', model: 'stub-model', connection: 'stub' };
     const registered = await api
       .as(eve.token)
       .put(`/v1/ai-use-cases/${useCaseId}/target`, { target })
@@ -664,7 +665,7 @@ describeIntegration('stage gates through the API', () => {
   });
 
   it('re-opens the gate when the target changes at scale, and a reviewer who started a run cannot approve', async () => {
-    const target = { type: 'openai', model: 'stub-model-2', baseUrl: stub.url };
+    const target = { type: 'openai', model: 'stub-model-2', connection: 'stub' };
     const changed = await api
       .as(eve.token)
       .put(`/v1/ai-use-cases/${useCaseId}/target`, { target, reason: 'new model version' })

@@ -12,12 +12,11 @@ interface Fixtures {
   useCaseId: string;
   runId: string;
   evaluationId: string;
-  stubUrl: string;
   unique: () => string;
 }
 
 interface RouteCase {
-  method: 'get' | 'post' | 'patch' | 'put';
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   /** The path as the OpenAPI document names it. */
   path: string;
   url: (f: Fixtures) => string;
@@ -70,6 +69,31 @@ const MATRIX: RouteCase[] = [
   },
   { method: 'get', path: '/v1/users/me', url: () => '/v1/users/me', expected: all(200) },
   { method: 'get', path: '/v1/teams', url: () => '/v1/teams', expected: all(200) },
+  // Provider connections: everyone sees those their team may use; only admins change them.
+  { method: 'get', path: '/v1/connections', url: () => '/v1/connections', expected: all(200) },
+  { method: 'get', path: '/v1/connections/{name}', url: () => '/v1/connections/stub', expected: all(200) },
+  { method: 'get', path: '/v1/langchain-modules', url: () => '/v1/langchain-modules', expected: all(200) },
+  {
+    method: 'post',
+    path: '/v1/connections',
+    url: () => '/v1/connections',
+    body: (f) => ({ name: f.unique(), kind: 'openai', baseUrl: 'http://10.0.0.1/v1', teams: ['*'] }),
+    // The admin reaches the egress check, which refuses a private address nobody allow-listed.
+    expected: only({ admin: 400 }),
+  },
+  {
+    method: 'patch',
+    path: '/v1/connections/{name}',
+    url: () => '/v1/connections/stub',
+    body: () => ({ description: 'the tests’ model stub' }),
+    expected: only({ admin: 200 }),
+  },
+  {
+    method: 'delete',
+    path: '/v1/connections/{name}',
+    url: () => '/v1/connections/unknown-connection',
+    expected: only({ admin: 404 }),
+  },
   {
     method: 'post',
     path: '/v1/teams',
@@ -209,7 +233,7 @@ const MATRIX: RouteCase[] = [
     method: 'post',
     path: '/v1/suites',
     url: () => '/v1/suites',
-    upload: { type: 'application/yaml', text: (f) => matrixSuite(f.stubUrl, f.unique()) },
+    upload: { type: 'application/yaml', text: (f) => matrixSuite(f.unique()) },
     expected: only({ engineer: 201 }),
   },
   { method: 'get', path: '/v1/suites', url: () => '/v1/suites', expected: all(200) },
@@ -267,7 +291,7 @@ const MATRIX: RouteCase[] = [
     method: 'put',
     path: '/v1/ai-use-cases/{id}/target',
     url: (f) => `/v1/ai-use-cases/${f.useCaseId}/target`,
-    body: (f) => ({ target: { type: 'openai', model: f.unique(), baseUrl: f.stubUrl } }),
+    body: (f) => ({ target: { type: 'openai', model: f.unique(), connection: 'stub' } }),
     expected: only({ service_team: 200, engineer: 200 }),
   },
   {
@@ -364,8 +388,8 @@ const MATRIX: RouteCase[] = [
   },
 ];
 
-const matrixSuite = (stubUrl: string, name: string) =>
-  `name: ${name}\nversion: 1\ndataset: matrix-items@1\ntarget: { type: openai, model: stub, baseUrl: ${stubUrl} }\nscorers:\n  - { type: includes, values: [hello] }\n`;
+const matrixSuite = (name: string) =>
+  `name: ${name}\nversion: 1\ndataset: matrix-items@1\ntarget: { type: openai, model: stub, connection: stub }\nscorers:\n  - { type: includes, values: [hello] }\n`;
 
 const PUBLIC_ROUTES = ['/health/live', '/health/ready', '/metrics'];
 
@@ -378,6 +402,7 @@ describeIntegration('role × route matrix', () => {
   beforeAll(async () => {
     stub = await startOpenAiStub();
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub' });
+    await api.connection('stub', stub.url);
     const sam = await api.user('Sam', ['service_team'], 'Benefits');
     const eve = await api.user('Eve', ['engineer'], 'Benefits');
     const rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -386,10 +411,7 @@ describeIntegration('role × route matrix', () => {
       .as(eve.token)
       .upload('/v1/datasets?name=matrix-items', '{"id":"a","input":"hello"}', 'application/x-ndjson')
       .expect(201);
-    await api
-      .as(eve.token)
-      .upload('/v1/suites', matrixSuite(stub.url, 'matrix-suite'), 'application/yaml')
-      .expect(201);
+    await api.as(eve.token).upload('/v1/suites', matrixSuite('matrix-suite'), 'application/yaml').expect(201);
     const run = await api.as(eve.token).post('/v1/runs', { suite: 'matrix-suite@1' }).expect(202);
     let status = 'queued';
     while (!['completed', 'failed', 'cancelled'].includes(status)) {
@@ -409,7 +431,6 @@ describeIntegration('role × route matrix', () => {
       useCaseId: created.body.id,
       runId: run.body.id,
       evaluationId: evaluation.body.id,
-      stubUrl: stub.url,
       unique: () => `unique-${++counter}`,
     };
     Object.assign(tokens, {

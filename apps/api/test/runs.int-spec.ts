@@ -14,10 +14,7 @@ const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).joi
 const NDJSON = 'application/x-ndjson';
 const YAML = 'application/yaml';
 
-const suiteYaml = (
-  stubUrl: string,
-  overrides: { name?: string; version?: number; dataset?: string; extra?: string } = {},
-) =>
+const suiteYaml = (overrides: { name?: string; version?: number; dataset?: string; extra?: string } = {}) =>
   [
     `name: ${overrides.name ?? 'yes-no'}`,
     `version: ${overrides.version ?? 1}`,
@@ -25,7 +22,7 @@ const suiteYaml = (
     'target:',
     '  type: openai',
     '  model: stub-model',
-    `  baseUrl: ${stubUrl}`,
+    '  connection: stub',
     'scorers:',
     '  - { type: equals, name: correct }',
     'groupBy: [band]',
@@ -72,6 +69,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       GATEHOUSE_ITEM_CONCURRENCY: '8',
       GATEHOUSE_FANOUT_AHEAD: '10',
     });
+    await api.connection('stub', stub.url);
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -167,7 +165,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
 
   describe('suites', () => {
     it('publishes YAML pinned to its dataset version, idempotently', async () => {
-      const created = await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), YAML).expect(201);
+      const created = await api.as(eve.token).upload('/v1/suites', suiteYaml(), YAML).expect(201);
       expect(created.body).toMatchObject({
         name: 'yes-no',
         version: 1,
@@ -175,7 +173,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       });
       const same = await api
         .as(eve.token)
-        .upload('/v1/suites', `# a comment changes nothing\n${suiteYaml(stub.url)}`, YAML)
+        .upload('/v1/suites', `# a comment changes nothing\n${suiteYaml()}`, YAML)
         .expect(200);
       expect(same.body.sha256).toBe(created.body.sha256);
       const fetched = await api.as(rita.token).get('/v1/suites/yes-no/versions/1').expect(200);
@@ -196,12 +194,12 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
     it('refuses a change under an existing version with 409, and names the line of a schema problem', async () => {
       const changed = await api
         .as(eve.token)
-        .upload('/v1/suites', suiteYaml(stub.url).replace('concurrency: 8', 'concurrency: 9'), YAML)
+        .upload('/v1/suites', suiteYaml().replace('concurrency: 8', 'concurrency: 9'), YAML)
         .expect(409);
       expect(changed.body.detail).toContain('version 2');
       const typo = await api
         .as(eve.token)
-        .upload('/v1/suites', suiteYaml(stub.url, { name: 'typo' }).replace('  model:', '  modle:'), YAML)
+        .upload('/v1/suites', suiteYaml({ name: 'typo' }).replace('  model:', '  modle:'), YAML)
         .expect(400);
       expect(typo.body.errors).toEqual(
         expect.arrayContaining([
@@ -210,7 +208,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       );
       const unknownDataset = await api
         .as(eve.token)
-        .upload('/v1/suites', suiteYaml(stub.url, { name: 'orphan', dataset: 'nowhere@1' }), YAML)
+        .upload('/v1/suites', suiteYaml({ name: 'orphan', dataset: 'nowhere@1' }), YAML)
         .expect(400);
       expect(unknownDataset.body.errors).toEqual([
         expect.objectContaining({ field: 'dataset', code: 'unknown_reference' }),

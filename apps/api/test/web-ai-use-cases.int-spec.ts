@@ -12,7 +12,7 @@ const ITEMS = Array.from({ length: 5 }, (_, i) => ({
 }));
 const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
 
-const suiteYaml = (stubUrl: string) =>
+const suiteYaml = () =>
   [
     'name: web-yes-no',
     'version: 1',
@@ -20,7 +20,7 @@ const suiteYaml = (stubUrl: string) =>
     'target:',
     '  type: openai',
     '  model: stub-model',
-    `  baseUrl: ${stubUrl}`,
+    '  connection: stub',
     'scorers:',
     '  - { type: equals, name: correct }',
   ].join('\n');
@@ -80,6 +80,7 @@ describeIntegration('the AI use case pages', () => {
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub' });
+    await api.connection('stub', stub.url);
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -88,7 +89,7 @@ describeIntegration('the AI use case pages', () => {
       .as(eve.token)
       .upload('/v1/datasets?name=web-questions', jsonl(ITEMS), 'application/x-ndjson')
       .expect(201);
-    await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), 'application/yaml').expect(201);
+    await api.as(eve.token).upload('/v1/suites', suiteYaml(), 'application/yaml').expect(201);
     useCaseId = (await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201))
       .body.id;
     await api

@@ -11,7 +11,7 @@ const ITEMS = Array.from({ length: 20 }, (_, i) => ({
 }));
 const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
 
-const suiteYaml = (stubUrl: string) =>
+const suiteYaml = () =>
   [
     'name: web-gate',
     'version: 1',
@@ -19,7 +19,7 @@ const suiteYaml = (stubUrl: string) =>
     'target:',
     '  type: openai',
     '  model: stub-model',
-    `  baseUrl: ${stubUrl}`,
+    '  connection: stub',
     'scorers:',
     '  - { type: equals, name: correct }',
     'concurrency: 4',
@@ -105,6 +105,7 @@ describeIntegration('the gate pages and the public register', () => {
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub', GATEHOUSE_ITEM_CONCURRENCY: '4' });
+    await api.connection('stub', stub.url);
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -115,7 +116,7 @@ describeIntegration('the gate pages and the public register', () => {
       .as(eve.token)
       .upload('/v1/datasets?name=web-gate-questions', jsonl(ITEMS), 'application/x-ndjson')
       .expect(201);
-    await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), 'application/yaml').expect(201);
+    await api.as(eve.token).upload('/v1/suites', suiteYaml(), 'application/yaml').expect(201);
     const record = { ...lowRiskRecord(), name: 'Letter <drafting> helper' };
     useCaseId = (await api.as(sam.token).post('/v1/ai-use-cases', { record }).expect(201)).body.id;
     // No target yet: the suite rules are missing evidence.
@@ -164,7 +165,7 @@ describeIntegration('the gate pages and the public register', () => {
     await api
       .as(eve.token)
       .put(`/v1/ai-use-cases/${useCaseId}/target`, {
-        target: { type: 'openai', model: 'stub-model', baseUrl: stub.url },
+        target: { type: 'openai', model: 'stub-model', connection: 'stub' },
       })
       .expect(200);
     const started = await api

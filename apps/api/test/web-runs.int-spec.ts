@@ -14,7 +14,7 @@ const ITEMS = Array.from({ length: 20 }, (_, i) => ({
 const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
 const LEAK = 'Yes <b>now</b>: write to jo.bloggs@example.org';
 
-const suiteYaml = (stubUrl: string) =>
+const suiteYaml = () =>
   [
     'name: web-yes-no',
     'version: 1',
@@ -22,7 +22,7 @@ const suiteYaml = (stubUrl: string) =>
     'target:',
     '  type: openai',
     '  model: stub-model',
-    `  baseUrl: ${stubUrl}`,
+    '  connection: stub',
     'scorers:',
     '  - { type: equals, name: correct }',
     '  - { type: pii_leakage, name: no-pii }',
@@ -72,6 +72,7 @@ describeIntegration('the run report pages', () => {
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub', GATEHOUSE_ITEM_CONCURRENCY: '4' });
+    await api.connection('stub', stub.url);
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -80,7 +81,7 @@ describeIntegration('the run report pages', () => {
       .as(eve.token)
       .upload('/v1/datasets?name=web-questions', jsonl(ITEMS), 'application/x-ndjson')
       .expect(201);
-    await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), 'application/yaml').expect(201);
+    await api.as(eve.token).upload('/v1/suites', suiteYaml(), 'application/yaml').expect(201);
     baselineId = await start({ suite: 'web-yes-no@1' });
     await waitFor(baselineId, settled);
     // The candidate answers "no" to everything (worse: 16 items lost, 4 won) and leaks an email address

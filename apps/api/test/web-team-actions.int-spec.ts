@@ -3,12 +3,12 @@ import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn } from './support/web';
 
-const suiteYaml = (stubUrl: string) =>
+const suiteYaml = () =>
   [
     'name: team-yes-no',
     'version: 1',
     'dataset: team-questions@1',
-    `target: { type: openai, model: team-model, baseUrl: ${stubUrl} }`,
+    'target: { type: openai, model: team-model, connection: stub }',
     'scorers:',
     '  - { type: equals, name: correct }',
   ].join('\n');
@@ -25,6 +25,7 @@ describeIntegration('the team’s actions on the use case page', () => {
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub' });
+    await api.connection('stub', stub.url);
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
@@ -35,7 +36,7 @@ describeIntegration('the team’s actions on the use case page', () => {
       .as(eve.token)
       .upload('/v1/datasets?name=team-questions', items.join('\n'), 'application/x-ndjson')
       .expect(201);
-    await api.as(eve.token).upload('/v1/suites', suiteYaml(stub.url), 'application/yaml').expect(201);
+    await api.as(eve.token).upload('/v1/suites', suiteYaml(), 'application/yaml').expect(201);
     useCaseId = (await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201))
       .body.id;
   });

@@ -2,6 +2,8 @@ import { type GatehouseConfig } from '@gatehouse/config';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AiUseCasesService } from './ai-use-cases/ai-use-cases.service';
 import { AuditService } from './audit/audit.service';
+import { ConnectionsService } from './connections/connections.service';
+import { PlatformNetwork } from './connections/platform-network';
 import { DatabaseModule } from './database/database.module';
 import { GatehouseConfigModule } from './gatehouse-config.module';
 import { GateEvidenceService } from './gates/gate-evidence.service';
@@ -21,6 +23,8 @@ import { RunsService } from './runs/runs.service';
 
 const services = [
   AuditService,
+  PlatformNetwork,
+  ConnectionsService,
   IdentityService,
   AiUseCasesService,
   BootstrapService,

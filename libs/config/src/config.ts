@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Secret } from './secret';
+import { type TrustProxy, trustProxySchema } from './trust-proxy';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -43,6 +45,8 @@ export interface GatehouseConfig {
     /** Limit for JSONL, YAML and text uploads (datasets, suites, cassettes). */
     maxUploadBytes: number;
     publicUrl: string;
+    /** Express `trust proxy`: which proxies' X-Forwarded-* headers count (so `req.secure` works behind TLS). */
+    trustProxy: TrustProxy;
   };
   /** The worker's own small HTTP server for /health and /metrics. */
   worker: { port: number };
@@ -56,6 +60,23 @@ export interface GatehouseConfig {
   seedExamples: boolean;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** What evaluation targets on the platform may reach, and with what (see the README's security model). */
+  targets: {
+    /**
+     * Hosts, addresses or CIDR ranges (each optionally with :port) that connections may reach although
+     * they are loopback, private or link-local (a self-hosted model server in the same network).
+     */
+    egressAllow: string[];
+    /** The largest answer a target may give; a larger one errors the item with `response_too_large`. */
+    maxResponseBytes: number;
+    /** The operator's folder of LangChain modules; platform targets name a module in it, never a path. */
+    langchainModulesDir: string | null;
+  };
+  /**
+   * The key that encrypts connection secrets in the database (32 bytes, base64). Unset: embedded mode
+   * keeps one in the data folder; with PostgreSQL connections cannot hold secrets until it is set.
+   */
+  secretsKey?: Secret;
   /**
    * The environment evaluation targets and judges read their keys and header values from (a suite names
    * the variable, never the secret). Not enumerable, so it never appears when the config is printed.
@@ -113,6 +134,7 @@ const environmentSchema = z.object({
   PORT: int(3000, 0, 65535),
   GATEHOUSE_WORKER_PORT: int(3001, 0, 65535),
   GATEHOUSE_PUBLIC_URL: z.url({ message: 'must be an absolute URL' }).optional(),
+  GATEHOUSE_TRUST_PROXY: trustProxySchema,
   GATEHOUSE_MAX_BODY_BYTES: int(1_048_576, 1024, 512 * 1_048_576),
   GATEHOUSE_MAX_UPLOAD_BYTES: int(64 * 1_048_576, 1024, 2048 * 1_048_576),
   GATEHOUSE_DATA_DIR: z.string().min(1).default('.gatehouse'),
@@ -146,6 +168,30 @@ const environmentSchema = z.object({
   GATEHOUSE_STUCK_AFTER_MS: int(120_000, 100, 86_400_000),
   GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
+  GATEHOUSE_EGRESS_ALLOW: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const entries = (v ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      for (const entry of entries) {
+        const problem = egressEntryProblem(entry);
+        if (problem) {
+          ctx.addIssue({ code: 'custom', message: `${entry}: ${problem}` });
+        }
+      }
+      return entries;
+    }),
+  GATEHOUSE_MAX_TARGET_RESPONSE_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  GATEHOUSE_LANGCHAIN_MODULES_DIR: z.string().min(1).optional(),
+  GATEHOUSE_SECRETS_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+      message: 'must be 32 random bytes in base64 (use `openssl rand -base64 32`)',
+    }),
   TZ: z
     .string()
     .optional()
@@ -219,6 +265,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       maxBodyBytes: e.GATEHOUSE_MAX_BODY_BYTES,
       maxUploadBytes: e.GATEHOUSE_MAX_UPLOAD_BYTES,
       publicUrl: (e.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+      trustProxy: e.GATEHOUSE_TRUST_PROXY,
     },
     worker: { port: e.GATEHOUSE_WORKER_PORT },
     dataDir,
@@ -234,11 +281,44 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     seedExamples: e.GATEHOUSE_SEED_EXAMPLES ?? (embedded && e.NODE_ENV !== 'production'),
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.GATEHOUSE_SHUTDOWN_TIMEOUT_MS,
+    targets: {
+      egressAllow: e.GATEHOUSE_EGRESS_ALLOW,
+      maxResponseBytes: e.GATEHOUSE_MAX_TARGET_RESPONSE_BYTES,
+      langchainModulesDir: e.GATEHOUSE_LANGCHAIN_MODULES_DIR
+        ? resolve(cwd, e.GATEHOUSE_LANGCHAIN_MODULES_DIR)
+        : null,
+    },
+    secretsKey: e.GATEHOUSE_SECRETS_KEY ? new Secret(e.GATEHOUSE_SECRETS_KEY) : undefined,
   };
   return Object.defineProperty(config, 'evalEnvironment', {
     value: Object.freeze({ ...env }),
     enumerable: false,
   }) as GatehouseConfig;
+}
+
+/**
+ * Why an egress allow-list entry is malformed, or null: an address, a CIDR range or a host name, each
+ * optionally with a port (`10.0.0.0/8`, `models.internal:8000`, `[fd00::1]:8000`).
+ */
+export function egressEntryProblem(entry: string): string | null {
+  const bracketed = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(entry);
+  const plain = /^([^:/\s]+|[0-9a-f:.]+)(?:\/(\d{1,3}))?(?::(\d{1,5}))?$/i.exec(entry);
+  const port = bracketed?.[2] ?? plain?.[3];
+  if (!bracketed && !plain && !isIP(entry.split('/')[0])) {
+    return 'must be an address, a CIDR range or a host name, optionally with :port';
+  }
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    return 'has a port outside 1-65535';
+  }
+  const prefix = plain?.[2] ?? entry.split('/')[1];
+  if (prefix !== undefined) {
+    const address = entry.split('/')[0];
+    const family = isIP(address);
+    if (!family || Number(prefix) > (family === 4 ? 32 : 128)) {
+      return 'is not a valid CIDR range';
+    }
+  }
+  return null;
 }
 
 /** The version in Gatehouse's package.json (this file runs from libs/config/src or dist/libs/config/src). */

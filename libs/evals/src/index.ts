@@ -1,5 +1,6 @@
 export * from './datasets/dataset-item';
 export * from './datasets/dataset-readers';
+export * from './datasets/dataset-upload';
 export * from './datasets/frozen-dataset';
 export * from './datasets/item-schema';
 export * from './evals-error';
@@ -24,3 +25,6 @@ export * from './targets/retry';
 export * from './targets/target';
 export * from './targets/target-context';
 export * from './registry/evals-directory';
+export * from './targets/egress';
+export * from './targets/light-fetch';
+export * from './targets/platform-policy';

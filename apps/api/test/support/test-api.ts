@@ -9,6 +9,8 @@ import type TestAgent from 'supertest/lib/agent';
 import { createApiApp } from '../../src/create-api-app';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
+/** 32 bytes in base64: the key connection secrets are sealed under in tests. */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface TestUser {
   id: string;
@@ -34,6 +36,9 @@ export class TestApi {
       GATEHOUSE_SEED_EXAMPLES: 'false',
       GATEHOUSE_AUTO_MIGRATE: 'true',
       LOG_LEVEL: 'info',
+      // The tests' model stubs listen on loopback, which the egress policy refuses unless allowed.
+      GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
+      GATEHOUSE_SECRETS_KEY: TEST_SECRETS_KEY,
       ...env,
     });
     const logStream = new PassThrough();
@@ -65,6 +70,26 @@ export class TestApi {
 
   get admin() {
     return this.as(ADMIN_TOKEN);
+  }
+
+  /**
+   * An admin-managed provider connection (the only way platform targets reach a model): an OpenAI-compatible
+   * one by default, for every team unless `teams` names some.
+   */
+  async connection(
+    name: string,
+    baseUrl: string,
+    options: { kind?: 'openai' | 'http'; secret?: string; teams?: string[] } = {},
+  ): Promise<void> {
+    await this.admin
+      .post('/v1/connections', {
+        name,
+        kind: options.kind ?? 'openai',
+        baseUrl,
+        teams: options.teams ?? ['*'],
+        secret: options.secret ?? 'sk-stub',
+      })
+      .expect(201);
   }
 
   async team(name: string): Promise<string> {

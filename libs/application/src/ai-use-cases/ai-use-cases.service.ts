@@ -24,6 +24,8 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { ConnectionsService } from '../connections/connections.service';
+import { checkRecordedFrom, pinReplayCassettes } from '../registry/cassette-pins';
 import { type RequestContext } from '../request-context';
 import { zodProblems } from '../validation/zod-problems';
 import { aiUseCaseRecordSchema } from './ai-use-case-record.schema';
@@ -56,6 +58,7 @@ export class AiUseCasesService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
+    private readonly connections: ConnectionsService,
   ) {}
 
   async register(
@@ -258,7 +261,9 @@ export class AiUseCasesService {
   /**
    * Registers the system under test (a suite target: model, prompt settings, endpoint). Gate rules read
    * only runs against this exact configuration. Changing it at learn or scale puts the use case under
-   * change until a passing, approved re-evaluation of its current stage.
+   * change until a passing, approved re-evaluation of its current stage. A replay target pins its
+   * cassettes' content (sha256) now, from names the use case's team (or the platform) holds; its runs
+   * replay exactly that. Registering it again re-pins: new content from the team counts as a change.
    */
   async registerTarget(
     context: RequestContext,
@@ -277,8 +282,14 @@ export class AiUseCasesService {
     return this.uow.write(async (m) => {
       const entity = await this.load(m, id, true);
       assertCanRegisterTarget(context.actor, entity);
+      // The suites' judges are checked when a run starts; the target itself must use a connection now.
+      await this.connections.assertUsable(m, entity.ownerTeamId, context.actor, target, []);
+      const pins = await pinReplayCassettes(m, target, [entity.ownerTeamId]);
+      await checkRecordedFrom(m, target, pins);
+      const targetCassettes = target.type === 'replay' ? pins : null;
       const before = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
-      if (entity.targetHash === hash) {
+      const pinsBefore = entity.targetCassettes;
+      if (entity.targetHash === hash && samePins(pinsBefore, targetCassettes)) {
         return before;
       }
       const reopens = entity.targetHash !== null && (entity.stage === 'learn' || entity.stage === 'scale');
@@ -286,6 +297,7 @@ export class AiUseCasesService {
       Object.assign(entity, {
         targetConfig: target,
         targetHash: hash,
+        targetCassettes,
         underChangeSince: reopens ? (entity.underChangeSince ?? now) : entity.underChangeSince,
         revision: entity.revision + 1,
         updatedAt: now,
@@ -300,9 +312,15 @@ export class AiUseCasesService {
         before: {
           revision: before.revision,
           target: before.target,
+          cassettes: pinsBefore,
           underChangeSince: before.underChangeSince,
         },
-        after: { revision: after.revision, target: after.target, underChangeSince: after.underChangeSince },
+        after: {
+          revision: after.revision,
+          target: after.target,
+          cassettes: targetCassettes,
+          underChangeSince: after.underChangeSince,
+        },
         reason: input.reason,
       });
       return after;
@@ -331,6 +349,7 @@ export class AiUseCasesService {
       revision: entity.revision,
       targetConfig: entity.targetConfig,
       targetHash: entity.targetHash,
+      targetCassettes: entity.targetCassettes,
       underChangeSince: entity.underChangeSince,
       updatedAt: entity.updatedAt,
     } as never);
@@ -376,4 +395,9 @@ function auditState(view: AiUseCaseView) {
     ownerTeamId: view.ownerTeam.id,
     record: view.record,
   };
+}
+
+function samePins(a: Record<string, string> | null, b: Record<string, string> | null): boolean {
+  const entries = (pins: Record<string, string> | null) => JSON.stringify(Object.entries(pins ?? {}).sort());
+  return (a === null) === (b === null) && entries(a) === entries(b);
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_RETRY_POLICY,
   describeScorers,
   epochSettings,
+  EvalsError,
   evaluateThresholds,
   executeItem,
   type ItemPlan,
@@ -18,6 +19,8 @@ import {
   type Scorer,
   type SuiteDefinition,
   type TargetConfig,
+  type TargetContext,
+  connectionsUsed,
 } from '@gatehouse/evals';
 import {
   CassetteEntity,
@@ -42,6 +45,8 @@ import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/comm
 import { createHash, randomUUID } from 'node:crypto';
 import { And, Between, type EntityManager, In, LessThan, MoreThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { ConnectionsService } from '../connections/connections.service';
+import { PlatformNetwork } from '../connections/platform-network';
 import { InjectConfig } from '../gatehouse-config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
@@ -105,6 +110,8 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     private readonly metrics: MetricsService,
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() private readonly config: GatehouseConfig,
+    private readonly connections: ConnectionsService,
+    private readonly network: PlatformNetwork,
   ) {
     this.writer = new ResultWriter(uow);
   }
@@ -143,7 +150,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       if (moved.affected !== 1) {
         return this.startRun(runId);
       }
-      const problem = await this.verifyDataset(run);
+      const problem = (await this.verifyDataset(run)) ?? (await this.verifyCassettes(run));
       if (problem) {
         await this.fail(run, problem);
         return;
@@ -172,6 +179,24 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     return actual === manifest.dataset.hash
       ? null
       : `The stored items of ${dataset.name}@${dataset.version} hash to ${actual}, not ${manifest.dataset.hash}: the dataset was changed after it was frozen.`;
+  }
+
+  /** A replay run replays exactly the cassettes it pinned: each must be on this server as pinned. */
+  private async verifyCassettes(run: EvaluationRunEntity): Promise<string | null> {
+    const target = run.targetConfig as TargetConfig;
+    if (target.type !== 'replay') {
+      return null;
+    }
+    const pinned = (run.manifest as StoredManifest).cassettes ?? {};
+    if (!pinned[target.cassette]) {
+      return `The run pinned no content for cassette ${target.cassette}: start a new run.`;
+    }
+    for (const [name, sha256] of Object.entries(pinned)) {
+      if (!(await this.uow.read((m) => m.existsBy(CassetteEntity, { name, sha256 })))) {
+        return `Cassette ${name} with sha256 ${sha256}, which this run pinned, is not on this server: upload that content again with gatehouse push.`;
+      }
+    }
+    return null;
   }
 
   private async fail(run: EvaluationRunEntity, error: string): Promise<void> {
@@ -485,11 +510,21 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     const definition = suite.definition as SuiteDefinition;
     const target = run.targetConfig as TargetConfig;
     const pinned = (run.manifest as StoredManifest).cassettes;
-    const targetContext = {
-      env: this.config.evalEnvironment,
+    // The server's environment, network and filesystem are not the suite's: endpoints and secrets come
+    // from the admin's connections, modules from the operator's folder, calls through the egress policy.
+    const targetContext: TargetContext = {
+      env: {},
       baseDir: this.config.runs.evalsDir,
       cassetteDir: `${this.config.runs.evalsDir}/cassettes`,
       loadCassette: (name: string) => this.cassette(name, pinned[name]),
+      platform: {
+        connections: await this.connections.resolve(
+          connectionsUsed(target, definition.scorers).map((use) => use.name),
+        ),
+        modules: this.network.modules,
+      },
+      fetch: this.network.fetch,
+      maxResponseBytes: this.network.maxResponseBytes,
     };
     const retryPolicy = {
       ...DEFAULT_RETRY_POLICY,
@@ -523,14 +558,21 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     };
   }
 
+  /**
+   * A cassette exactly as the run pinned it (name and sha256). Never "the newest by that name": content
+   * the run did not pin, or pinned content that is not on this server, fails the run with that reason.
+   */
   private async cassette(name: string, sha256: string | undefined): Promise<string> {
-    const row = await this.uow.read((m) =>
-      sha256
-        ? m.findOneBy(CassetteEntity, { name, sha256 })
-        : m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } }),
-    );
+    if (!sha256) {
+      throw new EvalsError(
+        `cassette ${name} is not pinned by this run (it was not on this server, or belongs to another team, when the run started): upload it with \`gatehouse push\` and start a new run`,
+      );
+    }
+    const row = await this.uow.read((m) => m.findOneBy(CassetteEntity, { name, sha256 }));
     if (!row) {
-      throw new Error(`cassette ${name} is not on this server`);
+      throw new EvalsError(
+        `cassette ${name} with sha256 ${sha256}, which this run pinned, is not on this server: upload that content again with \`gatehouse push\``,
+      );
     }
     return row.content;
   }

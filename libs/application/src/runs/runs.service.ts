@@ -22,7 +22,6 @@ import {
 } from '@gatehouse/evals';
 import {
   AiUseCaseEntity,
-  CassetteEntity,
   DatasetEntity,
   EvaluationRunEntity,
   RunResultEntity,
@@ -32,9 +31,11 @@ import {
 import { JobName, jobIds } from '@gatehouse/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type EntityManager, In, Like } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { ConnectionsService } from '../connections/connections.service';
 import { InjectConfig } from '../gatehouse-config.module';
+import { checkRecordedFrom, pinReplayCassettes } from '../registry/cassette-pins';
 import { type RequestContext } from '../request-context';
 import { zodProblems } from '../validation/zod-problems';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
@@ -55,6 +56,12 @@ export interface StartRunInput {
   baselineRunId?: string;
   /** Refuse the run unless the suite's dataset still has this sha256. */
   datasetSha256?: string;
+}
+
+/** Whose cassettes a run may pin, and what a registered target pinned already. */
+interface PinningScope {
+  teamIds: (string | null)[];
+  registered: Record<string, string> | null;
 }
 
 export interface ResultFilter {
@@ -80,6 +87,7 @@ export class RunsService {
     private readonly audit: AuditService,
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() private readonly config: GatehouseConfig,
+    private readonly connections: ConnectionsService,
   ) {}
 
   async start(context: RequestContext, input: StartRunInput): Promise<RunView> {
@@ -110,6 +118,11 @@ export class RunsService {
         ]);
       }
       let target = this.resolveTarget(definition, input.target);
+      const pinning: PinningScope = { teamIds: [context.actor.teamId], registered: null };
+      if (input.target === undefined) {
+        // The suite's own target may replay the suite owner's cassettes.
+        pinning.teamIds.push(suite.ownerTeamId);
+      }
       if (input.aiUseCaseId) {
         const useCase = await m.findOneBy(AiUseCaseEntity, { id: input.aiUseCaseId });
         // A draft of another team is as unknown as a use case that does not exist.
@@ -125,17 +138,32 @@ export class RunsService {
           );
         }
         // Evidence for a use case runs against its registered target unless the request names another.
+        pinning.teamIds = [useCase.ownerTeamId, ...(input.target === undefined ? [suite.ownerTeamId] : [])];
         if (input.target === undefined && useCase.targetConfig) {
           target = useCase.targetConfig as TargetConfig;
+          pinning.teamIds = [useCase.ownerTeamId];
+          pinning.registered = useCase.targetCassettes;
         }
       }
-      const cassettes = await this.pinCassettes(m, target);
+      // The team the evidence is for: its connections are the ones the target and judges may call.
+      await this.connections.assertUsable(
+        m,
+        pinning.teamIds[0] ?? null,
+        context.actor,
+        target,
+        definition.scorers,
+      );
+      const cassettes = await this.pinCassettes(m, target, definition, pinning);
       if (input.baselineRunId) {
         const baseline = await m.findOne(EvaluationRunEntity, {
           where: { id: input.baselineRunId },
           relations: { suite: true },
         });
-        if (!baseline) {
+        const baselineUseCase = baseline?.aiUseCaseId
+          ? await m.findOneBy(AiUseCaseEntity, { id: baseline.aiUseCaseId })
+          : null;
+        // A run the caller cannot see (evidence for another team's draft) is as unknown as one that does not exist.
+        if (!baseline || (baselineUseCase && !canViewAiUseCase(context.actor, baselineUseCase))) {
           throw DomainError.validation([
             { field: 'baselineRunId', message: 'is not a known run', code: 'unknown_reference' },
           ]);
@@ -244,25 +272,24 @@ export class RunsService {
     return parsed.data;
   }
 
-  /** Replay runs pin the exact cassettes (target and judges) they will replay, by content hash. */
-  private async pinCassettes(m: EntityManager, target: TargetConfig): Promise<Record<string, string>> {
+  /**
+   * Replay runs pin the exact cassettes (target and judges) they will replay, by content hash: those a
+   * registered target pinned at registration, else the current content of names held by the use case's
+   * team (or the starter's, or the suite owner's for the suite's own target) or by the platform. A
+   * cassette recorded from another configuration than the suite says is refused (checkRecordedFrom).
+   */
+  private async pinCassettes(
+    m: EntityManager,
+    target: TargetConfig,
+    definition: SuiteDefinition,
+    scope: PinningScope,
+  ): Promise<Record<string, string>> {
     if (target.type !== 'replay') {
       return {};
     }
-    const rows = await m.find(CassetteEntity, {
-      where: [{ name: target.cassette }, { name: Like(`${target.cassette}.%`) }],
-      order: { createdAt: 'ASC' },
-    });
-    if (!rows.some((row) => row.name === target.cassette)) {
-      throw DomainError.validation([
-        {
-          field: 'target.cassette',
-          message: `cassette ${target.cassette} is not on this server: upload it with gatehouse push`,
-          code: 'unknown_reference',
-        },
-      ]);
-    }
-    return Object.fromEntries(rows.map((row) => [row.name, row.sha256]));
+    const pins = scope.registered ?? (await pinReplayCassettes(m, target, scope.teamIds));
+    await checkRecordedFrom(m, target, pins, definition);
+    return pins;
   }
 
   async get(actor: Actor, id: string): Promise<RunView> {
@@ -524,9 +551,11 @@ function describeTarget(target: TargetConfig): string {
     case 'replay':
       return `replay of cassette ${target.cassette}${target.recordFrom && target.recordFrom.type !== 'http' && target.recordFrom.model ? ` (recorded from ${target.recordFrom.model})` : ''}`;
     case 'http':
-      return `${target.method} ${target.url} (http)`;
+      return target.connection
+        ? `${target.method} ${target.path ?? '/'} on connection ${target.connection} (http)`
+        : `${target.method} ${target.url ?? ''} (http)`;
     case 'openai':
-      return `${target.model} (openai SDK)`;
+      return `${target.model} (openai SDK${target.connection ? `, connection ${target.connection}` : ''})`;
     case 'langchain':
       return target.model
         ? `${target.model} (LangChain ChatOpenAI)`

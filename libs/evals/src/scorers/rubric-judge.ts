@@ -3,10 +3,10 @@ import { type ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
 import { EvalsError } from '../evals-error';
 import { type JudgeConfig, type ScorerConfigOf } from '../suites/suite-schema';
-import { cassetteFile, RecordingTarget, ReplayTarget } from '../targets/replay.target';
+import { cassetteFile, RecordingTarget, recordedConfigHash, ReplayTarget } from '../targets/replay.target';
 import { callWithRetries, isFailure, type RetryPolicy } from '../targets/retry';
 import { type Target, TargetError, type TargetRequest } from '../targets/target';
-import { requireEnv, type TargetContext } from '../targets/target-context';
+import { fetchOf, openAiEndpoint, type TargetContext } from '../targets/target-context';
 import { type Score, type ScoreContext, unscored } from './scorer';
 
 type RubricConfig = ScorerConfigOf<'rubric_judge'>;
@@ -37,6 +37,7 @@ function judgeFingerprint(config: JudgeConfig): Record<string, JsonValue> {
   return {
     model: config.model,
     baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
+    ...(config.connection ? { connection: config.connection } : {}),
     temperature: config.temperature,
     seed: config.seed ?? null,
     maxTokens: config.maxTokens ?? null,
@@ -52,17 +53,18 @@ class JudgeModel implements Target {
   private readonly structured;
 
   constructor(config: JudgeConfig, context: TargetContext) {
-    const baseURL = config.baseUrl ?? DEFAULT_BASE_URL;
-    this.provider = `openai:${new URL(baseURL).host}`;
-    this.description = `${config.model} at ${new URL(baseURL).host}`;
+    const endpoint = openAiEndpoint(config, context, `the judge ${config.model}`);
+    const host = new URL(endpoint.baseURL).host;
+    this.provider = endpoint.connection ? `connection:${endpoint.connection}` : `openai:${host}`;
+    this.description = `${config.model} at ${host}`;
     this.fingerprint = judgeFingerprint(config);
     // Loaded here, not at import: only suites with a live judge pay for LangChain.
 
     const { ChatOpenAI: ChatModel } = require('@langchain/openai') as { ChatOpenAI: typeof ChatOpenAI };
     this.structured = new ChatModel({
       model: config.model,
-      apiKey: requireEnv(context, config.apiKeyEnv, `the judge ${config.model}`),
-      configuration: { baseURL },
+      apiKey: endpoint.apiKey,
+      configuration: { baseURL: endpoint.baseURL, fetch: fetchOf(context), defaultHeaders: endpoint.headers },
       temperature: config.temperature,
       maxTokens: config.maxTokens,
       modelKwargs: config.seed === undefined ? undefined : { seed: config.seed },
@@ -164,7 +166,9 @@ export async function rubricJudge(
     const baseUrl = judge.baseUrl ?? DEFAULT_BASE_URL;
     if (
       judge.model === targetFingerprint.model &&
-      baseUrl === targetFingerprint.baseUrl &&
+      (judge.connection
+        ? judge.connection === targetFingerprint.connection
+        : baseUrl === targetFingerprint.baseUrl) &&
       !config.allowTargetAsJudge
     ) {
       throw new EvalsError(
@@ -177,11 +181,19 @@ export async function rubricJudge(
     configs.map(async (judgeConfig, index) => {
       const cassette = `${recording?.cassette}.${metric}.judge${index + 1}`;
       if (recording?.mode === 'replay') {
-        return ReplayTarget.open(recording.cassetteDir, cassette, context.loadCassette);
+        return ReplayTarget.open(recording.cassetteDir, cassette, context.loadCassette, {
+          recordedFrom: recordedConfigHash(judgeConfig),
+          field: `scorer ${metric} judge ${index + 1}`,
+          onUnverified: context.onUnverifiedCassette,
+        });
       }
       const live = new JudgeModel(judgeConfig, context);
       return recording?.mode === 'record'
-        ? new RecordingTarget(live, cassetteFile(recording.cassetteDir, cassette))
+        ? new RecordingTarget(
+            live,
+            cassetteFile(recording.cassetteDir, cassette),
+            recordedConfigHash(judgeConfig),
+          )
         : live;
     }),
   );

@@ -19,8 +19,16 @@ const modelParams = {
   maxTokens: z.number().int().min(1).max(200_000).optional(),
 };
 
+const connection = slug
+  .optional()
+  .describe(
+    'On a Gatehouse server: the provider connection an admin set up (GET /v1/connections); it supplies the ' +
+      'base URL and the key. The server refuses baseUrl, url, apiKeyEnv and headers.',
+  );
+
 const openaiCompatible = {
   model: z.string().min(1).max(200),
+  connection,
   baseUrl: httpUrl
     .optional()
     .describe('Any OpenAI-compatible endpoint: Azure OpenAI, vLLM, Ollama, a gateway.'),
@@ -45,13 +53,18 @@ export const langchainTargetSchema = z
       .max(200)
       .optional()
       .describe('A ChatOpenAI model name (with baseUrl for other OpenAI-compatible servers).'),
+    connection,
     baseUrl: httpUrl.optional(),
     apiKeyEnv: envName.default('OPENAI_API_KEY'),
     module: z
       .string()
       .min(1)
+      .max(500)
       .optional()
-      .describe('A JavaScript module (relative to the suite file) exporting a LangChain Runnable.'),
+      .describe(
+        'A JavaScript module exporting a LangChain Runnable: a path relative to the suite file for the CLI; ' +
+          'on a Gatehouse server the name of a module in the operator’s folder (GET /v1/connections/modules).',
+      ),
     export: z.string().min(1).default('default'),
     ...modelParams,
   })
@@ -59,23 +72,42 @@ export const langchainTargetSchema = z
     message: 'needs exactly one of model (a ChatOpenAI model) or module (a Runnable)',
   });
 
-export const httpTargetSchema = z.strictObject({
-  type: z.literal('http'),
-  url: httpUrl.describe('The service under test; ${VAR} is replaced from the environment.'),
-  method: z.enum(['POST', 'PUT']).default('POST'),
-  headers: z
-    .record(z.string(), z.string())
-    .default({})
-    .describe('${VAR} is replaced from the environment; values are never logged.'),
-  body: z
-    .json()
-    .default({ input: '{{input}}' })
-    .describe('Request body template: strings may use {{input}}, {{id}}, {{metadata.<key>}}, {{prompt}}.'),
-  answerPath: z
-    .string()
-    .default('$.answer')
-    .describe('Where the answer is in the JSON response, e.g. $.answer or $.choices[0].text.'),
-});
+export const httpTargetSchema = z
+  .strictObject({
+    type: z.literal('http'),
+    url: httpUrl.optional().describe('The service under test; ${VAR} is replaced from the environment.'),
+    connection,
+    path: z
+      .string()
+      .max(2000)
+      .regex(
+        /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/,
+        'must be a path starting with one /, e.g. /v1/answer',
+      )
+      .refine((p) => !/(^|\/)\.\.?(\/|\?|$)/.test(p), 'must not contain . or .. segments')
+      .optional()
+      .describe('With a connection: the path appended to its base URL.'),
+    method: z.enum(['POST', 'PUT']).default('POST'),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('${VAR} is replaced from the environment; values are never logged.'),
+    body: z
+      .json()
+      .default({ input: '{{input}}' })
+      .describe('Request body template: strings may use {{input}}, {{id}}, {{metadata.<key>}}, {{prompt}}.'),
+    answerPath: z
+      .string()
+      .default('$.answer')
+      .describe('Where the answer is in the JSON response, e.g. $.answer or $.choices[0].text.'),
+  })
+  .refine((t) => (t.url === undefined) !== (t.connection === undefined), {
+    message: 'needs exactly one of url (the CLI) or connection (a Gatehouse server)',
+  })
+  .refine((t) => t.path === undefined || t.connection !== undefined, {
+    message: 'path goes with a connection (a url carries its own path)',
+    path: ['path'],
+  });
 
 const liveTargetSchema = z.discriminatedUnion('type', [
   openaiTargetSchema,

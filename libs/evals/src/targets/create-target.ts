@@ -1,6 +1,6 @@
 import { type TargetConfig } from '../suites/suite-schema';
 import { HttpTarget } from './http.target';
-import { cassetteFile, RecordingTarget, ReplayTarget } from './replay.target';
+import { cassetteFile, RecordingTarget, recordedConfigHash, ReplayTarget } from './replay.target';
 import { type Target } from './target';
 import { type TargetContext } from './target-context';
 import { EvalsError } from '../evals-error';
@@ -30,7 +30,10 @@ export async function createTarget(
       return new HttpTarget(config, context);
     case 'replay': {
       if (!options.record) {
-        return ReplayTarget.open(context.cassetteDir, config.cassette, context.loadCassette);
+        return ReplayTarget.open(context.cassetteDir, config.cassette, context.loadCassette, {
+          recordedFrom: config.recordFrom ? recordedConfigHash(config.recordFrom) : undefined,
+          onUnverified: context.onUnverifiedCassette,
+        });
       }
       if (!config.recordFrom) {
         throw new EvalsError(
@@ -38,7 +41,11 @@ export async function createTarget(
         );
       }
       const live = await createTarget(config.recordFrom, context);
-      return new RecordingTarget(live, cassetteFile(context.cassetteDir, config.cassette));
+      return new RecordingTarget(
+        live,
+        cassetteFile(context.cassetteDir, config.cassette),
+        recordedConfigHash(config.recordFrom),
+      );
     }
   }
 }
@@ -52,19 +59,24 @@ export function modelUnderTest(config: TargetConfig): Record<string, unknown> {
   if (!live || live.type === 'http' || !live.model) {
     return {};
   }
-  return { model: live.model, baseUrl: live.baseUrl ?? 'https://api.openai.com/v1' };
+  return live.connection
+    ? { model: live.model, connection: live.connection }
+    : { model: live.model, baseUrl: live.baseUrl ?? 'https://api.openai.com/v1' };
 }
 
 /** The provider a target calls, without building it: the platform queues items per provider. */
 export function providerOf(config: TargetConfig): string {
   const host = (url: string | undefined) => new URL(url ?? 'https://api.openai.com/v1').host;
+  if (config.type !== 'replay' && config.connection) {
+    return `connection:${config.connection}`;
+  }
   switch (config.type) {
     case 'openai':
       return `openai:${host(config.baseUrl)}`;
     case 'langchain':
       return config.model ? `openai:${host(config.baseUrl)}` : `module:${config.module}`;
     case 'http':
-      return URL.canParse(config.url) ? `http:${new URL(config.url).host}` : 'http';
+      return config.url && URL.canParse(config.url) ? `http:${new URL(config.url).host}` : 'http';
     case 'replay':
       return 'replay';
   }

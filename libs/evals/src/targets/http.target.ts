@@ -1,11 +1,21 @@
 import { type JsonValue } from '@gatehouse/domain';
 import { itemValue } from '../prompts/template';
-import { type TargetContext, interpolateEnv } from './target-context';
+import {
+  type PlatformResources,
+  type TargetContext,
+  fetchOf,
+  interpolateEnv,
+  platformConnection,
+} from './target-context';
+import { type FetchLike } from './light-fetch';
 import { readJsonPath } from './json-path';
 import { type Target, TargetError, type TargetRequest, type TargetResponse, retryAfterMs } from './target';
+import { EvalsError } from '../evals-error';
 
 export interface HttpTargetConfig {
-  url: string;
+  url?: string;
+  connection?: string;
+  path?: string;
   method: 'POST' | 'PUT';
   headers: Record<string, string>;
   body: JsonValue;
@@ -14,8 +24,9 @@ export interface HttpTargetConfig {
 
 /**
  * The team's own service under test: a JSON request built from a template, the answer read from a JSON
- * path of the response. Header values may come from the environment (`${API_TOKEN}`) and never appear in
- * descriptions, fingerprints or errors.
+ * path of the response. In the CLI the URL and header values may come from the environment
+ * (`${API_TOKEN}`); on the platform both come from an admin's `http` connection. Secrets never appear in
+ * descriptions, fingerprints or errors: those are built from the configuration as written.
  */
 export class HttpTarget implements Target {
   readonly type = 'http';
@@ -24,24 +35,52 @@ export class HttpTarget implements Target {
   readonly fingerprint: Record<string, unknown>;
   private readonly url: string;
   private readonly headers: Record<string, string>;
+  private readonly fetch: FetchLike;
 
   constructor(
     private readonly config: HttpTargetConfig,
     context: TargetContext,
   ) {
-    this.url = interpolateEnv(config.url, context, 'the http target URL');
-    this.headers = Object.fromEntries(
-      Object.entries(config.headers).map(([name, value]) => [
-        name,
-        interpolateEnv(value, context, `header ${name}`),
-      ]),
-    );
-    const { host, pathname } = new URL(this.url);
-    this.provider = `http:${host}`;
-    this.description = `${config.method} ${host}${pathname} (http)`;
+    this.fetch = fetchOf(context);
+    if (context.platform) {
+      if (config.url !== undefined || Object.keys(config.headers).length > 0) {
+        throw new EvalsError(
+          'an http target on the server takes its URL and headers from its connection, not from the suite',
+        );
+      }
+      const connection = platformConnection(
+        context as TargetContext & { platform: PlatformResources },
+        config.connection,
+        'http',
+        'the http target',
+      );
+      this.url = joinPath(connection.baseUrl, config.path);
+      this.headers = connection.headers;
+      const { host, pathname } = new URL(this.url);
+      this.provider = `connection:${connection.name}`;
+      this.description = `${config.method} ${host}${pathname} (http, connection ${connection.name})`;
+    } else {
+      if (config.url === undefined) {
+        throw new EvalsError(
+          `the http target names the connection ${config.connection}, which exists only on a Gatehouse server: give url to run it here`,
+        );
+      }
+      this.url = interpolateEnv(config.url, context, 'the http target URL');
+      this.headers = Object.fromEntries(
+        Object.entries(config.headers).map(([name, value]) => [
+          name,
+          interpolateEnv(value, context, `header ${name}`),
+        ]),
+      );
+      this.provider = `http:${new URL(this.url).host}`;
+      // From the URL as written: a ${VAR} in it stays a placeholder in every report and error.
+      this.description = `${config.method} ${config.url.replace(/[?#].*$/, '').replace(/^https?:\/\//, '')} (http)`;
+    }
     this.fingerprint = {
       type: this.type,
-      url: config.url,
+      url: config.url ?? null,
+      connection: config.connection ?? null,
+      path: config.path ?? null,
       method: config.method,
       body: config.body,
       answerPath: config.answerPath,
@@ -53,7 +92,7 @@ export class HttpTarget implements Target {
     const body = fillTemplate(this.config.body, (path) =>
       path === 'prompt' ? request.prompt : itemValue(request.item, path),
     );
-    const response = await fetch(this.url, {
+    const response = await this.fetch(this.url, {
       method: this.config.method,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...this.headers },
       body: JSON.stringify(body),
@@ -80,6 +119,14 @@ export class HttpTarget implements Target {
     }
     return { output: answer };
   }
+}
+
+/** A connection's base URL with a target's path: `https://svc/api` + `/answer` → `https://svc/api/answer`. */
+export function joinPath(baseUrl: string, path: string | undefined): string {
+  if (!path) {
+    return baseUrl;
+  }
+  return `${baseUrl.replace(/\/+$/, '')}${path}`;
 }
 
 /** Replaces `{{path}}` in every string of a JSON template; a string that is exactly one variable keeps its JSON type. */

@@ -4,13 +4,15 @@ import { ChatOpenAI } from '@langchain/openai';
 import { isAbsolute, resolve } from 'node:path';
 import { EvalsError } from '../evals-error';
 import { type ChatMessage } from '../datasets/dataset-item';
-import { type TargetContext, requireEnv } from './target-context';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './light-fetch';
+import { type TargetContext, fetchOf, openAiEndpoint } from './target-context';
 import { type Target, TargetError, type TargetRequest, type TargetResponse } from './target';
 
 export interface LangChainTargetConfig {
   model?: string;
+  connection?: string;
   baseUrl?: string;
-  apiKeyEnv: string;
+  apiKeyEnv?: string;
   module?: string;
   export: string;
   temperature?: number;
@@ -51,6 +53,24 @@ export function textOf(value: unknown): string | null {
 }
 
 /**
+ * The file a module target loads: in the CLI a path (relative to the suite file); on the platform only a
+ * module the operator put in its modules folder, by name, so no path from a request is ever loaded.
+ */
+function moduleFile(module: string, context: TargetContext): string {
+  if (context.platform) {
+    const file = context.platform.modules.get(module);
+    if (!file) {
+      const known = [...context.platform.modules.keys()];
+      throw new EvalsError(
+        `the LangChain module ${module} is not registered on this server (${known.length ? `registered: ${known.join(', ')}` : 'none is registered: an operator sets GATEHOUSE_LANGCHAIN_MODULES_DIR'})`,
+      );
+    }
+    return file;
+  }
+  return isAbsolute(module) ? module : resolve(context.baseDir, module);
+}
+
+/**
  * A LangChain system under test: a `ChatOpenAI` model, or a team's own Runnable (a RAG chain, an agent)
  * exported by a JavaScript module. A Runnable receives `{ input, messages, id, metadata }`.
  */
@@ -61,24 +81,31 @@ export class LangChainTarget implements Target {
   readonly fingerprint: Record<string, unknown>;
   private readonly runnable: Runnable;
   private readonly isChatModel: boolean;
+  private readonly maxResponseBytes: number;
 
   constructor(config: LangChainTargetConfig, context: TargetContext) {
     if (config.model) {
-      const baseURL = config.baseUrl ?? 'https://api.openai.com/v1';
-      this.provider = `openai:${new URL(baseURL).host}`;
-      this.description = `${config.model} at ${new URL(baseURL).host} (LangChain ChatOpenAI)`;
+      const endpoint = openAiEndpoint(config, context, `the ${config.model} target`);
+      const host = new URL(endpoint.baseURL).host;
+      this.provider = endpoint.connection ? `connection:${endpoint.connection}` : `openai:${host}`;
+      this.description = `${config.model} at ${host} (LangChain ChatOpenAI${endpoint.connection ? `, connection ${endpoint.connection}` : ''})`;
       this.fingerprint = {
         type: this.type,
         model: config.model,
-        baseUrl: baseURL,
+        baseUrl: endpoint.baseURL,
+        ...(endpoint.connection ? { connection: endpoint.connection } : {}),
         temperature: config.temperature ?? null,
         seed: config.seed ?? null,
         maxTokens: config.maxTokens ?? null,
       };
       this.runnable = new ChatOpenAI({
         model: config.model,
-        apiKey: requireEnv(context, config.apiKeyEnv, `the ${config.model} target`),
-        configuration: { baseURL },
+        apiKey: endpoint.apiKey,
+        configuration: {
+          baseURL: endpoint.baseURL,
+          fetch: fetchOf(context),
+          defaultHeaders: endpoint.headers,
+        },
         temperature: config.temperature,
         maxTokens: config.maxTokens,
         modelKwargs: config.seed === undefined ? undefined : { seed: config.seed },
@@ -86,9 +113,7 @@ export class LangChainTarget implements Target {
       });
       this.isChatModel = true;
     } else {
-      const modulePath = isAbsolute(config.module ?? '')
-        ? (config.module as string)
-        : resolve(context.baseDir, config.module ?? '');
+      const modulePath = moduleFile(config.module ?? '', context);
       let loaded: Record<string, unknown>;
       try {
         loaded = require(modulePath) as Record<string, unknown>;
@@ -110,6 +135,7 @@ export class LangChainTarget implements Target {
       this.fingerprint = { type: this.type, module: config.module, export: config.export };
       this.isChatModel = false;
     }
+    this.maxResponseBytes = context.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   async call(request: TargetRequest, signal: AbortSignal): Promise<TargetResponse> {
@@ -125,6 +151,12 @@ export class LangChainTarget implements Target {
     const output = textOf(result);
     if (output === null) {
       throw new TargetError('invalid_response', 'the runnable returned neither text nor a message');
+    }
+    if (Buffer.byteLength(output) > this.maxResponseBytes) {
+      throw new TargetError(
+        'response_too_large',
+        `the answer is larger than the limit of ${this.maxResponseBytes} bytes`,
+      );
     }
     const usage = (result as { usage_metadata?: { input_tokens?: number; output_tokens?: number } })
       .usage_metadata;

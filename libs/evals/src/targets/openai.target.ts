@@ -1,12 +1,12 @@
 import OpenAI from 'openai';
-import { lightFetch } from './light-fetch';
-import { type TargetContext, interpolateEnv, requireEnv } from './target-context';
+import { type TargetContext, fetchOf, openAiEndpoint } from './target-context';
 import { type Target, TargetError, type TargetRequest, type TargetResponse } from './target';
 
 export interface OpenAiCompatibleConfig {
   model: string;
+  connection?: string;
   baseUrl?: string;
-  apiKeyEnv: string;
+  apiKeyEnv?: string;
   headers?: Record<string, string>;
   temperature?: number;
   seed?: number;
@@ -29,30 +29,27 @@ export class OpenAiTarget implements Target {
     private readonly config: OpenAiCompatibleConfig,
     context: TargetContext,
   ) {
-    const baseURL = config.baseUrl ?? 'https://api.openai.com/v1';
-    this.provider = `openai:${new URL(baseURL).host}`;
-    this.description = `${config.model} at ${new URL(baseURL).host} (openai SDK)`;
+    const endpoint = openAiEndpoint(config, context, `the ${config.model} target`);
+    const host = new URL(endpoint.baseURL).host;
+    this.provider = endpoint.connection ? `connection:${endpoint.connection}` : `openai:${host}`;
+    this.description = `${config.model} at ${host} (openai SDK${endpoint.connection ? `, connection ${endpoint.connection}` : ''})`;
     this.fingerprint = {
       type: this.type,
       model: config.model,
-      baseUrl: baseURL,
+      baseUrl: endpoint.baseURL,
+      ...(endpoint.connection ? { connection: endpoint.connection } : {}),
       temperature: config.temperature ?? null,
       seed: config.seed ?? null,
       maxTokens: config.maxTokens ?? null,
       headerNames: Object.keys(config.headers ?? {}).sort(),
     };
     this.client = new OpenAI({
-      apiKey: requireEnv(context, config.apiKeyEnv, `the ${config.model} target`),
-      baseURL,
+      apiKey: endpoint.apiKey,
+      baseURL: endpoint.baseURL,
       maxRetries: 0,
-      fetch: lightFetch,
+      fetch: fetchOf(context),
       timeout: 600_000,
-      defaultHeaders: Object.fromEntries(
-        Object.entries(config.headers ?? {}).map(([name, value]) => [
-          name,
-          interpolateEnv(value, context, `header ${name}`),
-        ]),
-      ),
+      defaultHeaders: endpoint.headers,
     });
   }
 

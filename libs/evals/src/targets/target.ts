@@ -43,7 +43,8 @@ export type TargetErrorKind =
   | 'invalid_response'
   | 'replay_miss'
   | 'cancelled'
-  | 'configuration';
+  | 'configuration'
+  | 'response_too_large';
 
 const RETRYABLE: readonly TargetErrorKind[] = ['rate_limited', 'server_error', 'timeout', 'network'];
 
@@ -72,6 +73,13 @@ export function classifyError(error: unknown, signal?: AbortSignal): TargetError
   }
   if (signal?.aborted) {
     return new TargetError('cancelled', 'the run was cancelled');
+  }
+  // SDKs wrap what fetch threw ("Connection error.") with the original as `cause`.
+  const root = causeWithCode(error, ['EGRESS_REFUSED', 'RESPONSE_TOO_LARGE']);
+  if (root) {
+    return root.code === 'EGRESS_REFUSED'
+      ? new TargetError('configuration', `refused by the egress policy: ${root.message}`)
+      : new TargetError('response_too_large', root.message);
   }
   const e = error as {
     status?: unknown;
@@ -108,6 +116,18 @@ export function classifyError(error: unknown, signal?: AbortSignal): TargetError
     return new TargetError('timeout', 'timed out');
   }
   return new TargetError('invalid_response', message);
+}
+
+function causeWithCode(error: unknown, codes: string[]): { code: string; message: string } | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && codes.includes(code)) {
+      return { code, message: typeof message === 'string' ? message : code };
+    }
+    current = cause;
+  }
+  return null;
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; `retry-after-ms` wins when present. */

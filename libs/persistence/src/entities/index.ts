@@ -14,6 +14,7 @@ import {
   StageChangeEntity,
   TransparencyRecordEntity,
 } from './gate.entity';
+import { ProviderConnectionEntity } from './provider-connection.entity';
 import { CassetteEntity, SuiteEntity } from './suite.entity';
 import { TeamEntity } from './team.entity';
 import { UserEntity } from './user.entity';
@@ -27,6 +28,7 @@ export * from './dataset.entity';
 export * from './enrolment.entity';
 export * from './evaluation-run.entity';
 export * from './gate.entity';
+export * from './provider-connection.entity';
 export * from './suite.entity';
 export * from './team.entity';
 export * from './user.entity';
@@ -55,4 +57,5 @@ export const ENTITIES = [
   RunComparisonEntity,
   TransparencyRecordEntity,
   WebSessionEntity,
+  ProviderConnectionEntity,
 ];

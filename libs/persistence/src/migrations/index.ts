@@ -2,7 +2,9 @@ import { CreateRegister1764086400000 } from './1764086400000-create-register';
 import { CreateRegistryAndRuns1764950400000 } from './1764950400000-create-registry-and-runs';
 import { CreateGates1765555200000 } from './1765555200000-create-gates';
 import { CreateWebSessions1766160000000 } from './1766160000000-create-web-sessions';
+import { ProviderConnections1766764800000 } from './1766764800000-provider-connections';
 import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolment';
+import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownership';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -10,5 +12,7 @@ export const MIGRATIONS = [
   CreateRegistryAndRuns1764950400000,
   CreateGates1765555200000,
   CreateWebSessions1766160000000,
+  ProviderConnections1766764800000,
   IdentityEnrolment1766937600000,
+  ArtefactOwnership1766851200000,
 ];

@@ -33,6 +33,8 @@ export async function createApiApp(
   app.use('/assets', serveStatic(GOVUK_DIR, { ...assets, extensions: [] }));
   app.use('/assets', serveStatic(PUBLIC_DIR, assets));
   app.disable('x-powered-by');
+  // Behind a TLS proxy the operator names (GATEHOUSE_TRUST_PROXY), req.secure follows X-Forwarded-Proto.
+  app.set('trust proxy', config.http.trustProxy);
   serveOpenApi(app, buildOpenApiDocument(app));
   return app;
 }

@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop).once('SIGINT', stop);
 }
 
-/** Printed to the terminal, not the log: one-time tokens must never reach log storage. */
+/**
+ * Printed to standard error, apart from the JSON log lines on standard output: one-time tokens must never
+ * reach log storage that collects the log stream.
+ */
 function printBanner(
   url: string,
   config: GatehouseConfig,
@@ -83,7 +86,7 @@ function printBanner(
       lines.push(`  Not imported: ${problem}`);
     }
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stderr.write(`${lines.join('\n')}\n\n`);
 }
 
 main().catch((error: unknown) => {

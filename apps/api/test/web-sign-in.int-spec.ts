@@ -112,8 +112,9 @@ describeIntegration('signing in to the web pages', () => {
     const web = await signIn(api, user.token);
     expect(await sessions()).toBe(1);
     // A sign-out posted without the session's token (a form on another site) ends nothing.
-    await web.agent.post('/sign-out').type('form').send({}).expect(303);
+    await web.agent.post('/sign-out').type('form').send({}).expect(403);
     expect(await sessions()).toBe(1);
+    expect((await web.agent.get('/').expect(303)).headers.location).toBe('/ai-use-cases');
 
     const again = await signIn(api, user.token);
     expect(await sessions()).toBe(2);

@@ -51,16 +51,17 @@ export class AuditLogRepository {
 
   /**
    * Re-computes the whole chain page by page up to the head as it stood when verification began, so
-   * events appended meanwhile do not confuse it. Reports the first broken or missing link.
+   * events appended meanwhile do not confuse it. Reports the first broken or missing link; a missing head
+   * row is a broken chain (`missing_head`, every event read), not an error.
    */
   async verify(pageSize = 2000): Promise<AuditChainReport> {
-    const head = await this.uow.read((m) => m.findOneByOrFail(AuditChainHeadEntity, { id: 1 }));
+    const head = await this.uow.read((m) => m.findOneBy(AuditChainHeadEntity, { id: 1 }));
     const verifier = new AuditChainVerifier();
     let after = 0;
     for (;;) {
       const page = await this.uow.read((m) =>
         m.find(AuditEventEntity, {
-          where: { seq: And(MoreThan(after), LessThanOrEqual(head.seq)) },
+          where: { seq: head ? And(MoreThan(after), LessThanOrEqual(head.seq)) : MoreThan(after) },
           order: { seq: 'ASC' },
           take: pageSize,
         }),
@@ -77,7 +78,7 @@ export class AuditLogRepository {
       }
       after = page[page.length - 1].seq;
     }
-    return verifier.finish({ seq: head.seq, hash: head.hash });
+    return verifier.finish(head && { seq: head.seq, hash: head.hash });
   }
 
   async list(

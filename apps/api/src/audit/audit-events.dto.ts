@@ -51,6 +51,7 @@ export class AuditChainReportDto extends createZodDto(
           'previous_hash_mismatch',
           'content_hash_mismatch',
           'head_mismatch',
+          'missing_head',
         ]),
         seq: z.number().int(),
         eventId: z.string().nullable(),

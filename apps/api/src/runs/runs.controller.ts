@@ -1,4 +1,4 @@
-import { RunsService, type RequestContext } from '@gatehouse/application';
+import { IdentityService, RunsService, type RequestContext } from '@gatehouse/application';
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
@@ -22,7 +22,10 @@ import {
 @Authenticated()
 @Controller('v1/runs')
 export class RunsController {
-  constructor(private readonly runs: RunsService) {}
+  constructor(
+    private readonly runs: RunsService,
+    private readonly identity: IdentityService,
+  ) {}
 
   @Post()
   @Roles('engineer', 'service_team')
@@ -82,7 +85,9 @@ export class RunsController {
     @Res() res: Response,
   ): Promise<void> {
     await this.runs.get(ctx.actor, id); // 404 / 403 as problem+json, before the stream opens
-    await streamRunEvents(req, res, this.runs, ctx.actor, id);
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const recheck = () => this.identity.authenticate(token);
+    await streamRunEvents(req, res, this.runs, { actor: ctx.actor, recheck }, id);
   }
 
   @Get(':a/compare/:b')

@@ -3,6 +3,7 @@ import {
   IdentityService,
   RunsService,
   type RunResultView,
+  WebSessionsService,
   type RunView,
   type StoredRunReport,
 } from '@gatehouse/application';
@@ -32,7 +33,7 @@ import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import { WebSessionGuard } from './web-session.guard';
 import { pageNumber } from './ai-use-case-pages';
-import { pageId, webContext, type WebRequest } from './web-session';
+import { pageId, SESSION_COOKIE, webContext, type WebRequest } from './web-session';
 
 const LIVE = new Set(['queued', 'running', 'aggregating']);
 const FAILED_PAGE_SIZE = 10;
@@ -90,6 +91,7 @@ export class RunPagesController {
     private readonly aiUseCases: AiUseCasesService,
     private readonly identity: IdentityService,
     private readonly renderer: WebRenderer,
+    private readonly sessions: WebSessionsService,
   ) {}
 
   @Get(':id')
@@ -144,7 +146,8 @@ export class RunPagesController {
     const actor = webContext(req).actor;
     const runId = pageId(id, 'The run');
     await this.runs.get(actor, runId); // 404 / 403 as a page, before the stream opens
-    await streamRunEvents(req, res, this.runs, actor, runId);
+    const recheck = async () => (await this.sessions.resolve(req.cookies?.[SESSION_COOKIE]))?.actor ?? null;
+    await streamRunEvents(req, res, this.runs, { actor, recheck }, runId);
   }
 
   @Post(':id/cancel')

@@ -1,4 +1,6 @@
-import { WebSessionsService } from '@gatehouse/application';
+import { InjectConfig, WebSessionsService } from '@gatehouse/application';
+import { type GatehouseConfig } from '@gatehouse/config';
+import { DomainError } from '@gatehouse/domain';
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { type Response } from 'express';
@@ -25,6 +27,7 @@ export class SignInController {
   constructor(
     private readonly sessions: WebSessionsService,
     private readonly renderer: WebRenderer,
+    @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
   @Get()
@@ -60,30 +63,39 @@ export class SignInController {
       );
       return;
     }
-    res.clearCookie(SIGN_IN_CSRF_COOKIE, cookieOptions(req));
+    res.clearCookie(SIGN_IN_CSRF_COOKIE, cookieOptions(req, this.config.http.publicUrl));
     res.cookie(
       SESSION_COOKIE,
       opened.secret,
-      cookieOptions(req, opened.session.expiresAt.getTime() - Date.now()),
+      cookieOptions(req, this.config.http.publicUrl, opened.session.expiresAt.getTime() - Date.now()),
     );
     res.redirect(303, safeNext(body['next']));
   }
 
-  /** Sign out: a POST with the session's CSRF token (a link could be forged by another site). */
+  /**
+   * Sign out: a POST with the session's CSRF token (a link could be forged by another site). Without it the
+   * browser stays signed in: neither the session nor the cookie is touched.
+   */
   @Post('sign-out')
   async signOut(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
     const secret = req.cookies?.[SESSION_COOKIE];
     const session = await this.sessions.resolve(secret);
-    if (session && csrfMatches(session.csrfToken, req.body?.['_csrf'])) {
+    if (session) {
+      if (!csrfMatches(session.csrfToken, req.body?.['_csrf'])) {
+        throw DomainError.forbidden(
+          'This sign-out request did not come from a Gatehouse page, so you are still signed in. Use the Sign out button at the top of a page.',
+          'csrf_token_matches',
+        );
+      }
       await this.sessions.signOut(secret, requestIdOf(req));
     }
-    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req, this.config.http.publicUrl));
     res.redirect(303, '/sign-in?signedOut=1');
   }
 
   private showSignIn(req: WebRequest, res: Response, context: { error?: string }, status = 200): void {
     const csrf = randomBytes(32).toString('base64url');
-    res.cookie(SIGN_IN_CSRF_COOKIE, csrf, cookieOptions(req, 30 * 60_000));
+    res.cookie(SIGN_IN_CSRF_COOKIE, csrf, cookieOptions(req, this.config.http.publicUrl, 30 * 60_000));
     this.renderer.send(
       res,
       req,

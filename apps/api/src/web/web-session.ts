@@ -19,12 +19,15 @@ export class WebRedirect extends Error {
   }
 }
 
-/** Cookie options: HttpOnly, SameSite=Lax, Secure when served over HTTPS, path /. */
-export function cookieOptions(req: Request, maxAgeMs?: number) {
+/**
+ * Cookie options: HttpOnly, SameSite=Lax, path /; Secure when the request came over HTTPS (directly, or
+ * through a proxy trusted by GATEHOUSE_TRUST_PROXY) or the public URL is https.
+ */
+export function cookieOptions(req: Request, publicUrl: string, maxAgeMs?: number) {
   return {
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: req.secure,
+    secure: req.secure || publicUrl.startsWith('https:'),
     path: '/',
     ...(maxAgeMs === undefined ? {} : { maxAge: maxAgeMs }),
   };

@@ -22,6 +22,10 @@ export function registerAuditCommands(program: Command): void {
         process.stdout.write(
           `Audit chain intact: ${report.eventsChecked} event(s), head ${report.headSeq} ${report.headHash}\n`,
         );
+      } else if (report.firstBreak?.problem === 'missing_head') {
+        process.stdout.write(
+          `Audit chain BROKEN: its head record is missing (missing_head), after ${report.eventsChecked} event(s) that link:\n  ${report.firstBreak.detail}\n`,
+        );
       } else {
         const broken = report.firstBreak;
         process.stdout.write(

@@ -455,7 +455,14 @@ export class GatesService {
           throw new DomainError(
             'conflict',
             'The evaluation hash you signed is not this evaluation’s: reload it and read it again.',
-            [{ field: 'evaluationHash', message: `must be ${entity.hash}`, code: 'hash_mismatch' }],
+            [
+              {
+                field: 'evaluationHash',
+                // Never the right hash: copying it from here would sign what the reviewer has not read.
+                message: `does not match: read the evaluation again (GET /v1/gate-evaluations/${entity.id}, or its page) and sign the hash shown there`,
+                code: 'hash_mismatch',
+              },
+            ],
             'signed_hash_matches',
           );
         }

@@ -66,4 +66,16 @@ describe('AI use case access', () => {
   ])('overriding the risk tier: %s → %s', (_n, who, expected) => {
     expect(outcome(() => assertCanOverrideRiskTier(who, draft))).toBe(expected);
   });
+
+  it.each<[Stage, string]>([
+    ['proposed', 'allowed'],
+    ['test', 'allowed'],
+    ['scale', 'allowed'],
+    ['retired', 'invalid_state'],
+  ])('overriding the risk tier of a use case at %s → %s', (stage, expected) => {
+    const reviewer = actor('team-r', 'reviewer');
+    expect(outcome(() => assertCanOverrideRiskTier(reviewer, { ownerTeamId: 'team-a', stage }))).toBe(
+      expected,
+    );
+  });
 });

@@ -79,6 +79,14 @@ export function assertCanOverrideRiskTier(actor: Actor, useCase: AiUseCaseOwners
       'reviewer_not_in_owning_team',
     );
   }
+  if (useCase.stage === 'retired') {
+    throw new DomainError(
+      'invalid_state',
+      'A retired AI use case goes through no more gates, so its risk tier can no longer be overridden.',
+      [],
+      'retired_is_final',
+    );
+  }
 }
 
 /** The owning team's service team or engineers register the system under test. */

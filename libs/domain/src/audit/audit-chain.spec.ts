@@ -25,7 +25,10 @@ function chain(length: number): AuditEvent[] {
   return events;
 }
 
-function verify(events: AuditEvent[], head = { seq: 5, hash: chain(5)[4].hash }) {
+function verify(
+  events: AuditEvent[],
+  head: { seq: number; hash: string } | null = { seq: 5, hash: chain(5)[4].hash },
+) {
   const verifier = new AuditChainVerifier();
   for (const event of events) {
     if (!verifier.push(event)) {
@@ -84,6 +87,27 @@ describe('AuditChainVerifier', () => {
 
   it('notices a head that does not match the last event', () => {
     expect(verify(chain(5), { seq: 5, hash: 'f'.repeat(64) }).firstBreak?.problem).toBe('head_mismatch');
+  });
+
+  it('reports a missing head as a broken chain, with the last event that links', () => {
+    const report = verify(chain(5), null);
+    expect(report).toMatchObject({
+      ok: false,
+      eventsChecked: 5,
+      headSeq: 5,
+      headHash: chain(5)[4].hash,
+      firstBreak: { problem: 'missing_head', seq: 6, eventId: null },
+    });
+    expect(report.firstBreak?.detail).toContain('The chain head record is missing');
+    // An earlier break stays the first one reported.
+    const edited = chain(5);
+    edited[1] = { ...edited[1], reason: 'edited later' };
+    expect(verify(edited, null).firstBreak).toMatchObject({ problem: 'content_hash_mismatch', seq: 2 });
+    expect(verify([], null)).toMatchObject({
+      ok: false,
+      headSeq: 0,
+      firstBreak: { problem: 'missing_head' },
+    });
   });
 });
 

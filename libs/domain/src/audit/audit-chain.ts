@@ -55,7 +55,7 @@ export function sealAuditEvent(
 }
 
 export type AuditChainProblem =
-  'missing_event' | 'previous_hash_mismatch' | 'content_hash_mismatch' | 'head_mismatch';
+  'missing_event' | 'previous_hash_mismatch' | 'content_hash_mismatch' | 'head_mismatch' | 'missing_head';
 
 export interface AuditChainBreak {
   problem: AuditChainProblem;
@@ -126,8 +126,26 @@ export class AuditChainVerifier {
     return true;
   }
 
-  /** `head` is the separately stored last link; it catches events removed from the end of the chain. */
-  finish(head: { seq: number; hash: string }): AuditChainReport {
+  /**
+   * `head` is the separately stored last link; it catches events removed from the end of the chain. Without
+   * it (null: the head row is gone) the chain is broken, and the report's head is the last event that links.
+   */
+  finish(head: { seq: number; hash: string } | null): AuditChainReport {
+    if (!head) {
+      this.broken ??= {
+        problem: 'missing_head',
+        seq: this.expectedSeq,
+        eventId: null,
+        detail: `The chain head record is missing, so events removed from the end of the chain cannot be detected: the events link up to event ${this.expectedSeq - 1}. Restore the head record from a backup and find out how it was removed.`,
+      };
+      return {
+        ok: false,
+        eventsChecked: this.checked,
+        headSeq: this.expectedSeq - 1,
+        headHash: this.previousHash,
+        firstBreak: this.broken,
+      };
+    }
     if (!this.broken && (head.seq !== this.expectedSeq - 1 || head.hash !== this.previousHash)) {
       this.broken = {
         problem: head.seq > this.expectedSeq - 1 ? 'missing_event' : 'head_mismatch',

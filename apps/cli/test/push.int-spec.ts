@@ -109,6 +109,36 @@ describeIntegration('gatehouse push and runs against a server', () => {
     expect(unknown.stderr).toContain('suite: benefits-triage@9 is not a suite on this server');
   }, 60_000);
 
+  it("reports another team's names as refused (409), naming the artefact and what to do", async () => {
+    const admin = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
+    const post = async (path: string, body: object, headers: Record<string, string> = admin) =>
+      (await (
+        await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
+      ).json()) as {
+        id: string;
+        enrolment: { token: string };
+        token: { token: string };
+      };
+    const team = await post('/v1/teams', { name: 'Tax' });
+    const user = await post('/v1/users', { name: 'Ivy', roles: ['engineer'], teamId: team.id });
+    const enrolled = await post(
+      '/v1/enrolments',
+      { token: user.enrolment.token },
+      { 'Content-Type': 'application/json' },
+    );
+    const cassette = join(evalsDir, 'cassettes', 'benefits-triage.jsonl');
+    writeFileSync(cassette, readFileSync(cassette, 'utf8').replace(/"output":"pip"/g, '"output":"general"'));
+    const result = await gatehouse(['push', '--evals-dir', evalsDir], {
+      ...env,
+      GATEHOUSE_TOKEN: enrolled.token.token,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(
+      /REFUSED\s+cassette benefits-triage: The cassette name benefits-triage belongs to another team: only that team can publish under it\. Publish under a name of your own\.\n\s+name: belongs to another team/,
+    );
+    expect(result.stdout).not.toContain('Evaluation'); // the owning team is not named
+  }, 60_000);
+
   it('says what is missing without a token or a server', async () => {
     const noToken = await gatehouse(['push', '--evals-dir', evalsDir], {
       GATEHOUSE_URL: url,

@@ -22,3 +22,4 @@ export * from './gates/gate-policy';
 export * from './gates/gate-access';
 export * from './gates/default-policies';
 export * from './transparency/transparency-record';
+export * from './registry/artefact-ownership';

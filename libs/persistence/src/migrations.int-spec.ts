@@ -32,7 +32,11 @@ describeIntegration('migrations', () => {
     expect(await dataSource.showMigrations()).toBe(false);
     expect(await runMigrations(dataSource)).toEqual([]);
     const applied = await dataSource.query('SELECT name FROM gatehouse_migrations ORDER BY id');
-    expect(applied.map((row: { name: string }) => row.name)).toEqual(MIGRATIONS.map((m) => m.name));
+    // TypeORM applies migrations by the timestamp in their names (the list is appended to in any order).
+    const byTimestamp = MIGRATIONS.map((m) => m.name).sort(
+      (a, b) => Number(a.slice(-13)) - Number(b.slice(-13)),
+    );
+    expect(applied.map((row: { name: string }) => row.name)).toEqual(byTimestamp);
   });
 
   it('starts the audit chain at its genesis link', async () => {

@@ -99,6 +99,10 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
     env: config.evalEnvironment,
     baseDir: dirname(resolve(suiteFile)),
     cassetteDir: `${root}/cassettes`,
+    onUnverifiedCassette: (cassette: string) =>
+      process.stderr.write(
+        `Unverified: cassette ${cassette} does not record the configuration it was recorded from (recorded before Gatehouse wrote meta lines); re-record it with \`gatehouse eval run --record\` so a changed recordFrom is caught.\n`,
+      ),
   };
   const target = await createTarget(suite.definition.target, targetContext, { record: options.record });
   const retryPolicy = { ...DEFAULT_RETRY_POLICY, timeoutMs: suite.definition.limits.timeoutMs };

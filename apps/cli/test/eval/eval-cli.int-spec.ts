@@ -194,6 +194,31 @@ describe('gatehouse eval, suite and dataset commands', () => {
       });
       expect(missingKey).toMatchObject({ code: 2 });
       expect(missingKey.stderr).toContain('needs the environment variable OPENAI_API_KEY, which is not set');
+
+      // The cassette says what it was recorded from; a suite whose recordFrom changed since is refused.
+      const cassette = join(evalsDir, 'cassettes', 'live.jsonl');
+      const [meta, ...entries] = readFileSync(cassette, 'utf8').split('\n');
+      expect(JSON.parse(meta)).toEqual({
+        gatehouseCassette: 1,
+        recordedFrom: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      writeFileSync(suite, readFileSync(suite, 'utf8').replace('model: test-model', 'model: other-model'));
+      const changed = await gatehouse(['eval', 'run', suite, '--no-progress'], {
+        env: { OPENAI_API_KEY: '' },
+      });
+      expect(changed.code).toBe(2);
+      expect(changed.stderr).toContain(
+        `${cassette} target.recordFrom: cassette live was recorded from another configuration than the suite's target.recordFrom says: re-record it with \`gatehouse eval run <suite> --record\``,
+      );
+      // A cassette from before meta lines still replays, marked unverified.
+      writeFileSync(cassette, entries.join('\n'));
+      const legacy = await gatehouse(['eval', 'run', suite, '--no-progress'], {
+        env: { OPENAI_API_KEY: '' },
+      });
+      expect(legacy.stdout).toMatch(/routing\s+│ 19\.2%/);
+      expect(legacy.stderr).toContain(
+        'Unverified: cassette live does not record the configuration it was recorded from',
+      );
     }, 90_000);
   });
 });

@@ -1,5 +1,14 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { assertHasRole, DomainError, type FieldProblem, sha256Hex } from '@gatehouse/domain';
+import {
+  type Actor,
+  type ArtefactKind,
+  assertHasRole,
+  assertMayPublish,
+  decidePublish,
+  DomainError,
+  type FieldProblem,
+  sha256Hex,
+} from '@gatehouse/domain';
 import {
   assertDatasetName,
   canonicalItemsText,
@@ -28,6 +37,7 @@ import { type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InjectConfig } from '../gatehouse-config.module';
 import { type RequestContext } from '../request-context';
+import { holderOf } from './cassette-pins';
 import { type DatasetView, type SuiteView, toDatasetView, toSuiteView } from './registry.views';
 
 const CHUNK = 500;
@@ -54,7 +64,8 @@ export function evalsProblems(error: EvalsError): FieldProblem[] {
 /**
  * Datasets, suites and cassettes on the platform: immutable and content-addressed. Posting the same
  * content again returns the version that exists (so `gatehouse push` is idempotent); a changed suite
- * under an existing name and version is refused.
+ * under an existing name and version is refused. A name belongs to the team that published it first
+ * (decidePublish): another team publishing new content under it gets a 409.
  */
 @Injectable()
 export class RegistryService {
@@ -94,6 +105,9 @@ export class RegistryService {
       if (input.version !== undefined) {
         const same = await m.findOneBy(DatasetEntity, { name, version: input.version });
         if (same) {
+          if (same.sha256 !== sha256) {
+            await this.claimName(m, context.actor, 'dataset', name);
+          }
           return { dataset: this.sameContent(same, sha256), created: false };
         }
       } else {
@@ -102,6 +116,7 @@ export class RegistryService {
           return { dataset: toDatasetView(existing), created: false };
         }
       }
+      const ownerTeamId = await this.claimName(m, context.actor, 'dataset', name);
       const latest = await m.findOne(DatasetEntity, { where: { name }, order: { version: 'DESC' } });
       const version = input.version ?? (latest?.version ?? 0) + 1;
       const manifest: DatasetManifest = {
@@ -118,7 +133,7 @@ export class RegistryService {
         },
         createdAt: new Date().toISOString(),
       };
-      const view = await this.insertDataset(m, context, manifest, items, 'dataset.frozen');
+      const view = await this.insertDataset(m, context, manifest, items, 'dataset.frozen', ownerTeamId);
       return { dataset: view, created: true };
     });
   }
@@ -142,11 +157,15 @@ export class RegistryService {
     }
     return this.uow.write(async (m) => {
       const same = await m.findOneBy(DatasetEntity, { name: manifest.name, version: manifest.version });
+      if (same?.sha256 === sha256) {
+        return { dataset: toDatasetView(same), created: false };
+      }
+      const ownerTeamId = await this.claimName(m, context.actor, 'dataset', manifest.name);
       if (same) {
         return { dataset: this.sameContent(same, sha256), created: false };
       }
       return {
-        dataset: await this.insertDataset(m, context, manifest, items, 'dataset.imported'),
+        dataset: await this.insertDataset(m, context, manifest, items, 'dataset.imported', ownerTeamId),
         created: true,
       };
     });
@@ -170,6 +189,7 @@ export class RegistryService {
     manifest: DatasetManifest,
     items: DatasetItem[],
     action: 'dataset.frozen' | 'dataset.imported',
+    ownerTeamId: string | null,
   ): Promise<DatasetView> {
     const entity = Object.assign(new DatasetEntity(), {
       id: randomUUID(),
@@ -178,6 +198,7 @@ export class RegistryService {
       sha256: manifest.sha256,
       itemCount: items.length,
       manifest,
+      ownerTeamId,
       createdBy: context.actor.id,
       createdAt: new Date(),
     });
@@ -291,6 +312,8 @@ export class RegistryService {
         ]);
       }
       const existing = await m.findOneBy(SuiteEntity, { name: definition.name, version: definition.version });
+      const ownerTeamId =
+        existing?.sha256 === hash ? null : await this.claimName(m, context.actor, 'suite', definition.name);
       if (existing) {
         if (existing.sha256 !== hash) {
           throw new DomainError(
@@ -316,6 +339,7 @@ export class RegistryService {
         definition,
         source,
         datasetId: dataset.id,
+        ownerTeamId,
         createdBy: context.actor.id,
         createdAt: new Date(),
       });
@@ -402,39 +426,101 @@ export class RegistryService {
         : error;
     }
     return this.uow.write(async (m) => {
-      const existing = await m.findOneBy(CassetteEntity, { name, sha256: parsed.sha256 });
+      const existing = await m.findOne(CassetteEntity, {
+        where: { name, sha256: parsed.sha256 },
+        select: { id: true, sha256: true, entryCount: true, ownerTeamId: true, publishedAt: true },
+      });
       if (existing) {
+        // The same content again is the same artefact. From its owner it becomes the current content
+        // again (what a target registered next pins); from anyone else it changes nothing.
+        const decision = decidePublish(context.actor, holderOf(await this.firstOfName(m, 'cassettes', name)));
+        if (decision.allowed && existing.ownerTeamId === decision.ownerTeamId) {
+          const now = new Date();
+          await m.update(CassetteEntity, { id: existing.id }, { publishedAt: now });
+          await this.audit.record(m, context, {
+            action: 'cassette.republished',
+            subjectType: 'cassette',
+            subjectId: existing.id,
+            before: { publishedAt: existing.publishedAt?.toISOString() ?? null },
+            after: { name, sha256: existing.sha256, publishedAt: now.toISOString() },
+          });
+        }
         return { name, sha256: existing.sha256, entries: existing.entryCount, created: false };
       }
+      const ownerTeamId = await this.claimName(m, context.actor, 'cassette', name);
+      const now = new Date();
       const entity = Object.assign(new CassetteEntity(), {
         id: randomUUID(),
         name,
         sha256: parsed.sha256,
         entryCount: parsed.entries.size,
         content,
+        recordedFrom: parsed.recordedFrom,
+        ownerTeamId,
         createdBy: context.actor.id,
-        createdAt: new Date(),
+        createdAt: now,
+        publishedAt: now,
       });
       await m.insert(CassetteEntity, entity);
       await this.audit.record(m, context, {
         action: 'cassette.uploaded',
         subjectType: 'cassette',
         subjectId: entity.id,
-        after: { name, sha256: parsed.sha256, entries: parsed.entries.size },
+        after: {
+          name,
+          sha256: parsed.sha256,
+          entries: parsed.entries.size,
+          recordedFrom: parsed.recordedFrom,
+        },
       });
       return { name, sha256: parsed.sha256, entries: parsed.entries.size, created: true };
     });
   }
 
-  /** The newest upload of a cassette, for replay targets on the platform. */
-  async cassetteContent(name: string): Promise<string> {
-    const cassette = await this.uow.read((m) =>
-      m.findOne(CassetteEntity, { where: { name }, order: { createdAt: 'DESC' } }),
-    );
+  /** One cassette's content, by name and content hash (what a run pinned). */
+  async cassetteContent(name: string, sha256: string): Promise<string> {
+    const cassette = await this.uow.read((m) => m.findOneBy(CassetteEntity, { name, sha256 }));
     if (!cassette) {
-      throw new EvalsError(`cassette ${name} is not on this server: upload it with \`gatehouse push\``);
+      throw new EvalsError(
+        `cassette ${name} with sha256 ${sha256} is not on this server: upload it with \`gatehouse push\``,
+      );
     }
     return cassette.content;
+  }
+
+  /**
+   * Who may publish under a name (decidePublish); returns the owner the new row records. On PostgreSQL a
+   * transaction-scoped advisory lock on the name makes two teams' first uploads of a new name take turns
+   * (SQLite's single connection already serialises them).
+   */
+  private async claimName(
+    m: EntityManager,
+    actor: Actor,
+    kind: ArtefactKind,
+    name: string,
+  ): Promise<string | null> {
+    if (this.uow.driver === 'postgres') {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gatehouse:${kind}:${name}`]);
+    }
+    const table = kind === 'dataset' ? 'datasets' : kind === 'suite' ? 'suites' : 'cassettes';
+    return assertMayPublish(actor, kind, name, holderOf(await this.firstOfName(m, table, name)));
+  }
+
+  /** The first row published under a name (its owner holds the name), or null. */
+  private async firstOfName(
+    m: EntityManager,
+    table: 'datasets' | 'suites' | 'cassettes',
+    name: string,
+  ): Promise<{ ownerTeamId: string | null } | null> {
+    const row = await m
+      .createQueryBuilder()
+      .select('a.owner_team_id', 'ownerTeamId')
+      .from(table, 'a')
+      .where('a.name = :name', { name })
+      .orderBy('a.created_at', 'ASC')
+      .limit(1)
+      .getRawOne<{ ownerTeamId: string | null }>();
+    return row ?? null;
   }
 
   async cassetteExists(name: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from '@gatehouse/domain';
-import { cassetteKey } from './replay.target';
+import { cassetteKey, parseCassette, recordedConfigHash, ReplayTarget } from './replay.target';
 
 describe('cassetteKey', () => {
   it('is the sha256 of the canonical JSON of the request', () => {
@@ -13,5 +13,38 @@ describe('cassetteKey', () => {
         sha256Hex(canonicalJson({ messages, maxTokens: maxTokens ?? null, epoch: 2 })),
       );
     }
+  });
+});
+
+describe('cassette meta line', () => {
+  const entry = JSON.stringify({ key: 'k1', request: {}, response: { output: 'yes' } });
+  const live = { type: 'openai', model: 'gpt-4o-mini', temperature: 0 };
+  const meta = JSON.stringify({ gatehouseCassette: 1, recordedFrom: recordedConfigHash(live) });
+
+  it('reads the configuration a cassette was recorded from, and null for a cassette without one', () => {
+    expect(parseCassette(`${meta}\n${entry}\n`, 'c')).toMatchObject({
+      recordedFrom: recordedConfigHash(live),
+      entries: new Map([['k1', { output: 'yes' }]]),
+    });
+    expect(parseCassette(`${entry}\n`, 'c').recordedFrom).toBeNull();
+  });
+
+  it('refuses a cassette recorded from another configuration, and opens an old one as unverified', async () => {
+    const load = (text: string) => () => Promise.resolve(text);
+    const same = await ReplayTarget.open('', 'c', load(`${meta}\n${entry}\n`), {
+      recordedFrom: recordedConfigHash(live),
+    });
+    expect(same.verified).toBe(true);
+    await expect(
+      ReplayTarget.open('', 'c', load(`${meta}\n${entry}\n`), {
+        recordedFrom: recordedConfigHash({ ...live, model: 'gpt-4.1' }),
+      }),
+    ).rejects.toThrow(/target\.recordFrom: cassette c was recorded from another configuration/);
+    const unverified: string[] = [];
+    const old = await ReplayTarget.open('', 'c', load(`${entry}\n`), {
+      recordedFrom: recordedConfigHash(live),
+      onUnverified: (name) => unverified.push(name),
+    });
+    expect([old.verified, unverified]).toEqual([false, ['c']]);
   });
 });

@@ -1,3 +1,4 @@
+import { contentHash } from '@gatehouse/domain';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -30,6 +31,38 @@ export function cassetteFile(cassetteDir: string, name: string): string {
   return join(cassetteDir, `${name}.jsonl`);
 }
 
+/**
+ * A cassette's first line says which live configuration it was recorded from (the canonical hash of the
+ * suite's `target.recordFrom`, or of the judge's settings for a judge cassette), so a replay can refuse a
+ * suite whose live configuration changed since. Cassettes without it still replay, as unverified.
+ */
+export interface CassetteMeta {
+  gatehouseCassette: 1;
+  /** sha256 of the canonical JSON of the live configuration the answers came from. */
+  recordedFrom: string;
+}
+
+/** The hash a cassette's meta line records for a live target (or judge) configuration. */
+export function recordedConfigHash(config: unknown): string {
+  return contentHash(config);
+}
+
+function parseMeta(row: string): CassetteMeta | null {
+  if (!row.startsWith('{"gatehouseCassette"')) {
+    return null;
+  }
+  const meta = JSON.parse(row) as Partial<CassetteMeta>;
+  return meta.gatehouseCassette === 1 &&
+    typeof meta.recordedFrom === 'string' &&
+    /^[0-9a-f]{64}$/.test(meta.recordedFrom)
+    ? (meta as CassetteMeta)
+    : null;
+}
+
+function metaLine(recordedFrom: string): string {
+  return JSON.stringify({ gatehouseCassette: 1, recordedFrom } satisfies CassetteMeta);
+}
+
 function parseEntry(row: string, source: string, line: number): CassetteEntry {
   let entry: CassetteEntry;
   try {
@@ -46,33 +79,57 @@ function parseEntry(row: string, source: string, line: number): CassetteEntry {
   return entry;
 }
 
+export interface ParsedCassette {
+  entries: Map<string, TargetResponse>;
+  sha256: string;
+  /** The configuration hash of its meta line, or null for a cassette recorded before meta lines. */
+  recordedFrom: string | null;
+}
+
 /** Parses a cassette's text (JSONL); errors name the source and line. */
-export function parseCassette(
-  text: string,
-  source: string,
-): { entries: Map<string, TargetResponse>; sha256: string } {
+export function parseCassette(text: string, source: string): ParsedCassette {
   const entries = new Map<string, TargetResponse>();
+  let recordedFrom: string | null = null;
   text.split('\n').forEach((row, index) => {
-    if (row.trim() !== '') {
+    if (row.trim() === '') {
+      return;
+    }
+    const meta = index === 0 ? parseMetaLine(row, source) : null;
+    if (meta) {
+      recordedFrom = meta.recordedFrom;
+    } else {
       const entry = parseEntry(row, source, index + 1);
       entries.set(entry.key, entry.response);
     }
   });
-  return { entries, sha256: createHash('sha256').update(text).digest('hex') };
+  return { entries, sha256: createHash('sha256').update(text).digest('hex'), recordedFrom };
+}
+
+function parseMetaLine(row: string, source: string): CassetteMeta | null {
+  try {
+    return parseMeta(row);
+  } catch (error) {
+    throw new EvalsError(`is not a cassette meta line (${(error as Error).message})`, {
+      file: source,
+      line: 1,
+    });
+  }
 }
 
 /** Streams a cassette file (a 100,000-entry cassette never sits in memory as one string). */
-async function readCassetteFile(
-  file: string,
-): Promise<{ entries: Map<string, TargetResponse>; sha256: string }> {
+async function readCassetteFile(file: string): Promise<ParsedCassette> {
   const entries = new Map<string, TargetResponse>();
   const hash = createHash('sha256');
+  let recordedFrom: string | null = null;
   let line = 0;
   try {
     for await (const row of readLines(file)) {
       line += 1;
       hash.update(`${row}\n`);
-      if (row.trim() !== '') {
+      const meta = line === 1 ? parseMetaLine(row, file) : null;
+      if (meta) {
+        recordedFrom = meta.recordedFrom;
+      } else if (row.trim() !== '') {
         const entry = parseEntry(row, file, line);
         entries.set(entry.key, entry.response);
       }
@@ -83,7 +140,7 @@ async function readCassetteFile(
     }
     throw new EvalsError('does not exist: record it with `gatehouse eval run <suite> --record`', { file });
   }
-  return { entries, sha256: hash.digest('hex') };
+  return { entries, sha256: hash.digest('hex'), recordedFrom };
 }
 
 /**
@@ -97,23 +154,39 @@ export class ReplayTarget implements Target {
   readonly fingerprint: Record<string, unknown>;
 
   private constructor(
-    private readonly name: string,
+    readonly name: string,
     private readonly entries: Map<string, TargetResponse>,
     sha256: string,
+    /** False when the cassette does not record the configuration it came from (recorded before meta lines). */
+    readonly verified: boolean,
   ) {
-    this.description = `replay of cassette ${name} (${entries.size} recordings)`;
+    this.description = `replay of cassette ${name} (${entries.size} recordings${verified ? '' : ', unverified'})`;
     this.fingerprint = { type: this.type, cassette: name, sha256 };
   }
 
+  /**
+   * Opens a cassette. With `recordedFrom` (the hash of the live configuration the suite says it was
+   * recorded from), a cassette recorded from another configuration is refused; one without a meta line
+   * opens as unverified (and `onUnverified` hears of it).
+   */
   static async open(
     cassetteDir: string,
     name: string,
     load?: (name: string) => Promise<string>,
+    check: { recordedFrom?: string; field?: string; onUnverified?: (name: string) => void } = {},
   ): Promise<ReplayTarget> {
-    const { entries, sha256 } = load
-      ? parseCassette(await load(name), `cassette ${name}`)
-      : await readCassetteFile(cassetteFile(cassetteDir, name));
-    return new ReplayTarget(name, entries, sha256);
+    const file = cassetteFile(cassetteDir, name);
+    const parsed = load ? parseCassette(await load(name), `cassette ${name}`) : await readCassetteFile(file);
+    if (check.recordedFrom && parsed.recordedFrom && parsed.recordedFrom !== check.recordedFrom) {
+      throw new EvalsError(
+        `cassette ${name} was recorded from another configuration than the suite's ${check.field ?? 'target.recordFrom'} says: re-record it with \`gatehouse eval run <suite> --record\`${load ? ' and push it' : ''}`,
+        { file: load ? undefined : file, field: check.field ?? 'target.recordFrom' },
+      );
+    }
+    if (!parsed.recordedFrom) {
+      check.onUnverified?.(name);
+    }
+    return new ReplayTarget(name, parsed.entries, parsed.sha256, parsed.recordedFrom !== null);
   }
 
   async call(request: TargetRequest): Promise<TargetResponse> {
@@ -139,9 +212,14 @@ export class RecordingTarget implements Target {
   readonly fingerprint: Record<string, unknown>;
   private readonly recorded = new Map<string, CassetteEntry>();
 
+  /**
+   * `recordedFrom`: the hash of the live configuration (recordedConfigHash), written as the cassette's
+   * meta line. Entries already in the file are kept only when it was recorded from the same configuration.
+   */
   constructor(
     private readonly live: Target,
     private readonly file: string,
+    private readonly recordedFrom?: string,
   ) {
     this.type = live.type;
     this.provider = live.provider;
@@ -168,19 +246,26 @@ export class RecordingTarget implements Target {
     await this.live.close?.();
     const merged = new Map<string, string>();
     if (existsSync(this.file)) {
-      for (const row of (await readFile(this.file, 'utf8')).split('\n')) {
-        if (row.trim() !== '') {
-          merged.set((JSON.parse(row) as CassetteEntry).key, row);
+      const rows = (await readFile(this.file, 'utf8')).split('\n');
+      const meta = parseMeta(rows[0] ?? '');
+      // Answers recorded from another (or an unknown) configuration are not kept beside the new ones.
+      if (meta?.recordedFrom === this.recordedFrom || (!meta && this.recordedFrom === undefined)) {
+        for (const row of meta ? rows.slice(1) : rows) {
+          if (row.trim() !== '') {
+            merged.set((JSON.parse(row) as CassetteEntry).key, row);
+          }
         }
       }
     }
     for (const [key, entry] of this.recorded) {
       merged.set(key, JSON.stringify(entry));
     }
-    const text = [...merged.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, row]) => `${row}\n`)
-      .join('');
+    const text = (this.recordedFrom ? `${metaLine(this.recordedFrom)}\n` : '').concat(
+      [...merged.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([, row]) => `${row}\n`)
+        .join(''),
+    );
     await mkdir(dirname(this.file), { recursive: true });
     const staging = `${this.file}.${process.pid}.tmp`;
     await writeFile(staging, text);

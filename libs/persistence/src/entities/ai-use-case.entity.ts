@@ -47,6 +47,10 @@ export class AiUseCaseEntity {
   @Column({ name: 'target_hash', type: 'varchar', length: 64, nullable: true })
   targetHash!: string | null;
 
+  /** For a replay target: the cassettes (name → sha256) pinned at registration; runs replay exactly these. */
+  @Column({ name: 'target_cassettes', type: 'json', nullable: true })
+  targetCassettes!: Record<string, string> | null;
+
   /** Set when the target changed at learn or scale; cleared by a passing, approved re-evaluation. */
   @Column({ name: 'under_change_since', type: TIMESTAMP, nullable: true })
   underChangeSince!: Date | null;

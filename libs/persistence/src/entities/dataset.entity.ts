@@ -25,6 +25,14 @@ export class DatasetEntity {
   @Column({ type: 'json' })
   manifest!: object;
 
+  /**
+   * The team that published it (the uploader's team; null: the platform, i.e. the shipped examples, an
+   * admin or a user without a team). A name belongs to the owner of its first row: only that team
+   * publishes under it (RegistryService).
+   */
+  @Column({ name: 'owner_team_id', type: 'varchar', length: 36, nullable: true })
+  ownerTeamId!: string | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy!: string;
 

@@ -34,6 +34,14 @@ export class SuiteEntity {
   @JoinColumn({ name: 'dataset_id' })
   dataset?: DatasetEntity;
 
+  /**
+   * The team that published it (the uploader's team; null: the platform, i.e. the shipped examples, an
+   * admin or a user without a team). A name belongs to the owner of its first row: only that team
+   * publishes under it (RegistryService).
+   */
+  @Column({ name: 'owner_team_id', type: 'varchar', length: 36, nullable: true })
+  ownerTeamId!: string | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy!: string;
 
@@ -60,6 +68,22 @@ export class CassetteEntity {
   /** The cassette file's text (JSONL). */
   @Column({ type: 'text' })
   content!: string;
+
+  /** The hash of the live configuration its meta line says it was recorded from; null: unverified. */
+  @Column({ name: 'recorded_from', type: 'varchar', length: 64, nullable: true })
+  recordedFrom!: string | null;
+
+  /** When its owner last published this content (re-uploading the same content makes it current again). */
+  @Column({ name: 'published_at', type: TIMESTAMP, nullable: true })
+  publishedAt!: Date | null;
+
+  /**
+   * The team that published it (the uploader's team; null: the platform, i.e. the shipped examples, an
+   * admin or a user without a team). A name belongs to the owner of its first row: only that team
+   * publishes under it (RegistryService).
+   */
+  @Column({ name: 'owner_team_id', type: 'varchar', length: 36, nullable: true })
+  ownerTeamId!: string | null;
 
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy!: string;

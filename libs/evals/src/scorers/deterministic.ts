@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { type DatasetItem } from '../datasets/dataset-item';
 import { EvalsError } from '../evals-error';
 import { type ScorerConfigOf, type ScorerType } from '../suites/suite-schema';
-import { linearRegex, linearRegExpEngine } from './linear-regex';
+import { type LinearRegex, linearRegex, linearRegExpEngine } from './linear-regex';
 import { fail, pass, type Score, type ScoreContext, unscored } from './scorer';
 import { asStrings, expectedValue, firstNumber, levenshteinSimilarity, normalise, tokenF1 } from './text';
 
@@ -49,9 +49,17 @@ export function includesScorer(config: Config<'includes'>): ScoreFn {
   };
 }
 
-/** Matches on RE2 (linear time in the answer); a pattern RE2 cannot run is refused when the suite is validated. */
+/**
+ * Matches on RE2 (linear time in the answer). A pattern RE2 cannot run is refused when the suite is
+ * validated; one stored before that rule fails here, before any call, naming the scorer.
+ */
 export function regexScorer(config: Config<'regex'>): ScoreFn {
-  const pattern = linearRegex(config.pattern, config.flags);
+  let pattern: LinearRegex;
+  try {
+    pattern = linearRegex(config.pattern, config.flags);
+  } catch (error) {
+    throw new EvalsError((error as Error).message, { field: `scorer ${config.name ?? config.type} pattern` });
+  }
   return ({ output }) => {
     const match = pattern.exec(output);
     return match

@@ -129,6 +129,13 @@ scorers:
     expect(problems('x(?!y)')).toEqual([expect.stringMatching(/^scorers\[1\]\.pattern: uses a lookahead/)]);
   });
 
+  it('names the scorer when a stored regex scorer’s pattern cannot run (a suite stored before the rule)', () => {
+    expect(() => regexScorer({ ...regex('(a)\\1'), name: 'twice' })).toThrow(EvalsError);
+    expect(() => regexScorer({ ...regex('(a)\\1'), name: 'twice' })).toThrow(
+      /^scorer twice pattern: uses a backreference \(\\1\)/,
+    );
+  });
+
   it('names the scorer when a json_schema pattern cannot run', () => {
     expect(() =>
       jsonSchemaScorer({

@@ -1,13 +1,13 @@
 import { type GatehouseConfig } from '@gatehouse/config';
 import { NestFactory } from '@nestjs/core';
 import cookieParser from 'cookie-parser';
-import { type NextFunction, type Request, type Response, static as serveStatic, urlencoded } from 'express';
+import { type NextFunction, type Request, type Response, static as serveStatic } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { ApiModule, type ApiOptions } from './api.module';
-import { jsonBody, textBody } from './http/json-body.middleware';
+import { formBody, requestIds } from './http/json-body.middleware';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi';
 import { GOVUK_DIR, govukInlineScriptHash, PUBLIC_DIR } from './web/templates';
 
@@ -22,10 +22,11 @@ export async function createApiApp(
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.use(jsonBody(config.http.maxBodyBytes));
+  app.use(requestIds());
   app.use(securityHeaders());
-  app.use(textBody(config.http.maxUploadBytes));
-  app.use(urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
+  // Only the pages' small forms are read here, before the guards; API bodies (JSON and uploads, each with
+  // its own limit) are read after authentication by RequestBodyInterceptor.
+  app.use(formBody(200 * 1024));
   app.use(cookieParser());
   // GOV.UK Frontend's CSS, JS, fonts and images, and the pages' own stylesheet and script.
   const assets = { maxAge: '1h', index: false, fallthrough: true };

@@ -217,7 +217,7 @@ describeIntegration('AI use cases through the API', () => {
 
   it('round-trips SQL-ish and unicode text exactly', async () => {
     const tricky =
-      "Robert'); DROP TABLE ai_use_cases;-- 🚦 Ærø “quotes” \\ back\\slash\n\tŁódź 中文 \u0000-free";
+      "Robert'); DROP TABLE ai_use_cases;-- 🚦 Ærø “quotes” \\ back\\slash\n\tŁódź 中文 \\u0000-free";
     const record = {
       ...lowRiskRecord(),
       name: tricky.slice(0, 60),

@@ -9,6 +9,7 @@ export * from './audit/audit-chain';
 export * from './audit/redact-secrets';
 export * from './errors/domain-error';
 export * from './hashing/canonical-json';
+export * from './json/json-safety';
 export * from './identity/api-token';
 export * from './identity/enrolment';
 export * from './identity/identity-access';

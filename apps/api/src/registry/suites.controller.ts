@@ -29,12 +29,8 @@ export class SuitesController {
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
-    // JSON arrives parsed; YAML as text. JSON is YAML, so both go through the one parser that names lines.
-    const source =
-      body !== null && typeof body === 'object'
-        ? JSON.stringify(body, null, 2)
-        : uploadedText(body, SUITE_TYPES);
-    const { suite, created } = await this.registry.createSuite(ctx, source);
+    // JSON and YAML both arrive as text: JSON is YAML, so both go through the one parser that names lines.
+    const { suite, created } = await this.registry.createSuite(ctx, uploadedText(body, SUITE_TYPES));
     res.status(created ? 201 : 200).location(`/v1/suites/${suite.name}/versions/${suite.version}`);
     return suite;
   }

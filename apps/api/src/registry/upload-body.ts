@@ -1,10 +1,18 @@
 import { DomainError } from '@gatehouse/domain';
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes } from '@nestjs/swagger';
+import { AcceptsUpload } from '../http/request-body.interceptor';
 
-/** Documents a text upload (JSONL or YAML) in the OpenAPI document. */
+/**
+ * A text upload (JSONL or YAML): read as text up to GATEHOUSE_MAX_UPLOAD_BYTES (other routes take JSON up
+ * to GATEHOUSE_MAX_BODY_BYTES), and documented in the OpenAPI document.
+ */
 export const TextUpload = (types: string[], description: string) =>
-  applyDecorators(ApiConsumes(...types), ApiBody({ schema: { type: 'string' }, description }));
+  applyDecorators(
+    AcceptsUpload(types),
+    ApiConsumes(...types),
+    ApiBody({ schema: { type: 'string' }, description }),
+  );
 
 /** The body as text, or a 415 naming the media types the route reads. */
 export function uploadedText(body: unknown, types: string[]): string {

@@ -12,16 +12,15 @@ import {
 import {
   assertDatasetName,
   canonicalItemsText,
-  checkItems,
   type DatasetItem,
   type DatasetManifest,
   EvalsError,
   parseCassette,
   parseDatasetRef,
-  parseJsonlText,
   parseSuite,
-  summariseFields,
+  readUploadedDataset,
   SuiteValidationError,
+  type UploadedDataset,
 } from '@gatehouse/evals';
 import {
   CassetteEntity,
@@ -33,6 +32,7 @@ import {
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InjectConfig } from '../gatehouse-config.module';
@@ -86,21 +86,17 @@ export class RegistryService {
   ): Promise<{ dataset: DatasetView; created: boolean }> {
     assertHasRole(context.actor, ['engineer'], 'Uploading a dataset');
     const { name, jsonl, note } = input;
-    let items: DatasetItem[];
+    let upload: UploadedDataset;
     try {
       assertDatasetName(name);
-      items = checkItems(parseJsonlText(jsonl, 'items'), 'items');
+      // Parsed, sorted and hashed in slices: a million-line upload never holds the event loop for long.
+      upload = await readUploadedDataset(jsonl, 'items');
     } catch (error) {
       throw error instanceof EvalsError
         ? DomainError.validation(evalsProblems(error), `The dataset is not valid: ${error.message}`)
         : error;
     }
-    if (items.length === 0) {
-      throw DomainError.validation([
-        { field: 'items', message: 'must hold at least one item', code: 'too_small' },
-      ]);
-    }
-    const sha256 = sha256Hex(canonicalItemsText(items));
+    const { items, sha256 } = upload;
     return this.uow.write(async (m) => {
       if (input.version !== undefined) {
         const same = await m.findOneBy(DatasetEntity, { name, version: input.version });
@@ -124,10 +120,10 @@ export class RegistryService {
         version,
         sha256,
         count: items.length,
-        fields: summariseFields(items),
+        fields: upload.fields,
         provenance: {
           sourceFile: 'upload',
-          sourceSha256: sha256Hex(jsonl),
+          sourceSha256: upload.sourceSha256,
           frozenWith: `gatehouse ${this.config.version} api`,
           ...(note ? { note } : {}),
         },
@@ -227,6 +223,7 @@ export class RegistryService {
         .values(rows)
         .updateEntity(false)
         .execute();
+      await setImmediate(); // SQLite inserts synchronously: let the event loop in between chunks.
     }
     await this.audit.record(m, context, {
       action,

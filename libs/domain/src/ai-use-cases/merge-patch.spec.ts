@@ -26,6 +26,20 @@ describe('applyMergePatch (RFC 7396)', () => {
     expect(applyMergePatch(target, patch)).toEqual(expected);
   });
 
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses a %s key, naming it, instead of dropping it',
+    (key) => {
+      const patch = JSON.parse(`{"a": {"${key}": {"polluted": true}}}`);
+      expect(() => applyMergePatch({ a: {} }, patch, 'changes')).toThrow(
+        expect.objectContaining({
+          code: 'validation_failed',
+          problems: [expect.objectContaining({ field: `changes.a.${key}`, code: 'unsafe_key' })],
+        }),
+      );
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
+
   it('leaves its inputs unchanged', () => {
     const target = { a: { b: 1 } };
     const patch = { a: { c: 2 } };

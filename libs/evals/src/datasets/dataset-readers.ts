@@ -1,3 +1,4 @@
+import { jsonSafetyProblem } from '@gatehouse/domain';
 import { parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { type ZodError } from 'zod';
@@ -124,7 +125,12 @@ function coerceCell(raw: string): unknown {
   return raw;
 }
 
-function validateItem(value: unknown, file: string, line: number): DatasetItem {
+/** One item, checked: no nesting past MAX_JSON_DEPTH, no prototype keys, no NUL; then the item schema. */
+export function validateItem(value: unknown, file: string, line: number): DatasetItem {
+  const unsafe = jsonSafetyProblem(value, '(item)');
+  if (unsafe) {
+    throw new EvalsError(unsafe.message, { file, line, field: unsafe.field });
+  }
   const parsed = datasetItemSchema.safeParse(value);
   if (!parsed.success) {
     throw new EvalsError(describeIssues(parsed.error), { file, line, field: firstField(parsed.error) });

@@ -94,35 +94,45 @@ export async function readDatasetSource(
 }
 
 export function summariseFields(items: DatasetItem[]): FieldSummary {
-  const summary: FieldSummary = {
-    count: items.length,
-    inputs: { text: 0, chat: 0 },
-    expected: {},
-    metadata: {},
-  };
+  const summary = emptyFieldSummary();
   for (const item of items) {
-    summary.inputs[typeof item.input === 'string' ? 'text' : 'chat'] += 1;
-    const kind =
-      item.expected === undefined
-        ? 'absent'
-        : Array.isArray(item.expected)
-          ? 'list'
-          : item.expected === null
-            ? 'null'
-            : typeof item.expected;
-    summary.expected[kind] = (summary.expected[kind] ?? 0) + 1;
-    for (const [key, value] of Object.entries(item.metadata ?? {})) {
-      const field = (summary.metadata[key] ??= { count: 0, values: {}, moreValues: false });
-      field.count += 1;
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      if (text.length <= 60 && (text in field.values || Object.keys(field.values).length < 20)) {
-        field.values[text] = (field.values[text] ?? 0) + 1;
-      } else {
-        field.moreValues = true;
-      }
-    }
+    addToFieldSummary(summary, item);
   }
   return summary;
+}
+
+export function emptyFieldSummary(): FieldSummary {
+  return { count: 0, inputs: { text: 0, chat: 0 }, expected: {}, metadata: {} };
+}
+
+/** Counts one item into a summary (what summariseFields does for each). */
+export function addToFieldSummary(summary: FieldSummary, item: DatasetItem): void {
+  summary.count += 1;
+  summary.inputs[typeof item.input === 'string' ? 'text' : 'chat'] += 1;
+  const kind =
+    item.expected === undefined
+      ? 'absent'
+      : Array.isArray(item.expected)
+        ? 'list'
+        : item.expected === null
+          ? 'null'
+          : typeof item.expected;
+  summary.expected[kind] = (summary.expected[kind] ?? 0) + 1;
+  for (const [key, value] of Object.entries(item.metadata ?? {})) {
+    // No prototype: a value such as "constructor" is counted like any other, not found on Object.prototype.
+    const field = (summary.metadata[key] ??= {
+      count: 0,
+      values: Object.create(null) as Record<string, number>,
+      moreValues: false,
+    });
+    field.count += 1;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (text.length <= 60 && (Object.hasOwn(field.values, text) || Object.keys(field.values).length < 20)) {
+      field.values[text] = (field.values[text] ?? 0) + 1;
+    } else {
+      field.moreValues = true;
+    }
+  }
 }
 
 export interface FreezeResult {

@@ -1,4 +1,4 @@
-import { contentHash } from '@gatehouse/domain';
+import { contentHash, jsonSafetyProblem } from '@gatehouse/domain';
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { type z } from 'zod';
@@ -34,6 +34,9 @@ export class SuiteValidationError extends EvalsError {
   }
 }
 
+/** How many alias expansions a suite may make: enough for shared scorer settings, far from a bomb. */
+export const MAX_ALIAS_COUNT = 100;
+
 export async function loadSuiteFile(file: string): Promise<LoadedSuite> {
   let text: string;
   try {
@@ -62,7 +65,30 @@ export function parseSuite(text: string, file = '(suite)'): LoadedSuite {
       }),
     );
   }
-  const parsed = suiteSchema.safeParse(document.toJS());
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) {
+      throw error;
+    }
+    // yaml refuses an alias bomb ("billion laughs") with a ReferenceError instead of expanding it.
+    throw new SuiteValidationError(file, [
+      {
+        line: null,
+        column: null,
+        field: '(yaml)',
+        message: `uses aliases too often (${(error as Error).message}; the limit is ${MAX_ALIAS_COUNT} alias expansions)`,
+      },
+    ]);
+  }
+  const unsafe = jsonSafetyProblem(value, '(suite)');
+  if (unsafe) {
+    throw new SuiteValidationError(file, [
+      { line: null, column: null, field: unsafe.field, message: unsafe.message },
+    ]);
+  }
+  const parsed = suiteSchema.safeParse(value);
   if (!parsed.success) {
     throw new SuiteValidationError(
       file,

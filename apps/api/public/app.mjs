@@ -25,4 +25,13 @@ if (live && 'EventSource' in window) {
     source.close();
     window.location.reload();
   });
+  // The server closed the stream on purpose (the session ended, the run cannot be read): do not reconnect.
+  source.addEventListener('error', (event) => {
+    if (event.data) {
+      source.close();
+      if (text) {
+        text.textContent = JSON.parse(event.data).message ?? text.textContent;
+      }
+    }
+  });
 }

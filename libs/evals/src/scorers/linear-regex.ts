@@ -79,7 +79,7 @@ function unsupportedFeature(pattern: string): string | null {
     } else if (ch === '(' && pattern[i + 1] === '?') {
       const lookaround = /^\(\?(<?[=!])/.exec(pattern.slice(i))?.[1];
       if (lookaround) {
-        return `${lookaround.startsWith('<') ? 'a lookbehind' : 'a lookahead'} ((?${lookaround}…)`;
+        return `${lookaround.startsWith('<') ? 'a lookbehind' : 'a lookahead'}, (?${lookaround}…)`;
       }
     }
   }

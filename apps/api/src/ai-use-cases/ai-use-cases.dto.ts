@@ -79,7 +79,16 @@ export const aiUseCaseSchema = z.object({
   revision: z.number().int(),
   record: recordSchema,
   target: z
-    .object({ config: z.record(z.string(), z.unknown()), hash: z.string() })
+    .object({
+      config: z.record(z.string(), z.unknown()),
+      hash: z.string(),
+      cassettes: z
+        .record(z.string(), z.string())
+        .nullable()
+        .describe(
+          'For a replay target: the cassettes (name → sha256) pinned at registration; its runs replay exactly these.',
+        ),
+    })
     .nullable()
     .describe('The registered system under test: gate rules read only runs against this configuration.'),
   underChangeSince: z

@@ -169,6 +169,8 @@ describeIntegration('security: owned, pinned artefacts', () => {
         publishedAt: new Date(Date.now() + 60_000),
       }),
     );
+    const registered = await api.as(vic.token).get(`/v1/ai-use-cases/${useCaseId}`).expect(200);
+    expect(registered.body.target.cassettes).toEqual({ 'claims-bot': sha256(ORIGINAL) });
     const run = await evidenceRun();
     expect(run.status).toBe('completed');
     expect(run.manifest.cassettes).toEqual({ 'claims-bot': sha256(ORIGINAL) });

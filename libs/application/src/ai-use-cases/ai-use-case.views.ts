@@ -21,7 +21,8 @@ export interface AiUseCaseView {
   revision: number;
   record: AiUseCaseRecord;
   /** The registered system under test; gate rules read only runs against it. */
-  target: { config: Record<string, unknown>; hash: string } | null;
+  /** `cassettes`: for a replay target, the cassettes (name → sha256) pinned at registration. */
+  target: { config: Record<string, unknown>; hash: string; cassettes: Record<string, string> | null } | null;
   /** Set when the target changed at learn or scale, until a re-evaluation is approved. */
   underChangeSince: string | null;
   createdBy: string;
@@ -55,7 +56,11 @@ export function toAiUseCaseView(entity: AiUseCaseEntity, teamName: string): AiUs
     record: entity.record,
     target:
       entity.targetConfig && entity.targetHash
-        ? { config: entity.targetConfig as Record<string, unknown>, hash: entity.targetHash }
+        ? {
+            config: entity.targetConfig as Record<string, unknown>,
+            hash: entity.targetHash,
+            cassettes: entity.targetCassettes ?? null,
+          }
         : null,
     underChangeSince: entity.underChangeSince?.toISOString() ?? null,
     createdBy: entity.createdBy,

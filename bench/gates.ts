@@ -204,11 +204,13 @@ function datasetJsonl(count: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-function suiteYaml(version: number, dataset: string, stubUrl: string, concurrency: number): string {
+const CONNECTION = 'bench-stub';
+
+function suiteYaml(version: number, dataset: string, concurrency: number): string {
   return `name: ${SUITE}
 version: ${version}
 dataset: ${dataset}@1
-target: { type: openai, model: stub, baseUrl: "${stubUrl}", apiKeyEnv: OPENAI_API_KEY }
+target: { type: openai, model: stub, connection: ${CONNECTION} }
 prompt: { system: "Route the enquiry to one team.", template: "{{input}}" }
 scorers:
   - type: classification
@@ -477,6 +479,13 @@ interface SetupFigures {
 async function setUp(api: Api, users: Users, stubUrl: string, options: Options): Promise<SetupFigures> {
   const started = performance.now();
   const { sam, eve, rita } = users;
+  await api.call('POST', '/v1/connections', ADMIN_TOKEN, {
+    name: CONNECTION,
+    kind: 'openai',
+    baseUrl: stubUrl,
+    teams: ['*'],
+    secret: 'sk-bench',
+  });
   await api.call(
     'POST',
     `/v1/datasets?name=gate-bench-items`,
@@ -488,7 +497,7 @@ async function setUp(api: Api, users: Users, stubUrl: string, options: Options):
     'POST',
     '/v1/suites',
     eve,
-    suiteYaml(1, 'gate-bench-items', stubUrl, options.concurrency),
+    suiteYaml(1, 'gate-bench-items', options.concurrency),
     'application/yaml',
   );
   if (options.useCases > 1) {
@@ -503,12 +512,12 @@ async function setUp(api: Api, users: Users, stubUrl: string, options: Options):
       'POST',
       '/v1/suites',
       eve,
-      suiteYaml(2, 'gate-bench-small', stubUrl, options.concurrency),
+      suiteYaml(2, 'gate-bench-small', options.concurrency),
       'application/yaml',
     );
   }
   await api.call('POST', '/v1/gate-policies', ADMIN_TOKEN, policy());
-  const target = { type: 'openai', model: 'stub', baseUrl: stubUrl };
+  const target = { type: 'openai', model: 'stub', connection: CONNECTION };
   const useCases: string[] = [];
   for (let n = 0; n < options.useCases; n++) {
     const created = await api.call<{ id: string }>('POST', '/v1/ai-use-cases', sam, {
@@ -962,7 +971,8 @@ async function main(): Promise<void> {
       GATEHOUSE_SEED_EXAMPLES: 'false',
       GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
       GATEHOUSE_ITEM_CONCURRENCY: String(options.concurrency),
-      OPENAI_API_KEY: 'sk-bench',
+      GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
+      GATEHOUSE_SECRETS_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
       PORT: '0',
       ...(options.poolSize ? { DATABASE_POOL_SIZE: String(options.poolSize) } : {}),

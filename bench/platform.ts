@@ -145,6 +145,7 @@ export interface RunView {
 }
 
 const ADMIN_TOKEN = `bench-admin-${randomBytes(24).toString('hex')}`;
+const SECRETS_KEY = randomBytes(32).toString('base64');
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -217,7 +218,9 @@ export class Platform {
       GATEHOUSE_SEED_EXAMPLES: 'false',
       GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
       GATEHOUSE_ITEM_CONCURRENCY: String(this.options.itemConcurrency),
-      OPENAI_API_KEY: 'sk-bench',
+      // The stub listens on loopback, which the egress policy refuses unless an operator allows it.
+      GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
+      GATEHOUSE_SECRETS_KEY: SECRETS_KEY,
       LOG_LEVEL: 'warn',
       ...(this.options.poolSize ? { DATABASE_POOL_SIZE: String(this.options.poolSize) } : {}),
       ...extra,
@@ -346,6 +349,17 @@ export class Platform {
       token: user.body.enrolment.token,
     });
     this.engineerToken = enrolled.body.token.token;
+  }
+
+  /** The admin's connection to the stub, for every team: platform targets reach a model only through one. */
+  async createConnection(name: string, baseUrl: string): Promise<void> {
+    await this.call('POST', '/v1/connections', ADMIN_TOKEN, {
+      name,
+      kind: 'openai',
+      baseUrl,
+      teams: ['*'],
+      secret: 'sk-bench',
+    });
   }
 
   async uploadDataset(name: string, jsonl: string): Promise<void> {

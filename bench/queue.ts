@@ -161,11 +161,19 @@ function datasetJsonl(count: number, idPrefix = 'b'): string {
   return `${lines.join('\n')}\n`;
 }
 
-function suiteYaml(name: string, dataset: string, stubUrl: string, concurrency: number): string {
+const CONNECTION = 'bench-stub';
+
+/** The platform's target names the admin's connection; the CLI's (same model, same stub) its base URL. */
+function suiteYaml(
+  name: string,
+  dataset: string,
+  concurrency: number,
+  target = `{ type: openai, model: stub, connection: ${CONNECTION} }`,
+): string {
   return `name: ${name}
 version: 1
 dataset: ${dataset}@1
-target: { type: openai, model: stub, baseUrl: "${stubUrl}", apiKeyEnv: OPENAI_API_KEY }
+target: ${target}
 prompt: { system: "Route the enquiry to one team.", template: "{{input}}" }
 scorers:
   - { type: equals, name: routed }
@@ -386,7 +394,7 @@ async function measureRun(
 /** Reads processedOn / finishedOn / timestamp of the run's item jobs (kept by removeOnComplete). */
 async function jobTimings(platform: Platform, runId: string, count: number) {
   const redis = platform.queueRedis;
-  const queue = itemQueueName(`openai:${new URL(platform.stubUrl).host}`);
+  const queue = itemQueueName(`connection:${CONNECTION}`);
   const seqs = (
     await platform.sql.query<{ seq: number; epoch: number }>(
       'SELECT seq, epoch FROM run_results WHERE run_id = $1',
@@ -483,15 +491,16 @@ async function prepare(
   warmupItems: number,
 ): Promise<void> {
   const stubUrl = platform.stubUrl;
+  await platform.createConnection(CONNECTION, stubUrl);
   await platform.uploadDataset('bench-items', datasetJsonl(items));
-  await platform.publishSuite(suiteYaml('bench-suite', 'bench-items', stubUrl, concurrency));
+  await platform.publishSuite(suiteYaml('bench-suite', 'bench-items', concurrency));
   if (warmupItems > 0) {
     await platform.uploadDataset('bench-warmup', datasetJsonl(warmupItems, 'w'));
-    await platform.publishSuite(suiteYaml('bench-warmup', 'bench-warmup', stubUrl, concurrency));
+    await platform.publishSuite(suiteYaml('bench-warmup', 'bench-warmup', concurrency));
     const warm = await platform.startRun('bench-warmup@1');
     await platform.waitForCompletion(warm.id, 50, 300_000);
   }
-  const queue = itemQueueName(`openai:${new URL(stubUrl).host}`);
+  const queue = itemQueueName(`connection:${CONNECTION}`);
   if (!(await platform.waitForItemWorkers(queue, platform.workers.length))) {
     console.error(`  note: not every worker was seen listening on ${queue} before the measured run`);
   }
@@ -584,9 +593,9 @@ async function compareScenario(options: Options): Promise<CompareFigures> {
       { label, workers: 1, concurrency, latencyMs: options.fastLatencyMs },
       async (platform) => {
         const jsonl = datasetJsonl(options.platformItems);
+        await platform.createConnection(CONNECTION, platform.stubUrl);
         await platform.uploadDataset('bench-items', jsonl);
-        const yaml = suiteYaml('bench-suite', 'bench-items', platform.stubUrl, concurrency);
-        await platform.publishSuite(yaml);
+        await platform.publishSuite(suiteYaml('bench-suite', 'bench-items', concurrency));
         // The CLI's evals dir: the same items frozen by `gatehouse dataset freeze`, the same suite.
         writeFileSync(join(dir, 'items.jsonl'), jsonl);
         const freeze = await runCli([
@@ -603,7 +612,15 @@ async function compareScenario(options: Options): Promise<CompareFigures> {
         }
         mkdirSync(join(dir, 'suites'));
         const suiteFile = join(dir, 'suites', 'bench-suite.yaml');
-        writeFileSync(suiteFile, yaml);
+        writeFileSync(
+          suiteFile,
+          suiteYaml(
+            'bench-suite',
+            'bench-items',
+            concurrency,
+            `{ type: openai, model: stub, baseUrl: "${platform.stubUrl}", apiKeyEnv: OPENAI_API_KEY }`,
+          ),
+        );
         // The first run on a fresh platform: pays queue discovery (a 2 s timer), JIT and new connections.
         const cold = await measureRun(platform, 'bench-suite@1', 'platform, first run', options);
         const warm: RunFigures[] = [];

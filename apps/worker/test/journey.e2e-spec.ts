@@ -11,15 +11,12 @@ const ITEMS = Array.from({ length: 200 }, (_, i) => ({
   metadata: { age_band: i % 2 === 0 ? 'under-65' : '65+' },
 }));
 
-const suiteYaml = (baseUrl: string) =>
+const suiteYaml = (connection: string) =>
   [
     'name: triage-answers',
     'version: 1',
     'dataset: triage-questions@1',
-    'target: { type: openai, model: triage-model-1, baseUrl: BASE, apiKeyEnv: OPENAI_API_KEY }'.replace(
-      'BASE',
-      baseUrl,
-    ),
+    `target: { type: openai, model: triage-model-1, connection: ${connection} }`,
     'scorers:',
     '  - { type: equals, name: correct }',
     'groupBy: [age_band]',
@@ -193,7 +190,9 @@ describeIntegration(
         'application/x-ndjson',
       );
       expect(dataset.version).toBe(1);
-      await call('POST', '/v1/suites', eve, 201, suiteYaml(stub.url), 'application/yaml');
+      // The admin's connection to the model server: the only way a platform run reaches it.
+      const connection = await p.connection(stub.url);
+      await call('POST', '/v1/suites', eve, 201, suiteYaml(connection), 'application/yaml');
       const policy = await call<{ version: number }>(
         'POST',
         '/v1/gate-policies',
@@ -203,7 +202,7 @@ describeIntegration(
       );
       expect(policy.version).toBe(2);
       await call('PUT', `/v1/ai-use-cases/${id}/target`, eve, 200, {
-        target: { type: 'openai', model: 'triage-model-1', baseUrl: stub.url, apiKeyEnv: 'OPENAI_API_KEY' },
+        target: { type: 'openai', model: 'triage-model-1', connection },
       });
 
       const run = async () => {
@@ -324,7 +323,7 @@ describeIntegration(
         eve,
         200,
         {
-          target: { type: 'openai', model: 'triage-model-2', baseUrl: stub.url, apiKeyEnv: 'OPENAI_API_KEY' },
+          target: { type: 'openai', model: 'triage-model-2', connection },
           reason: 'Moving to the next model version',
         },
       );

@@ -28,3 +28,4 @@ export * from './registry/evals-directory';
 export * from './targets/egress';
 export * from './targets/light-fetch';
 export * from './targets/platform-policy';
+export * from './suites/connection-mapping';

@@ -1,7 +1,8 @@
-import { openFrozenDataset, scanEvalsDirectory } from '@gatehouse/evals';
+import { mapSuiteToConnections, openFrozenDataset, scanEvalsDirectory } from '@gatehouse/evals';
 import { type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { CliError, EXIT } from '../cli-errors';
 import { evalsRoot } from '../evals-root';
 import { describeProblem, type Problem, RemoteServer } from '../remote';
@@ -10,6 +11,8 @@ interface PushOptions {
   evalsDir?: string;
   url?: string;
   token?: string;
+  connection?: string;
+  judgeConnection?: string;
 }
 
 /**
@@ -26,6 +29,14 @@ export function registerPushCommand(program: Command): void {
     .option('--evals-dir <dir>', 'the evals folder (default ./evals)')
     .option('--url <url>', 'the server (default GATEHOUSE_URL or http://localhost:3000)')
     .option('--token <token>', 'an engineer API token (default GATEHOUSE_TOKEN; prefer the variable)')
+    .option(
+      '--connection <name>',
+      'on the server, live targets call the model through this admin connection (not their baseUrl/url, key variable or headers)',
+    )
+    .option(
+      '--judge-connection <name>',
+      'on the server, live judges call their model through this connection',
+    )
     .action(async (options: PushOptions) => {
       const server = new RemoteServer(options);
       const root = evalsRoot(options.evalsDir);
@@ -72,7 +83,18 @@ export function registerPushCommand(program: Command): void {
       }
       for (const file of folder.suites) {
         const text = await readFile(file, 'utf8');
-        const { status, body } = await server.call('POST', '/v1/suites', { text, type: 'application/yaml' });
+        const { status, body } =
+          options.connection || options.judgeConnection
+            ? await server.call('POST', '/v1/suites', {
+                text: JSON.stringify(
+                  mapSuiteToConnections(parseSuiteFile(text, file), {
+                    target: options.connection,
+                    judges: options.judgeConnection,
+                  }),
+                ),
+                type: 'application/json',
+              })
+            : await server.call('POST', '/v1/suites', { text, type: 'application/yaml' });
         const suite = body as { name?: string; version?: number };
         report(
           `suite    ${suite.name ? `${suite.name}@${suite.version}` : relative(process.cwd(), file)}`,
@@ -87,4 +109,16 @@ export function registerPushCommand(program: Command): void {
         throw new CliError(`${counts.refused} item(s) were refused by ${server.url}`, EXIT.error);
       }
     });
+}
+
+function parseSuiteFile(text: string, file: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = parseYaml(text, { maxAliasCount: 100 });
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch (error) {
+    throw new CliError(`${file}: is not valid YAML (${(error as Error).message})`);
+  }
+  throw new CliError(`${file}: is not a suite (a YAML mapping)`);
 }

@@ -64,8 +64,13 @@ export function datasetLines(n: number, failEvery = 10): DatasetLine[] {
   });
 }
 
-/** A suite calling the OpenAI-compatible stub at `baseUrl`, scored by exact match. */
-export function suiteYaml(options: { name: string; dataset: string; baseUrl: string; timeoutMs?: number }) {
+/** A suite calling the OpenAI-compatible stub through the connection named `connection`, scored by exact match. */
+export function suiteYaml(options: {
+  name: string;
+  dataset: string;
+  connection: string;
+  timeoutMs?: number;
+}) {
   return [
     `name: ${options.name}`,
     'version: 1',
@@ -73,8 +78,7 @@ export function suiteYaml(options: { name: string; dataset: string; baseUrl: str
     'target:',
     '  type: openai',
     '  model: stub-model',
-    `  baseUrl: ${options.baseUrl}`,
-    '  apiKeyEnv: OPENAI_API_KEY',
+    `  connection: ${options.connection}`,
     'scorers:',
     '  - { type: equals, name: exact }',
     `limits: { timeoutMs: ${options.timeoutMs ?? 10_000} }`,
@@ -132,7 +136,9 @@ export class Platform {
         GATEHOUSE_SEED_EXAMPLES: 'false',
         GATEHOUSE_AUTO_MIGRATE: 'true',
         GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '5000',
-        OPENAI_API_KEY: 'stub',
+        // The model stubs listen on loopback: allowed here, as an operator would allow a model server.
+        GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
+        GATEHOUSE_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
         ...options.env,
       };
       api = startNode(API_MAIN, { cwd: ROOT, env: { ...baseEnv, PORT: '0', HOST: '127.0.0.1' } });
@@ -224,6 +230,24 @@ export class Platform {
     return this.engineerToken;
   }
 
+  /**
+   * The admin's connection to an OpenAI-compatible server at `baseUrl` (made once, for every team); its
+   * name, for suites and targets to use.
+   */
+  async connection(baseUrl: string): Promise<string> {
+    const name = `stub-${new URL(baseUrl).port}`;
+    const response = await this.request('POST', '/v1/connections', {
+      token: ADMIN_TOKEN,
+      body: { name, kind: 'openai', baseUrl, teams: ['*'], secret: 'sk-stub' },
+    });
+    if (response.status !== 201 && response.status !== 409) {
+      throw new Error(
+        `creating the connection ${name} answered ${response.status}: ${JSON.stringify(response.body)}`,
+      );
+    }
+    return name;
+  }
+
   /** Uploads the items as a dataset and publishes a suite on it against the stub; returns `suite@1`. */
   async publish(options: {
     items: DatasetLine[];
@@ -249,7 +273,7 @@ export class Platform {
         body: suiteYaml({
           name: `${name}-suite`,
           dataset: `${dataset.name}@${dataset.version}`,
-          baseUrl: options.baseUrl,
+          connection: await this.connection(options.baseUrl),
           timeoutMs: options.timeoutMs,
         }),
       }),

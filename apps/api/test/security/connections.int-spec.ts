@@ -131,6 +131,19 @@ describeIntegration('security: provider connections and egress', () => {
         ['target.headers'],
       ],
       [
+        'a replay target whose recordFrom carries a literal key (shown with every run)',
+        {
+          type: 'replay',
+          cassette: 'none-needed',
+          recordFrom: {
+            type: 'openai',
+            model: 'm',
+            headers: { Authorization: 'Bearer sk-live-0123456789abcdef' },
+          },
+        },
+        ['target.recordFrom.headers.Authorization'],
+      ],
+      [
         'a LangChain module path on the server',
         { type: 'langchain', module: '../dist/apps/worker/src/main.js' },
         ['target.module'],
@@ -354,7 +367,10 @@ describeIntegration('security: provider connections and egress', () => {
       const modules = await api.as(eve.token).get('/v1/langchain-modules').expect(200);
       expect(modules.body.items).toEqual([{ name: 'always-yes' }]);
       const started = await startRun(eve.token, { type: 'langchain', module: 'always-yes' }).expect(202);
-      expect(await waitFor(started.body.id, eve.token)).toMatchObject({ status: 'completed', progress: { errored: 0 } });
+      expect(await waitFor(started.body.id, eve.token)).toMatchObject({
+        status: 'completed',
+        progress: { errored: 0 },
+      });
       const refused = await startRun(eve.token, {
         type: 'langchain',
         module: `${modulesDir}/always-yes.js`,

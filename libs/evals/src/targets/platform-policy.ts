@@ -85,7 +85,8 @@ export function platformProblems(
   const problems: PlatformProblem[] = [];
   switch (target.type) {
     case 'replay':
-      return [];
+      // Never called on the server, but stored and shown with every run: no literal secrets in it.
+      return literalHeaderProblems(target.recordFrom, `${at}.recordFrom`);
     case 'openai':
       problems.push(...modelProblems(target, at));
       break;
@@ -135,6 +136,21 @@ export function platformProblems(
     problems.push(...modelProblems(judge, judgeAt));
   }
   return problems;
+}
+
+/** A header value that is not only `${VAR}` placeholders is a literal, perhaps a secret, on display. */
+function literalHeaderProblems(config: TargetConfig | undefined, at: string): PlatformProblem[] {
+  const headers = config && 'headers' in config ? (config.headers ?? {}) : {};
+  return Object.entries(headers)
+    .filter(
+      ([, value]) => value.replace(/\$\{[A-Z_][A-Z0-9_]*\}/g, '').trim() !== '' && /\S{12,}/.test(value),
+    )
+    .map(([name]) => ({
+      field: `${at}.headers.${name}`,
+      message:
+        'looks like a literal secret, which every reader of the run would see: write ${VARIABLE} instead',
+      code: 'not_on_the_platform' as const,
+    }));
 }
 
 /** The connections a platform run calls, each with the field that names it (live runs only). */

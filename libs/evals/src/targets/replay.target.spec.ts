@@ -21,6 +21,16 @@ describe('cassette meta line', () => {
   const live = { type: 'openai', model: 'gpt-4o-mini', temperature: 0 };
   const meta = JSON.stringify({ gatehouseCassette: 1, recordedFrom: recordedConfigHash(live) });
 
+  it('hashes the model and its settings, not how it is reached (so a judge behind a connection still matches)', () => {
+    const judge = { model: 'gpt-4o', temperature: 0, seed: 7 };
+    expect(recordedConfigHash({ ...judge, baseUrl: 'http://127.0.0.1:9/v1', apiKeyEnv: 'K' })).toBe(
+      recordedConfigHash(judge),
+    );
+    expect(recordedConfigHash({ ...judge, connection: 'openai-main' })).toBe(recordedConfigHash(judge));
+    expect(recordedConfigHash({ ...judge, model: 'gpt-4.1' })).not.toBe(recordedConfigHash(judge));
+    expect(recordedConfigHash({ ...judge, temperature: 0.7 })).not.toBe(recordedConfigHash(judge));
+  });
+
   it('reads the configuration a cassette was recorded from, and null for a cassette without one', () => {
     expect(parseCassette(`${meta}\n${entry}\n`, 'c')).toMatchObject({
       recordedFrom: recordedConfigHash(live),

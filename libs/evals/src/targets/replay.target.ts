@@ -42,9 +42,21 @@ export interface CassetteMeta {
   recordedFrom: string;
 }
 
-/** The hash a cassette's meta line records for a live target (or judge) configuration. */
+/** Where and with which credentials a model is called: not part of which answers it gives. */
+const TRANSPORT_FIELDS = ['baseUrl', 'apiKeyEnv', 'headers', 'connection'];
+
+/**
+ * The hash a cassette's meta line records for a live target (or judge) configuration: the model and its
+ * settings, without how it is reached (base URL, key variable, headers, or the server's connection that
+ * `gatehouse push --connection` puts in their place), so the same judge behind a connection still matches.
+ */
 export function recordedConfigHash(config: unknown): string {
-  return contentHash(config);
+  if (!config || typeof config !== 'object' || Array.isArray(config)) {
+    return contentHash(config);
+  }
+  return contentHash(
+    Object.fromEntries(Object.entries(config).filter(([key]) => !TRANSPORT_FIELDS.includes(key))),
+  );
 }
 
 function parseMeta(row: string): CassetteMeta | null {

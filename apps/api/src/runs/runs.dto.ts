@@ -188,6 +188,9 @@ const runSchema = z.object({
     errored: z.number().int(),
     remaining: z.number().int(),
   }),
+  rateLimits: z
+    .object({ pauses: z.number().int(), waitedSeconds: z.number() })
+    .describe('429s: how often the provider queue was paused for this run, and the waits they asked for.'),
   manifest: z
     .object({
       runId: z.string(),

@@ -9,6 +9,7 @@ interface RemoteRun {
   progress: { total: number; completed: number; failed: number; errored: number };
   outcome: string | null;
   error: string | null;
+  rateLimits?: { pauses: number; waitedSeconds: number };
   report: {
     partial: boolean;
     summary: {
@@ -34,12 +35,29 @@ const TERMINAL = new Set(['completed', 'cancelled', 'failed']);
 const percent = (value: number | null | undefined) =>
   value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`;
 
+/**
+ * What `runs start --wait` exits with: 0 passed; 1 the evidence says no (a threshold failed); 2 the run
+ * could not give evidence (it failed with a reason, or too many items errored), so CI never reads an
+ * outage or a wrong key as the model failing.
+ */
+export function waitedExitCode(run: Pick<RemoteRun, 'status' | 'outcome'>): number {
+  if (run.status === 'failed' || run.outcome === 'errored') {
+    return EXIT.error;
+  }
+  return run.outcome === 'passed' ? EXIT.ok : EXIT.failed;
+}
+
 function describeRun(run: RemoteRun): string {
   const { total, completed, failed, errored } = run.progress;
   const lines = [
     `run ${run.id}  ${run.suite.name}@${run.suite.version}  ${run.status}${run.outcome ? ` (${run.outcome})` : ''}`,
   ];
   lines.push(`  items ${completed}/${total} done, ${failed} failed a scorer, ${errored} errored`);
+  if (run.rateLimits?.pauses) {
+    lines.push(
+      `  rate limited: ${run.rateLimits.pauses} pause(s) (429), ${run.rateLimits.waitedSeconds} s of waiting asked for`,
+    );
+  }
   if (run.error) {
     lines.push(`  error: ${run.error}`);
   }
@@ -118,8 +136,8 @@ export function registerRunCommands(program: Command): void {
         }
       }
       process.stdout.write(options.json ? `${JSON.stringify(run, null, 2)}\n` : `${describeRun(run)}\n`);
-      if (options.wait && run.outcome !== 'passed') {
-        process.exitCode = EXIT.failed;
+      if (options.wait) {
+        process.exitCode = waitedExitCode(run);
       }
     },
   );

@@ -2,6 +2,7 @@ import { type GatehouseConfig } from '@gatehouse/config';
 import { type Actor, assertHasRole, DomainError, type FieldProblem, hasRole } from '@gatehouse/domain';
 import {
   connectionsUsed,
+  EvalsError,
   platformProblems,
   type ResolvedConnection,
   type ScorerConfig,
@@ -312,7 +313,15 @@ export class ConnectionsService {
   }
 
   private resolved(row: ProviderConnectionEntity): ResolvedConnection {
-    const secret = row.secretSealed ? this.box.open(row.secretSealed, `connection:${row.id}`) : undefined;
+    let secret: string | undefined;
+    try {
+      secret = row.secretSealed ? this.box.open(row.secretSealed, `connection:${row.id}`) : undefined;
+    } catch (error) {
+      // A configuration problem an operator fixes, never retried: say which connection and why.
+      throw new EvalsError(
+        `the secret of connection ${row.name} cannot be opened: ${(error as Error).message}`,
+      );
+    }
     const headers = { ...row.headers };
     if (row.kind === 'http' && secret !== undefined) {
       const header = row.secretHeader ?? 'authorization';

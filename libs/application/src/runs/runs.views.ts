@@ -13,6 +13,8 @@ export interface RunView {
   target: Record<string, unknown>;
   provider: string;
   progress: { total: number; completed: number; failed: number; errored: number; remaining: number };
+  /** 429s: how often the provider's queue was paused for this run, and the waits they asked for. */
+  rateLimits: { pauses: number; waitedSeconds: number };
   manifest: StoredManifest;
   outcome: string | null;
   /** Metrics with intervals, thresholds and failure examples, once aggregated (partial when cancelled). */
@@ -66,6 +68,10 @@ export function toRunView(run: EvaluationRunEntity): RunView {
       failed: run.failed,
       errored: run.errored,
       remaining: Math.max(0, run.total - run.completed),
+    },
+    rateLimits: {
+      pauses: run.rateLimitPauses ?? 0,
+      waitedSeconds: Math.round((run.rateLimitedMs ?? 0) / 100) / 10,
     },
     manifest: run.manifest as StoredManifest,
     outcome: run.outcome,

@@ -61,6 +61,14 @@ export class EvaluationRunEntity {
   @Column({ type: 'integer' })
   errored!: number;
 
+  /** Times a provider answered 429 and the run's queue was paused for it (every worker waits). */
+  @Column({ name: 'rate_limit_pauses', type: 'integer', default: 0 })
+  rateLimitPauses!: number;
+
+  /** The waits those 429s asked for, added up (Retry-After, or backoff when none was given). */
+  @Column({ name: 'rate_limited_ms', type: 'integer', default: 0 })
+  rateLimitedMs!: number;
+
   /** RunManifest: every input hash. */
   @Column({ type: 'json' })
   manifest!: object;

@@ -5,6 +5,7 @@ import { CreateWebSessions1766160000000 } from './1766160000000-create-web-sessi
 import { ProviderConnections1766764800000 } from './1766764800000-provider-connections';
 import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolment';
 import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownership';
+import { RunRateLimits1767024000000 } from './1767024000000-run-rate-limits';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ProviderConnections1766764800000,
   IdentityEnrolment1766937600000,
   ArtefactOwnership1766851200000,
+  RunRateLimits1767024000000,
 ];

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
 
 export const MIGRATIONS_TABLE = 'gatehouse_migrations';
 
@@ -20,7 +21,7 @@ export function createDataSource(config: DatabaseConfig): DataSource {
     if (config.file !== ':memory:') {
       mkdirSync(dirname(config.file), { recursive: true });
     }
-    return new DataSource({
+    return new SqliteDataSource({
       ...common,
       type: 'better-sqlite3',
       database: config.file,
@@ -38,6 +39,30 @@ export function createDataSource(config: DatabaseConfig): DataSource {
       application_name: 'gatehouse',
     },
   });
+}
+
+/** A SQLite file whose write-ahead log is checkpointed off the main thread (see SqliteCheckpointer). */
+class SqliteDataSource extends DataSource {
+  private checkpointer: SqliteCheckpointer | null = null;
+
+  override async initialize(): Promise<this> {
+    await super.initialize();
+    const file = this.options.database;
+    if (typeof file === 'string' && file !== ':memory:') {
+      this.checkpointer = await SqliteCheckpointer.start(file);
+      if (this.checkpointer) {
+        await this.query('PRAGMA wal_autocheckpoint = 0');
+      }
+    }
+    return this;
+  }
+
+  override async destroy(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
+    await super.destroy();
+  }
 }
 
 /** Lock key for "someone is migrating this database" (PostgreSQL advisory lock). */

@@ -11,6 +11,7 @@ export * from './reports/junit-report';
 export * from './reports/run-report';
 export * from './reports/svg-charts';
 export * from './runner/execute-item';
+export * from './runner/fail-fast';
 export * from './runner/item-record';
 export * from './runner/run-aggregator';
 export * from './runner/run-evaluation';

@@ -32,3 +32,25 @@ export function withoutSecrets(value: unknown): JsonValue {
   }
   return String(value);
 }
+
+const SECRET_TEXT: [RegExp, string][] = [
+  // "Authorization: Bearer sk-…", "api_key=…", "x-api-key: …": the name stays, the value goes.
+  [
+    /\b((?:x-)?(?:api[-_ ]?key|token|secret|password|passphrase|authorization|cookie|credential)s?)(\s*[:=]\s*)(?:(?:bearer|basic)\s+)?["']?[^\s"',;&]+/gi,
+    '$1$2[redacted]',
+  ],
+  [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
+  // Provider keys as they appear in error messages ("Incorrect API key provided: sk-abc***xyz").
+  [/\b(?:sk|pk|rk|ghp|gho|xox[abp]|AKIA|AIza)[-_A-Za-z0-9*]{8,}/g, '[redacted]'],
+  // Long unbroken runs of letters and digits (keys, tokens, signed URLs' signatures).
+  [/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}\b/g, '[redacted]'],
+];
+
+/**
+ * A message with secret-looking values removed: `name: value` / `name=value` pairs whose name looks secret
+ * (keys, tokens, passwords, authorization and cookie headers), bearer and basic credentials, provider key
+ * formats (`sk-…`) and long letter-and-digit runs. For error messages shown in reports and logs.
+ */
+export function redactSecretText(text: string): string {
+  return SECRET_TEXT.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+}

@@ -103,7 +103,27 @@ export interface RunSummary {
     costUsd: number | null;
     retries: number;
     errorsByKind: Record<string, number>;
+    /**
+     * Why items errored: per error kind, how many item records (item × epoch) errored that way, their
+     * share of all records, and the most common message (secrets removed). Most frequent kind first.
+     * Absent in reports stored before it existed.
+     */
+    errors?: ErrorKindSummary[];
+    /** Retries of target calls by the kind of error that caused them (`rate_limited`, `server_error`…). */
+    retriesByKind?: Record<string, number>;
+    /** Rate limiting: 429 answers waited out before a retry, and the seconds spent waiting for them. */
+    rateLimit?: { pauses: number; pauseSeconds: number };
   };
+}
+
+/** One kind of error in a run: `{ kind: 'client_error', count: 20, share: 1, message: 'refused (401): …' }`. */
+export interface ErrorKindSummary {
+  kind: string;
+  count: number;
+  /** count / item records in the run (0–1). */
+  share: number;
+  /** The most common message of this kind, secrets removed. */
+  message: string;
 }
 
 /** A paired comparison of two runs on the same items, for one metric (B, the candidate, against A). */

@@ -51,8 +51,10 @@ export interface RunReport {
   manifest: RunManifest;
   summary: RunSummary;
   thresholds: ThresholdResult[];
-  /** `failed` when a threshold failed; `errored` when too many items errored to judge. */
+  /** `failed` when a threshold failed; `errored` when too many items errored to judge, or it stopped. */
   outcome: RunOutcome;
+  /** Why the run stopped early (fail-fast): "stopped after 10 items: every call failed the same way: …". */
+  stopped?: string;
   /** Up to a few dozen failures per metric, for the report. */
   failures: FailureExample[];
 }

@@ -1,8 +1,8 @@
 import { type DatasetItem } from '../datasets/dataset-item';
 import { buildMessages } from '../prompts/template';
-import { type Score, type Scorer, unscored } from '../scorers/scorer';
+import { JudgeError, type Score, type Scorer, unscored } from '../scorers/scorer';
 import { callWithRetries, isFailure, type RetryPolicy } from '../targets/retry';
-import { classifyError, type Target } from '../targets/target';
+import { classifyError, type Target, TargetError } from '../targets/target';
 import { type ItemRecord } from './item-record';
 
 export interface ItemPlan {
@@ -31,8 +31,8 @@ export function groupValues(item: DatasetItem, keys: string[]): Record<string, s
 
 /**
  * Runs one item in one epoch: build the prompt, call the target (retried in one place), score the answer
- * with every scorer that applies. A failed call makes the item *errored* with its reason; a scorer that
- * throws leaves that metric *unscored*. Used by the CLI engine and by the platform's queue workers alike.
+ * with every scorer that applies. A failed call makes the item *errored* with its reason, and so does a
+ * judge that fails (kind `judge_error`); any other scorer that throws leaves that metric *unscored*. Used by the CLI engine and by the platform's queue workers alike.
  */
 export async function executeItem(
   plan: ItemPlan,
@@ -69,12 +69,15 @@ export async function executeItem(
       attempts: outcome.attempts,
       status: 'errored',
       output: null,
+      retries: outcome.retries,
       error: {
         kind: outcome.error.kind,
         message: outcome.error.message,
         ...(outcome.error.details.retryAfterMs === undefined
           ? {}
           : { retryAfterMs: outcome.error.details.retryAfterMs }),
+        ...(outcome.error.details.status === undefined ? {} : { status: outcome.error.details.status }),
+        ...(outcome.error.details.code === undefined ? {} : { code: outcome.error.details.code }),
       },
       scores: {},
     };
@@ -90,6 +93,7 @@ export async function executeItem(
       : null;
   const call = { latencyMs: outcome.latencyMs, inputTokens, outputTokens, costUsd };
   const scores: Record<string, Score> = {};
+  let judgeError: ItemRecord['error'] = null;
   for (const scorer of plan.scorers) {
     if (!scorer.applies(item)) {
       continue;
@@ -103,18 +107,30 @@ export async function executeItem(
         signal,
       });
     } catch (error) {
+      if (error instanceof TargetError && error.kind === 'cancelled') {
+        judgeError = { kind: 'cancelled', message: error.message };
+        break;
+      }
+      if (error instanceof JudgeError) {
+        // The first judge failure is the item's reason; the other scorers still run.
+        judgeError ??= { kind: 'judge_error', message: `${scorer.name}: ${error.message}`, ...error.details };
+        scores[scorer.name] = unscored(error.message);
+        continue;
+      }
       scores[scorer.name] = unscored(`the scorer failed: ${(error as Error).message}`);
     }
   }
   return {
     ...base,
-    status: 'scored',
+    // A judge that failed makes the item errored (its answer and other scores are kept for the record).
+    status: judgeError ? 'errored' : 'scored',
     output: response.output,
-    error: null,
+    error: judgeError,
     scores,
     latencyMs: outcome.latencyMs,
     durationMs: performance.now() - started,
     attempts: outcome.attempts,
+    retries: outcome.retries,
     inputTokens,
     outputTokens,
     costUsd,

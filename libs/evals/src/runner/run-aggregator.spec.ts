@@ -688,6 +688,61 @@ describe('RunAggregator', () => {
         // attempts − 1 per record: 0 + 2 + 1 + 4 + 4.
         retries: 11,
         errorsByKind: { timeout: 1, rate_limited: 1 },
+        errors: [
+          { kind: 'rate_limited', count: 1, share: 0.2, message: 'rate_limited calling the target' },
+          { kind: 'timeout', count: 1, share: 0.2, message: 'timeout calling the target' },
+        ],
+        // No record said what caused its retries.
+        retriesByKind: {},
+        rateLimit: { pauses: 0, pauseSeconds: 0 },
+      });
+    });
+
+    it('gives each error kind its count, share and most common message, secrets removed', () => {
+      const key = (message: string) => ({ kind: 'client_error' as const, message, status: 401 });
+      const summary = aggregate(plan([passRate()]), [
+        errored('a', 'client_error', {
+          error: key('refused (401): Incorrect API key provided: sk-abcdef123456.'),
+        }),
+        errored('b', 'client_error', {
+          error: key('refused (401): Incorrect API key provided: sk-abcdef123456.'),
+        }),
+        errored('c', 'client_error', { error: key('refused (401): something else') }),
+        errored('d', 'network', {
+          error: { kind: 'network', message: `connection failed: ${'x'.repeat(400)}`, code: 'ECONNRESET' },
+        }),
+        record('e', { m: PASS }),
+      ]);
+      expect(summary.operational.errors).toEqual([
+        {
+          kind: 'client_error',
+          count: 3,
+          share: 0.6,
+          message: 'refused (401): Incorrect API key provided: [redacted].',
+        },
+        { kind: 'network', count: 1, share: 0.2, message: expect.stringMatching(/^connection failed: x+…$/) },
+      ]);
+      expect(summary.operational.errors?.[1].message).toHaveLength(300);
+    });
+
+    it('sums retries by cause and the 429 pauses', () => {
+      const summary = aggregate(plan([passRate()]), [
+        record(
+          'a',
+          { m: PASS },
+          { attempts: 3, retries: { byKind: { rate_limited: 2 }, rateLimitWaitMs: 1500 } },
+        ),
+        record(
+          'b',
+          { m: PASS },
+          { attempts: 3, retries: { byKind: { rate_limited: 1, server_error: 1 }, rateLimitWaitMs: 1000.4 } },
+        ),
+        errored('c', 'network', { attempts: 2, retries: { byKind: { network: 1 }, rateLimitWaitMs: 0 } }),
+      ]);
+      expect(summary.operational).toMatchObject({
+        retries: 5,
+        retriesByKind: { rate_limited: 3, server_error: 1, network: 1 },
+        rateLimit: { pauses: 3, pauseSeconds: 2.5 },
       });
     });
 
@@ -732,6 +787,9 @@ describe('RunAggregator', () => {
         costUsd: null,
         retries: 0,
         errorsByKind: {},
+        errors: [],
+        retriesByKind: {},
+        rateLimit: { pauses: 0, pauseSeconds: 0 },
       });
     });
   });

@@ -1,5 +1,6 @@
 import {
   bootstrapMeanInterval,
+  type ErrorKindSummary,
   classificationReport,
   type EpochReducer,
   exactUpperBound,
@@ -8,6 +9,7 @@ import {
   mean,
   type MetricSummary,
   percentiles,
+  redactSecretText,
   reduceEpochs,
   type RunSummary,
   wilsonInterval,
@@ -51,6 +53,10 @@ interface MetricState {
   examples: FailureExample[];
 }
 
+/** Distinct messages counted per error kind (later new ones are not counted), and their longest shown form. */
+const MESSAGES_PER_KIND = 100;
+const MESSAGE_LENGTH = 300;
+
 /**
  * Folds item records into a RunSummary. Records may arrive in any order; an item's epochs are reduced once
  * all have arrived (the suite's reducer, `mean` by default). Memory holds one small entry per item and
@@ -71,7 +77,13 @@ export class RunAggregator {
   private cost = 0;
   private costKnown = false;
   private retries = 0;
+  private records = 0;
   private readonly errorsByKind: Record<string, number> = {};
+  /** Per error kind, how often each message was seen (at most MESSAGES_PER_KIND distinct ones). */
+  private readonly messagesByKind = new Map<string, Map<string, number>>();
+  private readonly retriesByKind: Record<string, number> = {};
+  private rateLimitPauses = 0;
+  private rateLimitWaitMs = 0;
 
   constructor(private readonly plan: AggregationPlan) {
     this.groupTables = plan.groupBy.map(() => new StringTable());
@@ -109,9 +121,21 @@ export class RunAggregator {
       this.cost += record.costUsd;
       this.costKnown = true;
     }
+    this.records += 1;
     if (record.error) {
-      this.errorsByKind[record.error.kind] = (this.errorsByKind[record.error.kind] ?? 0) + 1;
+      const { kind, message } = record.error;
+      this.errorsByKind[kind] = (this.errorsByKind[kind] ?? 0) + 1;
+      const messages = this.messagesByKind.get(kind) ?? new Map<string, number>();
+      this.messagesByKind.set(kind, messages);
+      if (messages.has(message) || messages.size < MESSAGES_PER_KIND) {
+        messages.set(message, (messages.get(message) ?? 0) + 1);
+      }
     }
+    for (const [kind, n] of Object.entries(record.retries?.byKind ?? {})) {
+      this.retriesByKind[kind] = (this.retriesByKind[kind] ?? 0) + (n ?? 0);
+    }
+    this.rateLimitPauses += record.retries?.byKind.rate_limited ?? 0;
+    this.rateLimitWaitMs += record.retries?.rateLimitWaitMs ?? 0;
     const order = sequence ?? this.arrivals++;
     if (this.plan.epochs === 1) {
       this.complete([record], item, order);
@@ -220,8 +244,33 @@ export class RunAggregator {
         costUsd: this.costKnown ? roundTo(this.cost, 6) : null,
         retries: this.retries,
         errorsByKind: { ...this.errorsByKind },
+        errors: this.errorSummaries(),
+        retriesByKind: { ...this.retriesByKind },
+        rateLimit: { pauses: this.rateLimitPauses, pauseSeconds: roundTo(this.rateLimitWaitMs / 1000, 3) },
       },
     };
+  }
+
+  /** Per kind, most frequent first: the count, its share of records and the most common message, redacted. */
+  private errorSummaries(): ErrorKindSummary[] {
+    return Object.entries(this.errorsByKind)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([kind, count]) => {
+        let message = '';
+        let seen = 0;
+        for (const [text, n] of this.messagesByKind.get(kind) ?? []) {
+          if (n > seen) {
+            message = text;
+            seen = n;
+          }
+        }
+        return {
+          kind,
+          count,
+          share: this.records === 0 ? 0 : roundTo(count / this.records, 4),
+          message: shorten(redactSecretText(message), MESSAGE_LENGTH),
+        };
+      });
   }
 
   private metricSummary(scorer: AggregationPlan['scorers'][number], state: MetricState): MetricSummary {
@@ -343,6 +392,10 @@ function reduceItem(
     value: mean(graded.map((s) => s.value as number)) as number,
     passed: reduceEpochs(passes, 'majority') === 1,
   };
+}
+
+function shorten(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 function roundTo(value: number, digits: number): number {

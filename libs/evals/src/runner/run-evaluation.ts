@@ -8,6 +8,7 @@ import { modelUnderTest } from '../targets/create-target';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../targets/retry';
 import { type Target } from '../targets/target';
 import { executeItem, type ItemPlan } from './execute-item';
+import { type FailFast } from './fail-fast';
 import { type ItemRecord } from './item-record';
 import { RunAggregator } from './run-aggregator';
 import { evaluateThresholds } from './thresholds';
@@ -30,6 +31,8 @@ export interface EvaluationOptions {
   /** Overrides the suite's concurrency. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Stops the run when its first records all fail the same fatal way; the report then says why. */
+  failFast?: FailFast;
   onProgress?: (progress: Progress) => void;
   onRecord?: (record: ItemRecord) => void;
   now?: () => Date;
@@ -84,7 +87,8 @@ export function buildManifest(
 /**
  * Runs a suite in this process: streams the frozen dataset, keeps `concurrency` items in flight, scores
  * each answer and folds the results into a report. Cancelling via `signal` stops new calls at once; the
- * report then covers what finished.
+ * report then covers what finished. So does `failFast` when the first records all fail the same fatal
+ * way; the report's `stopped` then says why, and its outcome is `errored`.
  */
 export async function runEvaluation(options: EvaluationOptions): Promise<RunReport> {
   const now = options.now ?? (() => new Date());
@@ -92,7 +96,14 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
   const started = performance.now();
   const definition = options.suite.definition;
   const { count: epochs, reducer } = epochSettings(definition);
-  const signal = options.signal ?? new AbortController().signal;
+  // Cancelling (options.signal) and fail-fast both stop the run through this one signal.
+  const stop = new AbortController();
+  let stopped: string | null = null;
+  if (options.signal?.aborted) {
+    stop.abort();
+  }
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  const signal = stop.signal;
   const plan: ItemPlan = {
     target: options.target,
     scorers: options.scorers,
@@ -142,6 +153,11 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
         errored += record.status === 'errored' ? 1 : 0;
         options.onRecord?.(record);
         options.onProgress?.({ done, total, errored, elapsed: (performance.now() - started) / 1000 });
+        const reason = stopped === null ? (options.failFast?.record(record) ?? null) : null;
+        if (reason !== null) {
+          stopped = reason;
+          stop.abort();
+        }
       }
     } catch (error) {
       failure ??= error;
@@ -190,6 +206,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<RunRepo
     summary,
     thresholds,
     outcome,
+    ...(stopped === null ? {} : { stopped }),
     failures: aggregator.failures(),
   };
 }

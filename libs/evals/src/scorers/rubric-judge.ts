@@ -7,7 +7,7 @@ import { cassetteFile, RecordingTarget, recordedConfigHash, ReplayTarget } from 
 import { callWithRetries, isFailure, type RetryPolicy } from '../targets/retry';
 import { type Target, TargetError, type TargetRequest } from '../targets/target';
 import { fetchOf, openAiEndpoint, type TargetContext } from '../targets/target-context';
-import { type Score, type ScoreContext, unscored } from './scorer';
+import { JudgeError, type Score, type ScoreContext, unscored } from './scorer';
 
 type RubricConfig = ScorerConfigOf<'rubric_judge'>;
 
@@ -144,8 +144,11 @@ function median(values: number[]): number {
 
 /**
  * A rubric graded by a pinned judge (or a panel whose median counts). The judge may not be the model
- * under test unless the suite says so. A judge that fails or answers off the scale leaves the item
- * unscored, not failed. With a recording, verdicts are replayed offline or recorded beside the target's
+ * under test unless the suite says so. When every judge fails (a call that failed after the runner's
+ * retries: server error, timeout, refusal; or a verdict that cannot be read) the item is *errored* with
+ * kind `judge_error` (JudgeError): an outage of the judge is not the model's failure. A judge that
+ * answers, but off the rubric's scale, leaves the item *unscored*: the judge works, this one verdict is
+ * unusable, and it is counted apart. In a panel, the judges that answered on the scale decide. With a recording, verdicts are replayed offline or recorded beside the target's
  * cassette (one cassette per judge).
  */
 export async function rubricJudge(
@@ -222,17 +225,26 @@ export async function rubricJudge(
         judges.map((judge) => callWithRetries(judge, request, retryPolicy, scoreContext.signal)),
       );
       const reasons: string[] = [];
+      let offScale = 0;
+      let failedCall: TargetError | null = null;
       const ratings = verdicts.map((outcome, i): number | null => {
         const name = configs[i].model;
         if (isFailure(outcome)) {
+          if (outcome.error.kind === 'cancelled') {
+            throw outcome.error;
+          }
+          failedCall ??= outcome.error;
           reasons.push(`judge ${name} failed: ${outcome.error.message}`);
           return null;
         }
         const verdict = parseVerdict(outcome.response.output);
-        if (!verdict || verdict.score < min || verdict.score > max) {
-          reasons.push(
-            `judge ${name} gave ${verdict ? verdict.score : 'no readable verdict'}, outside ${min}-${max}`,
-          );
+        if (!verdict) {
+          reasons.push(`judge ${name} failed: its verdict could not be read`);
+          return null;
+        }
+        if (verdict.score < min || verdict.score > max) {
+          offScale += 1;
+          reasons.push(`judge ${name} gave ${verdict.score}, outside ${min}-${max}`);
           return null;
         }
         reasons.push(
@@ -241,6 +253,14 @@ export async function rubricJudge(
         return verdict.score;
       });
       const valid = ratings.filter((r): r is number => r !== null);
+      if (valid.length === 0 && offScale === 0) {
+        // Every judge failed (server error, timeout, refusal, unreadable verdict): the item errors.
+        const cause = failedCall as TargetError | null;
+        throw new JudgeError(reasons.join('; '), {
+          ...(cause?.details.status === undefined ? {} : { status: cause.details.status }),
+          ...(cause?.details.code === undefined ? {} : { code: cause.details.code }),
+        });
+      }
       if (valid.length === 0) {
         return { ...unscored(reasons.join('; ')), ratings };
       }

@@ -58,3 +58,19 @@ export interface Scorer {
 export const pass = (explanation?: string): Score => ({ value: 1, passed: true, explanation });
 export const fail = (explanation: string): Score => ({ value: 0, passed: false, explanation });
 export const unscored = (explanation: string): Score => ({ value: null, passed: null, explanation });
+
+/**
+ * Thrown by a scorer whose grader failed (a judge's server error, timeout, refusal or unreadable verdict,
+ * after the runner's retries): the item is then *errored* with kind `judge_error`, not unscored, so an
+ * outage of the judge counts against `maxErroredShare` instead of reading as a model failure. `status`
+ * and `code` are the failed call's (HTTP status, system error code), for fail-fast.
+ */
+export class JudgeError extends Error {
+  constructor(
+    message: string,
+    readonly details: { status?: number; code?: string } = {},
+  ) {
+    super(message);
+    this.name = 'JudgeError';
+  }
+}

@@ -1,5 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { classifyError, TargetError, type Target, type TargetRequest, type TargetResponse } from './target';
+import {
+  classifyError,
+  TargetError,
+  type Target,
+  type TargetErrorKind,
+  type TargetRequest,
+  type TargetResponse,
+} from './target';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -24,6 +31,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutMs: 30_000,
 };
 
+/** What retrying one call cost: retries by the kind of error that caused them, and the 429 waits. */
+export interface RetryStats {
+  /** Retries made, by the kind of error that caused each (`rate_limited`, `server_error`, `network`…). */
+  byKind: Partial<Record<TargetErrorKind, number>>;
+  /** Milliseconds waited before retrying 429 answers (Retry-After or backoff). */
+  rateLimitWaitMs: number;
+}
+
 export interface CallOutcome {
   response: TargetResponse;
   attempts: number;
@@ -31,31 +46,50 @@ export interface CallOutcome {
   latencyMs: number;
   /** Time spent waiting between attempts (backoff and Retry-After). */
   retryWaitMs: number;
+  retries: RetryStats;
 }
 
 export interface CallFailure {
   error: TargetError;
   attempts: number;
   retryWaitMs: number;
+  retries: RetryStats;
 }
 
 type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
+/** Per run signal: the waits in progress, woken by one abort listener however many there are. */
+const sleepersByRun = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Waits `ms`, or rejects as cancelled when the run's signal aborts. A run signal gets ONE listener for
+ * all its waits (a listener per wait crossed Node's limit of 10 as soon as 11 items backed off at once:
+ * the MaxListenersExceededWarning a wrong base URL used to print).
+ */
 const sleep: Sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new TargetError('cancelled', 'the run was cancelled'));
       return;
     }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    let sleepers = sleepersByRun.get(signal);
+    if (!sleepers) {
+      const waiting = new Set<() => void>();
+      signal.addEventListener('abort', () => waiting.forEach((wake) => wake()), { once: true });
+      sleepersByRun.set(signal, waiting);
+      sleepers = waiting;
+    }
+    const live = sleepers;
     const onAbort = () => {
       clearTimeout(timer);
+      live.delete(onAbort);
       reject(new TargetError('cancelled', 'the run was cancelled'));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      live.delete(onAbort);
+      resolve();
+    }, ms);
+    live.add(onAbort);
   });
 
 /**
@@ -77,6 +111,7 @@ export async function callWithRetries(
   const random = options.random ?? Math.random;
   const wait = options.sleep ?? sleep;
   let retryWaitMs = 0;
+  const retries: RetryStats = { byKind: {}, rateLimitWaitMs: 0 };
   for (let attempt = 1; ; attempt++) {
     const attemptSignal = attemptDeadline(signal, policy.timeoutMs);
     const started = performance.now();
@@ -88,7 +123,13 @@ export async function callWithRetries(
       thrown = caught ?? new Error('the target failed without a reason');
     }
     if (response !== undefined && thrown === undefined) {
-      return { response, attempts: attempt, latencyMs: performance.now() - started, retryWaitMs };
+      return {
+        response,
+        attempts: attempt,
+        latencyMs: performance.now() - started,
+        retryWaitMs,
+        retries,
+      };
     }
     const error =
       !signal.aborted && attemptSignal.aborted
@@ -96,10 +137,10 @@ export async function callWithRetries(
         : classifyError(thrown, signal);
     if (
       !error.retryable ||
-      attempt >= policy.maxAttempts ||
+      attempt >= Math.min(policy.maxAttempts, error.details.maxAttempts ?? Infinity) ||
       (error.kind === 'rate_limited' && policy.onRateLimit === 'raise')
     ) {
-      return { error, attempts: attempt, retryWaitMs };
+      return { error, attempts: attempt, retryWaitMs, retries };
     }
     const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * random();
     const retryAfter = error.details.retryAfterMs;
@@ -112,6 +153,7 @@ export async function callWithRetries(
         ),
         attempts: attempt,
         retryWaitMs,
+        retries,
       };
     }
     const delay = retryAfter !== undefined ? retryAfter + backoff * 0.1 : backoff;
@@ -119,9 +161,13 @@ export async function callWithRetries(
     try {
       await wait(delay, signal);
     } catch (cancelled) {
-      return { error: classifyError(cancelled, signal), attempts: attempt, retryWaitMs };
+      return { error: classifyError(cancelled, signal), attempts: attempt, retryWaitMs, retries };
     }
     retryWaitMs += delay;
+    retries.byKind[error.kind] = (retries.byKind[error.kind] ?? 0) + 1;
+    if (error.kind === 'rate_limited') {
+      retries.rateLimitWaitMs += delay;
+    }
   }
 }
 

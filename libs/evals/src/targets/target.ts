@@ -55,7 +55,14 @@ export class TargetError extends Error {
   constructor(
     readonly kind: TargetErrorKind,
     message: string,
-    readonly details: { status?: number; retryAfterMs?: number } = {},
+    readonly details: {
+      status?: number;
+      retryAfterMs?: number;
+      /** The system error code of a network failure: ECONNREFUSED, ENOTFOUND… */
+      code?: string;
+      /** Fewer attempts than the retry policy allows: a refused connection is tried twice, a bad name once. */
+      maxAttempts?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'TargetError';
@@ -75,11 +82,15 @@ export function classifyError(error: unknown, signal?: AbortSignal): TargetError
     return new TargetError('cancelled', 'the run was cancelled');
   }
   // SDKs wrap what fetch threw ("Connection error.") with the original as `cause`.
-  const root = causeWithCode(error, ['EGRESS_REFUSED', 'RESPONSE_TOO_LARGE']);
+  const root = causeWithCode(error, (code) => code === 'EGRESS_REFUSED' || code === 'RESPONSE_TOO_LARGE');
   if (root) {
     return root.code === 'EGRESS_REFUSED'
       ? new TargetError('configuration', `refused by the egress policy: ${root.message}`)
       : new TargetError('response_too_large', root.message);
+  }
+  const system = causeWithCode(error, (code) => Object.hasOwn(NETWORK_CODES, code));
+  if (system) {
+    return networkError(system);
   }
   const e = error as {
     status?: unknown;
@@ -88,8 +99,11 @@ export function classifyError(error: unknown, signal?: AbortSignal): TargetError
     message?: unknown;
     cause?: unknown;
   };
-  const message = typeof e?.message === 'string' ? e.message : String(error);
   const status = typeof e?.status === 'number' ? e.status : undefined;
+  const full = typeof e?.message === 'string' ? e.message : String(error);
+  // The openai SDK starts its messages with the status: "401 Incorrect API key provided."
+  const message =
+    status !== undefined && full.startsWith(`${status} `) ? full.slice(`${status} `.length) : full;
   if (status === 429) {
     return new TargetError('rate_limited', `rate limited (429): ${message}`, {
       status,
@@ -118,16 +132,86 @@ export function classifyError(error: unknown, signal?: AbortSignal): TargetError
   return new TargetError('invalid_response', message);
 }
 
-function causeWithCode(error: unknown, codes: string[]): { code: string; message: string } | null {
+interface CodedCause {
+  code: string;
+  message: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+}
+
+/**
+ * The first error in the `cause` chain (and in an AggregateError's `errors`, as Node's connect raises
+ * when it tries IPv6 and IPv4) whose `code` matches, with where it happened.
+ */
+function causeWithCode(error: unknown, matches: (code: string) => boolean): CodedCause | null {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof code === 'string' && codes.includes(code)) {
-      return { code, message: typeof message === 'string' ? message : code };
+    const { code, message, cause, address, port, hostname, errors } = current as Record<string, unknown>;
+    if (typeof code === 'string' && matches(code)) {
+      const first = Array.isArray(errors) ? (errors[0] as Record<string, unknown> | undefined) : undefined;
+      const where = { address: address ?? first?.address, port: port ?? first?.port, hostname };
+      return {
+        code,
+        message: typeof message === 'string' && message !== '' ? message : code,
+        ...(typeof where.address === 'string' ? { address: where.address } : {}),
+        ...(typeof where.port === 'number' ? { port: where.port } : {}),
+        ...(typeof where.hostname === 'string' ? { hostname: where.hostname } : {}),
+      };
     }
     current = cause;
   }
   return null;
+}
+
+/**
+ * System error codes of failed connections: how each reads, and how many attempts it deserves. A refused
+ * connection is tried twice (a server restarting), a name that does not resolve or a certificate that
+ * does not verify once: retrying them only multiplies the same failure.
+ */
+const NETWORK_CODES: Record<string, { says: (where: string) => string; maxAttempts?: number }> = {
+  ECONNREFUSED: { says: (where) => `nothing listening on ${where}`, maxAttempts: 2 },
+  ENOTFOUND: { says: (where) => `name not resolved: ${where}`, maxAttempts: 1 },
+  EAI_AGAIN: { says: (where) => `name lookup failed for now: ${where}` },
+  ECONNRESET: { says: (where) => `connection to ${where} reset` },
+  EPIPE: { says: (where) => `connection to ${where} closed while sending` },
+  ETIMEDOUT: { says: (where) => `connecting to ${where} timed out` },
+  EHOSTUNREACH: { says: (where) => `no route to host ${where}` },
+  ENETUNREACH: { says: (where) => `network unreachable for ${where}` },
+  UND_ERR_CONNECT_TIMEOUT: { says: (where) => `connecting to ${where} timed out` },
+  UND_ERR_SOCKET: { says: (where) => `connection to ${where} closed` },
+  UND_ERR_CLOSED: { says: (where) => `connection to ${where} closed` },
+  CERT_HAS_EXPIRED: { says: (where) => `the certificate of ${where} has expired`, maxAttempts: 1 },
+  DEPTH_ZERO_SELF_SIGNED_CERT: { says: (where) => `${where} has a self-signed certificate`, maxAttempts: 1 },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    says: (where) => `the certificate chain of ${where} is self-signed`,
+    maxAttempts: 1,
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    says: (where) => `the certificate of ${where} cannot be verified`,
+    maxAttempts: 1,
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    says: (where) => `the certificate of ${where} is for another name`,
+    maxAttempts: 1,
+  },
+};
+
+function networkError(cause: CodedCause): TargetError {
+  const known = NETWORK_CODES[cause.code];
+  const host = cause.hostname ?? cause.address;
+  const where =
+    host === undefined
+      ? null
+      : cause.port === undefined
+        ? host
+        : `${host.includes(':') ? `[${host}]` : host}:${cause.port}`;
+  const text = where ? known.says(where) : cause.message;
+  return new TargetError(
+    'network',
+    cause.code === 'ENOTFOUND' ? `${text} (${cause.code})` : `connection failed: ${text} (${cause.code})`,
+    { code: cause.code, ...(known.maxAttempts === undefined ? {} : { maxAttempts: known.maxAttempts }) },
+  );
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; `retry-after-ms` wins when present. */

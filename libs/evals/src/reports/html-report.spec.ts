@@ -59,7 +59,12 @@ function hostileReport(): RunReport {
         pii,
         helpfulness,
       ],
-      operational: { ...base.summary.operational, errorsByKind: { [hostile]: 2 } },
+      operational: {
+        ...base.summary.operational,
+        errorsByKind: { [hostile]: 2 },
+        errors: [{ kind: hostile, count: 2, share: 0.5, message: hostile }],
+        retriesByKind: { [hostile]: 3 },
+      },
     },
     thresholds: base.thresholds.map((t) => ({ ...t, metric: hostile, reason: `${t.reason} ${hostile}` })),
     failures: [
@@ -169,6 +174,33 @@ describe('renderHtmlReport', () => {
     ['errored', 'Too many items errored to judge the run: 4 of 400 items (1.0%) errored.'],
   ] as const)('explains the %s outcome', (outcome, sentence) => {
     expect(renderHtmlReport(exampleRunReport({ outcome }))).toContain(sentence);
+  });
+
+  it('says why items errored, how often the provider rate-limited, and why a run stopped', () => {
+    const report = exampleRunReport({ outcome: 'errored' });
+    report.summary.operational = {
+      ...report.summary.operational,
+      errors: [
+        { kind: 'timeout', count: 3, share: 0.0025, message: 'no answer within 30000 ms' },
+        { kind: 'client_error', count: 1, share: 0.0008, message: 'refused (400): too long' },
+      ],
+      retriesByKind: { rate_limited: 8, server_error: 3 },
+      rateLimit: { pauses: 8, pauseSeconds: 12.5 },
+    };
+    const page = renderHtmlReport(report);
+    expect(page).toMatch(/Most common: 3 items <code>timeout<\/code>, no answer within 30000 ms/);
+    expect(page).toMatch(
+      /<code>client_error<\/code><\/th>\s*<td class="num">1<\/td>\s*<td class="num">0\.1%<\/td>\s*<td>refused \(400\): too long<\/td>/,
+    );
+    expect(page).toContain('11 (8 rate_limited, 3 server_error)');
+    expect(page).toContain('8 pauses, 12.5 s waited');
+    const stopped = renderHtmlReport({
+      ...report,
+      stopped: 'stopped after 10 items: every call failed the same way: refused (401): bad key',
+    });
+    expect(stopped).toContain(
+      'The run stopped early: after 10 items: every call failed the same way: refused (401): bad key.',
+    );
   });
 
   it('names every metric and gives every threshold reason', () => {
@@ -341,6 +373,23 @@ describe('renderHtmlReport', () => {
             costUsd: null,
             retries: 0,
             errorsByKind: {},
+          },
+        },
+      }),
+    ],
+    [
+      'errors with their messages, retries by cause, 429 pauses and a fail-fast stop',
+      (r) => ({
+        ...r,
+        outcome: 'errored' as const,
+        stopped: 'stopped after 10 items: every call failed the same way: name not resolved: x (ENOTFOUND)',
+        summary: {
+          ...r.summary,
+          operational: {
+            ...r.summary.operational,
+            errors: [{ kind: 'network', count: 10, share: 1, message: 'name not resolved: x (ENOTFOUND)' }],
+            retriesByKind: { rate_limited: 4, server_error: 1 },
+            rateLimit: { pauses: 4, pauseSeconds: 6.25 },
           },
         },
       }),

@@ -246,6 +246,21 @@ describe('renderJunitReport', () => {
     expect(error.text).toContain('timeout: 3\ncontent_filter: 1');
   });
 
+  it('says why the run stopped and each kind’s most common message', () => {
+    const report = exampleRunReport({
+      outcome: 'errored',
+      stopped: 'stopped after 10 items: every call failed the same way: refused (401): Incorrect API key',
+    });
+    report.summary.operational.errors = [
+      { kind: 'client_error', count: 10, share: 1, message: 'refused (401): Incorrect API key <&>' },
+    ];
+    const error = only(testcaseNamed(parseXml(renderJunitReport(report)), 'run errored items'), 'error');
+    expect(error.attributes['message']).toBe(
+      'The run errored: stopped after 10 items: every call failed the same way: refused (401): Incorrect API key.',
+    );
+    expect(error.text).toContain('client_error: 10 (most common: refused (401): Incorrect API key <&>)');
+  });
+
   it('times an unfinished run as zero and leaves out what is unknown', () => {
     const unfinished = exampleRunReport();
     unfinished.manifest = {

@@ -49,10 +49,14 @@ export function renderJunitReport(report: RunReport): string {
   if (report.outcome === 'errored') {
     errors += 1;
     const items = summary.items;
-    const message = `The run errored: ${items.errored} of ${items.total} items errored, too many to judge the run.`;
-    const byKind = Object.entries(summary.operational.errorsByKind)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([kind, n]) => `${kind}: ${n}`);
+    const message = report.stopped
+      ? `The run errored: ${report.stopped}.`
+      : `The run errored: ${items.errored} of ${items.total} items errored, too many to judge the run.`;
+    const byKind = summary.operational.errors
+      ? summary.operational.errors.map((e) => `${e.kind}: ${e.count} (most common: ${e.message})`)
+      : Object.entries(summary.operational.errorsByKind)
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .map(([kind, n]) => `${kind}: ${n}`);
     const body = [message, ...(byKind.length > 0 ? ['Errors by kind:', ...byKind] : [])].join('\n');
     cases.push(
       testcase(classname, 'run errored items', [

@@ -51,3 +51,26 @@ export function summaryTable(report: RunReport, color: boolean): string {
 export function thresholdLines(report: RunReport): string[] {
   return report.thresholds.map((t) => `${t.passed ? 'PASS' : 'FAIL'}  ${t.reason}`);
 }
+
+/** Why items errored, one line per kind: "  20 client_error (100.0%): refused (401): Incorrect API key…". */
+export function errorLines(report: RunReport): string[] {
+  return (report.summary.operational.errors ?? []).map(
+    (e) => `  ${e.count} ${e.kind} (${percent(e.share)}): ${e.message}`,
+  );
+}
+
+/** "12 retries (8 rate_limited, 4 server_error); 8 rate-limit pauses, 9.2 s paused". */
+export function retryLine(report: RunReport): string {
+  const op = report.summary.operational;
+  const byKind = Object.entries(op.retriesByKind ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([kind, n]) => `${n} ${kind}`);
+  const pauses = op.rateLimit?.pauses ?? 0;
+  return (
+    `${op.retries} retries${byKind.length > 0 ? ` (${byKind.join(', ')})` : ''}` +
+    (pauses > 0
+      ? `; ${pauses} rate-limit pause${pauses === 1 ? '' : 's'}, ${(op.rateLimit?.pauseSeconds ?? 0).toFixed(1)} s paused`
+      : '')
+  );
+}

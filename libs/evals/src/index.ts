@@ -18,6 +18,7 @@ export * from './runner/run-evaluation';
 export * from './runner/thresholds';
 export * from './scorers/create-scorers';
 export * from './scorers/scorer';
+export * from './suites/suite-check';
 export * from './suites/suite-loader';
 export * from './suites/suite-schema';
 export * from './targets/create-target';

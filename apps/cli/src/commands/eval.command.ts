@@ -1,10 +1,17 @@
 import { loadConfig } from '@gatehouse/config';
-import { comparePairedPassFail, comparePairedScores, type Interval } from '@gatehouse/domain';
+import {
+  comparePairedPassFail,
+  comparePairedScores,
+  type Interval,
+  redactSecretText,
+} from '@gatehouse/domain';
 import {
   createScorers,
   createTarget,
   DEFAULT_RETRY_POLICY,
+  DEFAULT_FAIL_FAST_AFTER,
   EvalsError,
+  FailFast,
   judgeRecordingFor,
   modelUnderTest,
   type ItemRecord,
@@ -24,7 +31,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CliError, EXIT } from '../cli-errors';
 import { evalsRoot } from '../evals-root';
-import { percent, summaryTable, thresholdLines } from '../format';
+import { errorLines, percent, retryLine, summaryTable, thresholdLines } from '../format';
 import { gitCommit, packageVersion } from '../provenance';
 
 /** Per-item verdicts written into the JSON report, so two reports can be compared item by item. */
@@ -44,6 +51,7 @@ interface RunOptions {
   html?: string;
   record?: boolean;
   concurrency?: string;
+  failFast?: string;
   evalsDir?: string;
   progress?: boolean;
 }
@@ -61,6 +69,10 @@ export function registerEvalCommands(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option('--record', 'call the replay target’s recordFrom live target and (re)write its cassette')
     .option('--concurrency <n>', 'items in flight (default: the suite’s)')
+    .option(
+      '--fail-fast <n>',
+      `stop (exit 2) when the first n items all fail the same way that retrying cannot fix (401, 403, 404, connection refused, name not resolved); 0 never stops (default ${DEFAULT_FAIL_FAST_AFTER})`,
+    )
     .option(
       '--evals-dir <dir>',
       'where datasets/ and cassettes/ are (default: next to suites/, else ./evals)',
@@ -90,8 +102,17 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
   ) {
     throw new CliError('--concurrency must be a whole number from 1 to 1000');
   }
+  const failFastAfter = options.failFast === undefined ? DEFAULT_FAIL_FAST_AFTER : Number(options.failFast);
+  if (!Number.isInteger(failFastAfter) || failFastAfter < 0) {
+    throw new CliError('--fail-fast must be a whole number (0 never stops)');
+  }
   const config = loadConfig();
   const suite = await loadSuiteFile(suiteFile);
+  if (options.record && suite.definition.target.type !== 'replay') {
+    throw new CliError(
+      `--record records a replay target's cassette from its recordFrom; this suite's target is ${suite.definition.target.type}: drop --record, or make the target { type: replay, cassette: …, recordFrom: <this target> }`,
+    );
+  }
   const root = evalsRoot(options.evalsDir, suiteFile);
   const { name, version } = parseDatasetRef(suite.definition.dataset);
   const dataset = await openFrozenDataset(`${root}/datasets`, name, version);
@@ -152,6 +173,7 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
       retryPolicy,
       concurrency,
       signal: controller.signal,
+      failFast: new FailFast({ after: failFastAfter, total }),
       manifest: {
         runId: randomUUID(),
         packageVersion: packageVersion(),
@@ -164,7 +186,9 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
               id: record.itemId,
               epoch: record.epoch,
               status: record.status,
-              ...(record.error ? { error: `${record.error.kind}: ${record.error.message}` } : {}),
+              ...(record.error
+                ? { error: `${record.error.kind}: ${redactSecretText(record.error.message)}` }
+                : {}),
               scores: Object.fromEntries(
                 Object.entries(record.scores).map(([metric, s]) => [
                   metric,
@@ -204,9 +228,12 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
             .join(', ')}`
         : ''
     }); ` +
-      `provider latency p50 ${ms(s.operational.providerLatencyMs.p50)}, p99 ${ms(s.operational.providerLatencyMs.p99)}; ${s.operational.retries} retries; ` +
+      `provider latency p50 ${ms(s.operational.providerLatencyMs.p50)}, p99 ${ms(s.operational.providerLatencyMs.p99)}; ${retryLine(report)}; ` +
       `${s.operational.inputTokens + s.operational.outputTokens} tokens${s.operational.costUsd !== null ? `, $${s.operational.costUsd.toFixed(4)}` : ''}\n`,
   );
+  for (const line of errorLines(report)) {
+    process.stdout.write(`${line}\n`);
+  }
   if (s.weightedScore !== null) {
     process.stdout.write(`Weighted score (scorer weights, guardrails apart): ${percent(s.weightedScore)}\n`);
   }
@@ -222,6 +249,9 @@ async function runSuite(suiteFile: string, options: RunOptions): Promise<number>
   }
   if (options.html) {
     writeAtomically(options.html, renderHtmlReport(report));
+  }
+  if (report.stopped) {
+    process.stderr.write(`gatehouse: ${report.stopped}\n  target: ${target.description}\n`);
   }
   return report.outcome === 'passed' ? EXIT.ok : report.outcome === 'failed' ? EXIT.failed : EXIT.error;
 }

@@ -1,4 +1,8 @@
+import { loadConfig } from '@gatehouse/config';
 import {
+  checkLiveEndpoints,
+  type DatasetItem,
+  type EndpointCheck,
   EvalsError,
   loadSuiteFile,
   openFrozenDataset,
@@ -7,6 +11,7 @@ import {
 } from '@gatehouse/evals';
 import { type Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CliError, EXIT } from '../cli-errors';
 import { evalsRoot } from '../evals-root';
 
@@ -19,8 +24,13 @@ export function registerSuiteCommands(program: Command): void {
     )
     .argument('<files...>', 'suite files')
     .option('--evals-dir <dir>', 'where datasets/ and cassettes/ are')
-    .action(async (files: string[], options: { evalsDir?: string }) => {
+    .option(
+      '--check',
+      'also check each live target and judge: the environment variables it needs are set, and one cheap call answers',
+    )
+    .action(async (files: string[], options: { evalsDir?: string; check?: boolean }) => {
       let failures = 0;
+      const env = options.check ? loadConfig().evalEnvironment : {};
       for (const file of files) {
         try {
           const loaded = await loadSuiteFile(file);
@@ -44,9 +54,41 @@ export function registerSuiteCommands(program: Command): void {
               { file },
             );
           }
-          process.stdout.write(
-            `OK  ${file}  ${loaded.definition.name}@${loaded.definition.version} on ${loaded.definition.dataset} (${dataset.manifest.count} items)  sha256 ${loaded.hash}\n`,
-          );
+          const checks: EndpointCheck[] = [];
+          if (options.check) {
+            let first: DatasetItem | undefined;
+            for await (const item of dataset.items()) {
+              first = item;
+              break;
+            }
+            if (first) {
+              checks.push(
+                ...(await checkLiveEndpoints(loaded.definition, first, {
+                  env,
+                  baseDir: dirname(resolve(file)),
+                  cassetteDir: `${root}/cassettes`,
+                })),
+              );
+            }
+            if (target.type === 'replay') {
+              checks.push({ subject: 'target', ok: true, detail: 'replay: offline, nothing to call' });
+            }
+          }
+          const failed = checks.filter((c) => !c.ok);
+          if (failed.length === 0) {
+            process.stdout.write(
+              `OK  ${file}  ${loaded.definition.name}@${loaded.definition.version} on ${loaded.definition.dataset} (${dataset.manifest.count} items)  sha256 ${loaded.hash}\n`,
+            );
+          }
+          for (const check of checks) {
+            process.stdout.write(`  ${check.ok ? 'OK  ' : 'FAIL'}  ${check.subject}: ${check.detail}\n`);
+          }
+          if (failed.length > 0) {
+            throw new EvalsError(
+              `${failed.length} of ${checks.length} live check${checks.length === 1 ? '' : 's'} failed: ${failed.map((c) => `${c.subject}: ${c.detail}`).join('; ')}`,
+              { file },
+            );
+          }
         } catch (error) {
           if (!(error instanceof EvalsError)) {
             throw error;

@@ -320,7 +320,7 @@ function outcomePanel(report: RunReport): Html {
       break;
     case 'errored':
       detail = report.stopped
-        ? `The run stopped early: ${report.stopped.replace(/^stopped /, '')}.`
+        ? `The run stopped early: ${report.stopped.replace(/^stopped /, '').replace(/\.$/, '')}.`
         : `Too many items errored to judge the run: ${formatCount(items.errored)} of ${formatCount(items.total)} items (${percentOf(items.errored, items.total)}) errored.`;
       break;
   }

@@ -50,7 +50,7 @@ export function renderJunitReport(report: RunReport): string {
     errors += 1;
     const items = summary.items;
     const message = report.stopped
-      ? `The run errored: ${report.stopped}.`
+      ? `The run errored: ${report.stopped.replace(/\.$/, '')}.`
       : `The run errored: ${items.errored} of ${items.total} items errored, too many to judge the run.`;
     const byKind = summary.operational.errors
       ? summary.operational.errors.map((e) => `${e.kind}: ${e.count} (most common: ${e.message})`)

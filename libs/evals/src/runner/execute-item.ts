@@ -111,6 +111,16 @@ export async function executeItem(
         judgeError = { kind: 'cancelled', message: error.message };
         break;
       }
+      if (error instanceof TargetError && error.kind === 'rate_limited') {
+        // A judge's 429 under `onRateLimit: 'raise'`: the record says so, for the worker to pause and retry.
+        judgeError = {
+          kind: 'rate_limited',
+          message: `${scorer.name}: the judge ${error.message}`,
+          ...(error.details.retryAfterMs === undefined ? {} : { retryAfterMs: error.details.retryAfterMs }),
+          ...(error.details.status === undefined ? {} : { status: error.details.status }),
+        };
+        break;
+      }
       if (error instanceof JudgeError) {
         // The first judge failure is the item's reason; the other scorers still run.
         judgeError ??= { kind: 'judge_error', message: `${scorer.name}: ${error.message}`, ...error.details };

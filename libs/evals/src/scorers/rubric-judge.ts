@@ -256,6 +256,10 @@ export async function rubricJudge(
       if (valid.length === 0 && offScale === 0) {
         // Every judge failed (server error, timeout, refusal, unreadable verdict): the item errors.
         const cause = failedCall as TargetError | null;
+        if (cause?.kind === 'rate_limited' && retryPolicy.onRateLimit === 'raise') {
+          // On the platform a 429 pauses the provider's queue and the item is tried again: not an error yet.
+          throw cause;
+        }
         throw new JudgeError(reasons.join('; '), {
           ...(cause?.details.status === undefined ? {} : { status: cause.details.status }),
           ...(cause?.details.code === undefined ? {} : { code: cause.details.code }),

@@ -123,7 +123,9 @@ export class RunAggregator {
     }
     this.records += 1;
     if (record.error) {
-      const { kind, message } = record.error;
+      const { kind } = record.error;
+      // Redacted before counting: messages that differ only by a key or token count as one.
+      const message = redactSecretText(record.error.message);
       this.errorsByKind[kind] = (this.errorsByKind[kind] ?? 0) + 1;
       const messages = this.messagesByKind.get(kind) ?? new Map<string, number>();
       this.messagesByKind.set(kind, messages);
@@ -268,7 +270,7 @@ export class RunAggregator {
           kind,
           count,
           share: this.records === 0 ? 0 : roundTo(count / this.records, 4),
-          message: shorten(redactSecretText(message), MESSAGE_LENGTH),
+          message: shorten(message, MESSAGE_LENGTH),
         };
       });
   }

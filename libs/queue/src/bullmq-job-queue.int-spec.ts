@@ -1,9 +1,10 @@
 import { describeIntegration, REDIS_TEST_URL } from '@gatehouse/testing';
+import { Queue, UnrecoverableError } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { BullMqJobQueue } from './bullmq-job-queue';
-import { JobName, type JobPayloads } from './contracts';
-import { type ConsumerOptions, type JobHandlers } from './job-queue';
+import { itemQueueName, JobName, type JobPayloads } from './contracts';
+import { type ConsumerOptions, type JobHandlers, type QueueObserver } from './job-queue';
 
 const OPTIONS: ConsumerOptions = {
   itemConcurrency: 2,
@@ -48,8 +49,8 @@ describeIntegration(
     let prefix: string;
     let queues: BullMqJobQueue[];
     // The periodic look for new provider queues is pushed out of the way: only the announcement can act.
-    const open = () => {
-      const queue = new BullMqJobQueue(REDIS_TEST_URL, prefix, 3_600_000);
+    const open = (observer?: QueueObserver) => {
+      const queue = new BullMqJobQueue(REDIS_TEST_URL, prefix, 3_600_000, observer);
       queues.push(queue);
       return queue;
     };
@@ -99,6 +100,89 @@ describeIntegration(
       });
       expect(await seen).toBeGreaterThanOrEqual(390);
     });
+
+    it('really enqueues again an item whose job failed for good, and says so', async () => {
+      const failures: { jobId: string | undefined; reason: string; final: boolean }[] = [];
+      const observer: QueueObserver = {
+        error: () => undefined,
+        stalled: () => undefined,
+        failed: (_queue, jobId, reason, final) => failures.push({ jobId, reason, final }),
+      };
+      const worker = open(observer);
+      let calls = 0;
+      const second = firstCall<number>(10_000);
+      await worker.start(
+        handlers({
+          [JobName.ExecuteItem]: async () => {
+            calls += 1;
+            if (calls === 1) {
+              // As a database outage does once attempts are used up: the job stays failed under its id.
+              throw new UnrecoverableError('connect ECONNREFUSED 127.0.0.1:5432');
+            }
+            second.record(calls);
+          },
+        }),
+        OPTIONS,
+      );
+      const api = open();
+      expect(await api.addItems('openai:outage', [item('r', 1)])).toEqual({
+        jobs: 1,
+        retriedFailed: 0,
+        rerunCompleted: 0,
+        failureReasons: [],
+      });
+      const connection = new Redis(REDIS_TEST_URL);
+      const raw = new Queue(itemQueueName('openai:outage'), { connection, prefix });
+      try {
+        await until(async () => (await raw.getJobState('item-r-1-1')) === 'failed', 10_000);
+        expect(failures).toEqual([
+          { jobId: 'item-r-1-1', reason: 'connect ECONNREFUSED 127.0.0.1:5432', final: true },
+        ]);
+
+        // The same deterministic id again: without the fix BullMQ ignores the add while the failed job is kept.
+        const report = await api.addItems('openai:outage', [item('r', 1), item('r', 2)]);
+        expect(report).toEqual({
+          jobs: 2,
+          retriedFailed: 1,
+          rerunCompleted: 0,
+          failureReasons: ['connect ECONNREFUSED 127.0.0.1:5432'],
+        });
+        expect(await second.seen).toBeGreaterThanOrEqual(2);
+        await until(async () => (await raw.getJobState('item-r-1-1')) === 'completed', 10_000);
+
+        // A completed job is put back too (the caller adds only items with no result).
+        const rerun = await api.addItems('openai:outage', [item('r', 1)]);
+        expect(rerun).toMatchObject({ jobs: 1, retriedFailed: 0, rerunCompleted: 1 });
+        await until(async () => calls >= 4, 10_000);
+      } finally {
+        await raw.close();
+        connection.disconnect();
+      }
+    }, 60_000);
+
+    it('tells the observer about connection errors instead of swallowing them', async () => {
+      const errors: string[] = [];
+      const observer: QueueObserver = {
+        error: (kind) => errors.push(kind),
+        stalled: () => undefined,
+        failed: () => undefined,
+      };
+      // Nothing listens on this port: the producer's connection reports errors as it retries.
+      const queue = new BullMqJobQueue('redis://127.0.0.1:1', prefix, 3_600_000, observer);
+      queues.push(queue);
+      await until(async () => errors.includes('redis'), 10_000);
+      expect(errors[0]).toBe('redis');
+    }, 30_000);
   },
   { needs: ['redis'] },
 );
+
+async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`not within ${ms} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

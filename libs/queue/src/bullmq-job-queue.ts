@@ -1,4 +1,4 @@
-import { type Job, Queue, RateLimitError, WaitingError, Worker } from 'bullmq';
+import { Job, Queue, RateLimitError, WaitingError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { CONTROL_QUEUE, itemQueueName, JobName, type JobPayloads } from './contracts';
 import {
@@ -6,16 +6,22 @@ import {
   ABORT_SHUTDOWN,
   type ConsumerOptions,
   type ControlJobName,
+  type EnqueueReport,
   type ItemJob,
   type JobConsumer,
   type JobContext,
   type JobHandlers,
   type JobProducer,
+  type QueueObserver,
   QueueRateLimited,
+  SILENT_OBSERVER,
+  topReasons,
 } from './job-queue';
 
 const CHUNK = 500;
 const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+/** Failed jobs whose reason is read before they are put back (enough to say why items fail). */
+const REASONS_SAMPLED = 20;
 
 /**
  * BullMQ on Redis. At-least-once delivery; the database makes results exactly-once. Run control jobs
@@ -23,6 +29,7 @@ const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { a
  * workers through a Redis set. Workers: maxStalledCount 3, fast graceful shutdown (in-flight jobs go
  * back to wait with no attempt used), run cancellation broadcast over pub/sub. The reconciler is added
  * by every worker on a timer with a per-interval job id, so it survives Redis losing its data.
+ * Connection and worker errors, stalled jobs and failed attempts go to the observer (logged and counted).
  */
 export class BullMqJobQueue implements JobProducer, JobConsumer {
   private readonly producer: Redis;
@@ -40,11 +47,12 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     private readonly prefix: string,
     /** How often a worker also looks for provider queues it missed the announcement of. */
     private readonly discoverEveryMs = 2000,
+    private readonly observer: QueueObserver = SILENT_OBSERVER,
   ) {
     // Producers fail fast rather than queue commands while Redis is away: the DB is the truth and the
     // reconciler re-enqueues what a failed add left behind.
     this.producer = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 3000 });
-    this.producer.on('error', () => undefined);
+    this.producer.on('error', (error) => this.observer.error('redis', error));
   }
 
   private get providersKey(): string {
@@ -64,7 +72,7 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.producer, prefix: this.prefix });
-      queue.on('error', () => undefined);
+      queue.on('error', (error) => this.observer.error('queue', error));
       this.queues.set(name, queue);
     }
     return queue;
@@ -85,15 +93,31 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     });
   }
 
-  async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
+  async addItems(provider: string, jobs: ItemJob[]): Promise<EnqueueReport> {
     const name = itemQueueName(provider);
     if ((await this.producer.sadd(this.providersKey, name)) === 1) {
       await this.producer.publish(this.newQueueChannel, name);
     }
     const queue = this.queue(name);
+    const report: EnqueueReport = {
+      jobs: jobs.length,
+      retriedFailed: 0,
+      rerunCompleted: 0,
+      failureReasons: [],
+    };
+    const reasons: string[] = [];
     for (let i = 0; i < jobs.length; i += CHUNK) {
+      const chunk = jobs.slice(i, i + CHUNK);
+      const ended = await this.removeEnded(
+        queue,
+        chunk.map((job) => job.jobId),
+        REASONS_SAMPLED - reasons.length,
+      );
+      report.retriedFailed += ended.failed;
+      report.rerunCompleted += ended.completed;
+      reasons.push(...ended.reasons);
       await queue.addBulk(
-        jobs.slice(i, i + CHUNK).map((job) => ({
+        chunk.map((job) => ({
           name: JobName.ExecuteItem,
           data: job.data,
           opts: {
@@ -105,6 +129,53 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
         })),
       );
     }
+    report.failureReasons = topReasons(reasons);
+    return report;
+  }
+
+  /**
+   * Removes the jobs among `ids` that ended (failed for good, or completed) so that the add that follows
+   * really enqueues them again with fresh attempts; a job that moved on meanwhile (or is locked by a
+   * worker) is left alone. Reads the failure reason of up to `sample` failed jobs first.
+   */
+  private async removeEnded(
+    queue: Queue,
+    ids: string[],
+    sample: number,
+  ): Promise<{ failed: number; completed: number; reasons: string[] }> {
+    const pipeline = this.producer.pipeline();
+    for (const id of ids) {
+      pipeline.zscore(queue.keys.failed as string, id);
+      pipeline.zscore(queue.keys.completed as string, id);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const ended: { id: string; state: 'failed' | 'completed' }[] = [];
+    ids.forEach((id, n) => {
+      const [failed, completed] = [replies[2 * n], replies[2 * n + 1]];
+      if (failed && !failed[0] && failed[1] !== null) {
+        ended.push({ id, state: 'failed' });
+      } else if (completed && !completed[0] && completed[1] !== null) {
+        ended.push({ id, state: 'completed' });
+      }
+    });
+    const result = { failed: 0, completed: 0, reasons: [] as string[] };
+    let sampled = 0;
+    await Promise.all(
+      ended.map(async ({ id, state }) => {
+        if (state === 'failed' && sampled < sample) {
+          sampled += 1;
+          const job = await Job.fromId(queue, id).catch(() => undefined);
+          if (job?.failedReason) {
+            result.reasons.push(job.failedReason.slice(0, 300));
+          }
+        }
+        const removed = await queue.remove(id).catch(() => 0);
+        if (removed === 1) {
+          result[state] += 1;
+        }
+      }),
+    );
+    return result;
   }
 
   async waitingItems(provider: string): Promise<number> {
@@ -137,9 +208,9 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     this.options = options;
     // Workers retry Redis for ever (maxRetriesPerRequest null): a Redis restart pauses them, it does not kill them.
     this.workerConnection = new Redis(this.url, { maxRetriesPerRequest: null });
-    this.workerConnection.on('error', () => undefined);
+    this.workerConnection.on('error', (error) => this.observer.error('redis', error));
     this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
-    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('error', (error) => this.observer.error('redis', error));
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.newQueueChannel) {
         void this.discoverItemQueues().catch(() => undefined);
@@ -196,7 +267,15 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
         ? { limiter: { max: options.maxItemsPerMinute, duration: 60_000 } }
         : {}),
     });
-    worker.on('error', () => undefined);
+    worker.on('error', (error) =>
+      this.observer.error(/could not renew lock/.test(String(error?.message)) ? 'lock' : 'worker', error),
+    );
+    worker.on('stalled', (jobId) => this.observer.stalled(name, jobId));
+    worker.on('failed', (job, error) => {
+      const reason = String(error?.message ?? error);
+      // finishedOn is set when no attempt is left; a job dropped by removeOnFail comes as undefined.
+      this.observer.failed(name, job?.id, reason, !job || typeof job.finishedOn === 'number');
+    });
     this.workers.set(name, worker);
   }
 

@@ -144,6 +144,45 @@ describe('the in-process queue (the embedded mode)', () => {
     expect(calls).toBe(3);
   });
 
+  it('enqueues again a job that failed for good, says so, and tells the observer', async () => {
+    const events: { jobId: string | undefined; final: boolean }[] = [];
+    queue = new InProcessJobQueue({
+      error: () => undefined,
+      stalled: () => undefined,
+      failed: (_queue, jobId, _reason, final) => events.push({ jobId, final }),
+    });
+    let calls = 0;
+    await queue.start(
+      handlersWith(async () => {
+        calls += 1;
+        if (calls <= 3) {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+      }),
+      OPTIONS,
+    );
+    await queue.addItems('openai:x', [item('r', 1)]);
+    await tick(1000);
+    expect(calls).toBe(3);
+    expect(events).toEqual([
+      { jobId: 'item-r-1-1', final: false },
+      { jobId: 'item-r-1-1', final: false },
+      { jobId: 'item-r-1-1', final: true },
+    ]);
+    expect((await queue.counts())['gatehouse-items-openai-x']).toMatchObject({ failed: 1 });
+
+    const report = await queue.addItems('openai:x', [item('r', 1), item('r', 2)]);
+    expect(report).toEqual({
+      jobs: 2,
+      retriedFailed: 1,
+      rerunCompleted: 0,
+      failureReasons: ['connect ECONNREFUSED 127.0.0.1:5432'],
+    });
+    await tick(50);
+    expect(calls).toBe(5); // item 1 with fresh attempts, and item 2
+    expect((await queue.counts())['gatehouse-items-openai-x']).toMatchObject({ failed: 0 });
+  });
+
   it('aborts the in-flight jobs of a cancelled run only', async () => {
     const reasons = new Map<string, unknown>();
     await queue.start(

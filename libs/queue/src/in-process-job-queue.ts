@@ -4,12 +4,16 @@ import {
   ABORT_SHUTDOWN,
   type ConsumerOptions,
   type ControlJobName,
+  type EnqueueReport,
   type ItemJob,
   type JobConsumer,
   type JobContext,
   type JobHandlers,
   type JobProducer,
+  type QueueObserver,
   QueueRateLimited,
+  SILENT_OBSERVER,
+  topReasons,
 } from './job-queue';
 
 interface QueuedJob {
@@ -31,20 +35,27 @@ interface QueueState {
 }
 
 const MAX_ATTEMPTS = 3;
+/** Jobs that failed for good are remembered (id → reason) until re-enqueued, at most this many. */
+const FAILED_KEPT = 100_000;
 
 /**
  * The embedded mode's queue: the same job contracts as the BullMQ adapter, run inside the one process
  * (no Redis). One queue per provider with its own concurrency and 429 pauses, retries with backoff for
  * unexpected failures, a periodic reconciler. The database stays the truth, so a restart loses nothing:
- * the reconciler re-enqueues whatever has no result.
+ * the reconciler re-enqueues whatever has no result. A job that fails MAX_ATTEMPTS times is dropped
+ * (reported to the observer as failed for good); adding its id again enqueues it with fresh attempts.
  */
 export class InProcessJobQueue implements JobProducer, JobConsumer {
   private readonly queues = new Map<string, QueueState>();
   private readonly known = new Set<string>();
+  /** Jobs that failed for good, by id, with their last reason (until added again). */
+  private readonly failedForGood = new Map<string, { queue: string; reason: string }>();
   private handlers: JobHandlers | null = null;
   private options: ConsumerOptions | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+
+  constructor(private readonly observer: QueueObserver = SILENT_OBSERVER) {}
 
   async add<N extends ControlJobName>(
     name: N,
@@ -73,9 +84,15 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     return this.queues.get(itemQueueName(provider))?.pending.length ?? 0;
   }
 
-  async addItems(provider: string, jobs: ItemJob[]): Promise<void> {
+  async addItems(provider: string, jobs: ItemJob[]): Promise<EnqueueReport> {
     const queue = itemQueueName(provider);
+    const reasons: string[] = [];
     for (const job of jobs) {
+      const failed = this.failedForGood.get(job.jobId);
+      if (failed) {
+        this.failedForGood.delete(job.jobId);
+        reasons.push(failed.reason);
+      }
       this.enqueue(queue, {
         name: JobName.ExecuteItem,
         id: job.jobId,
@@ -85,6 +102,12 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
         failures: 0,
       });
     }
+    return {
+      jobs: jobs.length,
+      retriedFailed: reasons.length,
+      rerunCompleted: 0,
+      failureReasons: topReasons(reasons),
+    };
   }
 
   async broadcastCancel(runId: string): Promise<void> {
@@ -100,10 +123,19 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
   async counts(): Promise<
     Record<string, { waiting: number; active: number; delayed: number; failed: number }>
   > {
+    const failed = new Map<string, number>();
+    for (const { queue } of this.failedForGood.values()) {
+      failed.set(queue, (failed.get(queue) ?? 0) + 1);
+    }
     return Object.fromEntries(
       [...this.queues].map(([name, q]) => [
         name,
-        { waiting: q.pending.length, active: q.active.size, delayed: 0, failed: 0 },
+        {
+          waiting: q.pending.length,
+          active: q.active.size,
+          delayed: 0,
+          failed: failed.get(name) ?? 0,
+        },
       ]),
     );
   }
@@ -217,6 +249,7 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
           queue.pausedUntil = Math.max(queue.pausedUntil, Date.now() + error.retryAfterMs);
           queue.pending.unshift(job); // a rate limit is not a failure: no attempt used
         } else if (++job.failures < MAX_ATTEMPTS) {
+          this.observer.failed(name, job.id, reasonOf(error), false);
           const retry = setTimeout(
             () => {
               queue.pending.push(job);
@@ -227,6 +260,12 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
           retry.unref();
         } else {
           this.known.delete(job.id);
+          const reason = reasonOf(error);
+          if (this.failedForGood.size >= FAILED_KEPT) {
+            this.failedForGood.delete(this.failedForGood.keys().next().value as string);
+          }
+          this.failedForGood.set(job.id, { queue: name, reason });
+          this.observer.failed(name, job.id, reason, true);
         }
       },
     );
@@ -236,4 +275,8 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
       this.pump(name);
     });
   }
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
 }

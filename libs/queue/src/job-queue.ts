@@ -35,6 +35,50 @@ export interface ItemJob {
   data: JobPayloads[JobName.ExecuteItem];
 }
 
+/**
+ * What `addItems` did. A job id the queue still holds as failed for good (attempts used up) or as
+ * completed is put back to wait with fresh attempts: an id kept after its end would otherwise swallow
+ * the add (BullMQ keeps failed jobs for days), and the caller only adds items that have no result.
+ */
+export interface EnqueueReport {
+  /** Jobs handed to the queue; ids already waiting, delayed or running are left as they are. */
+  jobs: number;
+  /** Of those, jobs that had failed for good and were put back to wait with fresh attempts. */
+  retriedFailed: number;
+  /** Of those, jobs that had completed (without recording a result) and were put back to wait. */
+  rerunCompleted: number;
+  /** The distinct reasons the retried jobs had failed with, most frequent first (at most three). */
+  failureReasons: string[];
+}
+
+/** What queues report as it happens: errors, stalled jobs, failed attempts (logged and counted by the app). */
+export interface QueueObserver {
+  /** A connection, worker or queue error, by kind (`redis`, `worker`, `queue`, `lock`, `job`). */
+  error(kind: string, error: unknown): void;
+  /** A job whose worker stopped renewing its lock went back to wait (BullMQ stall detection). */
+  stalled(queue: string, jobId: string): void;
+  /** A job attempt failed; `final` when no attempt is left (the job stays failed until re-enqueued). */
+  failed(queue: string, jobId: string | undefined, reason: string, final: boolean): void;
+}
+
+export const SILENT_OBSERVER: QueueObserver = {
+  error: () => undefined,
+  stalled: () => undefined,
+  failed: () => undefined,
+};
+
+/** Up to three reasons, most frequent first. */
+export function topReasons(reasons: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) {
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([reason]) => reason);
+}
+
 /** Adds jobs. The API, the worker and the embedded process all produce through this. */
 export interface JobProducer {
   /** Adds a control job; with `delayMs` it becomes runnable that much later. */
@@ -44,8 +88,11 @@ export interface JobProducer {
     jobId: string,
     options?: { delayMs?: number },
   ): Promise<void>;
-  /** Adds item jobs to the provider's queue in chunks; ids already queued are left alone. */
-  addItems(provider: string, jobs: ItemJob[]): Promise<void>;
+  /**
+   * Adds item jobs to the provider's queue in chunks; ids already queued are left alone, ids that had
+   * failed for good (or completed) are put back to wait with fresh attempts (see EnqueueReport).
+   */
+  addItems(provider: string, jobs: ItemJob[]): Promise<EnqueueReport>;
   /** Item jobs of the provider's queue waiting for a worker (not running, not delayed). */
   waitingItems(provider: string): Promise<number>;
   /** Aborts the run's in-flight jobs on every worker (they then record nothing). */

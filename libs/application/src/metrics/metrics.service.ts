@@ -48,6 +48,40 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly queueErrors = new Counter({
+    name: 'gatehouse_queue_errors_total',
+    help: 'Queue errors seen by this process, by kind (redis, worker, queue, lock).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsStalled = new Counter({
+    name: 'gatehouse_jobs_stalled_total',
+    help: 'Jobs this process found stalled (their worker stopped renewing the lock) and put back, by queue.',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsFailed = new Counter({
+    name: 'gatehouse_jobs_failed_total',
+    help: 'Job attempts that failed in this process, by queue and whether the job failed for good (final).',
+    labelNames: ['queue', 'final'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsRequeued = new Counter({
+    name: 'gatehouse_jobs_requeued_total',
+    help: 'Item jobs the reconciler put back, by why: missing (lost), failed (had failed for good), completed.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly runsGivenUp = new Counter({
+    name: 'gatehouse_runs_given_up_total',
+    help: 'Runs the reconciler failed after its bounded repair attempts without progress.',
+    registers: [this.registry],
+  });
+
   private beforeScrape: (() => Promise<void>) | null = null;
 
   constructor() {

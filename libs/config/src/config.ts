@@ -33,6 +33,11 @@ export interface GatehouseConfig {
     reconcileEveryMs: number;
     /** A running run with no progress for this long is repaired by the reconciler. */
     stuckAfterMs: number;
+    /**
+     * Repairs of a running run in a row without a new result, after which the reconciler fails the run
+     * with the reason (a run with no progress is failed after about (this + 1) × stuckAfterMs).
+     */
+    reconcileMaxAttempts: number;
     /** BullMQ lock and stall-check interval: a crashed worker's job is retried after about twice this. */
     lockMs: number;
     /** Where the embedded mode seeds example datasets, suites and cassettes from. */
@@ -166,6 +171,7 @@ const environmentSchema = z.object({
   GATEHOUSE_FANOUT_AHEAD: int(2000, 10, 1_000_000),
   GATEHOUSE_RECONCILE_EVERY_MS: int(30_000, 100, 3_600_000),
   GATEHOUSE_STUCK_AFTER_MS: int(120_000, 100, 86_400_000),
+  GATEHOUSE_RECONCILE_MAX_ATTEMPTS: int(5, 1, 1000),
   GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
   GATEHOUSE_EGRESS_ALLOW: z
@@ -254,6 +260,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       fanOutAhead: e.GATEHOUSE_FANOUT_AHEAD,
       reconcileEveryMs: e.GATEHOUSE_RECONCILE_EVERY_MS,
       stuckAfterMs: e.GATEHOUSE_STUCK_AFTER_MS,
+      reconcileMaxAttempts: e.GATEHOUSE_RECONCILE_MAX_ATTEMPTS,
       lockMs: e.GATEHOUSE_QUEUE_LOCK_MS,
       evalsDir: isAbsolute(e.GATEHOUSE_EVALS_DIR)
         ? e.GATEHOUSE_EVALS_DIR

@@ -33,6 +33,7 @@ import {
   UnitOfWork,
 } from '@gatehouse/persistence';
 import {
+  type EnqueueReport,
   type ItemJob,
   type JobContext,
   JobName,
@@ -51,6 +52,7 @@ import { InjectConfig } from '../gatehouse-config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
 import { ResultWriter, RunNotRunning } from './result-writer';
+import { RunReconciler } from './run-reconciler';
 import { type StoredManifest, type StoredRunReport } from './runs.views';
 
 /** Everything a worker needs to execute a run's items, built once per run and process. */
@@ -103,6 +105,8 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   private lastPlanSweep = 0;
   /** Result rows of this process's item jobs, group-committed (see ResultWriter). */
   private readonly writer: ResultWriter;
+  /** Repairs stuck runs; gives up on one after its bounded repairs without progress. */
+  private readonly reconciler: RunReconciler;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -114,6 +118,19 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     private readonly network: PlatformNetwork,
   ) {
     this.writer = new ResultWriter(uow);
+    this.reconciler = new RunReconciler(
+      uow,
+      audit,
+      metrics,
+      config.runs,
+      {
+        startRun: (runId) => this.startRun(runId),
+        aggregate: (runId) => this.aggregate(runId),
+        enqueueMissing: (run) => this.enqueueMissing(run),
+        completeIfDone: (m, runId) => this.completeIfDone(m, runId),
+      },
+      this.logger,
+    );
   }
 
   /** After the consumer has stopped (in-flight jobs settled), before the database closes: write what waits. */
@@ -251,14 +268,21 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Adds a job for every (item, epoch) with no result yet, every page at once (the reconciler's repair). */
-  async enqueueMissing(run: EvaluationRunEntity): Promise<number> {
+  /**
+   * Adds a job for every (item, epoch) with no result yet, every page at once (the reconciler's repair);
+   * jobs that had failed for good are put back with fresh attempts. Says what it did.
+   */
+  async enqueueMissing(run: EvaluationRunEntity): Promise<EnqueueReport> {
     const dataset = await this.datasetOf(run);
-    let enqueued = 0;
+    const total: EnqueueReport = { jobs: 0, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
-      enqueued += await this.enqueuePage(run, dataset.id, seq, PAGE);
+      const page = await this.enqueuePage(run, dataset.id, seq, PAGE);
+      total.jobs += page.jobs;
+      total.retriedFailed += page.retriedFailed;
+      total.rerunCompleted += page.rerunCompleted;
+      total.failureReasons = [...new Set([...total.failureReasons, ...page.failureReasons])].slice(0, 3);
     }
-    return enqueued;
+    return total;
   }
 
   private datasetOf(run: EvaluationRunEntity): Promise<DatasetEntity> {
@@ -274,7 +298,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     datasetId: string,
     seq: number,
     size: number,
-  ): Promise<number> {
+  ): Promise<EnqueueReport> {
     const epochs = (run.manifest as StoredManifest).epochs;
     const range = Between(seq, seq + size - 1);
     const [items, done] = await this.uow.read((m) =>
@@ -302,10 +326,9 @@ export class RunExecutionService implements BeforeApplicationShutdown {
         }
       }
     }
-    if (jobs.length > 0) {
-      await this.queue.addItems(run.provider, jobs);
-    }
-    return jobs.length;
+    return jobs.length > 0
+      ? this.queue.addItems(run.provider, jobs)
+      : { jobs: 0, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
   }
 
   /** Executes one item: model call, scorers, one idempotent write. Records nothing once the run is cancelled. */
@@ -673,84 +696,11 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Repairs what crashes and lost queues leave: queued runs never started, running runs whose counters
-   * drifted or whose jobs were lost (re-enqueued by key), aggregations never done.
+   * Repairs what crashes, outages and lost queues leave (see RunReconciler): a stuck run is repaired, or
+   * failed with its reason after `runs.reconcileMaxAttempts` repairs without progress.
    */
-  async reconcile(): Promise<void> {
-    const stuckBefore = new Date(Date.now() - this.config.runs.stuckAfterMs);
-    const stuck = await this.uow.read((m) =>
-      m.find(EvaluationRunEntity, {
-        where: {
-          status: In(['queued', 'running', 'aggregating', 'cancelled']),
-          updatedAt: LessThan(stuckBefore),
-        },
-        take: 100,
-      }),
-    );
-    for (const run of stuck) {
-      try {
-        await this.repair(run);
-      } catch (error) {
-        this.logger.warn(`Reconciling run ${run.id} failed: ${String(error)}`);
-      }
-    }
-  }
-
-  private async repair(run: EvaluationRunEntity): Promise<void> {
-    const touch = () =>
-      this.uow.write((m) =>
-        m.update(EvaluationRunEntity, { id: run.id, status: run.status }, { updatedAt: new Date() }),
-      );
-    switch (run.status) {
-      case 'queued':
-        await touch();
-        await this.startRun(run.id);
-        return;
-      case 'running': {
-        const complete = await this.uow.write(async (m) => {
-          const counts = await m
-            .createQueryBuilder(RunResultEntity, 'r')
-            .select('COUNT(*)', 'completed')
-            .addSelect(`SUM(CASE WHEN r.any_failed = :yes THEN 1 ELSE 0 END)`, 'failed')
-            .addSelect(`SUM(CASE WHEN r.status = 'errored' THEN 1 ELSE 0 END)`, 'errored')
-            .where('r.run_id = :id', { id: run.id, yes: true })
-            .getRawOne<{
-              completed: string | number;
-              failed: string | number | null;
-              errored: string | number | null;
-            }>();
-          await m.update(
-            EvaluationRunEntity,
-            { id: run.id, status: 'running' },
-            {
-              completed: Number(counts?.completed ?? 0),
-              failed: Number(counts?.failed ?? 0),
-              errored: Number(counts?.errored ?? 0),
-              updatedAt: new Date(),
-            },
-          );
-          return this.completeIfDone(m, run.id);
-        });
-        if (complete) {
-          await this.aggregate(run.id);
-        } else {
-          const enqueued = await this.enqueueMissing(run);
-          this.logger.log(`Reconciled run ${run.id}: re-enqueued ${enqueued} item(s) with no result.`);
-        }
-        return;
-      }
-      case 'aggregating':
-        await touch();
-        await this.aggregate(run.id);
-        return;
-      case 'cancelled':
-        if (run.report === null) {
-          await this.aggregate(run.id);
-        }
-        return;
-      default:
-        return;
-    }
+  reconcile(): Promise<void> {
+    return this.reconciler.reconcile();
   }
 }
 

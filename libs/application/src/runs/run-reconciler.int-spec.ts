@@ -1,0 +1,253 @@
+import { loadConfig } from '@gatehouse/config';
+import {
+  AuditEventEntity,
+  AuditLogRepository,
+  DatasetEntity,
+  EvaluationRunEntity,
+  RunResultEntity,
+  SuiteEntity,
+  UnitOfWork,
+} from '@gatehouse/persistence';
+import { type EnqueueReport } from '@gatehouse/queue';
+import {
+  createTestDatabase,
+  describeIntegration,
+  openTestDataSource,
+  type TestDatabase,
+} from '@gatehouse/testing';
+import { randomUUID } from 'node:crypto';
+import { type DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { type ReconcilerActs, RunReconciler } from './run-reconciler';
+
+describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound)', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let uow: UnitOfWork;
+  let audit: AuditService;
+  let suiteId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await openTestDataSource(database);
+    uow = new UnitOfWork(dataSource);
+    audit = new AuditService(new AuditLogRepository(uow));
+    const now = new Date();
+    const datasetId = randomUUID();
+    suiteId = randomUUID();
+    await uow.write(async (m) => {
+      await m.insert(DatasetEntity, {
+        id: datasetId,
+        name: 'reconciler',
+        version: 1,
+        sha256: '0'.repeat(64),
+        itemCount: 0,
+        manifest: {},
+        createdBy: 'test',
+        createdAt: now,
+      });
+      await m.insert(SuiteEntity, {
+        id: suiteId,
+        name: 'reconciler',
+        version: 1,
+        sha256: '0'.repeat(64),
+        definition: {},
+        source: '',
+        datasetId,
+        createdBy: 'test',
+        createdAt: now,
+      });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  async function runningRun(total: number): Promise<string> {
+    const id = randomUUID();
+    const now = new Date();
+    await uow.write((m) =>
+      m.insert(EvaluationRunEntity, {
+        id,
+        suiteId,
+        aiUseCaseId: null,
+        baselineRunId: null,
+        status: 'running',
+        targetConfig: {},
+        targetHash: '0'.repeat(64),
+        provider: 'stub',
+        total,
+        completed: 0,
+        failed: 0,
+        errored: 0,
+        manifest: {},
+        report: null,
+        outcome: null,
+        error: null,
+        createdBy: 'test',
+        createdAt: now,
+        startedAt: now,
+        completedAt: null,
+        cancelledAt: null,
+        updatedAt: now,
+      }),
+    );
+    return id;
+  }
+
+  /** Makes the run look stuck to the next pass (no progress for longer than the stuck threshold). */
+  const age = (runId: string) =>
+    uow.write((m) =>
+      m.update(EvaluationRunEntity, { id: runId }, { updatedAt: new Date(Date.now() - 60_000) }),
+    );
+
+  const addResult = (runId: string, n: number) =>
+    uow.write((m) =>
+      m.insert(RunResultEntity, {
+        id: randomUUID(),
+        runId,
+        itemId: `i-${n}`,
+        seq: n,
+        epoch: 1,
+        status: 'scored',
+        anyFailed: false,
+        output: 'ok',
+        scores: {},
+        error: null,
+        groups: {},
+        latencyMs: 1,
+        durationMs: 1,
+        queueWaitMs: 0,
+        attempts: 1,
+        inputTokens: null,
+        outputTokens: null,
+        costUsd: null,
+        worker: 'test',
+        createdAt: new Date(),
+      }),
+    );
+
+  /** A reconciler whose runs' item jobs always fail for good with `reason` (what a worker would report). */
+  function reconciler(maxAttempts: number, reason: string | null) {
+    const config = loadConfig({
+      GATEHOUSE_STUCK_AFTER_MS: '1000',
+      GATEHOUSE_RECONCILE_MAX_ATTEMPTS: String(maxAttempts),
+    }).runs;
+    const enqueued: string[] = [];
+    const metrics = new MetricsService();
+    const acts: ReconcilerActs = {
+      startRun: async () => undefined,
+      aggregate: async () => undefined,
+      enqueueMissing: async (run): Promise<EnqueueReport> => {
+        enqueued.push(run.id);
+        const missing = run.total - run.completed;
+        return reason
+          ? { jobs: missing, retriedFailed: missing, rerunCompleted: 0, failureReasons: [reason] }
+          : { jobs: missing, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
+      },
+      completeIfDone: async (m: EntityManager, runId: string) => {
+        const { affected } = await m
+          .createQueryBuilder()
+          .update(EvaluationRunEntity)
+          .set({ status: 'aggregating', updatedAt: new Date() })
+          .where('id = :id AND status = :running AND completed >= total', { id: runId, running: 'running' })
+          .execute();
+        return affected === 1;
+      },
+    };
+    return { reconciler: new RunReconciler(uow, audit, metrics, config, acts), enqueued, metrics };
+  }
+
+  const runOf = (runId: string) => uow.read((m) => m.findOneByOrFail(EvaluationRunEntity, { id: runId }));
+  const events = (runId: string) =>
+    uow.read((m) =>
+      m.find(AuditEventEntity, {
+        where: { subjectType: 'evaluation_run', subjectId: runId },
+        order: { seq: 'ASC' },
+      }),
+    );
+
+  it('fails a run whose items keep failing after its bounded repairs, with the reason and a run.failed event', async () => {
+    const runId = await runningRun(4);
+    const { reconciler: r, enqueued, metrics } = reconciler(3, 'connect ECONNREFUSED 127.0.0.1:5432');
+    for (let pass = 1; pass <= 3; pass++) {
+      await age(runId);
+      await r.reconcile();
+      expect((await runOf(runId)).status).toBe('running');
+    }
+    expect(enqueued.filter((id) => id === runId)).toHaveLength(3);
+    await age(runId);
+    await r.reconcile();
+
+    const run = await runOf(runId);
+    expect(run.status).toBe('failed');
+    expect(run.completedAt).not.toBeNull();
+    expect(run.error).toContain('No result was recorded for 4 of its 4 items through 3 repairs');
+    expect(run.error).toContain('"connect ECONNREFUSED 127.0.0.1:5432"');
+    expect(run.error).toContain('Fix that cause, then start a new run.');
+    expect(enqueued.filter((id) => id === runId)).toHaveLength(3); // not re-enqueued a fourth time
+    const trail = await events(runId);
+    expect(trail.map((e) => e.action)).toEqual([
+      'run.repaired',
+      'run.repaired',
+      'run.repaired',
+      'run.failed',
+    ]);
+    expect(trail[0].after).toMatchObject({
+      attempt: 1,
+      completed: 0,
+      total: 4,
+      enqueued: 4,
+      retriedFailed: 4,
+    });
+    expect(trail[3]).toMatchObject({ actorId: 'system', reason: run.error });
+    expect(await metrics.registry.getSingleMetricAsString('gatehouse_runs_given_up_total')).toMatch(/ 1$/m);
+    expect(await metrics.registry.getSingleMetricAsString('gatehouse_jobs_requeued_total')).toMatch(
+      /reason="failed"} 12$/m,
+    );
+
+    // A failed run is left alone by later passes.
+    await age(runId);
+    await r.reconcile();
+    expect((await events(runId)).length).toBe(4);
+  }, 60_000);
+
+  it('counts only repairs in a row without a new result: progress starts the count again', async () => {
+    const runId = await runningRun(5);
+    const { reconciler: r } = reconciler(2, null);
+    await age(runId);
+    await r.reconcile(); // repair 1 of 2 (0 results)
+    await addResult(runId, 1);
+    await age(runId);
+    await r.reconcile(); // progress: repair 1 of 2 again (1 result)
+    await age(runId);
+    await r.reconcile(); // repair 2 of 2
+    expect((await runOf(runId)).status).toBe('running');
+    expect(
+      (await events(runId)).map((e) => (e.after as { attempt: number; completed: number }).attempt),
+    ).toEqual([1, 1, 2]);
+    await age(runId);
+    await r.reconcile();
+    const run = await runOf(runId);
+    expect(run).toMatchObject({ status: 'failed', completed: 1 });
+    expect(run.error).toContain('No result was recorded for 4 of its 5 items through 2 repairs');
+    expect(run.error).toContain('no item job had failed for good');
+    expect(run.error).toContain('Check that workers are running');
+  }, 60_000);
+
+  it('leaves a run that is not stuck alone, and completes one whose rows are all in', async () => {
+    const fresh = await runningRun(3);
+    const done = await runningRun(1);
+    await addResult(done, 1);
+    await age(done);
+    const { reconciler: r, enqueued } = reconciler(1, 'boom');
+    await r.reconcile();
+    expect(enqueued).not.toContain(fresh);
+    expect(enqueued).not.toContain(done);
+    expect((await runOf(fresh)).status).toBe('running');
+    expect(await runOf(done)).toMatchObject({ status: 'aggregating', completed: 1 });
+  }, 60_000);
+});

@@ -1,0 +1,263 @@
+import { type GatehouseConfig } from '@gatehouse/config';
+import { SYSTEM_ACTOR } from '@gatehouse/domain';
+import {
+  AuditEventEntity,
+  EvaluationRunEntity,
+  RunResultEntity,
+  type UnitOfWork,
+} from '@gatehouse/persistence';
+import { type EnqueueReport } from '@gatehouse/queue';
+import { Logger } from '@nestjs/common';
+import { type EntityManager, In, LessThan } from 'typeorm';
+import { type AuditService } from '../audit/audit.service';
+import { type MetricsService } from '../metrics/metrics.service';
+
+/** What the reconciler needs from the run executor (the acts it repeats). */
+export interface ReconcilerActs {
+  startRun(runId: string): Promise<void>;
+  aggregate(runId: string): Promise<void>;
+  /** Puts every (item, epoch) without a result back on the queue, ended jobs included. */
+  enqueueMissing(run: EvaluationRunEntity): Promise<EnqueueReport>;
+  /** running → aggregating once every item has a row, inside `m`'s transaction; true for one caller. */
+  completeIfDone(m: EntityManager, runId: string): Promise<boolean>;
+}
+
+/** What a repair of a running run records in the audit log (`run.repaired`, `after`). */
+export interface RepairRecord {
+  attempt: number;
+  completed: number;
+  total: number;
+  enqueued: number;
+  retriedFailed: number;
+  rerunCompleted: number;
+  failureReasons: string[];
+}
+
+const system = { actor: SYSTEM_ACTOR, requestId: null };
+const RUNS_PER_PASS = 100;
+
+/**
+ * Repairs what crashes, outages and lost queues leave: queued runs never started, running runs whose
+ * counters drifted or whose jobs were lost or failed for good (re-enqueued by key, ended jobs put back
+ * with fresh attempts), aggregations never done.
+ *
+ * A running run is repaired at most `reconcileMaxAttempts` times in a row without a new result; the next
+ * time it is failed with the reason its jobs gave. Each repair is audited (`run.repaired`, with the
+ * number of results it found), so the count holds across worker processes and restarts and is the same
+ * for every worker; a repair that could not reach the database or the queue records nothing and so is
+ * not counted (an outage does not use up a run's attempts).
+ */
+export class RunReconciler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    private readonly config: GatehouseConfig['runs'],
+    private readonly acts: ReconcilerActs,
+    private readonly logger: Pick<Logger, 'log' | 'warn'> = new Logger('RunReconciler'),
+  ) {}
+
+  async reconcile(): Promise<void> {
+    const stuckBefore = new Date(Date.now() - this.config.stuckAfterMs);
+    const stuck = await this.uow.read((m) =>
+      m.find(EvaluationRunEntity, {
+        where: {
+          status: In(['queued', 'running', 'aggregating', 'cancelled']),
+          updatedAt: LessThan(stuckBefore),
+        },
+        order: { updatedAt: 'ASC' },
+        take: RUNS_PER_PASS,
+      }),
+    );
+    for (const run of stuck) {
+      try {
+        await this.repair(run);
+      } catch (error) {
+        this.logger.warn(`Reconciling run ${run.id} failed (tried again next pass): ${String(error)}`);
+      }
+    }
+  }
+
+  private async repair(run: EvaluationRunEntity): Promise<void> {
+    const touch = () =>
+      this.uow.write((m) =>
+        m.update(EvaluationRunEntity, { id: run.id, status: run.status }, { updatedAt: new Date() }),
+      );
+    switch (run.status) {
+      case 'queued':
+        await touch();
+        await this.acts.startRun(run.id);
+        return;
+      case 'running':
+        return this.repairRunning(run);
+      case 'aggregating':
+        await touch();
+        await this.acts.aggregate(run.id);
+        return;
+      case 'cancelled':
+        if (run.report === null) {
+          await this.acts.aggregate(run.id);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Recounts from the rows; completes, re-enqueues what has no result, or gives up after the bound. */
+  private async repairRunning(run: EvaluationRunEntity): Promise<void> {
+    const { complete, completed } = await this.uow.write(async (m) => {
+      const counts = await m
+        .createQueryBuilder(RunResultEntity, 'r')
+        .select('COUNT(*)', 'completed')
+        .addSelect(`SUM(CASE WHEN r.any_failed = :yes THEN 1 ELSE 0 END)`, 'failed')
+        .addSelect(`SUM(CASE WHEN r.status = 'errored' THEN 1 ELSE 0 END)`, 'errored')
+        .where('r.run_id = :id', { id: run.id, yes: true })
+        .getRawOne<{
+          completed: string | number;
+          failed: string | number | null;
+          errored: string | number | null;
+        }>();
+      const recorded = Number(counts?.completed ?? 0);
+      await m.update(
+        EvaluationRunEntity,
+        { id: run.id, status: 'running' },
+        {
+          completed: recorded,
+          failed: Number(counts?.failed ?? 0),
+          errored: Number(counts?.errored ?? 0),
+          updatedAt: new Date(),
+        },
+      );
+      return { complete: await this.acts.completeIfDone(m, run.id), completed: recorded };
+    });
+    if (complete) {
+      await this.acts.aggregate(run.id);
+      return;
+    }
+    const streak = await this.repairsWithoutProgress(run.id, completed);
+    const max = this.config.reconcileMaxAttempts;
+    if (streak.length >= max) {
+      await this.giveUp(run, completed, streak);
+      return;
+    }
+    const report = await this.acts.enqueueMissing(run);
+    const record: RepairRecord = {
+      attempt: streak.length + 1,
+      completed,
+      total: run.total,
+      enqueued: report.jobs,
+      retriedFailed: report.retriedFailed,
+      rerunCompleted: report.rerunCompleted,
+      failureReasons: report.failureReasons,
+    };
+    await this.uow.write((m) =>
+      this.audit.record(m, system, {
+        action: 'run.repaired',
+        subjectType: 'evaluation_run',
+        subjectId: run.id,
+        after: record,
+      }),
+    );
+    this.metrics.jobsRequeued.inc(
+      { reason: 'missing' },
+      report.jobs - report.retriedFailed - report.rerunCompleted,
+    );
+    this.metrics.jobsRequeued.inc({ reason: 'failed' }, report.retriedFailed);
+    this.metrics.jobsRequeued.inc({ reason: 'completed' }, report.rerunCompleted);
+    this.logger.log(describeRepair(run.id, record, max));
+  }
+
+  /** The run's latest repairs, newest first, as long as none of them saw more results than `completed`. */
+  private async repairsWithoutProgress(runId: string, completed: number): Promise<RepairEvent[]> {
+    const events = await this.uow.read((m) =>
+      m.find(AuditEventEntity, {
+        where: { subjectType: 'evaluation_run', subjectId: runId, action: 'run.repaired' },
+        order: { seq: 'DESC' },
+        take: this.config.reconcileMaxAttempts,
+      }),
+    );
+    const streak: RepairEvent[] = [];
+    for (const event of events) {
+      const after = event.after as Partial<RepairRecord> | null;
+      if (after?.completed !== completed) {
+        break;
+      }
+      streak.push({ at: event.occurredAt, record: after as RepairRecord });
+    }
+    return streak;
+  }
+
+  private async giveUp(run: EvaluationRunEntity, completed: number, streak: RepairEvent[]): Promise<void> {
+    const error = giveUpReason(run, completed, streak);
+    const failed = await this.uow.write(async (m) => {
+      const now = new Date();
+      const { affected } = await m.update(
+        EvaluationRunEntity,
+        { id: run.id, status: 'running' },
+        { status: 'failed', error, completedAt: now, updatedAt: now },
+      );
+      if (affected === 1) {
+        await this.audit.record(m, system, {
+          action: 'run.failed',
+          subjectType: 'evaluation_run',
+          subjectId: run.id,
+          after: { status: 'failed', completed, total: run.total, repairs: streak.length },
+          reason: error,
+        });
+      }
+      return affected === 1;
+    });
+    if (failed) {
+      this.metrics.runsGivenUp.inc();
+      this.logger.warn(`Failed run ${run.id}: ${error}`);
+    }
+  }
+}
+
+interface RepairEvent {
+  at: Date;
+  record: RepairRecord;
+}
+
+/** The log line of a repair: what was put back on the queue and why. */
+export function describeRepair(runId: string, record: RepairRecord, max: number): string {
+  const ended: string[] = [];
+  if (record.retriedFailed > 0) {
+    ended.push(`${record.retriedFailed} had failed for good, retried with fresh attempts`);
+  }
+  if (record.rerunCompleted > 0) {
+    ended.push(`${record.rerunCompleted} had ended without a result, run again`);
+  }
+  const lost = record.enqueued - record.retriedFailed - record.rerunCompleted;
+  if (lost > 0) {
+    ended.push(`${lost} lost or still queued, added if missing`);
+  }
+  const detail = ended.length > 0 ? ` (${ended.join('; ')})` : '';
+  const why =
+    record.failureReasons.length > 0
+      ? ` Their jobs had failed with: ${record.failureReasons.join(' | ')}.`
+      : '';
+  return (
+    `Reconciled run ${runId}: re-enqueued ${record.enqueued} items with no result${detail}; ` +
+    `${record.completed}/${record.total} recorded, repair ${record.attempt} of ${max} without progress.${why}`
+  );
+}
+
+/** Why the reconciler gave up on a run, in words a person can act on. */
+export function giveUpReason(
+  run: Pick<EvaluationRunEntity, 'total'>,
+  completed: number,
+  streak: { at: Date; record: RepairRecord }[],
+): string {
+  const since = streak.length > 0 ? streak[streak.length - 1].at : null;
+  const reasons = [...new Set(streak.flatMap((event) => event.record.failureReasons))].slice(0, 3);
+  const head =
+    `No result was recorded for ${run.total - completed} of its ${run.total} items through ` +
+    `${streak.length} repairs by the reconciler${since ? ` since ${since.toISOString()}` : ''}`;
+  const cause =
+    reasons.length > 0
+      ? `: its item jobs kept failing with ${reasons.map((r) => `"${r}"`).join(', ')}. Fix that cause, then start a new run.`
+      : ': no item job had failed for good, so the jobs were lost or no worker ran them. Check that workers are running and reach Redis, the database and the model, then start a new run.';
+  return `${head}${cause}`;
+}

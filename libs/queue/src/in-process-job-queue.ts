@@ -48,7 +48,7 @@ const FAILED_KEPT = 100_000;
 export class InProcessJobQueue implements JobProducer, JobConsumer {
   private readonly queues = new Map<string, QueueState>();
   private readonly known = new Set<string>();
-  /** Jobs that failed for good, by id, with their last reason (until added again). */
+  /** Item jobs that failed for good, by id, with their last reason (until added again). */
   private readonly failedForGood = new Map<string, { queue: string; reason: string }>();
   private handlers: JobHandlers | null = null;
   private options: ConsumerOptions | null = null;
@@ -261,10 +261,13 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
         } else {
           this.known.delete(job.id);
           const reason = reasonOf(error);
-          if (this.failedForGood.size >= FAILED_KEPT) {
-            this.failedForGood.delete(this.failedForGood.keys().next().value as string);
+          if (job.name === JobName.ExecuteItem) {
+            // Only item jobs are added again by id (the reconciler's re-enqueue); control jobs are not kept.
+            if (this.failedForGood.size >= FAILED_KEPT) {
+              this.failedForGood.delete(this.failedForGood.keys().next().value as string);
+            }
+            this.failedForGood.set(job.id, { queue: name, reason });
           }
-          this.failedForGood.set(job.id, { queue: name, reason });
           this.observer.failed(name, job.id, reason, true);
         }
       },

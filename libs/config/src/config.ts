@@ -38,7 +38,7 @@ export interface GatehouseConfig {
      * with the reason (a run with no progress is failed after about (this + 1) × stuckAfterMs).
      */
     reconcileMaxAttempts: number;
-    /** BullMQ lock and stall-check interval: a crashed worker's job is retried after about twice this. */
+    /** BullMQ lock and stall-check interval: a crashed worker's job is retried after up to about three times this. */
     lockMs: number;
     /** Where the embedded mode seeds example datasets, suites and cassettes from. */
     evalsDir: string;

@@ -170,6 +170,14 @@ describeIntegration(
         // Permanent failures were logged (rate-limited) as they happened, and the worker rode the outage out.
         expect(worker.output()).toMatch(/failed for good \(no attempt left\)/);
         expect(worker.child.exitCode).toBeNull();
+        // …and counted in the worker's /metrics, with what the reconciler put back.
+        const [, port] = worker.output().match(/health and metrics on port (\d+)/) ?? [];
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const value = (pattern: RegExp) => Number(metrics.match(pattern)?.[1] ?? 0);
+        expect(
+          value(/gatehouse_jobs_failed_total\{queue="gatehouse-items-[^"]+",final="true"\} (\d+)/),
+        ).toBeGreaterThan(0);
+        expect(value(/gatehouse_jobs_requeued_total\{reason="failed"\} (\d+)/)).toBeGreaterThan(0);
       },
       defaults ? 900_000 : 240_000,
     );

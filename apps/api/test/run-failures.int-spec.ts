@@ -62,6 +62,37 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
       .expect(201);
   });
 
+  /** 200 items: enough that a run stopped after its first ten calls visibly leaves the rest uncalled. */
+  let manySuite: string | null = null;
+  const many = async () => {
+    if (manySuite) {
+      return manySuite;
+    }
+    const items = Array.from({ length: 200 }, (_, i) => ({
+      id: `m-${i + 1}`,
+      input: `q ${i + 1}`,
+      expected: 'yes',
+    }));
+    await api
+      .as(eve.token)
+      .upload(
+        '/v1/datasets?name=many-items',
+        items.map((item) => JSON.stringify(item)).join('\n'),
+        'application/x-ndjson',
+      )
+      .expect(201);
+    await api
+      .as(eve.token)
+      .upload(
+        '/v1/suites',
+        'name: many-suite\nversion: 1\ndataset: many-items@1\ntarget: { type: openai, model: m, connection: stub }\nscorers:\n  - { type: equals, name: correct }\n',
+        'application/yaml',
+      )
+      .expect(201);
+    manySuite = 'many-suite@1';
+    return manySuite;
+  };
+
   afterAll(async () => {
     await api?.close();
     await stub?.close();
@@ -85,19 +116,94 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
     expect(page.text).toContain('The run failed: The run cannot start');
   });
 
-  it('shows 429 pauses on the run and in /metrics, and still completes every item', async () => {
-    stub.setOptions({ failFirst: { status: 429, count: 2, retryAfterSeconds: 1 } });
-    const started = await api.as(eve.token).post('/v1/runs', { suite: 'fail-suite@1' }).expect(202);
+  it('stops a run whose first calls are all refused (a wrong key), saying so, without calling for every item', async () => {
+    const guarded = await startOpenAiStub({ apiKey: 'sk-the-right-key', respond: () => 'yes' });
+    try {
+      await api.connection('wrong-key', guarded.url, { secret: 'sk-a-wrong-key' });
+      const started = await api
+        .as(eve.token)
+        .post('/v1/runs', {
+          suite: await many(),
+          target: { type: 'openai', model: 'm', connection: 'wrong-key' },
+        })
+        .expect(202);
+      const run = await waitFor(started.body.id);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/stopped after 10 items: every call failed the same way: refused \(401\)/);
+      expect(run.error).not.toContain('sk-a-wrong-key');
+      // Ten fatal answers decide it: most of the 200 items never call the provider.
+      expect(guarded.requests).toBeLessThan(60);
+      expect(run.progress.completed).toBeLessThan(60);
+      const audit = await api.admin.get(`/v1/audit-events?subjectId=${run.id}`).expect(200);
+      expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('run.failed');
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('names the host, port and system error when nothing listens there, and stops early', async () => {
+    const closed = await startOpenAiStub();
+    const url = closed.url;
+    await closed.close();
+    await api.connection('nothing-there', url);
+    const started = await api
+      .as(eve.token)
+      .post('/v1/runs', {
+        suite: await many(),
+        target: { type: 'openai', model: 'm', connection: 'nothing-there' },
+      })
+      .expect(202);
     const run = await waitFor(started.body.id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain(`nothing listening on ${new URL(url).host} (ECONNREFUSED)`);
+    expect(run.progress.completed).toBeLessThan(60);
+  });
+
+  it('says why items errored in the report and on the page (an outage is errored, not failed)', async () => {
+    stub.setOptions({ serverErrorRate: 1 });
+    try {
+      const started = await api.as(eve.token).post('/v1/runs', { suite: 'fail-suite@1' }).expect(202);
+      const run = await waitFor(started.body.id);
+      expect(run).toMatchObject({ status: 'completed', outcome: 'errored', progress: { errored: 12 } });
+      expect(run.report.summary.operational.errors[0]).toMatchObject({
+        kind: 'server_error',
+        count: 12,
+        share: 1,
+        message: expect.stringMatching(/server error \(500\)/),
+      });
+      const page = await (await signIn(api, eve.token)).get(`/runs/${run.id}`);
+      expect(page.text).toContain('Why items errored');
+      expect(page.text).toMatch(/server error \(500\)/);
+    } finally {
+      stub.setOptions({ serverErrorRate: 0 });
+    }
+  });
+
+  it('shows 429 pauses on the run and in /metrics, and still completes every item', async () => {
+    // A provider of its own: its first two calls are answered 429, Retry-After 1 s.
+    const limited = await startOpenAiStub({
+      respond: () => 'yes',
+      failFirst: { status: 429, count: 2, retryAfterSeconds: 1 },
+    });
+    await api.connection('limited', limited.url);
+    const started = await api
+      .as(eve.token)
+      .post('/v1/runs', {
+        suite: 'fail-suite@1',
+        target: { type: 'openai', model: 'm', connection: 'limited' },
+      })
+      .expect(202);
+    const run = await waitFor(started.body.id).finally(() => limited.close());
     expect(run).toMatchObject({ status: 'completed', progress: { completed: 12, errored: 0 } });
     expect(run.rateLimits.pauses).toBeGreaterThanOrEqual(1);
     expect(run.rateLimits.waitedSeconds).toBeGreaterThanOrEqual(1);
+    expect(run.report.summary.operational.rateLimit.pauses).toBe(run.rateLimits.pauses);
     const metrics = await api.http.get('/metrics').expect(200);
     expect(metrics.text).toMatch(
-      /gatehouse_provider_retries_total\{provider="connection:stub",kind="rate_limited"\} [1-9]/,
+      /gatehouse_provider_retries_total\{provider="connection:limited",kind="rate_limited"\} [1-9]/,
     );
     expect(metrics.text).toMatch(
-      /gatehouse_provider_pause_seconds_total\{provider="connection:stub"\} [1-9]/,
+      /gatehouse_provider_pause_seconds_total\{provider="connection:limited"\} [1-9]/,
     );
     const page = await (await signIn(api, eve.token)).get(`/runs/${run.id}`);
     expect(page.text).toMatch(/\d+ pauses? \(429\)/);

@@ -31,6 +31,11 @@ export interface GatehouseConfig {
      */
     fanOutAhead: number;
     reconcileEveryMs: number;
+    /**
+     * A platform run whose first this-many calls (per worker) all fail the same fatal way (401, 403, 404,
+     * nothing listening, name not resolved) fails with that reason; 0 turns it off.
+     */
+    failFastAfter: number;
     /** A running run with no progress for this long is repaired by the reconciler. */
     stuckAfterMs: number;
     /**
@@ -171,6 +176,7 @@ const environmentSchema = z.object({
   GATEHOUSE_FANOUT_AHEAD: int(2000, 10, 1_000_000),
   GATEHOUSE_RECONCILE_EVERY_MS: int(30_000, 100, 3_600_000),
   GATEHOUSE_STUCK_AFTER_MS: int(120_000, 100, 86_400_000),
+  GATEHOUSE_FAIL_FAST_AFTER: int(10, 0, 100_000),
   GATEHOUSE_RECONCILE_MAX_ATTEMPTS: int(5, 1, 1000),
   GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
@@ -260,6 +266,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       fanOutAhead: e.GATEHOUSE_FANOUT_AHEAD,
       reconcileEveryMs: e.GATEHOUSE_RECONCILE_EVERY_MS,
       stuckAfterMs: e.GATEHOUSE_STUCK_AFTER_MS,
+      failFastAfter: e.GATEHOUSE_FAIL_FAST_AFTER,
       reconcileMaxAttempts: e.GATEHOUSE_RECONCILE_MAX_ATTEMPTS,
       lockMs: e.GATEHOUSE_QUEUE_LOCK_MS,
       evalsDir: isAbsolute(e.GATEHOUSE_EVALS_DIR)

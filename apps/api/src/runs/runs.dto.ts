@@ -139,6 +139,22 @@ const reportSchema = z
         costUsd: z.number().nullable(),
         retries: z.number().int(),
         errorsByKind: z.record(z.string(), z.number().int()),
+        errors: z
+          .array(
+            z.object({
+              kind: z.string(),
+              count: z.number().int(),
+              share: z.number(),
+              message: z.string().describe('The most common message of this kind, secrets removed.'),
+            }),
+          )
+          .optional()
+          .describe('Why items errored, most frequent kind first.'),
+        retriesByKind: z.record(z.string(), z.number().int()).optional(),
+        rateLimit: z
+          .object({ pauses: z.number().int(), pauseSeconds: z.number() })
+          .optional()
+          .describe('429 answers waited out, and the seconds of waiting they asked for.'),
       }),
     }),
     thresholds: z.array(
@@ -168,6 +184,12 @@ const reportSchema = z
     partial: z
       .boolean()
       .describe('True when the run was cancelled: the figures cover the items that finished.'),
+    stopped: z
+      .string()
+      .optional()
+      .describe(
+        'Why the run stopped early: its first calls all failed the same way (a wrong key, a wrong URL).',
+      ),
   })
   .meta({ id: 'RunReport' });
 

@@ -384,6 +384,14 @@ function reportView(report: StoredRunReport) {
       reason: t.reason,
       passed: t.passed,
     })),
+    // Why items errored: per kind, how many and the most common message (already free of secrets).
+    errorRows: (report.summary.operational.errors ?? []).map((e): Cell[] => [
+      { text: e.kind },
+      { text: String(e.count), format: 'numeric' },
+      { text: `${(e.share * 100).toFixed(1)}%`, format: 'numeric' },
+      { text: e.message },
+    ]),
+    rateLimit: report.summary.operational.rateLimit ?? null,
     metricRows: metrics.map((m): Cell[] => [
       { html: `<a class="govuk-link" href="#${m.id}">${escapeMarkup(m.name)}</a>` },
       { text: m.guardrail ? `${m.kind} (guardrail)` : m.kind },

@@ -40,6 +40,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly providerRetries = new Counter({
+    name: 'gatehouse_provider_retries_total',
+    help: 'Provider calls tried again, by provider and why (rate_limited: a 429 paused the provider queue; server_error, timeout, network: retried with backoff).',
+    labelNames: ['provider', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerPauseSeconds = new Counter({
+    name: 'gatehouse_provider_pause_seconds_total',
+    help: 'Seconds of waiting that providers asked for with 429 (Retry-After, or backoff when none was given).',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   /** Set by the process that owns a queue connection, on each scrape. */
   readonly queueDepth = new Gauge({
     name: 'gatehouse_queue_jobs',

@@ -9,6 +9,7 @@ import {
   epochSettings,
   EvalsError,
   evaluateThresholds,
+  FailFast,
   executeItem,
   type ItemPlan,
   type ItemRecord,
@@ -63,6 +64,10 @@ interface RunPlan {
   itemPlan: ItemPlan;
   scorers: Scorer[];
   builtAt: number;
+  /** This process's view of the run's first calls: stops a run whose calls all fail the same fatal way. */
+  failFast: FailFast;
+  /** Whether this process has asked to stop the run already (it asks once). */
+  stopTried: boolean;
   /** Pages of the dataset's items by seq, most recently used last (items run in about seq order). */
   pages: Map<number, Promise<Map<number, { itemId: string; item: DatasetItem }>>>;
 }
@@ -167,13 +172,33 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       if (moved.affected !== 1) {
         return this.startRun(runId);
       }
-      const problem = (await this.verifyDataset(run)) ?? (await this.verifyCassettes(run));
+      const problem =
+        (await this.verifyDataset(run)) ??
+        (await this.verifyCassettes(run)) ??
+        (await this.planProblem(runId));
       if (problem) {
         await this.fail(run, problem);
         return;
       }
     }
     await this.fanOut(run, 0, 0);
+  }
+
+  /**
+   * Why the run's target or scorers cannot be built (a connection gone, a module not registered, a secret
+   * sealed under another key), or null. Such a run fails at once with the reason instead of sending every
+   * item to the queue to fail there. Other errors (the database away) are thrown: the job is retried.
+   */
+  private async planProblem(runId: string): Promise<string | null> {
+    try {
+      await this.plan(runId);
+      return null;
+    } catch (error) {
+      if (error instanceof EvalsError) {
+        return `The run cannot start: ${error.message}.`;
+      }
+      throw error;
+    }
   }
 
   /** Re-computes the dataset's sha256 from the stored items: edited rows make the run fail, not lie. */
@@ -216,7 +241,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     return null;
   }
 
-  private async fail(run: EvaluationRunEntity, error: string): Promise<void> {
+  private async fail(run: Pick<EvaluationRunEntity, 'id'>, error: string): Promise<void> {
     await this.uow.write(async (m) => {
       const { affected } = await m.update(
         EvaluationRunEntity,
@@ -334,7 +359,16 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   /** Executes one item: model call, scorers, one idempotent write. Records nothing once the run is cancelled. */
   async executeItem(data: JobPayloads[JobName.ExecuteItem], context: JobContext): Promise<void> {
     const started = Date.now();
-    const plan = await this.plan(data.runId);
+    const plan = await this.plan(data.runId).catch(async (error: unknown) => {
+      if (!(error instanceof EvalsError)) {
+        throw error;
+      }
+      // Built on this worker for the first time (or the connection changed since the start): no item of
+      // the run can succeed, so the run fails with the reason rather than every job failing in turn.
+      await this.fail({ id: data.runId }, `The run cannot go on: ${error.message}.`);
+      this.forget(data.runId);
+      return null;
+    });
     if (!plan || context.signal.aborted) {
       return;
     }
@@ -348,9 +382,9 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     }
     if (record.error?.kind === 'rate_limited' && context.attemptsStarted <= MAX_RATE_LIMIT_PAUSES) {
       // The provider said wait: pause its whole queue (every worker), then this job runs again.
-      throw new QueueRateLimited(
-        record.error.retryAfterMs ?? 1000 * 2 ** Math.min(context.attemptsStarted, 5),
-      );
+      const waitMs = record.error.retryAfterMs ?? 1000 * 2 ** Math.min(context.attemptsStarted, 5);
+      await this.countRateLimit(data.runId, plan.provider, waitMs);
+      throw new QueueRateLimited(waitMs);
     }
     const queueWaitMs = Math.max(0, started - context.enqueuedAt);
     let completed = false;
@@ -364,6 +398,14 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       throw error;
     }
     this.metrics.itemsProcessed.inc({ status: record.status, kind: record.error?.kind ?? '' });
+    for (const [kind, count] of Object.entries(record.retries?.byKind ?? {})) {
+      this.metrics.providerRetries.inc({ provider: plan.provider, kind }, count);
+    }
+    const stop = plan.failFast.record(record);
+    if (stop !== null && !completed && !plan.stopTried) {
+      plan.stopTried = true;
+      await this.stopIfNothingWorked(data.runId, stop);
+    }
     if (record.latencyMs !== null) {
       this.metrics.providerLatency.observe({ provider: plan.provider }, record.latencyMs / 1000);
     }
@@ -371,6 +413,51 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     if (completed) {
       await this.queue.add(JobName.AggregateRun, { runId: data.runId }, jobIds.aggregateRun(data.runId));
     }
+  }
+
+  /**
+   * This process's first calls of the run all failed the same fatal way (a wrong key, nothing listening):
+   * unless another worker has scored an item meanwhile, the run fails with that reason instead of
+   * sending every item to the same wall. The jobs still queued find the run failed and do nothing.
+   */
+  private async stopIfNothingWorked(runId: string, reason: string): Promise<void> {
+    const run = await this.uow.read((m) =>
+      m.findOne(EvaluationRunEntity, {
+        where: { id: runId },
+        select: { id: true, status: true, completed: true, errored: true },
+      }),
+    );
+    if (run?.status === 'running' && run.completed === run.errored) {
+      const target = this.plans.has(runId)
+        ? ((await this.plans.get(runId))?.itemPlan.target.description ?? '')
+        : '';
+      await this.fail(
+        run,
+        `The run ${reason[0].toLowerCase()}${reason.slice(1)}${target ? ` (${target})` : ''}.`,
+      );
+      this.forget(runId);
+    }
+  }
+
+  /** A 429 pause, on the run (shown in its report and page) and in /metrics; never fails the item. */
+  private async countRateLimit(runId: string, provider: string, waitMs: number): Promise<void> {
+    this.metrics.providerRetries.inc({ provider, kind: 'rate_limited' });
+    this.metrics.providerPauseSeconds.inc({ provider }, waitMs / 1000);
+    await this.uow
+      .write((m) =>
+        m
+          .createQueryBuilder()
+          .update(EvaluationRunEntity)
+          .set({
+            rateLimitPauses: () => 'rate_limit_pauses + 1',
+            rateLimitedMs: () => `rate_limited_ms + ${Math.round(Math.min(waitMs, 86_400_000))}`,
+          })
+          .where('id = :runId', { runId })
+          .execute(),
+      )
+      .catch((error: unknown) =>
+        this.logger.warn(`Could not count a rate-limit pause of run ${runId}: ${String(error)}`),
+      );
   }
 
   /**
@@ -567,6 +654,8 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       provider: run.provider,
       scorers,
       builtAt: Date.now(),
+      failFast: new FailFast({ after: this.config.runs.failFastAfter, total: run.total }),
+      stopTried: false,
       pages: new Map(),
       itemPlan: {
         target: builtTarget,
@@ -652,6 +741,11 @@ export class RunExecutionService implements BeforeApplicationShutdown {
           ? 'passed'
           : 'failed';
     const partial = run.status === 'cancelled';
+    // 429s pause the provider's queue on the platform (not inside one call): counted on the run row.
+    summary.operational.rateLimit = {
+      pauses: run.rateLimitPauses,
+      pauseSeconds: Math.round(run.rateLimitedMs / 100) / 10,
+    };
     const report: StoredRunReport = {
       summary,
       thresholds,

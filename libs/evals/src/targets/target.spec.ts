@@ -25,6 +25,16 @@ describe('classifyError', () => {
       },
     ],
     [
+      'a system error that kept only its message (copied across realms) is still read',
+      connectionError({ message: 'connect ECONNREFUSED 127.0.0.1:4199' }),
+      {
+        kind: 'network',
+        message: 'connection failed: nothing listening on 127.0.0.1:4199 (ECONNREFUSED)',
+        code: 'ECONNREFUSED',
+        maxAttempts: 2,
+      },
+    ],
+    [
       'an AggregateError from trying IPv6 and IPv4 takes the address of its first error',
       connectionError({
         message: '',

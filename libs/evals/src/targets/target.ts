@@ -140,6 +140,8 @@ interface CodedCause {
   hostname?: string;
 }
 
+const SYSTEM_MESSAGE = /^(?:connect|getaddrinfo|read|write|queryA) ([A-Z][A-Z_]+) (\S+)$/;
+
 /**
  * The first error in the `cause` chain (and in an AggregateError's `errors`, as Node's connect raises
  * when it tries IPv6 and IPv4) whose `code` matches, with where it happened.
@@ -147,7 +149,22 @@ interface CodedCause {
 function causeWithCode(error: unknown, matches: (code: string) => boolean): CodedCause | null {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const { code, message, cause, address, port, hostname, errors } = current as Record<string, unknown>;
+    const { message, cause, errors } = current as Record<string, unknown>;
+    let { code, address, port, hostname } = current as Record<string, unknown>;
+    // An error that crossed a realm (a Jest sandbox, a copy made by an SDK) may keep only its message:
+    // Node's read "connect ECONNREFUSED 127.0.0.1:4199" or "getaddrinfo ENOTFOUND api.example".
+    const said =
+      typeof code !== 'string' && typeof message === 'string' ? SYSTEM_MESSAGE.exec(message) : null;
+    if (said) {
+      code = said[1];
+      const at = /^(.*):(\d+)$/.exec(said[2]);
+      if (at) {
+        address = at[1];
+        port = Number(at[2]);
+      } else {
+        hostname = said[2];
+      }
+    }
     if (typeof code === 'string' && matches(code)) {
       const first = Array.isArray(errors) ? (errors[0] as Record<string, unknown> | undefined) : undefined;
       const where = { address: address ?? first?.address, port: port ?? first?.port, hostname };

@@ -54,6 +54,16 @@ describe('loadConfig', () => {
     expect((error as Error).message).toContain('PORT: must be a whole number from 0 to 65535');
   });
 
+  it('bounds the repairs the reconciler makes of a run without progress (default 5, 1–1000)', () => {
+    expect(loadConfig({}).runs.reconcileMaxAttempts).toBe(5);
+    expect(loadConfig({ GATEHOUSE_RECONCILE_MAX_ATTEMPTS: '12' }).runs.reconcileMaxAttempts).toBe(12);
+    for (const bad of ['0', '1001', 'few']) {
+      expect(() => loadConfig({ GATEHOUSE_RECONCILE_MAX_ATTEMPTS: bad })).toThrow(
+        /GATEHOUSE_RECONCILE_MAX_ATTEMPTS: must be a whole number from 1 to 1000/,
+      );
+    }
+  });
+
   it('never prints secrets, not even inside the error for a bad token', () => {
     const token = 'x'.repeat(20) + ' with a space and more characters';
     const config = loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: 'a'.repeat(40) });

@@ -66,7 +66,7 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
     await database?.drop();
   });
 
-  async function runningRun(total: number): Promise<string> {
+  async function runningRun(total: number, status: 'running' | 'aggregating' = 'running'): Promise<string> {
     const id = randomUUID();
     const now = new Date();
     await uow.write((m) =>
@@ -75,12 +75,12 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
         suiteId,
         aiUseCaseId: null,
         baselineRunId: null,
-        status: 'running',
+        status,
         targetConfig: {},
         targetHash: '0'.repeat(64),
         provider: 'stub',
         total,
-        completed: 0,
+        completed: status === 'aggregating' ? total : 0,
         failed: 0,
         errored: 0,
         manifest: {},
@@ -131,7 +131,11 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
     );
 
   /** A reconciler whose runs' item jobs always fail for good with `reason` (what a worker would report). */
-  function reconciler(maxAttempts: number, reason: string | null) {
+  function reconciler(
+    maxAttempts: number,
+    reason: string | null,
+    aggregate: ReconcilerActs['aggregate'] = async () => undefined,
+  ) {
     const config = loadConfig({
       GATEHOUSE_STUCK_AFTER_MS: '1000',
       GATEHOUSE_RECONCILE_MAX_ATTEMPTS: String(maxAttempts),
@@ -140,7 +144,7 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
     const metrics = new MetricsService();
     const acts: ReconcilerActs = {
       startRun: async () => undefined,
-      aggregate: async () => undefined,
+      aggregate,
       enqueueMissing: async (run): Promise<EnqueueReport> => {
         enqueued.push(run.id);
         const missing = run.total - run.completed;
@@ -249,5 +253,33 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
     expect(enqueued).not.toContain(done);
     expect((await runOf(fresh)).status).toBe('running');
     expect(await runOf(done)).toMatchObject({ status: 'aggregating', completed: 1 });
+  }, 60_000);
+
+  it('fails a run whose report cannot be computed after its bounded attempts, keeping the reason', async () => {
+    const runId = await runningRun(2, 'aggregating');
+    let attempts = 0;
+    const { reconciler: r } = reconciler(2, null, async () => {
+      attempts += 1;
+      throw new Error('canceling statement due to statement timeout');
+    });
+    for (let pass = 1; pass <= 2; pass++) {
+      await age(runId);
+      await r.reconcile();
+      expect((await runOf(runId)).status).toBe('aggregating');
+    }
+    await age(runId);
+    await r.reconcile();
+    expect(attempts).toBe(2);
+    const run = await runOf(runId);
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain(
+      'Every item has a result, but the report could not be computed through 2 attempts',
+    );
+    expect(run.error).toContain('"canceling statement due to statement timeout"');
+    expect((await events(runId)).map((e) => e.action)).toEqual([
+      'run.repaired',
+      'run.repaired',
+      'run.failed',
+    ]);
   }, 60_000);
 });

@@ -91,9 +91,7 @@ export class RunReconciler {
       case 'running':
         return this.repairRunning(run);
       case 'aggregating':
-        await touch();
-        await this.acts.aggregate(run.id);
-        return;
+        return this.repairAggregation(run, touch);
       case 'cancelled':
         if (run.report === null) {
           await this.acts.aggregate(run.id);
@@ -168,6 +166,42 @@ export class RunReconciler {
     this.logger.log(describeRepair(run.id, record, max));
   }
 
+  /**
+   * Runs a lost or failing aggregation again. An attempt that fails is audited (`run.repaired`, with the
+   * error) and, after `reconcileMaxAttempts` of them in a row, the run is failed with that error.
+   */
+  private async repairAggregation(run: EvaluationRunEntity, touch: () => Promise<unknown>): Promise<void> {
+    const streak = await this.repairsWithoutProgress(run.id, run.completed);
+    const max = this.config.reconcileMaxAttempts;
+    if (streak.length >= max) {
+      await this.giveUp(run, run.completed, streak, 'aggregating');
+      return;
+    }
+    await touch();
+    try {
+      await this.acts.aggregate(run.id);
+    } catch (error) {
+      const record: RepairRecord = {
+        attempt: streak.length + 1,
+        completed: run.completed,
+        total: run.total,
+        enqueued: 0,
+        retriedFailed: 0,
+        rerunCompleted: 0,
+        failureReasons: [String(error instanceof Error ? error.message : error).slice(0, 300)],
+      };
+      await this.uow.write((m) =>
+        this.audit.record(m, system, {
+          action: 'run.repaired',
+          subjectType: 'evaluation_run',
+          subjectId: run.id,
+          after: { ...record, aggregation: true },
+        }),
+      );
+      throw error;
+    }
+  }
+
   /** The run's latest repairs, newest first, as long as none of them saw more results than `completed`. */
   private async repairsWithoutProgress(runId: string, completed: number): Promise<RepairEvent[]> {
     const events = await this.uow.read((m) =>
@@ -188,13 +222,18 @@ export class RunReconciler {
     return streak;
   }
 
-  private async giveUp(run: EvaluationRunEntity, completed: number, streak: RepairEvent[]): Promise<void> {
-    const error = giveUpReason(run, completed, streak);
+  private async giveUp(
+    run: EvaluationRunEntity,
+    completed: number,
+    streak: RepairEvent[],
+    from: 'running' | 'aggregating' = 'running',
+  ): Promise<void> {
+    const error = from === 'running' ? giveUpReason(run, completed, streak) : aggregationReason(streak);
     const failed = await this.uow.write(async (m) => {
       const now = new Date();
       const { affected } = await m.update(
         EvaluationRunEntity,
-        { id: run.id, status: 'running' },
+        { id: run.id, status: from },
         { status: 'failed', error, completedAt: now, updatedAt: now },
       );
       if (affected === 1) {
@@ -260,4 +299,16 @@ export function giveUpReason(
       ? `: its item jobs kept failing with ${reasons.map((r) => `"${r}"`).join(', ')}. Fix that cause, then start a new run.`
       : ': no item job had failed for good, so the jobs were lost or no worker ran them. Check that workers are running and reach Redis, the database and the model, then start a new run.';
   return `${head}${cause}`;
+}
+
+/** Why the reconciler gave up on a run whose report could not be computed. */
+export function aggregationReason(streak: { at: Date; record: RepairRecord }[]): string {
+  const since = streak.length > 0 ? streak[streak.length - 1].at : null;
+  const reasons = [...new Set(streak.flatMap((event) => event.record.failureReasons))].slice(0, 3);
+  return (
+    `Every item has a result, but the report could not be computed through ${streak.length} attempts by the ` +
+    `reconciler${since ? ` since ${since.toISOString()}` : ''}` +
+    (reasons.length > 0 ? `: ${reasons.map((r) => `"${r}"`).join(', ')}` : '') +
+    '. The results are kept (GET /v1/runs/{id}/results); report this error to the operator, then start a new run.'
+  );
 }

@@ -179,6 +179,24 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
     }
   });
 
+  it('does not pause a provider for a Retry-After longer than the policy waits: the items error, saying so', async () => {
+    const greedy = await startOpenAiStub({
+      failFirst: { status: 429, count: 10_000, retryAfterSeconds: 86_400 },
+    });
+    await api.connection('greedy', greedy.url);
+    const started = await api
+      .as(eve.token)
+      .post('/v1/runs', {
+        suite: 'fail-suite@1',
+        target: { type: 'openai', model: 'm', connection: 'greedy' },
+      })
+      .expect(202);
+    const run = await waitFor(started.body.id).finally(() => greedy.close());
+    expect(run).toMatchObject({ status: 'completed', outcome: 'errored', progress: { errored: 12 } });
+    expect(run.rateLimits.pauses).toBe(0);
+    expect(run.report.summary.operational.errors[0]).toMatchObject({ kind: 'rate_limited', count: 12 });
+  });
+
   it('shows 429 pauses on the run and in /metrics, and still completes every item', async () => {
     // A provider of its own: its first two calls are answered 429, Retry-After 1 s.
     const limited = await startOpenAiStub({

@@ -152,6 +152,22 @@ describeIntegration('security: owned, pinned artefacts', () => {
     await api.as(vic.token).upload('/v1/cassettes?name=tax-bot', ORIGINAL, NDJSON).expect(200); // the same content: no change
   });
 
+  it("refuses another team's upload under the names the team's judges record to (<cassette>.<metric>.judge<n>)", async () => {
+    // A cassette of its own, so the other tests' pins are not touched.
+    await api.as(vic.token).upload('/v1/cassettes?name=judged-bot', ORIGINAL, NDJSON).expect(201);
+    const refused = await api
+      .as(ivy.token)
+      .upload('/v1/cassettes?name=judged-bot.quality.judge1', FORGED, NDJSON)
+      .expect(409);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ field: 'name', code: 'owned_by_another_team' }),
+    ]);
+    await api
+      .as(vic.token)
+      .upload('/v1/cassettes?name=judged-bot.quality.judge1', ORIGINAL, NDJSON)
+      .expect(201);
+  });
+
   it("replays exactly the content the registered target pinned, even with an impostor's newer row under the name", async () => {
     // As if the impostor had uploaded before names were owned: a newer row under the name, another team's.
     const uow = api.app.get(UnitOfWork, { strict: false });

@@ -354,6 +354,17 @@ describeIntegration('security: provider connections and egress', () => {
       captured.length = 0;
     });
 
+    it.each(['/%2e%2e/%2e%2e/admin/users', '/%2E%2e/admin', '/x%2f..%2fadmin'])(
+      'refuses an escaped path that would climb out of the base path (%s)',
+      async (path) => {
+        const response = await startRun(eve.token, { type: 'http', connection: 'team-service', path }).expect(
+          400,
+        );
+        expect(response.body.errors[0].field).toBe('target.path');
+        expect(captured).toHaveLength(0);
+      },
+    );
+
     it('refuses a path that climbs out of the base path', async () => {
       const response = await startRun(eve.token, {
         type: 'http',

@@ -21,9 +21,10 @@ export class PlatformNetwork implements OnApplicationShutdown {
   private guardedFetch: FetchLike | null = null;
 
   constructor(@InjectConfig() private readonly config: GatehouseConfig) {
-    const selfHost = URL.canParse(config.http.publicUrl)
-      ? new URL(config.http.publicUrl).hostname
-      : undefined;
+    // The published name is refused on any port; a loopback one (the default, http://localhost:PORT) is
+    // left to the port check, so a model server on another local port can still be allowed.
+    const published = URL.canParse(config.http.publicUrl) ? new URL(config.http.publicUrl).hostname : '';
+    const selfHost = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(published) ? '' : published;
     this.policy = new EgressPolicy({
       allow: config.targets.egressAllow,
       selfPorts: [config.http.port, config.worker.port].filter((port) => port > 0),

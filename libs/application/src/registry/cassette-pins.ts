@@ -55,8 +55,14 @@ export async function pinReplayCassettes(
     byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
   }
   const pins: Record<string, string> = {};
+  // The judges' cassettes are pinned from whoever holds the target's cassette, whoever first used their
+  // names: another team's rows under `<cassette>.*` are never replayed.
+  const targetHolder = holderOf([...(byName.get(name) ?? [])].sort(byTime)[0]);
   for (const [cassette, list] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const holder = holderOf([...list].sort(byTime)[0]);
+    const holder =
+      cassette === name || targetHolder.kind === 'unclaimed'
+        ? holderOf([...list].sort(byTime)[0])
+        : targetHolder;
     if (!mayPinFrom(holder, teamIds)) {
       if (cassette === name) {
         throw DomainError.validation([

@@ -500,6 +500,16 @@ export class RegistryService {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gatehouse:${kind}:${name}`]);
     }
     const table = kind === 'dataset' ? 'datasets' : kind === 'suite' ? 'suites' : 'cassettes';
+    if (kind === 'cassette') {
+      // `<cassette>.<metric>.judge<n>` belongs to whoever holds `<cassette>`: nobody else can take the
+      // names a team's judges will record under (and so block its replays) before it records them.
+      for (const prefix of dottedPrefixes(name)) {
+        const first = await this.firstOfName(m, table, prefix);
+        if (first) {
+          return assertMayPublish(actor, kind, name, holderOf(first));
+        }
+      }
+    }
     return assertMayPublish(actor, kind, name, holderOf(await this.firstOfName(m, table, name)));
   }
 
@@ -523,4 +533,10 @@ export class RegistryService {
   async cassetteExists(name: string): Promise<boolean> {
     return this.uow.read((m) => m.existsBy(CassetteEntity, { name }));
   }
+}
+
+/** `a.b.c` → `a`, `a.b`: the shorter names a dotted cassette name belongs under, shortest first. */
+function dottedPrefixes(name: string): string[] {
+  const parts = name.split('.');
+  return parts.slice(1).map((_, index) => parts.slice(0, index + 1).join('.'));
 }

@@ -380,8 +380,14 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     if (context.signal.aborted || record.error?.kind === 'cancelled') {
       return;
     }
-    if (record.error?.kind === 'rate_limited' && context.attemptsStarted <= MAX_RATE_LIMIT_PAUSES) {
-      // The provider said wait: pause its whole queue (every worker), then this job runs again.
+    if (
+      record.error?.kind === 'rate_limited' &&
+      context.attemptsStarted <= MAX_RATE_LIMIT_PAUSES &&
+      (record.error.retryAfterMs ?? 0) <= DEFAULT_RETRY_POLICY.maxRetryAfterMs
+    ) {
+      // The provider said wait: pause its whole queue (every worker), then this job runs again. A wait
+      // longer than the policy's (one answer asking for a day) is not waited: the item errors, saying so,
+      // and the connection's other runs go on.
       const waitMs = record.error.retryAfterMs ?? 1000 * 2 ** Math.min(context.attemptsStarted, 5);
       await this.countRateLimit(data.runId, plan.provider, waitMs);
       throw new QueueRateLimited(waitMs);
@@ -451,6 +457,8 @@ export class RunExecutionService implements BeforeApplicationShutdown {
           .set({
             rateLimitPauses: () => 'rate_limit_pauses + 1',
             rateLimitedMs: () => `rate_limited_ms + ${Math.round(Math.min(waitMs, 86_400_000))}`,
+            // Waiting on the provider is not being stuck: the reconciler leaves the run alone meanwhile.
+            updatedAt: new Date(),
           })
           .where('id = :runId', { runId })
           .execute(),

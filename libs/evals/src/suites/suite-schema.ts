@@ -63,7 +63,7 @@ export const langchainTargetSchema = z
       .optional()
       .describe(
         'A JavaScript module exporting a LangChain Runnable: a path relative to the suite file for the CLI; ' +
-          'on a Gatehouse server the name of a module in the operator’s folder (GET /v1/connections/modules).',
+          'on a Gatehouse server the name of a module in the operator’s folder (GET /v1/langchain-modules).',
       ),
     export: z.string().min(1).default('default'),
     ...modelParams,
@@ -85,6 +85,10 @@ export const httpTargetSchema = z
         'must be a path starting with one /, e.g. /v1/answer',
       )
       .refine((p) => !/(^|\/)\.\.?(\/|\?|$)/.test(p), 'must not contain . or .. segments')
+      .refine(
+        (p) => !/%(2e|2f|5c)/i.test(p),
+        'must not escape ".", "/" or "\\" (%2e, %2f, %5c): it stays under the connection’s base path',
+      )
       .optional()
       .describe('With a connection: the path appended to its base URL.'),
     method: z.enum(['POST', 'PUT']).default('POST'),

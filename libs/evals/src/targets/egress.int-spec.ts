@@ -39,9 +39,23 @@ describe('the egress policy', () => {
       ['the unspecified address', '0.0.0.0', 80, 'x', /unspecified/],
       ['this server on loopback', '127.0.0.1', 3000, 'localhost', /itself/],
       ['this server by its public name', '93.184.216.34', 3001, 'gatehouse.example.gov.uk', /itself/],
+      [
+        'this server by its public name behind a TLS proxy',
+        '93.184.216.34',
+        443,
+        'gatehouse.example.gov.uk',
+        /itself/,
+      ],
+      ['the metadata address spelt as IPv4-mapped IPv6', '::ffff:a9fe:a9fe', 80, 'x', /metadata/],
     ])('%s', (_name, address, port, host, expected) => {
       const refusal = policy.refusal(address, port, host);
       expect(refusal === null ? null : expected?.test(refusal)).toBe(expected === null ? null : true);
+    });
+
+    it('refuses the metadata address even inside an allow-listed range', () => {
+      const open = new EgressPolicy({ allow: ['169.254.0.0/16'], selfPorts: [] });
+      expect(open.refusal('169.254.10.10', 80, 'x')).toBeNull();
+      expect(open.refusal('::ffff:169.254.169.254', 80, 'x')).toMatch(/metadata/);
     });
 
     it('refuses the server itself even when loopback is allowed', () => {

@@ -52,7 +52,10 @@ const NON_PUBLIC_V6: [string, number, string][] = [
   ['64:ff9b::', 96, 'a NAT64 address'],
 ];
 /** Instance metadata services (AWS, GCP, Azure, OpenStack; Alibaba; AWS over IPv6): never reachable. */
-const METADATA = new Set(['169.254.169.254', '100.100.100.200', 'fd00:ec2::254']);
+const METADATA = new BlockList();
+METADATA.addAddress('169.254.169.254', 'ipv4');
+METADATA.addAddress('100.100.100.200', 'ipv4');
+METADATA.addAddress('fd00:ec2::254', 'ipv6');
 
 interface AllowEntry {
   host?: string;
@@ -115,13 +118,15 @@ export class EgressPolicy {
     const type = family === 6 ? 'ipv6' : 'ipv4';
     const name = host.toLowerCase().replace(/^\[|\]$/g, '');
     const where = name === ip ? ip : `${name} (${ip})`;
-    if (METADATA.has(ip)) {
+    // BlockList also matches IPv4-mapped IPv6 spellings (::ffff:a9fe:a9fe) against the IPv4 entries.
+    if (METADATA.check(ip, type)) {
       return `${where} is a cloud metadata address, which evaluation calls may never reach`;
     }
     const local = this.nonPublic.find((range) => range.list.check(ip, type));
+    // The name the server is published under is itself on any port (behind a TLS proxy it answers on 443).
     if (
-      this.selfPorts.has(port) &&
-      (this.selfHosts.has(name) || (local && /loopback|unspecified/.test(local.why)) || isOwnAddress(ip))
+      this.selfHosts.has(name) ||
+      (this.selfPorts.has(port) && ((local && /loopback|unspecified/.test(local.why)) || isOwnAddress(ip)))
     ) {
       return `${where}:${port} is this Gatehouse server itself`;
     }

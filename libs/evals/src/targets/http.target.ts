@@ -121,12 +121,25 @@ export class HttpTarget implements Target {
   }
 }
 
-/** A connection's base URL with a target's path: `https://svc/api` + `/answer` → `https://svc/api/answer`. */
+/**
+ * A connection's base URL with a target's path: `https://svc/api` + `/answer` → `https://svc/api/answer`.
+ * The result must stay on the connection's origin and under its base path, however the path was spelt
+ * (the URL parser undoes escapes such as `%2e%2e`): a user of a connection reaches only what it was for.
+ */
 export function joinPath(baseUrl: string, path: string | undefined): string {
   if (!path) {
     return baseUrl;
   }
-  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+  const base = new URL(baseUrl);
+  const joined = new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (
+    joined.origin !== base.origin ||
+    (joined.pathname !== basePath && !joined.pathname.startsWith(`${basePath}/`))
+  ) {
+    throw new EvalsError(`the path ${path} leaves the connection's base path ${base.pathname}`);
+  }
+  return joined.href;
 }
 
 /** Replaces `{{path}}` in every string of a JSON template; a string that is exactly one variable keeps its JSON type. */

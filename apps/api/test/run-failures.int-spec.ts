@@ -23,16 +23,7 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
   let eve: TestUser;
   let modulesDir: string;
 
-  const waitFor = async (id: string) => {
-    for (let i = 0; i < 600; i++) {
-      const { body } = await api.as(eve.token).get(`/v1/runs/${id}`).expect(200);
-      if (['completed', 'failed', 'cancelled'].includes(body.status)) {
-        return body;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${id} did not settle`);
-  };
+  const waitFor = (id: string) => api.waitForRun(id, eve.token);
 
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });

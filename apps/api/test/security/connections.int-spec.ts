@@ -40,16 +40,7 @@ describeIntegration('security: provider connections and egress', () => {
   let capture: Server;
   let captureUrl: string;
 
-  const waitFor = async (id: string, token: string) => {
-    for (let i = 0; i < 600; i++) {
-      const { body } = await api.as(token).get(`/v1/runs/${id}`).expect(200);
-      if (['completed', 'failed', 'cancelled'].includes(body.status)) {
-        return body;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${id} did not settle`);
-  };
+  const waitFor = (id: string, token: string) => api.waitForRun(id, token);
 
   beforeAll(async () => {
     capture = createServer((req, res) => {

@@ -114,6 +114,22 @@ export class TestApi {
     return response.body.token.token as string;
   }
 
+  /**
+   * Reads a run until it settles (completed, failed, or cancelled) and returns it as the API shows it;
+   * 30 s at most, in 50 ms steps, so a run that never ends fails the test with its id.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run as JSON, asserted by each test
+  async waitForRun(id: string, token: string): Promise<any> {
+    for (let i = 0; i < 600; i++) {
+      const { body } = await this.as(token).get(`/v1/runs/${id}`).expect(200);
+      if (['completed', 'failed', 'cancelled'].includes(body.status)) {
+        return body;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`run ${id} did not settle`);
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     await this.database.drop();

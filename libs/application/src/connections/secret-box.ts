@@ -14,20 +14,27 @@ const VERSION = 'gh1';
  * (base64url parts); the key id tells which server key sealed it, for rotation and clear errors.
  */
 export class SecretBox {
-  private constructor(private readonly key: Buffer | null) {}
+  private loaded: Buffer | null | undefined;
+
+  /** The key is read (or, embedded, made) on first use: a process that never seals or opens makes no file. */
+  private constructor(private readonly loadKey: () => Buffer | null) {}
 
   static fromConfig(config: GatehouseConfig): SecretBox {
-    if (config.secretsKey) {
-      return new SecretBox(Buffer.from(config.secretsKey.reveal(), 'base64'));
+    const configured = config.secretsKey;
+    if (configured) {
+      return new SecretBox(() => Buffer.from(configured.reveal(), 'base64'));
     }
     if (config.database.kind === 'sqlite') {
-      return new SecretBox(embeddedKey(config.dataDir));
+      return new SecretBox(() => embeddedKey(config.dataDir));
     }
-    return new SecretBox(null);
+    return new SecretBox(() => null);
   }
 
-  get keyId(): string | null {
-    return this.key ? keyId(this.key) : null;
+  private get key(): Buffer | null {
+    if (this.loaded === undefined) {
+      this.loaded = this.loadKey();
+    }
+    return this.loaded;
   }
 
   seal(secret: string, boundTo: string): string {

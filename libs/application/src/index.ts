@@ -28,5 +28,6 @@ export * from './gates/gates.service';
 export * from './gates/transparency.service';
 export * from './gates/gate-policy.schema';
 export * from './identity/web-sessions.service';
+export * from './connections/connections.schema';
 export * from './connections/connections.service';
 export * from './connections/platform-network';

@@ -325,7 +325,7 @@ describeIntegration('security: provider connections and egress', () => {
           baseUrl: `${captureUrl}/service`,
           teams: ['*'],
           secret: 'svc-secret-1',
-          secretHeader: 'x-service-key',
+          secretHeader: 'x-api-key',
         })
         .expect(201);
       const started = await startRun(eve.token, {
@@ -338,7 +338,7 @@ describeIntegration('security: provider connections and egress', () => {
       expect(captured.length).toBeGreaterThanOrEqual(6);
       for (const request of captured) {
         expect(request.url).toBe('/service/answer');
-        expect(request.headers['x-service-key']).toBe('svc-secret-1');
+        expect(request.headers['x-api-key']).toBe('svc-secret-1');
         expect(JSON.stringify(request)).not.toContain(SERVER_SECRET);
       }
       expect(run.manifest.target.description).not.toContain('svc-secret-1');

@@ -27,24 +27,46 @@ const base = {
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  setupFiles: ['<rootDir>/libs/testing/src/jest/setup-env.ts'],
+  setupFiles: [
+    '<rootDir>/libs/testing/src/jest/setup-env.ts',
+    '<rootDir>/libs/testing/src/jest/test-timeout.ts',
+  ],
 };
 const services = '<rootDir>/libs/testing/src/jest/global-setup.ts';
+// Per-project budgets for a busy 2-core machine (`npm test` beside other work), not a quiet one. The budget
+// is also the default for hooks, so a `beforeAll` that boots the app or a process gets it too. A file or a
+// test may still ask for more (`jest.setTimeout`, or a third argument). Jest ignores `testTimeout` inside
+// `projects` (jestjs/jest#9696): libs/testing/src/jest/test-timeout.ts applies `globals.gatehouseTestTimeout`.
+const timeouts = {
+  unit: 15_000,
+  // Engine against local servers, and the API, CLI and worker against a database of their own.
+  integration: 60_000,
+  // Whole processes (API, workers, Redis outages) and Chromium.
+  e2e: 120_000,
+  browser: 120_000,
+};
 
 module.exports = {
   // Integration suites wait on sockets, not CPU: two workers keep both cores busy on this machine.
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      globals: { gatehouseTestTimeout: timeouts.unit },
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'],
+    },
     {
       // Integration suites with no database (the evaluation engine against local HTTP servers): once.
       ...base,
       displayName: 'int',
+      globals: { gatehouseTestTimeout: timeouts.integration },
       testMatch: ['<rootDir>/libs/evals/**/*.int-spec.ts', '<rootDir>/apps/cli/test/eval/**/*.int-spec.ts'],
     },
     {
       ...base,
       displayName: 'int-sqlite',
+      globals: { gatehouseTestTimeout: timeouts.integration },
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
       testPathIgnorePatterns: [
         ...base.testPathIgnorePatterns,
@@ -57,6 +79,7 @@ module.exports = {
     {
       ...base,
       displayName: 'int-postgres',
+      globals: { gatehouseTestTimeout: timeouts.integration },
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
       testPathIgnorePatterns: [
         ...base.testPathIgnorePatterns,
@@ -70,11 +93,13 @@ module.exports = {
       // Pages in headless Chromium (Debian's, via playwright-core).
       ...base,
       displayName: 'browser',
+      globals: { gatehouseTestTimeout: timeouts.browser },
       testMatch: ['<rootDir>/{apps,libs}/**/*.browser-spec.ts'],
     },
     {
       ...base,
       displayName: 'e2e',
+      globals: { gatehouseTestTimeout: timeouts.e2e },
       testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
       setupFiles: [...base.setupFiles, '<rootDir>/libs/testing/src/jest/driver-postgres.ts'],
       globalSetup: services,

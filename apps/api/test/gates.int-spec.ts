@@ -89,8 +89,6 @@ interface RuleView {
 }
 
 describeIntegration('stage gates through the API', () => {
-  // Every test runs real suites through the in-process queue; on a busy 2-core machine that takes seconds.
-  jest.setTimeout(60_000);
   let api: TestApi;
   let stub: OpenAiStub;
   /** Share of questions the stub answers "yes" to (the rest "no"): the `correct` rate of a run. */

@@ -65,7 +65,6 @@ const total = async (api: TestApi) =>
   (await api.admin.get('/v1/ai-use-cases?limit=1').expect(200)).body.total;
 
 describeIntegration('the AI use case pages', () => {
-  jest.setTimeout(60_000);
   let api: TestApi;
   let stub: OpenAiStub;
   let sam: TestUser; // service team, Benefits

@@ -81,7 +81,6 @@ interface RuleView {
 }
 
 describeIntegration('the gate pages and the public register', () => {
-  jest.setTimeout(60_000);
   let api: TestApi;
   let stub: OpenAiStub;
   let sam: TestUser; // service team, owner

@@ -14,7 +14,6 @@ const suiteYaml = () =>
   ].join('\n');
 
 describeIntegration('the team’s actions on the use case page', () => {
-  jest.setTimeout(60_000);
   let api: TestApi;
   let stub: OpenAiStub;
   let sam: TestUser;

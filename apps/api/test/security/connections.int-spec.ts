@@ -8,8 +8,6 @@ import { DataSource } from 'typeorm';
 import { lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
 
-jest.setTimeout(60_000);
-
 const NDJSON = 'application/x-ndjson';
 const YAML = 'application/yaml';
 const ITEMS = Array.from({ length: 6 }, (_, i) => ({

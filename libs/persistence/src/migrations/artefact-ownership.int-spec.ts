@@ -9,7 +9,6 @@ import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownersh
 
 /** Existing artefacts get their creator's team as owner; one without a team (the examples) stays the platform's. */
 describeIntegration('migration ArtefactOwnership1766851200000', () => {
-  jest.setTimeout(60_000);
   let database: TestDatabase;
   let dataSource: DataSource;
 

@@ -11,7 +11,6 @@ import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolme
 
 /** The migration rebuilds who granted each existing user's roles from the audit log of user changes. */
 describeIntegration('migration IdentityEnrolment1766937600000', () => {
-  jest.setTimeout(60_000);
   let database: TestDatabase;
   let dataSource: DataSource;
 

@@ -99,7 +99,13 @@ function main() {
   const files = new Set();
   for (const name of names) {
     const path = relative(root, resolve(process.cwd(), name)).replaceAll('\\', '/');
-    const matches = existsSync(join(root, path)) ? [path] : all.filter((file) => file.includes(name));
+    // `runs.int-spec` means apps/api/test/runs.int-spec.ts, not web-runs.int-spec.ts as well.
+    const atBoundary = all.filter((file) => `/${file}`.includes(`/${name}`));
+    const matches = existsSync(join(root, path))
+      ? [path]
+      : atBoundary.length > 0
+        ? atBoundary
+        : all.filter((file) => file.includes(name));
     if (matches.length === 0) {
       usage(`no test file matches ${name}`);
     }

@@ -249,6 +249,40 @@ describeIntegration('the run report pages', () => {
     }
   });
 
+  it('offers Cancel only to those the API lets cancel: the starter and the owning team, not another engineer', async () => {
+    stub.setOptions({ latencyMs: 1000, respond: () => 'yes' });
+    const cancelForm = (id: string) => `action="/runs/${id}/cancel"`;
+    const [samWeb, oluWeb] = await Promise.all([signIn(api, sam.token), signIn(api, olu.token)]);
+    const loose = await start({ suite: 'web-yes-no@1' });
+    const useCase = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
+    const evidence = await start({ suite: 'web-yes-no@1', aiUseCaseId: useCase.body.id });
+    try {
+      // A run for no use case: only its starter (or an admin) may cancel it, so only the starter sees the form.
+      expect((await eveWeb.get(`/runs/${loose}`)).text).toContain(cancelForm(loose));
+      for (const [who, web, token] of [
+        ['an engineer of another team', oluWeb, olu.token],
+        ["the starter's team's service team", samWeb, sam.token],
+      ] as const) {
+        const page = await web.get(`/runs/${loose}`);
+        expect([who, page.status, page.text.includes(cancelForm(loose))]).toEqual([who, 200, false]);
+        const refused = await api.as(token).post(`/v1/runs/${loose}/cancel`, {}).expect(403);
+        expect(refused.body.detail).toContain('Only the person who started the run');
+      }
+      // A run that is evidence for a use case: its owning team may cancel it as well, and sees the form.
+      expect((await samWeb.get(`/runs/${evidence}`)).text).toContain(cancelForm(evidence));
+      expect((await ritaWeb.get(`/runs/${evidence}`)).text).not.toContain(cancelForm(evidence));
+      const cancelled = await samWeb.post(`/runs/${evidence}/cancel`, { reason: 'wrong suite' });
+      expect(cancelled.status).toBe(303);
+      await api.as(eve.token).post(`/v1/runs/${loose}/cancel`, {}).expect(200);
+      // Once cancelled, nobody is offered Cancel again.
+      expect((await eveWeb.get(`/runs/${loose}`)).text).not.toContain(cancelForm(loose));
+    } finally {
+      stub.setOptions({ latencyMs: 0 });
+      await waitFor(loose, settled);
+      await waitFor(evidence, settled);
+    }
+  });
+
   it("shows a 404 page for a run of another team's draft AI use case, and links the owner's run to it", async () => {
     const useCase = await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201);
     const id = await start({ suite: 'web-yes-no@1', aiUseCaseId: useCase.body.id });

@@ -9,8 +9,9 @@ import {
 } from '@gatehouse/application';
 import {
   type Actor,
+  allowedRunActions,
   DomainError,
-  hasRole,
+  isLiveRunStatus,
   type MetricComparison,
   type MetricSummary,
 } from '@gatehouse/domain';
@@ -35,7 +36,6 @@ import { WebSessionGuard } from './web-session.guard';
 import { pageNumber } from './ai-use-case-pages';
 import { pageId, SESSION_COOKIE, webContext, type WebRequest } from './web-session';
 
-const LIVE = new Set(['queued', 'running', 'aggregating']);
 const FAILED_PAGE_SIZE = 10;
 /** Thresholds on these statistics are drawn on the metric's chart (the gap ones belong to the groups). */
 const CHARTED_STATS = new Set(['value', 'ci_lower', 'ci_upper', 'upper95']);
@@ -106,8 +106,8 @@ export class RunPagesController {
       ),
       run.aiUseCaseId
         ? this.aiUseCases.get(actor, run.aiUseCaseId).then(
-            (u) => ({ id: u.id, name: u.name }),
-            () => ({ id: run.aiUseCaseId, name: 'the AI use case' }),
+            (u) => ({ id: u.id, name: u.name, ownerTeamId: u.ownerTeam.id as string | null }),
+            () => ({ id: run.aiUseCaseId, name: 'the AI use case', ownerTeamId: null }),
           )
         : null,
       run.report ? this.failedPage(actor, run.id, requested) : null,
@@ -122,11 +122,13 @@ export class RunPagesController {
       outcomeTag: run.outcome ? (OUTCOME_TAGS[run.outcome] ?? null) : null,
       starter: run.createdBy === actor.id ? `${starter} (you)` : starter,
       useCase,
-      live: LIVE.has(run.status),
+      live: isLiveRunStatus(run.status),
       progressText: progressText(run.progress),
-      mayCancel:
-        (run.status === 'queued' || run.status === 'running') &&
-        (run.createdBy === actor.id || hasRole(actor, 'admin', 'engineer', 'service_team')),
+      mayCancel: allowedRunActions(
+        actor,
+        run,
+        useCase?.ownerTeamId ? { ownerTeamId: useCase.ownerTeamId } : null,
+      ).cancel,
       report: run.report ? reportView(run.report) : null,
       guardrailFailures: run.report ? guardrailFailures(run.report.failures, guardrails, metrics) : null,
       hasGuardrails: guardrails.size > 0,

@@ -1,7 +1,9 @@
 import { type GatehouseConfig } from '@gatehouse/config';
 import {
   type Actor,
+  assertCanCancelRun,
   assertCanViewAiUseCase,
+  CANCELLABLE_RUN_STATUSES,
   canViewAiUseCase,
   assertHasRole,
   comparePairedPassFail,
@@ -71,8 +73,6 @@ export interface ResultFilter {
   limit: number;
   offset: number;
 }
-
-const TERMINAL = ['completed', 'cancelled', 'failed'];
 
 /**
  * Runs on the platform as the API sees them: start (validate, pin every input, record who started it,
@@ -373,32 +373,13 @@ export class RunsService {
     const run = await this.uow.write(async (m) => {
       const run = await this.loadVisible(m, context.actor, id, true);
       const owner = run.aiUseCaseId ? await m.findOneBy(AiUseCaseEntity, { id: run.aiUseCaseId }) : null;
-      const mayCancel =
-        run.createdBy === context.actor.id ||
-        hasRole(context.actor, 'admin') ||
-        (owner !== null &&
-          owner.ownerTeamId === context.actor.teamId &&
-          hasRole(context.actor, 'engineer', 'service_team'));
-      if (!mayCancel) {
-        throw DomainError.forbidden(
-          'Only the person who started the run, its team or an admin can cancel it.',
-          'cancel_own_runs',
-        );
-      }
-      if (TERMINAL.includes(run.status) || run.status === 'aggregating') {
-        throw new DomainError(
-          'invalid_state',
-          `The run is already ${run.status}.`,
-          [],
-          'cancel_running_runs',
-        );
-      }
+      assertCanCancelRun(context.actor, run, owner);
       const now = new Date();
       const { affected } = await m
         .createQueryBuilder()
         .update(EvaluationRunEntity)
         .set({ status: 'cancelled', cancelledAt: now, updatedAt: now })
-        .where('id = :id AND status IN (:...statuses)', { id, statuses: ['queued', 'running'] })
+        .where('id = :id AND status IN (:...statuses)', { id, statuses: CANCELLABLE_RUN_STATUSES })
         .execute();
       if (affected !== 1) {
         throw new DomainError(

@@ -1,10 +1,11 @@
+import { type RunStatus } from '@gatehouse/domain';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { AiUseCaseEntity } from './ai-use-case.entity';
 import { SuiteEntity } from './suite.entity';
 
-export const RUN_STATUSES = ['queued', 'running', 'aggregating', 'completed', 'cancelled', 'failed'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+/** The run lifecycle is the domain's (libs/domain/src/runs/run-lifecycle.ts); re-exported for the entity's readers. */
+export { RUN_STATUSES, type RunStatus } from '@gatehouse/domain';
 
 /**
  * One evaluation run. The counters move only when a result row is really inserted, in the same
@@ -35,6 +36,7 @@ export class EvaluationRunEntity {
   @Column({ name: 'baseline_run_id', type: 'varchar', length: 36, nullable: true })
   baselineRunId!: string | null;
 
+  /** RunStatus: the transitions are the domain's RUN_TRANSITIONS. */
   @Column({ type: 'varchar', length: 16 })
   status!: RunStatus;
 

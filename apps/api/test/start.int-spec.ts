@@ -82,7 +82,7 @@ describeIntegration(
           } while (run.status !== 'completed' && run.status !== 'failed');
           expect(run.report?.summary.metrics.find((m) => m.name === 'routing')?.value).toBe(0.88);
 
-          // The README's gate walk-through: register the target, run the guardrail suite as evidence, ask
+          // The gate walk-through of docs/gates.md: register the target, run the guardrail suite as evidence, ask
           // for the gate to test. Under the seeded policy the example (high tier) fails it, with reasons.
           const useCaseId = (register.items[0] as { id?: string }).id;
           const target = {

@@ -21,7 +21,7 @@ const root = join(__dirname, '../../..');
 const MAIN = join(root, 'dist/apps/api/src/main.js');
 /**
  * Screenshots of the pages: into test-artifacts/ on every run; into docs/screenshots/ (committed, shown in
- * the README) when GATEHOUSE_UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the checkout clean.
+ * docs/web-pages.md) when GATEHOUSE_UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the checkout clean.
  */
 const SCREENSHOTS =
   process.env.GATEHOUSE_UPDATE_SCREENSHOTS === '1'

@@ -73,7 +73,7 @@ class PostgresOutage {
 
 /**
  * With RECOVERY_DEFAULT_TIMERS=1 the processes keep the product's default timers and two more outages
- * are measured (a killed worker, Redis losing its jobs): the figures in the README come from this.
+ * are measured (a killed worker, Redis losing its jobs): the figures in docs/platform.md come from this.
  */
 const defaults = process.env.RECOVERY_DEFAULT_TIMERS === '1';
 const whenMeasuring = defaults ? describe : describe.skip;

@@ -70,7 +70,7 @@ export interface GatehouseConfig {
   seedExamples: boolean;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
-  /** What evaluation targets on the platform may reach, and with what (see the README's security model). */
+  /** What evaluation targets on the platform may reach, and with what (see docs/security.md). */
   targets: {
     /**
      * Hosts, addresses or CIDR ranges (each optionally with :port) that connections may reach although

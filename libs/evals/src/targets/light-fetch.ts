@@ -4,7 +4,7 @@ import { Agent, type Dispatcher, request } from 'undici';
  * A `fetch` for the model SDKs (the `openai` client's `fetch` option) over undici's `request`.
  *
  * Node's built-in fetch wraps every call in WHATWG streams, a Request and a Response object; at a few
- * hundred calls a second that was about half of a worker's CPU (see the README's queue benchmark). Model
+ * hundred calls a second that was about half of a worker's CPU (see docs/benchmarks.md, queue benchmark). Model
  * calls are small JSON requests with small JSON answers, so this sends the body as one buffer and reads
  * the whole answer before resolving, and hands the SDK an object with the parts of `Response` it uses
  * (`ok`, `status`, `headers`, `url`, `json()`, `text()`). Anything it does not handle (a streamed or

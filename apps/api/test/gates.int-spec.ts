@@ -1,31 +1,25 @@
 import { UnitOfWork } from '@gatehouse/persistence';
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+  stubSuiteYaml,
+} from '@gatehouse/testing';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 
 /** 40 questions; the stub's answers decide the `correct` rate (see `answers`). */
-const ITEMS = Array.from({ length: 40 }, (_, i) => ({
-  id: `q-${String(i + 1).padStart(3, '0')}`,
-  input: `question ${i + 1}`,
-  expected: 'yes',
-}));
-const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
+const ITEMS = questionItems(40);
 
 const suiteYaml = () =>
-  [
-    'name: yes-no',
-    'version: 1',
-    'dataset: gate-questions@1',
-    'target:',
-    '  type: openai',
-    '  model: stub-model',
-    '  connection: stub',
-    'scorers:',
-    '  - { type: equals, name: correct }',
-    'concurrency: 8',
-    'thresholds:',
-    "  - { metric: correct, stat: value, op: '>=', value: 0.5 }",
-  ].join('\n');
+  stubSuiteYaml({
+    name: 'yes-no',
+    dataset: 'gate-questions@1',
+    concurrency: 8,
+    thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.5 }],
+  });
 
 /** A complete policy: the same rules for every tier; what differs is per target. */
 function policy(extraTestRules: object[] = []) {
@@ -111,15 +105,9 @@ describeIntegration('stage gates through the API', () => {
       .as(token)
       .post('/v1/runs', { suite: 'yes-no@1', aiUseCaseId: useCaseId })
       .expect(202);
-    for (let i = 0; i < 400; i++) {
-      const { body } = await api.as(token).get(`/v1/runs/${started.body.id}`).expect(200);
-      if (['completed', 'failed'].includes(body.status)) {
-        expect(body.status).toBe('completed');
-        return body as { id: string; target: Record<string, unknown> };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('run did not finish');
+    const run = await api.waitForRun(started.body.id, token);
+    expect(run.status).toBe('completed');
+    return run as { id: string; target: Record<string, unknown> };
   };
 
   const evaluate = (to: string, token = sam.token) =>

@@ -1,37 +1,34 @@
 import { JOB_QUEUE, type JobQueue } from '@gatehouse/application';
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+  stubSuiteYaml,
+} from '@gatehouse/testing';
 import { lowRiskRecord } from './support/records';
-import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
+import { ADMIN_TOKEN, reportWritten, TestApi, type TestUser } from './support/test-api';
 
 /** 40 questions; the stub answers "yes" to the even ones, and "yes" is expected of all but every fifth. */
-const ITEMS = Array.from({ length: 40 }, (_, i) => ({
-  id: `q-${String(i + 1).padStart(3, '0')}`,
-  input: `question ${i + 1}`,
-  expected: (i + 1) % 5 === 0 ? 'no' : 'yes',
-  metadata: { band: i < 20 ? 'under-65' : '65+' },
-}));
-const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
+const ITEMS = questionItems(40, {
+  expected: (k) => (k % 5 === 0 ? 'no' : 'yes'),
+  metadata: (k) => ({ band: k <= 20 ? 'under-65' : '65+' }),
+});
 const NDJSON = 'application/x-ndjson';
 const YAML = 'application/yaml';
 
 const suiteYaml = (overrides: { name?: string; version?: number; dataset?: string; extra?: string } = {}) =>
-  [
-    `name: ${overrides.name ?? 'yes-no'}`,
-    `version: ${overrides.version ?? 1}`,
-    `dataset: ${overrides.dataset ?? 'questions@1'}`,
-    'target:',
-    '  type: openai',
-    '  model: stub-model',
-    '  connection: stub',
-    'scorers:',
-    '  - { type: equals, name: correct }',
-    'groupBy: [band]',
-    'minGroupSize: 5',
-    'concurrency: 8',
-    'thresholds:',
-    "  - { metric: correct, stat: value, op: '>=', value: 0.4 }",
-    overrides.extra ?? '',
-  ].join('\n');
+  stubSuiteYaml({
+    name: overrides.name ?? 'yes-no',
+    version: overrides.version,
+    dataset: overrides.dataset ?? 'questions@1',
+    groupBy: ['band'],
+    minGroupSize: 5,
+    concurrency: 8,
+    thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.4 }],
+    extra: overrides.extra ?? '',
+  });
 
 describeIntegration('datasets, suites and runs through the API (in-process queue)', () => {
   let api: TestApi;
@@ -40,23 +37,6 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
   let sam: TestUser;
   let rita: TestUser;
   let otherEngineer: TestUser;
-
-  const waitFor = async (
-    id: string,
-    token: string,
-    done: (run: { status: string; report: unknown }) => boolean,
-  ) => {
-    for (let i = 0; i < 300; i++) {
-      const { body } = await api.as(token).get(`/v1/runs/${id}`).expect(200);
-      if (done(body)) {
-        return body;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${id} did not settle`);
-  };
-  const finished = (run: { status: string; report: unknown }) =>
-    ['completed', 'failed'].includes(run.status) || (run.status === 'cancelled' && run.report !== null);
 
   beforeAll(async () => {
     stub = await startOpenAiStub({
@@ -228,7 +208,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       });
       expect(started.headers.location).toBe(`/v1/runs/${started.body.id}`);
       runId = started.body.id;
-      const run = await waitFor(runId, eve.token, finished);
+      const run = await api.waitForRun(runId, eve.token, reportWritten);
       expect(run).toMatchObject({
         status: 'completed',
         outcome: 'passed',
@@ -264,7 +244,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
           .reduce((sum, [, c]) => sum + c.waiting, 0);
         peakWaiting = Math.max(peakWaiting, waiting);
         const { body } = await api.as(eve.token).get(`/v1/runs/${started.body.id}`).expect(200);
-        run = finished(body) ? body : undefined;
+        run = reportWritten(body) ? body : undefined;
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       stub.setOptions({ latencyMs: 0 });
@@ -324,7 +304,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
         .as(eve.token)
         .post('/v1/runs', { suite: 'yes-no@1', baselineRunId: runId })
         .expect(202);
-      await waitFor(second.body.id, eve.token, finished);
+      await api.waitForRun(second.body.id, eve.token, reportWritten);
       const { body } = await api
         .as(rita.token)
         .get(`/v1/runs/${runId}/compare/${second.body.id}`)
@@ -377,7 +357,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       stub.setOptions({ latencyMs: 150, respond: () => 'yes' });
       const started = await api.as(eve.token).post('/v1/runs', { suite: 'yes-no@1' }).expect(202);
       const id = started.body.id;
-      await waitFor(
+      await api.waitForRun(
         id,
         eve.token,
         (run) => (run as unknown as { progress: { completed: number } }).progress.completed >= 8,
@@ -392,7 +372,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       const requestsAfterCancel = stub.requests;
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(stub.requests).toBe(requestsAfterCancel);
-      const run = await waitFor(id, eve.token, finished);
+      const run = await api.waitForRun(id, eve.token, reportWritten);
       expect(run).toMatchObject({ status: 'cancelled', outcome: 'cancelled', report: { partial: true } });
       expect(run.progress.completed).toBeLessThan(40);
       expect(run.report.summary.items.total).toBe(run.progress.completed);
@@ -422,7 +402,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
       expect(hidden.body.errors).toEqual([
         expect.objectContaining({ field: 'aiUseCaseId', code: 'unknown_reference' }),
       ]);
-      await waitFor(started.body.id, eve.token, finished);
+      await api.waitForRun(started.body.id, eve.token, reportWritten);
       const reviewerRun = await api.as(rita.token).get(`/v1/runs/${started.body.id}`).expect(200);
       expect(reviewerRun.body.aiUseCaseId).toBe(useCase.body.id);
     });

@@ -1,29 +1,20 @@
 import { AuditEventEntity } from '@gatehouse/persistence';
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+  stubSuiteYaml,
+} from '@gatehouse/testing';
 import { DataSource } from 'typeorm';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn, type WebClient } from './support/web';
 
-const ITEMS = Array.from({ length: 5 }, (_, i) => ({
-  id: `q-${i + 1}`,
-  input: `question ${i + 1}`,
-  expected: 'yes',
-}));
-const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
+const ITEMS = questionItems(5, { idWidth: 1 });
 
-const suiteYaml = () =>
-  [
-    'name: web-yes-no',
-    'version: 1',
-    'dataset: web-questions@1',
-    'target:',
-    '  type: openai',
-    '  model: stub-model',
-    '  connection: stub',
-    'scorers:',
-    '  - { type: equals, name: correct }',
-  ].join('\n');
+const suiteYaml = () => stubSuiteYaml({ name: 'web-yes-no', dataset: 'web-questions@1' });
 
 /** A complete, valid register form (low risk apart from the protected characteristics: medium). */
 const goodForm = (): Record<string, string | string[]> => ({
@@ -103,13 +94,7 @@ describeIntegration('the AI use case pages', () => {
       .post('/v1/runs', { suite: 'web-yes-no@1', aiUseCaseId: useCaseId })
       .expect(202);
     runId = started.body.id;
-    for (let i = 0; i < 400; i++) {
-      const { body } = await api.as(eve.token).get(`/v1/runs/${runId}`).expect(200);
-      if (['completed', 'failed'].includes(body.status)) {
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await api.waitForRun(runId, eve.token);
     ollysDraft = (
       await api
         .as(olly.token)

@@ -1,29 +1,19 @@
 import type request from 'supertest';
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+  stubSuiteYaml,
+} from '@gatehouse/testing';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn, type WebClient } from './support/web';
 
-const ITEMS = Array.from({ length: 20 }, (_, i) => ({
-  id: `g-${String(i + 1).padStart(3, '0')}`,
-  input: `question ${i + 1}`,
-  expected: 'yes',
-}));
-const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
+const ITEMS = questionItems(20, { idPrefix: 'g-' });
 
-const suiteYaml = () =>
-  [
-    'name: web-gate',
-    'version: 1',
-    'dataset: web-gate-questions@1',
-    'target:',
-    '  type: openai',
-    '  model: stub-model',
-    '  connection: stub',
-    'scorers:',
-    '  - { type: equals, name: correct }',
-    'concurrency: 4',
-  ].join('\n');
+const suiteYaml = () => stubSuiteYaml({ name: 'web-gate', dataset: 'web-gate-questions@1', concurrency: 4 });
 
 /** A complete policy: to `test`, the suite must pass with `correct` >= 0.5 on 20 items, and one reviewer. */
 const policy = () => ({

@@ -1,17 +1,17 @@
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+  stubSuiteYaml,
+} from '@gatehouse/testing';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn } from './support/web';
 
 const suiteYaml = () =>
-  [
-    'name: team-yes-no',
-    'version: 1',
-    'dataset: team-questions@1',
-    'target: { type: openai, model: team-model, connection: stub }',
-    'scorers:',
-    '  - { type: equals, name: correct }',
-  ].join('\n');
+  stubSuiteYaml({ name: 'team-yes-no', dataset: 'team-questions@1', model: 'team-model' });
 
 describeIntegration('the team’s actions on the use case page', () => {
   let api: TestApi;
@@ -28,12 +28,9 @@ describeIntegration('the team’s actions on the use case page', () => {
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
-    const items = Array.from({ length: 6 }, (_, i) =>
-      JSON.stringify({ id: `q${i}`, input: `q ${i}`, expected: 'yes' }),
-    );
     await api
       .as(eve.token)
-      .upload('/v1/datasets?name=team-questions', items.join('\n'), 'application/x-ndjson')
+      .upload('/v1/datasets?name=team-questions', jsonl(questionItems(6)), 'application/x-ndjson')
       .expect(201);
     await api.as(eve.token).upload('/v1/suites', suiteYaml(), 'application/yaml').expect(201);
     useCaseId = (await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201))

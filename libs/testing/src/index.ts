@@ -4,3 +4,4 @@ export * from './test-database';
 export * from './postgres-admin';
 export * from './processes';
 export * from './openai-stub';
+export * from './givens';

@@ -85,16 +85,7 @@ describeIntegration('security: owned, pinned artefacts', () => {
     manifest: { cassettes: Record<string, string> };
     report: { summary: { metrics: { name: string; value: number }[] } } | null;
   };
-  const waitFor = async (id: string, token: string): Promise<Run> => {
-    for (let i = 0; i < 600; i++) {
-      const { body } = await api.as(token).get(`/v1/runs/${id}`).expect(200);
-      if (['completed', 'failed', 'cancelled'].includes((body as Run).status)) {
-        return body as Run;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${id} did not settle`);
-  };
+  const waitFor = (id: string, token: string): Promise<Run> => api.waitForRun(id, token);
   const correct = (run: Run) => run.report?.summary.metrics.find((m) => m.name === 'correct')?.value;
   const evidenceRun = async (): Promise<Run> => {
     const started = await api

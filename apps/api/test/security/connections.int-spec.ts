@@ -1,4 +1,10 @@
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+} from '@gatehouse/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -10,12 +16,7 @@ import { TestApi, type TestUser } from '../support/test-api';
 
 const NDJSON = 'application/x-ndjson';
 const YAML = 'application/yaml';
-const ITEMS = Array.from({ length: 6 }, (_, i) => ({
-  id: `q-${i + 1}`,
-  input: `question ${i + 1}`,
-  expected: 'yes',
-}));
-const jsonl = ITEMS.map((item) => JSON.stringify(item)).join('\n');
+const ITEMS = questionItems(6, { idWidth: 1 });
 
 /** A secret the server holds in its environment: no suite may ever make it travel. */
 const SERVER_SECRET = 'server-only-secret-value-0123456789';
@@ -68,7 +69,7 @@ describeIntegration('security: provider connections and egress', () => {
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     olu = await api.user('Olu', ['engineer'], 'Tax');
-    await api.as(eve.token).upload('/v1/datasets?name=sec-items', jsonl, NDJSON).expect(201);
+    await api.as(eve.token).upload('/v1/datasets?name=sec-items', jsonl(ITEMS), NDJSON).expect(201);
     await api
       .as(eve.token)
       .upload(

@@ -12,6 +12,19 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 /** 32 bytes in base64: the key connection secrets are sealed under in tests. */
 export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
+/** What `waitForRun` conditions read of a run. */
+export interface RunState {
+  status: string;
+  report: unknown;
+}
+
+/** Completed, failed or cancelled: no more items will run. */
+export const settled = (run: RunState): boolean => ['completed', 'failed', 'cancelled'].includes(run.status);
+
+/** Settled and its report written: a cancelled run can read `cancelled` before its report is there. */
+export const reportWritten = (run: RunState): boolean =>
+  ['completed', 'failed'].includes(run.status) || (run.status === 'cancelled' && run.report !== null);
+
 export interface TestUser {
   id: string;
   token: string;
@@ -115,14 +128,19 @@ export class TestApi {
   }
 
   /**
-   * Reads a run until it settles (completed, failed, or cancelled) and returns it as the API shows it;
-   * 30 s at most, in 50 ms steps, so a run that never ends fails the test with its id.
+   * Reads a run until it settles (completed, failed, or cancelled; or until `until` holds, for example
+   * `reportWritten`) and returns it as the API shows it; 30 s at most, in 50 ms steps, so a run that never
+   * ends fails the test with its id.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run as JSON, asserted by each test
-  async waitForRun(id: string, token: string): Promise<any> {
+  async waitForRun(
+    id: string,
+    token: string,
+    until: (run: RunState) => boolean = settled,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run as JSON, asserted by each test
+  ): Promise<any> {
     for (let i = 0; i < 600; i++) {
       const { body } = await this.as(token).get(`/v1/runs/${id}`).expect(200);
-      if (['completed', 'failed', 'cancelled'].includes(body.status)) {
+      if (until(body)) {
         return body;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

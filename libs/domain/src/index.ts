@@ -1,4 +1,5 @@
 export * from './ai-use-cases/ai-use-case-access';
+export * from './ai-use-cases/ai-use-case-actions';
 export * from './ai-use-cases/ai-use-case-record';
 export * from './ai-use-cases/example-record';
 export * from './ai-use-cases/merge-patch';

@@ -9,11 +9,12 @@ import {
   TransparencyService,
 } from '@gatehouse/application';
 import {
-  assertCanProposeGate,
+  allowedAiUseCaseActions,
+  assertCanReadAiUseCaseAuditTrail,
   assertCanRegisterAiUseCase,
   DomainError,
   type FieldProblem,
-  hasRole,
+  mayRegisterAiUseCases,
   nextGate,
   RISK_TIERS,
   type Stage,
@@ -104,7 +105,7 @@ export class AiUseCasesWebController {
         ...teams.map((t) => ({ value: t.id, text: t.name, selected: t.id === teamId })),
       ],
       pagination: pagination('/ai-use-cases', filters, page, total),
-      canRegister: hasRole(actor, 'service_team'),
+      canRegister: mayRegisterAiUseCases(actor),
     });
   }
 
@@ -253,7 +254,7 @@ export class AiUseCasesWebController {
       ...evaluations.map((e) => e.createdBy),
       ...stageChanges.map((c) => c.changedBy),
     ]);
-    const inTeam = actor.teamId !== null && actor.teamId === view.ownerTeam.id && view.stage !== 'retired';
+    const may = allowedAiUseCaseActions(actor, { ownerTeamId: view.ownerTeam.id, stage: view.stage });
     const done = typeof req.query['done'] === 'string' ? req.query['done'] : '';
     this.renderer.send(
       res,
@@ -265,8 +266,8 @@ export class AiUseCasesWebController {
         tierTag: TIER_TAG[view.riskTier],
         steps: stageSteps(view.stage),
         rows: summaryRows(view),
-        gateChecks: gateChecks(actor, view),
-        canSeeAudit: maySeeAuditTrail(actor, view),
+        gateChecks: may.proposeGate ? gateChecks(view) : [],
+        canSeeAudit: may.readAuditTrail,
         revisions: revisions.map((r) => ({ ...r, changedByName: names.get(r.changedBy) })),
         runs: runs.items.map((r) => ({ ...r, createdByName: names.get(r.createdBy) })),
         runsTotal: runs.total,
@@ -277,8 +278,8 @@ export class AiUseCasesWebController {
         })),
         stageChanges: stageChanges.map((c) => ({ ...c, changedByName: names.get(c.changedBy) })),
         teamActions: {
-          evidence: inTeam && hasRole(actor, 'service_team', 'engineer'),
-          record: inTeam && hasRole(actor, 'service_team'),
+          evidence: may.registerTarget,
+          record: may.edit,
           suites: suites.items.map((suite) => ({
             value: `${suite.name}@${suite.version}`,
             text: `${suite.name}@${suite.version}`,
@@ -323,12 +324,7 @@ export class AiUseCasesWebController {
   async audit(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
     const { actor } = webContext(req);
     const view = await this.aiUseCases.get(actor, pageId(id, 'The AI use case'));
-    if (!maySeeAuditTrail(actor, view)) {
-      throw DomainError.forbidden(
-        'Only the owning team, assurance reviewers and admins can read an AI use case’s audit trail.',
-        'audit_trail_by_owning_team_or_reviewer',
-      );
-    }
+    assertCanReadAiUseCaseAuditTrail(actor, { ownerTeamId: view.ownerTeam.id, stage: view.stage });
     const page = pageNumber(req.query['page']);
     const [events, chain] = await Promise.all([
       this.auditLog.list({ subjectId: view.id }, PAGE_SIZE, (page - 1) * PAGE_SIZE),
@@ -385,7 +381,7 @@ export class AiUseCasesWebController {
 
 /** The register form is for service teams (the service decides the rest: own team, valid record). */
 function assertMayRegister(ctx: RequestContext): void {
-  if (!hasRole(ctx.actor, 'service_team')) {
+  if (!mayRegisterAiUseCases(ctx.actor)) {
     assertCanRegisterAiUseCase(ctx.actor, ctx.actor.teamId ?? '');
   }
 }
@@ -407,17 +403,8 @@ function choiceItems(values: readonly string[], selected: string | undefined, an
   ];
 }
 
-function maySeeAuditTrail(actor: RequestContext['actor'], view: AiUseCaseView): boolean {
-  return hasRole(actor, 'reviewer', 'admin') || (actor.teamId !== null && actor.teamId === view.ownerTeam.id);
-}
-
-/** The gates this user may check now: the next stage's, and the current one's again while under change. */
-function gateChecks(actor: RequestContext['actor'], view: AiUseCaseView): { to: Stage; text: string }[] {
-  try {
-    assertCanProposeGate(actor, { ownerTeamId: view.ownerTeam.id, stage: view.stage });
-  } catch {
-    return [];
-  }
+/** The gates to offer to whoever may ask for an evaluation: the next, and the current again while under change. */
+function gateChecks(view: AiUseCaseView): { to: Stage; text: string }[] {
   const checks: { to: Stage; text: string }[] = [];
   const next = nextGate(view.stage);
   if (next) {

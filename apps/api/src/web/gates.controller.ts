@@ -7,11 +7,10 @@ import {
 } from '@gatehouse/application';
 import {
   type Actor,
+  allowedAiUseCaseActions,
   approvalRefusal,
-  assertCanPromote,
   decisionRefusal,
   DomainError,
-  hasRole,
   promotionRefusal,
 } from '@gatehouse/domain';
 import { Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
@@ -297,7 +296,13 @@ function decisionPanel(
   hint: string | null;
 } {
   const none = { shown: false, allowed: false, options: [] as Decision[], why: null, rule: null, hint: null };
-  if (!hasRole(actor, 'reviewer')) {
+  const independence = approvalRefusal(actor, {
+    ownerTeamId: useCase.ownerTeam.id,
+    proposedBy: evaluation.createdBy,
+    runStarters: evaluation.runsUsed.map((run) => run.startedBy),
+    suiteAuthors: evaluation.runsUsed.map((run) => run.suiteAuthorId),
+  });
+  if (independence?.rule === 'approver_needs_reviewer_role') {
     return none; // the team and others see the decisions, not a form they could never use
   }
   const refuse = (rule: string, message: string) => ({
@@ -305,12 +310,6 @@ function decisionPanel(
     shown: true,
     why: explain(rule, message),
     rule,
-  });
-  const independence = approvalRefusal(actor, {
-    ownerTeamId: useCase.ownerTeam.id,
-    proposedBy: evaluation.createdBy,
-    runStarters: evaluation.runsUsed.map((run) => run.startedBy),
-    suiteAuthors: evaluation.runsUsed.map((run) => run.suiteAuthorId),
   });
   if (independence) {
     return refuse(independence.rule, independence.message);
@@ -345,9 +344,7 @@ function decisionPanel(
 
 /** The promotion form for the owning service team, or why the gate cannot be passed yet. */
 function promotionPanel(actor: Actor, evaluation: GateEvaluationView, useCase: AiUseCaseView) {
-  try {
-    assertCanPromote(actor, { ownerTeamId: useCase.ownerTeam.id, stage: useCase.stage });
-  } catch {
+  if (!allowedAiUseCaseActions(actor, { ownerTeamId: useCase.ownerTeam.id, stage: useCase.stage }).promote) {
     return null;
   }
   if (!evaluation.promotable && !evaluation.standing.current) {

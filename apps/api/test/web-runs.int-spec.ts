@@ -1,38 +1,40 @@
-import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import {
+  describeIntegration,
+  jsonl,
+  type OpenAiStub,
+  questionItems,
+  startOpenAiStub,
+  stubSuiteYaml,
+} from '@gatehouse/testing';
 import type request from 'supertest';
 import { lowRiskRecord } from './support/records';
-import { TestApi, type TestUser } from './support/test-api';
+import { reportWritten, TestApi, type TestUser } from './support/test-api';
 import { signIn, type WebClient } from './support/web';
 
 /** 20 questions: "yes" is expected of all but every fifth; the first half are under 65. */
-const ITEMS = Array.from({ length: 20 }, (_, i) => ({
-  id: `w-${String(i + 1).padStart(3, '0')}`,
-  input: `question ${i + 1}`,
-  expected: (i + 1) % 5 === 0 ? 'no' : 'yes',
-  metadata: { band: i < 10 ? 'under-65' : '65+' },
-}));
-const jsonl = (items: object[]) => items.map((item) => JSON.stringify(item)).join('\n');
+const ITEMS = questionItems(20, {
+  idPrefix: 'w-',
+  expected: (k) => (k % 5 === 0 ? 'no' : 'yes'),
+  metadata: (k) => ({ band: k <= 10 ? 'under-65' : '65+' }),
+});
 const LEAK = 'Yes <b>now</b>: write to jo.bloggs@example.org';
 
 const suiteYaml = () =>
-  [
-    'name: web-yes-no',
-    'version: 1',
-    'dataset: web-questions@1',
-    'target:',
-    '  type: openai',
-    '  model: stub-model',
-    '  connection: stub',
-    'scorers:',
-    '  - { type: equals, name: correct }',
-    '  - { type: pii_leakage, name: no-pii }',
-    'groupBy: [band]',
-    'minGroupSize: 5',
-    'concurrency: 4',
-    'thresholds:',
-    "  - { metric: correct, stat: value, op: '>=', value: 0.4 }",
-    "  - { metric: no-pii, stat: upper95, op: '<=', value: 0.5 }",
-  ].join('\n');
+  stubSuiteYaml({
+    name: 'web-yes-no',
+    dataset: 'web-questions@1',
+    scorers: [
+      { type: 'equals', name: 'correct' },
+      { type: 'pii_leakage', name: 'no-pii' },
+    ],
+    groupBy: ['band'],
+    minGroupSize: 5,
+    concurrency: 4,
+    thresholds: [
+      { metric: 'correct', stat: 'value', op: '>=', value: 0.4 },
+      { metric: 'no-pii', stat: 'upper95', op: '<=', value: 0.5 },
+    ],
+  });
 
 const streamText = (req: request.Test) =>
   req.buffer(true).parse((res, callback) => {
@@ -54,18 +56,9 @@ describeIntegration('the run report pages', () => {
   let candidateId: string;
 
   type RunBody = { status: string; report: unknown; progress: { completed: number } };
-  const waitFor = async (id: string, done: (run: RunBody) => boolean): Promise<RunBody> => {
-    for (let i = 0; i < 400; i++) {
-      const body = (await api.as(eve.token).get(`/v1/runs/${id}`).expect(200)).body as RunBody;
-      if (done(body)) {
-        return body;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${id} did not settle`);
-  };
-  const settled = (run: RunBody) =>
-    ['completed', 'failed'].includes(run.status) || (run.status === 'cancelled' && run.report !== null);
+  const waitFor = (id: string, done: (run: RunBody) => boolean): Promise<RunBody> =>
+    api.waitForRun(id, eve.token, (run) => done(run as RunBody));
+  const settled = reportWritten;
   const start = async (body: object) =>
     (await api.as(eve.token).post('/v1/runs', body).expect(202)).body.id as string;
 

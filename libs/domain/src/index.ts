@@ -17,6 +17,7 @@ export * from './identity/enrolment';
 export * from './identity/identity-access';
 export * from './identity/roles';
 export * from './evaluation/metric-stat';
+export * from './evaluation/run-report';
 export * from './evaluation/run-summary';
 export * from './runs/run-lifecycle';
 export * from './statistics';

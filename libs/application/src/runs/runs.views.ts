@@ -1,8 +1,7 @@
-import { type RunManifest, type RunReport } from '@gatehouse/evals';
+import { type StoredManifest, type StoredRunReport } from '@gatehouse/domain';
 import { type EvaluationRunEntity, type RunResultEntity, type RunStatus } from '@gatehouse/persistence';
 
-export type StoredRunReport = Omit<RunReport, 'manifest'> & { partial: boolean };
-export type StoredManifest = RunManifest & { cassettes: Record<string, string> };
+export type { StoredManifest, StoredRunReport } from '@gatehouse/domain';
 
 export interface RunView {
   id: string;

@@ -25,6 +25,26 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
 
   const waitFor = (id: string) => api.waitForRun(id, eve.token);
 
+  /** `<name>-items@1` and `<name>-suite@1`: exact match against the stub, through the `stub` connection. */
+  const publish = async (name: string, items: object[]) => {
+    await api
+      .as(eve.token)
+      .upload(
+        `/v1/datasets?name=${name}-items`,
+        items.map((item) => JSON.stringify(item)).join('\n'),
+        'application/x-ndjson',
+      )
+      .expect(201);
+    await api
+      .as(eve.token)
+      .upload(
+        '/v1/suites',
+        `name: ${name}-suite\nversion: 1\ndataset: ${name}-items@1\ntarget: { type: openai, model: m, connection: stub }\nscorers:\n  - { type: equals, name: correct }\n`,
+        'application/yaml',
+      )
+      .expect(201);
+  };
+
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
     modulesDir = mkdtempSync(join(tmpdir(), 'gatehouse-modules-'));
@@ -35,22 +55,7 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
     });
     await api.connection('stub', stub.url);
     eve = await api.user('Eve', ['engineer'], 'Benefits');
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/datasets?name=fail-items',
-        ITEMS.map((item) => JSON.stringify(item)).join('\n'),
-        'application/x-ndjson',
-      )
-      .expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/suites',
-        'name: fail-suite\nversion: 1\ndataset: fail-items@1\ntarget: { type: openai, model: m, connection: stub }\nscorers:\n  - { type: equals, name: correct }\n',
-        'application/yaml',
-      )
-      .expect(201);
+    await publish('fail', ITEMS);
   });
 
   /** 200 items: enough that a run stopped after its first ten calls visibly leaves the rest uncalled. */
@@ -59,27 +64,10 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
     if (manySuite) {
       return manySuite;
     }
-    const items = Array.from({ length: 200 }, (_, i) => ({
-      id: `m-${i + 1}`,
-      input: `q ${i + 1}`,
-      expected: 'yes',
-    }));
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/datasets?name=many-items',
-        items.map((item) => JSON.stringify(item)).join('\n'),
-        'application/x-ndjson',
-      )
-      .expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/suites',
-        'name: many-suite\nversion: 1\ndataset: many-items@1\ntarget: { type: openai, model: m, connection: stub }\nscorers:\n  - { type: equals, name: correct }\n',
-        'application/yaml',
-      )
-      .expect(201);
+    await publish(
+      'many',
+      Array.from({ length: 200 }, (_, i) => ({ id: `m-${i + 1}`, input: `q ${i + 1}`, expected: 'yes' })),
+    );
     manySuite = 'many-suite@1';
     return manySuite;
   };

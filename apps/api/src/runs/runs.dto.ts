@@ -1,5 +1,5 @@
 import { type RunResultView } from '@gatehouse/application';
-import { RUN_STATUSES } from '@gatehouse/persistence';
+import { RUN_STATUSES } from '@gatehouse/domain';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { paged, pagination } from '../http/common.dto';

@@ -1,7 +1,7 @@
+import { type RunStatus } from '@gatehouse/domain';
 import {
   DatasetEntity,
   EvaluationRunEntity,
-  type RunStatus,
   RunResultEntity,
   SuiteEntity,
   UnitOfWork,

@@ -1,5 +1,5 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { canonicalJson, sha256Hex, SYSTEM_ACTOR } from '@gatehouse/domain';
+import { canonicalJson, type RunStatus, sha256Hex, SYSTEM_ACTOR } from '@gatehouse/domain';
 import {
   createScorers,
   createTarget,
@@ -28,7 +28,6 @@ import {
   DatasetEntity,
   DatasetItemEntity,
   EvaluationRunEntity,
-  type RunStatus,
   RunResultEntity,
   SuiteEntity,
   UnitOfWork,

@@ -1,5 +1,6 @@
 import { type StoredManifest, type StoredRunReport } from '@gatehouse/domain';
-import { type EvaluationRunEntity, type RunResultEntity, type RunStatus } from '@gatehouse/persistence';
+import { type RunStatus } from '@gatehouse/domain';
+import { type EvaluationRunEntity, type RunResultEntity } from '@gatehouse/persistence';
 
 export type { StoredManifest, StoredRunReport } from '@gatehouse/domain';
 

@@ -4,9 +4,6 @@ import { TIMESTAMP } from '../column-types';
 import { AiUseCaseEntity } from './ai-use-case.entity';
 import { SuiteEntity } from './suite.entity';
 
-/** The run lifecycle is the domain's (libs/domain/src/runs/run-lifecycle.ts); re-exported for the entity's readers. */
-export { RUN_STATUSES, type RunStatus } from '@gatehouse/domain';
-
 /**
  * One evaluation run. The counters move only when a result row is really inserted, in the same
  * transaction; completion is a compare-and-set on `status`. Aggregates are computed from the rows.

@@ -5,3 +5,4 @@ export * from './postgres-admin';
 export * from './processes';
 export * from './openai-stub';
 export * from './givens';
+export * from './stored-givens';

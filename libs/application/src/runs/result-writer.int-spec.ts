@@ -1,13 +1,8 @@
 import { type RunStatus } from '@gatehouse/domain';
-import {
-  DatasetEntity,
-  EvaluationRunEntity,
-  RunResultEntity,
-  SuiteEntity,
-  UnitOfWork,
-} from '@gatehouse/persistence';
+import { EvaluationRunEntity, RunResultEntity, UnitOfWork } from '@gatehouse/persistence';
 import {
   createTestDatabase,
+  insertEmptySuite,
   describeIntegration,
   openTestDataSource,
   type TestDatabase,
@@ -26,32 +21,7 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
     database = await createTestDatabase();
     dataSource = await openTestDataSource(database);
     uow = new UnitOfWork(dataSource);
-    const now = new Date();
-    const datasetId = randomUUID();
-    suiteId = randomUUID();
-    await uow.write(async (m) => {
-      await m.insert(DatasetEntity, {
-        id: datasetId,
-        name: 'writer',
-        version: 1,
-        sha256: '0'.repeat(64),
-        itemCount: 0,
-        manifest: {},
-        createdBy: 'test',
-        createdAt: now,
-      });
-      await m.insert(SuiteEntity, {
-        id: suiteId,
-        name: 'writer',
-        version: 1,
-        sha256: '0'.repeat(64),
-        definition: {},
-        source: '',
-        datasetId,
-        createdBy: 'test',
-        createdAt: now,
-      });
-    });
+    suiteId = await insertEmptySuite(uow, 'writer');
   });
 
   afterAll(async () => {

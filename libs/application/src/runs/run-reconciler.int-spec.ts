@@ -2,15 +2,14 @@ import { loadConfig } from '@gatehouse/config';
 import {
   AuditEventEntity,
   AuditLogRepository,
-  DatasetEntity,
   EvaluationRunEntity,
   RunResultEntity,
-  SuiteEntity,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { type EnqueueReport } from '@gatehouse/queue';
 import {
   createTestDatabase,
+  insertEmptySuite,
   describeIntegration,
   openTestDataSource,
   type TestDatabase,
@@ -33,32 +32,7 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
     dataSource = await openTestDataSource(database);
     uow = new UnitOfWork(dataSource);
     audit = new AuditService(new AuditLogRepository(uow));
-    const now = new Date();
-    const datasetId = randomUUID();
-    suiteId = randomUUID();
-    await uow.write(async (m) => {
-      await m.insert(DatasetEntity, {
-        id: datasetId,
-        name: 'reconciler',
-        version: 1,
-        sha256: '0'.repeat(64),
-        itemCount: 0,
-        manifest: {},
-        createdBy: 'test',
-        createdAt: now,
-      });
-      await m.insert(SuiteEntity, {
-        id: suiteId,
-        name: 'reconciler',
-        version: 1,
-        sha256: '0'.repeat(64),
-        definition: {},
-        source: '',
-        datasetId,
-        createdBy: 'test',
-        createdAt: now,
-      });
-    });
+    suiteId = await insertEmptySuite(uow, 'reconciler');
   }, 60_000);
 
   afterAll(async () => {

@@ -1,8 +1,15 @@
+export * from './ai-use-cases';
 export * from './audit-log.repository';
 export * from './column-types';
+export * from './connections';
 export * from './data-source';
 export * from './database-errors';
 export * from './entities';
+export * from './gates';
+export * from './identity';
 export * from './migrations';
 export * from './raw-rows';
-export * from './unit-of-work';
+export * from './registry';
+export * from './repositories';
+export * from './runs';
+export { type Tx, type TxManager, UnitOfWork } from './unit-of-work';

@@ -2,6 +2,27 @@ import { Mutex } from 'async-mutex';
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, type FindOneOptions } from 'typeorm';
 
+declare const txBrand: unique symbol;
+
+/**
+ * A transaction (inside `write`) or a consistent read (inside `read`), as the application sees it: a
+ * handle to pass to a repository method, nothing to query with. Only `libs/persistence` turns it back
+ * into TypeORM's manager (`managerOf`, not exported from the lib), so every statement lives behind a
+ * repository. While services move over, the callbacks receive `Tx & EntityManager`; once no service
+ * queries the manager itself, they receive `Tx` alone.
+ */
+export interface Tx {
+  readonly [txBrand]: true;
+}
+
+/** The manager behind a `Tx`, for repositories in this lib. */
+export function managerOf(tx: Tx): EntityManager {
+  return tx as unknown as EntityManager;
+}
+
+/** What `write` and `read` hand to their callback during the move to repositories. */
+export type TxManager = Tx & EntityManager;
+
 /** The part of a `pg` client (what TypeORM's query runner holds on PostgreSQL) that `rows` uses. */
 interface PgClient {
   query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
@@ -34,8 +55,8 @@ export class UnitOfWork {
     return this.sqliteLock ? undefined : { mode: 'pessimistic_write' };
   }
 
-  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const transaction = () => this.dataSource.transaction(work);
+  write<T>(work: (tx: TxManager) => Promise<T>): Promise<T> {
+    const transaction = () => this.dataSource.transaction((manager) => work(manager as TxManager));
     return this.sqliteLock ? this.sqliteLock.runExclusive(transaction) : transaction();
   }
 
@@ -44,7 +65,7 @@ export class UnitOfWork {
    * a transaction-scoped advisory lock, on SQLite the mutex every write already holds. For check-then-act
    * work such as creating the first admin when several replicas start at once.
    */
-  writeExclusive<T>(lockKey: number, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  writeExclusive<T>(lockKey: number, work: (tx: TxManager) => Promise<T>): Promise<T> {
     if (this.sqliteLock) {
       return this.write(work);
     }
@@ -62,7 +83,8 @@ export class UnitOfWork {
    * (strings and numbers, which both drivers bind alike). On PostgreSQL it is a named prepared statement
    * (placeholders numbered `$1…`): each pooled connection parses and plans it once, not per call.
    */
-  async rows<T>(manager: EntityManager, sql: string, parameters: (string | number | null)[]): Promise<T[]> {
+  async rows<T>(tx: Tx, sql: string, parameters: (string | number | null)[]): Promise<T[]> {
+    const manager = managerOf(tx);
     if (this.sqliteLock) {
       return manager.query(sql, parameters);
     }
@@ -85,8 +107,8 @@ export class UnitOfWork {
     }
   }
 
-  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const query = () => work(this.dataSource.manager);
+  read<T>(work: (tx: TxManager) => Promise<T>): Promise<T> {
+    const query = () => work(this.dataSource.manager as TxManager);
     return this.sqliteLock ? this.sqliteLock.runExclusive(query) : query();
   }
 }

@@ -1,5 +1,5 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { AuditLogRepository, createDataSource, runMigrations, UnitOfWork } from '@gatehouse/persistence';
+import { createDataSource, REPOSITORIES, runMigrations, UnitOfWork } from '@gatehouse/persistence';
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { GATEHOUSE_CONFIG } from '../gatehouse-config.module';
@@ -38,13 +38,13 @@ async function openDatabase(config: GatehouseConfig): Promise<DataSource> {
       inject: [DataSource],
       useFactory: (dataSource: DataSource) => new UnitOfWork(dataSource),
     },
-    {
-      provide: AuditLogRepository,
+    ...REPOSITORIES.map((repository) => ({
+      provide: repository,
       inject: [UnitOfWork],
-      useFactory: (uow: UnitOfWork) => new AuditLogRepository(uow),
-    },
+      useFactory: (uow: UnitOfWork) => new repository(uow),
+    })),
   ],
-  exports: [DataSource, UnitOfWork, AuditLogRepository],
+  exports: [DataSource, UnitOfWork, ...REPOSITORIES],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}

@@ -27,10 +27,11 @@ import {
   rawJson,
   RunComparisonEntity,
   SuiteEntity,
+  type TxManager,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
-import { type EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
 import { RunsService } from '../runs/runs.service';
 import { type StoredRunReport } from '../runs/runs.views';
 import { BoundedMap } from './bounded-map';
@@ -192,7 +193,7 @@ export class GateEvidenceService {
   ) {}
 
   /** The use case as an evaluation reads it now, or null when there is no such use case. */
-  async snapshot(m: EntityManager, useCaseId: string): Promise<GateSnapshot | null> {
+  async snapshot(m: TxManager, useCaseId: string): Promise<GateSnapshot | null> {
     const rows = await this.uow.rows<SnapshotRow>(m, SNAPSHOT_SQL, [useCaseId]);
     const row = rows[0];
     if (!row) {
@@ -239,7 +240,7 @@ export class GateEvidenceService {
 
   /** A policy version (never edited, so kept once read). */
   async policy(
-    m: EntityManager,
+    m: TxManager,
     id: string,
   ): Promise<{ id: string; version: number; document: GatePolicyDocument }> {
     const cached = this.policies.get(id);
@@ -253,7 +254,7 @@ export class GateEvidenceService {
   }
 
   /** A stored evaluation (immutable once written, so kept once read). */
-  async evaluation(m: EntityManager, id: string): Promise<GateEvaluationEntity | null> {
+  async evaluation(m: TxManager, id: string): Promise<GateEvaluationEntity | null> {
     const cached = this.evaluations.get(id);
     if (cached) {
       return cached;
@@ -272,7 +273,7 @@ export class GateEvidenceService {
 
   /** Everything the domain function reads, and the ids stored so the evaluation can be re-derived. */
   async gather(
-    m: EntityManager,
+    m: TxManager,
     snapshot: GateSnapshot,
     to: GateTarget,
     rules: GateRule[],
@@ -318,7 +319,7 @@ export class GateEvidenceService {
   }
 
   private async assemble(
-    m: EntityManager,
+    m: TxManager,
     snapshot: GateSnapshot,
     to: GateTarget,
     rules: GateRule[],
@@ -379,14 +380,14 @@ export class GateEvidenceService {
    * run id; later reads take only the runs' small columns.
    */
   async runEvidence(
-    m: EntityManager,
+    m: TxManager,
     where: { aiUseCaseId: string } | { ids: string[] },
   ): Promise<RunEvidence[]> {
     return this.withSummaries(m, (await this.loadRunMeta(m, where)).runs);
   }
 
   /** The runs with their summaries: from the cache, the missing ones read, parsed and hashed once. */
-  private async withSummaries(m: EntityManager, runs: RunMeta[]): Promise<RunEvidence[]> {
+  private async withSummaries(m: TxManager, runs: RunMeta[]): Promise<RunEvidence[]> {
     // Held here as well as in the bounded cache, which may drop some before this evaluation is done.
     const found = new Map<string, { summary: RunSummary; resultsHash: string }>();
     const missing: string[] = [];
@@ -419,7 +420,7 @@ export class GateEvidenceService {
   }
 
   private async loadRunMeta(
-    m: EntityManager,
+    m: TxManager,
     where: { aiUseCaseId: string } | { ids: string[] },
   ): Promise<{ count: number; runs: RunMeta[] }> {
     if ('ids' in where && where.ids.length === 0) {
@@ -469,7 +470,7 @@ export class GateEvidenceService {
    * revision it was read at (from the same statement).
    */
   private async approvedRuns(
-    m: EntityManager,
+    m: TxManager,
     useCaseId: string,
   ): Promise<{ revision: number; baselines: Record<string, string> }> {
     const rows = await this.uow.rows<{ revision: number; evaluation_id: string | null; created_at: unknown }>(
@@ -494,7 +495,7 @@ export class GateEvidenceService {
 
   /** The paired comparison of a candidate run with a baseline (none when they ran on different items). */
   private async comparison(
-    m: EntityManager,
+    m: TxManager,
     key: string,
     baselineId: string,
     candidateId: string,
@@ -516,7 +517,7 @@ export class GateEvidenceService {
   }
 
   private async ensureComparison(
-    m: EntityManager,
+    m: TxManager,
     baselineId: string,
     candidateId: string,
   ): Promise<'stored' | 'incomparable' | 'unknown_run'> {
@@ -554,7 +555,7 @@ export class GateEvidenceService {
 
   /** The stored comparisons of any of these runs against any of these baselines (re-derivation reads these). */
   async storedComparisons(
-    m: EntityManager,
+    m: TxManager,
     baselines: Record<string, string>,
     runs: RunEvidence[],
   ): Promise<ComparisonEvidence[]> {

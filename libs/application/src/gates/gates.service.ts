@@ -40,10 +40,11 @@ import {
   TeamEntity,
   UnitOfWork,
   UserEntity,
+  type TxManager,
 } from '@gatehouse/persistence';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
 import { type AiUseCaseView, toAiUseCaseView } from '../ai-use-cases/ai-use-case.views';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
@@ -299,7 +300,7 @@ export class GatesService {
    * has changed, and no stage change used it); else null.
    */
   private async standingEvaluation(
-    m: EntityManager,
+    m: TxManager,
     snapshot: GateSnapshot,
     hash: string,
   ): Promise<GateEvaluationView | null> {
@@ -522,7 +523,7 @@ export class GatesService {
   }
 
   /** Whether the evaluation's gate (in its policy version) asks for reviewers granted by someone else. */
-  private async approvalsNeedGrantByOther(m: EntityManager, entity: GateEvaluationEntity): Promise<boolean> {
+  private async approvalsNeedGrantByOther(m: TxManager, entity: GateEvaluationEntity): Promise<boolean> {
     const policy = await m.findOneBy(GatePolicyEntity, { id: entity.policyId });
     const rules = policy ? gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) : null;
     return approvalsNeedReviewerGrantedByOther(rules ?? []);
@@ -734,7 +735,7 @@ export class GatesService {
   }
 
   private async insertPolicy(
-    m: EntityManager,
+    m: TxManager,
     document: GatePolicyDocument,
     version: number,
     createdBy: string,
@@ -751,7 +752,7 @@ export class GatesService {
     return row;
   }
 
-  private async currentPolicyVersion(m: EntityManager): Promise<number> {
+  private async currentPolicyVersion(m: TxManager): Promise<number> {
     const row = await m.findOne(GatePolicyEntity, {
       where: {},
       order: { version: 'DESC' },
@@ -761,7 +762,7 @@ export class GatesService {
   }
 
   private async loadUseCase(
-    m: EntityManager,
+    m: TxManager,
     actor: Actor,
     id: string,
     forUpdate = false,
@@ -777,7 +778,7 @@ export class GatesService {
     return useCase;
   }
 
-  private async loadEvaluation(m: EntityManager, actor: Actor, id: string): Promise<GateEvaluationEntity> {
+  private async loadEvaluation(m: TxManager, actor: Actor, id: string): Promise<GateEvaluationEntity> {
     const entity = /^[0-9a-f-]{36}$/i.test(id) ? await m.findOneBy(GateEvaluationEntity, { id }) : null;
     if (!entity) {
       throw DomainError.notFound('The gate evaluation');
@@ -790,7 +791,7 @@ export class GatesService {
     return entity;
   }
 
-  private async standing(m: EntityManager, entity: GateEvaluationEntity, useCase: AiUseCaseEntity) {
+  private async standing(m: TxManager, entity: GateEvaluationEntity, useCase: AiUseCaseEntity) {
     const latest = await m.findOne(GateEvaluationEntity, {
       where: { aiUseCaseId: entity.aiUseCaseId },
       order: { seq: 'DESC' },
@@ -815,7 +816,7 @@ export class GatesService {
   }
 
   private async view(
-    m: EntityManager,
+    m: TxManager,
     entity: GateEvaluationEntity,
     useCase?: AiUseCaseEntity,
   ): Promise<GateEvaluationView> {
@@ -844,7 +845,7 @@ export class GatesService {
 
   /** Moves the stage by compare-and-set on (stage, revision), writes the revision and the stage change. */
   private async moveStage(
-    m: EntityManager,
+    m: TxManager,
     context: RequestContext,
     useCase: AiUseCaseEntity,
     change: {

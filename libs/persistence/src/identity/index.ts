@@ -1,0 +1,5 @@
+import { IdentityRepository } from './identity.repository';
+
+export * from './identity.repository';
+
+export const IDENTITY_REPOSITORIES = [IdentityRepository] as const;

@@ -6,9 +6,7 @@ import { ConnectionsService } from './connections/connections.service';
 import { PlatformNetwork } from './connections/platform-network';
 import { DatabaseModule } from './database/database.module';
 import { GatehouseConfigModule } from './gatehouse-config.module';
-import { GateEvidenceService } from './gates/gate-evidence.service';
-import { GatesService } from './gates/gates.service';
-import { TransparencyService } from './gates/transparency.service';
+import { GATE_PROVIDERS } from './gates/gate-providers';
 import { ReadinessService } from './health/readiness.service';
 import { BootstrapService } from './identity/bootstrap.service';
 import { IdentityService } from './identity/identity.service';
@@ -18,8 +16,7 @@ import { EvalsImportService } from './registry/evals-import.service';
 import { RegistryService } from './registry/registry.service';
 import { JOB_QUEUE, jobQueueProvider } from './runs/job-queue.provider';
 import { CONSUME_JOBS, JobRunnerService } from './runs/job-runner.service';
-import { RunExecutionService } from './runs/run-execution.service';
-import { RunsService } from './runs/runs.service';
+import { RUN_PROVIDERS } from './runs/run-providers';
 
 const services = [
   AuditService,
@@ -32,12 +29,9 @@ const services = [
   MetricsService,
   RegistryService,
   EvalsImportService,
-  RunsService,
-  RunExecutionService,
+  ...RUN_PROVIDERS,
   JobRunnerService,
-  TransparencyService,
-  GateEvidenceService,
-  GatesService,
+  ...GATE_PROVIDERS,
   WebSessionsService,
 ];
 

@@ -28,7 +28,9 @@ import {
   DatasetEntity,
   DatasetItemEntity,
   EvaluationRunEntity,
+  RunNotRunning,
   RunResultEntity,
+  RunResultWriter,
   SuiteEntity,
   UnitOfWork,
 } from '@gatehouse/persistence';
@@ -51,7 +53,6 @@ import { PlatformNetwork } from '../connections/platform-network';
 import { InjectConfig } from '../gatehouse-config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
-import { ResultWriter, RunNotRunning } from './result-writer';
 import { RunReconciler } from './run-reconciler';
 import { type StoredManifest, type StoredRunReport } from './runs.views';
 
@@ -107,8 +108,8 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   private readonly statuses = new Map<string, StatusRead>();
   private readonly planUsedAt = new Map<string, number>();
   private lastPlanSweep = 0;
-  /** Result rows of this process's item jobs, group-committed (see ResultWriter). */
-  private readonly writer: ResultWriter;
+  /** Result rows of this process's item jobs, group-committed (see RunResultWriter). */
+  private readonly writer: RunResultWriter;
   /** Repairs stuck runs; gives up on one after its bounded repairs without progress. */
   private readonly reconciler: RunReconciler;
 
@@ -121,7 +122,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     private readonly connections: ConnectionsService,
     private readonly network: PlatformNetwork,
   ) {
-    this.writer = new ResultWriter(uow);
+    this.writer = new RunResultWriter(uow);
     this.reconciler = new RunReconciler(
       uow,
       audit,
@@ -501,7 +502,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       worker,
       createdAt: new Date(),
     };
-    const { completedRun } = await this.writer.write(row);
+    const { completedRun } = await this.writer.submit(row);
     if (completedRun) {
       this.forget(data.runId);
     }

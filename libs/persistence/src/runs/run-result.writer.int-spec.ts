@@ -1,5 +1,4 @@
 import { type RunStatus } from '@gatehouse/domain';
-import { EvaluationRunEntity, RunResultEntity, UnitOfWork } from '@gatehouse/persistence';
 import {
   createTestDatabase,
   insertEmptySuite,
@@ -9,9 +8,11 @@ import {
 } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { type DataSource } from 'typeorm';
-import { type ResultRow, ResultWriter, RunNotRunning } from './result-writer';
+import { EvaluationRunEntity, RunResultEntity } from '../entities';
+import { UnitOfWork } from '../unit-of-work';
+import { type ResultRow, RunNotRunning, RunResultWriter } from './run-result.writer';
 
-describeIntegration('ResultWriter (group commit of result rows)', () => {
+describeIntegration('RunResultWriter (group commit of result rows)', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
   let uow: UnitOfWork;
@@ -101,10 +102,10 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   it('writes 300 concurrent rows in a few transactions, moves the counters by them and completes the run once', async () => {
-    const writer = new ResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
+    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
     const transactions = jest.spyOn(writer as unknown as { writeRun: () => Promise<unknown> }, 'writeRun');
     const runId = await run(300);
-    const outcomes = await Promise.all(range(1, 300).map((n) => writer.write(row(runId, n))));
+    const outcomes = await Promise.all(range(1, 300).map((n) => writer.submit(row(runId, n))));
     expect(transactions).toHaveBeenCalledTimes(3);
     expect(outcomes.every((o) => o.inserted)).toBe(true);
     expect(outcomes.filter((o) => o.completedRun)).toHaveLength(1);
@@ -124,19 +125,19 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
   });
 
   it('writes a row delivered twice once, in the same flush or a later one, and moves no counter for the copy', async () => {
-    const writer = new ResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
+    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
     const runId = await run(10);
     const [first, copy, other] = await Promise.all([
-      writer.write(row(runId, 5, 'delivery-1')),
-      writer.write(row(runId, 5, 'delivery-2')),
-      writer.write(row(runId, 6)),
+      writer.submit(row(runId, 5, 'delivery-1')),
+      writer.submit(row(runId, 5, 'delivery-2')),
+      writer.submit(row(runId, 6)),
     ]);
     expect([first, copy, other]).toEqual([
       { inserted: true, completedRun: false },
       { inserted: false, completedRun: false },
       { inserted: true, completedRun: false },
     ]);
-    const later = await writer.write(row(runId, 5, 'delivery-3'));
+    const later = await writer.submit(row(runId, 5, 'delivery-3'));
     expect(later).toEqual({ inserted: false, completedRun: false });
     const rows = await uow.read((m) => m.findBy(RunResultEntity, { runId, itemId: 'i-5' }));
     expect(rows.map((r) => r.worker)).toEqual(['delivery-1']);
@@ -144,13 +145,13 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
   });
 
   it('records nothing for a run that is not running: every waiting handler learns RunNotRunning', async () => {
-    const writer = new ResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
+    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
     const cancelled = await run(10, 'cancelled');
     const running = await run(10);
     const results = await Promise.allSettled([
-      writer.write(row(cancelled, 1)),
-      writer.write(row(running, 1)),
-      writer.write(row(cancelled, 2)),
+      writer.submit(row(cancelled, 1)),
+      writer.submit(row(running, 1)),
+      writer.submit(row(cancelled, 2)),
     ]);
     expect(results[0]).toMatchObject({ status: 'rejected', reason: expect.any(RunNotRunning) });
     expect(results[1]).toEqual({ status: 'fulfilled', value: { inserted: true, completedRun: false } });
@@ -161,12 +162,12 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
   });
 
   it('keeps counters exact when several writers (processes) write the same run, with duplicates across them', async () => {
-    const writers = [1, 2, 3].map(() => new ResultWriter(uow, { maxBatch: 25, maxDelayMs: 2 }));
+    const writers = [1, 2, 3].map(() => new RunResultWriter(uow, { maxBatch: 25, maxDelayMs: 2 }));
     const runId = await run(400);
     // Every item twice, by two different writers: 800 deliveries, 400 rows.
     const deliveries = range(1, 400).flatMap((n) => [
-      writers[n % 3].write(row(runId, n, `w${n % 3}`)),
-      writers[(n + 1) % 3].write(row(runId, n, `w${(n + 1) % 3}`)),
+      writers[n % 3].submit(row(runId, n, `w${n % 3}`)),
+      writers[(n + 1) % 3].submit(row(runId, n, `w${(n + 1) % 3}`)),
     ]);
     const settled = await Promise.allSettled(deliveries);
     // A copy that lands after the run completed finds it aggregating: refused, as for a cancelled run.
@@ -180,13 +181,13 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
   });
 
   it('fails only the row the database refuses, and writes the rows flushed beside it', async () => {
-    const writer = new ResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
+    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
     const runId = await run(10);
     const bad = { ...row(runId, 3), status: null as unknown as string }; // NOT NULL on both drivers
     const results = await Promise.allSettled([
-      writer.write(row(runId, 1)),
-      writer.write(bad),
-      writer.write(row(runId, 2)),
+      writer.submit(row(runId, 1)),
+      writer.submit(bad),
+      writer.submit(row(runId, 2)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await rowCount(runId)).toBe(2);
@@ -194,10 +195,10 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
   });
 
   it('flushes a lone row after the delay, and drain writes what waits at once', async () => {
-    const writer = new ResultWriter(uow, { maxBatch: 100, maxDelayMs: 60_000 });
+    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 60_000 });
     const runId = await run(10);
     let settled = false;
-    const pending = writer.write(row(runId, 1)).then((outcome) => {
+    const pending = writer.submit(row(runId, 1)).then((outcome) => {
       settled = true;
       return outcome;
     });
@@ -207,7 +208,7 @@ describeIntegration('ResultWriter (group commit of result rows)', () => {
     expect(await pending).toEqual({ inserted: true, completedRun: false });
     expect(await rowCount(runId)).toBe(1);
 
-    const quick = new ResultWriter(uow, { maxBatch: 100, maxDelayMs: 5 });
-    expect(await quick.write(row(runId, 2))).toEqual({ inserted: true, completedRun: false });
+    const quick = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 5 });
+    expect(await quick.submit(row(runId, 2))).toEqual({ inserted: true, completedRun: false });
   });
 });

@@ -1,5 +1,6 @@
-import { EvaluationRunEntity, RunResultEntity, type UnitOfWork } from '@gatehouse/persistence';
 import { type EntityManager, QueryFailedError } from 'typeorm';
+import { EvaluationRunEntity, RunResultEntity } from '../entities';
+import { type UnitOfWork } from '../unit-of-work';
 
 /** A result row as the worker writes it. */
 export type ResultRow = Omit<RunResultEntity, 'run'>;
@@ -20,14 +21,14 @@ export class RunNotRunning extends Error {
   }
 }
 
-export interface ResultWriterOptions {
+export interface RunResultWriterOptions {
   /** A flush starts at once when this many rows wait. */
   maxBatch: number;
   /** Otherwise it starts at most this long after the oldest waiting row arrived. */
   maxDelayMs: number;
 }
 
-export const DEFAULT_RESULT_WRITER_OPTIONS: ResultWriterOptions = { maxBatch: 200, maxDelayMs: 2 };
+export const DEFAULT_RESULT_WRITER_OPTIONS: RunResultWriterOptions = { maxBatch: 200, maxDelayMs: 2 };
 
 interface Pending {
   row: ResultRow;
@@ -67,7 +68,7 @@ function isRowError(error: unknown): boolean {
  * resolves only once its row is committed, so a job is acknowledged after its result is durable; a
  * process killed before the commit loses only unacknowledged jobs, which BullMQ delivers again.
  */
-export class ResultWriter {
+export class RunResultWriter {
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -75,11 +76,11 @@ export class ResultWriter {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly options: ResultWriterOptions = DEFAULT_RESULT_WRITER_OPTIONS,
+    private readonly options: RunResultWriterOptions = DEFAULT_RESULT_WRITER_OPTIONS,
   ) {}
 
   /** Resolves once the row's flush has committed; rejects with RunNotRunning when the run is not running. */
-  write(row: ResultRow): Promise<WriteOutcome> {
+  submit(row: ResultRow): Promise<WriteOutcome> {
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.pending.push({ row, at: Date.now(), resolve, reject });
       this.schedule();

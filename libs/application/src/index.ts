@@ -19,6 +19,7 @@ export * from './registry/registry.service';
 export * from './registry/registry.views';
 export * from './runs/job-queue.provider';
 export * from './runs/job-runner.service';
+export * from './runs/run-comparison.service';
 export * from './runs/run-execution.service';
 export * from './runs/runs.service';
 export * from './runs/runs.views';

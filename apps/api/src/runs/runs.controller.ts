@@ -1,4 +1,9 @@
-import { IdentityService, RunsService, type RequestContext } from '@gatehouse/application';
+import {
+  IdentityService,
+  RunComparisonService,
+  RunsService,
+  type RequestContext,
+} from '@gatehouse/application';
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
@@ -24,6 +29,7 @@ import {
 export class RunsController {
   constructor(
     private readonly runs: RunsService,
+    private readonly comparison: RunComparisonService,
     private readonly identity: IdentityService,
   ) {}
 
@@ -97,6 +103,6 @@ export class RunsController {
       'Run b against the baseline a, item by item: McNemar exact test for pass/fail metrics, paired bootstrap for scores.',
   })
   compare(@Ctx() ctx: RequestContext, @Param() { a, b }: CompareParamsDto) {
-    return this.runs.compare(ctx.actor, a, b);
+    return this.comparison.compare(ctx.actor, a, b);
   }
 }

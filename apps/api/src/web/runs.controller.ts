@@ -1,6 +1,7 @@
 import {
   AiUseCasesService,
   IdentityService,
+  RunComparisonService,
   RunsService,
   type RunResultView,
   WebSessionsService,
@@ -88,6 +89,7 @@ const KIND_WORDS: Record<MetricSummary['kind'], string> = {
 export class RunPagesController {
   constructor(
     private readonly runs: RunsService,
+    private readonly comparisons: RunComparisonService,
     private readonly aiUseCases: AiUseCasesService,
     private readonly identity: IdentityService,
     private readonly renderer: WebRenderer,
@@ -183,7 +185,7 @@ export class RunPagesController {
   private async comparison(actor: Actor, run: RunView) {
     const baselineId = run.baselineRunId as string;
     try {
-      const { metrics } = await this.runs.compare(actor, baselineId, run.id);
+      const { metrics } = await this.comparisons.compare(actor, baselineId, run.id);
       const byName = new Map((run.report?.summary.metrics ?? []).map((m) => [m.name, m]));
       return {
         baselineId,

@@ -6,12 +6,9 @@ import {
   CANCELLABLE_RUN_STATUSES,
   canViewAiUseCase,
   assertHasRole,
-  comparePairedPassFail,
-  comparePairedScores,
   contentHash,
   DomainError,
   hasRole,
-  type MetricComparison,
 } from '@gatehouse/domain';
 import {
   describeScorers,
@@ -28,6 +25,7 @@ import {
   EvaluationRunEntity,
   RunResultEntity,
   SuiteEntity,
+  type TxManager,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { JobName, jobIds } from '@gatehouse/queue';
@@ -41,6 +39,7 @@ import { checkRecordedFrom, pinReplayCassettes } from '../registry/cassette-pins
 import { type RequestContext } from '../request-context';
 import { zodProblems } from '../validation/zod-problems';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
+import { RunComparisonService } from './run-comparison.service';
 import {
   type RunResultView,
   type RunView,
@@ -88,6 +87,7 @@ export class RunsService {
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() private readonly config: GatehouseConfig,
     private readonly connections: ConnectionsService,
+    private readonly comparison: RunComparisonService,
   ) {}
 
   async start(context: RequestContext, input: StartRunInput): Promise<RunView> {
@@ -404,98 +404,9 @@ export class RunsService {
     return toRunView(run);
   }
 
-  /** Paired comparison of two runs on the same items, metric by metric (B against the baseline A). */
-  async compare(
-    actor: Actor,
-    baselineId: string,
-    candidateId: string,
-    alpha = 0.05,
-  ): Promise<{ baseline: RunView; candidate: RunView; metrics: MetricComparison[] }> {
-    return this.uow.read(async (m) => {
-      const [a, b] = [
-        await this.loadVisible(m, actor, baselineId),
-        await this.loadVisible(m, actor, candidateId),
-      ];
-      const metrics = await this.pairedMetrics(m, a, b, alpha);
-      return { baseline: toRunView(a), candidate: toRunView(b), metrics };
-    });
-  }
-
-  /**
-   * The paired comparison of two runs' scored items, metric by metric (B against the baseline A). Reads
-   * the item rows; the gates cache its result, since completed runs never change.
-   */
-  async pairedMetrics(
-    m: EntityManager,
-    a: EvaluationRunEntity,
-    b: EvaluationRunEntity,
-    alpha = 0.05,
-  ): Promise<MetricComparison[]> {
-    const manifestA = a.manifest as StoredManifest;
-    const manifestB = b.manifest as StoredManifest;
-    if (manifestA.dataset.hash !== manifestB.dataset.hash) {
-      throw DomainError.validation([
-        {
-          field: 'candidate',
-          message: 'ran on a different dataset: a paired comparison needs the same items',
-          code: 'incomparable',
-        },
-      ]);
-    }
-    const definition = (await m.findOneByOrFail(SuiteEntity, { id: a.suiteId }))
-      .definition as SuiteDefinition;
-    const scorers = describeScorers(definition.scorers);
-    const [rowsA, rowsB] = await Promise.all(
-      [a, b].map((run) =>
-        m.find(RunResultEntity, {
-          where: { runId: run.id, status: 'scored' },
-          select: { itemId: true, scores: true },
-        }),
-      ),
-    );
-    return scorers
-      .filter((s) => manifestB.scorers.some((x) => x.name === s.name))
-      .map((scorer): MetricComparison => {
-        const byItem = (rows: RunResultEntity[]) => perItem(rows, scorer.name);
-        const itemsA = byItem(rowsA);
-        const itemsB = byItem(rowsB);
-        const ids = [...itemsA.keys()].filter((id) => itemsB.has(id));
-        const binary =
-          scorer.kind === 'pass_rate' &&
-          ids.every((id) => isBinary(itemsA.get(id)?.passed) && isBinary(itemsB.get(id)?.passed));
-        if (binary) {
-          const result = comparePairedPassFail(
-            ids.map((id) => ({ a: itemsA.get(id)?.passed === 1, b: itemsB.get(id)?.passed === 1 })),
-            { seed: 1 },
-          );
-          return {
-            metric: scorer.name,
-            test: result.test,
-            n: result.n,
-            baseline: result.aRate,
-            candidate: result.bRate,
-            difference: result.difference,
-            interval: result.interval,
-            pValue: result.pValue,
-            verdict: verdict(result.difference, result.pValue, alpha),
-          };
-        }
-        const result = comparePairedScores(
-          ids.map((id) => ({ a: itemsA.get(id)?.value ?? 0, b: itemsB.get(id)?.value ?? 0 })),
-          { seed: 1 },
-        );
-        return {
-          metric: scorer.name,
-          test: result.test,
-          n: result.n,
-          baseline: result.meanA,
-          candidate: result.meanB,
-          difference: result.difference,
-          interval: result.interval,
-          pValue: result.pValue,
-          verdict: verdict(result.difference, result.pValue, alpha),
-        };
-      });
+  /** For the gates until they use RunComparisonService.pairedMetrics directly. */
+  pairedMetrics(m: EntityManager, a: EvaluationRunEntity, b: EvaluationRunEntity, alpha = 0.05) {
+    return this.comparison.pairedMetrics(m as TxManager, a, b, alpha);
   }
 
   private async loadVisible(
@@ -542,29 +453,4 @@ function describeTarget(target: TargetConfig): string {
         ? `${target.model} (LangChain ChatOpenAI)`
         : `LangChain runnable ${target.module}#${target.export}`;
   }
-}
-
-function perItem(rows: RunResultEntity[], metric: string): Map<string, { passed: number; value: number }> {
-  const sums = new Map<string, { passed: number; value: number; n: number }>();
-  for (const row of rows) {
-    const score = (row.scores as Record<string, { passed: boolean | null; value: number | null }>)[metric];
-    if (!score || score.passed === null) {
-      continue;
-    }
-    const entry = sums.get(row.itemId) ?? { passed: 0, value: 0, n: 0 };
-    entry.passed += score.passed ? 1 : 0;
-    entry.value += score.value ?? 0;
-    entry.n += 1;
-    sums.set(row.itemId, entry);
-  }
-  return new Map([...sums].map(([id, e]) => [id, { passed: e.passed / e.n, value: e.value / e.n }]));
-}
-
-const isBinary = (value: number | undefined) => value === 0 || value === 1;
-
-function verdict(difference: number | null, pValue: number, alpha: number): MetricComparison['verdict'] {
-  if (difference === null || pValue >= alpha) {
-    return 'no_difference';
-  }
-  return difference < 0 ? 'worse' : 'better';
 }

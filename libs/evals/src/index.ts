@@ -21,6 +21,7 @@ export * from './scorers/scorer';
 export * from './suites/suite-check';
 export * from './suites/suite-loader';
 export * from './suites/suite-schema';
+export * from './suites/stored-definitions';
 export * from './targets/create-target';
 export * from './targets/replay.target';
 export * from './targets/retry';

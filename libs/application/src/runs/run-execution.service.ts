@@ -18,21 +18,20 @@ import {
   RunAggregator,
   type RunOutcome,
   type Scorer,
-  type SuiteDefinition,
-  type TargetConfig,
   type TargetContext,
   connectionsUsed,
+  datasetItemOf,
+  suiteDefinitionOf,
+  targetConfigOf,
 } from '@gatehouse/evals';
 import {
-  CassetteEntity,
-  DatasetEntity,
-  DatasetItemEntity,
-  EvaluationRunEntity,
+  type DatasetEntity,
   RunNotRunning,
-  RunResultEntity,
+  type RunResultEntity,
+  RunProgressRepository,
   RunResultWriter,
-  SuiteEntity,
   UnitOfWork,
+  type WorkerRun,
 } from '@gatehouse/persistence';
 import {
   type EnqueueReport,
@@ -46,7 +45,6 @@ import {
 } from '@gatehouse/queue';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { And, Between, type EntityManager, In, LessThan, MoreThanOrEqual } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { PlatformNetwork } from '../connections/platform-network';
@@ -54,7 +52,7 @@ import { InjectConfig } from '../gatehouse-config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
 import { RunReconciler } from './run-reconciler';
-import { type StoredManifest, type StoredRunReport } from './runs.views';
+import { type StoredRunReport } from './runs.views';
 
 /** Everything a worker needs to execute a run's items, built once per run and process. */
 interface RunPlan {
@@ -115,6 +113,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly progress: RunProgressRepository,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     @InjectJobQueue() private readonly queue: JobQueue,
@@ -125,6 +124,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     this.writer = new RunResultWriter(uow);
     this.reconciler = new RunReconciler(
       uow,
+      progress,
       audit,
       metrics,
       config.runs,
@@ -132,7 +132,6 @@ export class RunExecutionService implements BeforeApplicationShutdown {
         startRun: (runId) => this.startRun(runId),
         aggregate: (runId) => this.aggregate(runId),
         enqueueMissing: (run) => this.enqueueMissing(run),
-        completeIfDone: (m, runId) => this.completeIfDone(m, runId),
       },
       this.logger,
     );
@@ -156,20 +155,12 @@ export class RunExecutionService implements BeforeApplicationShutdown {
 
   /** queued → running, check the dataset still hashes as frozen, enqueue every item without a result. */
   async startRun(runId: string): Promise<void> {
-    const run = await this.uow.read((m) => m.findOneBy(EvaluationRunEntity, { id: runId }));
+    const run = await this.progress.find(runId);
     if (!run || (run.status !== 'queued' && run.status !== 'running')) {
       return;
     }
     if (run.status === 'queued') {
-      const now = new Date();
-      const moved = await this.uow.write((m) =>
-        m.update(
-          EvaluationRunEntity,
-          { id: runId, status: 'queued' },
-          { status: 'running', startedAt: now, updatedAt: now },
-        ),
-      );
-      if (moved.affected !== 1) {
+      if (!(await this.progress.start(runId))) {
         return this.startRun(runId);
       }
       const problem =
@@ -202,19 +193,12 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   }
 
   /** Re-computes the dataset's sha256 from the stored items: edited rows make the run fail, not lie. */
-  private async verifyDataset(run: EvaluationRunEntity): Promise<string | null> {
-    const manifest = run.manifest as StoredManifest;
-    const dataset = await this.uow.read((m) =>
-      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
-    );
+  private async verifyDataset(run: WorkerRun): Promise<string | null> {
+    const manifest = run.manifest;
+    const dataset = await this.progress.datasetOf(run);
     const hash = createHash('sha256');
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
-      const rows = await this.uow.read((m) =>
-        m.find(DatasetItemEntity, {
-          where: { datasetId: dataset.id, seq: And(MoreThanOrEqual(seq), LessThan(seq + PAGE)) },
-          order: { seq: 'ASC' },
-        }),
-      );
+      const rows = await this.progress.items(dataset.id, seq, PAGE);
       rows.forEach((row) => hash.update(`${canonicalJson(row.item)}\n`));
     }
     const actual = hash.digest('hex');
@@ -224,31 +208,26 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   }
 
   /** A replay run replays exactly the cassettes it pinned: each must be on this server as pinned. */
-  private async verifyCassettes(run: EvaluationRunEntity): Promise<string | null> {
-    const target = run.targetConfig as TargetConfig;
+  private async verifyCassettes(run: WorkerRun): Promise<string | null> {
+    const target = targetConfigOf(run);
     if (target.type !== 'replay') {
       return null;
     }
-    const pinned = (run.manifest as StoredManifest).cassettes ?? {};
+    const pinned = run.manifest.cassettes ?? {};
     if (!pinned[target.cassette]) {
       return `The run pinned no content for cassette ${target.cassette}: start a new run.`;
     }
     for (const [name, sha256] of Object.entries(pinned)) {
-      if (!(await this.uow.read((m) => m.existsBy(CassetteEntity, { name, sha256 })))) {
+      if (!(await this.progress.cassetteExists(name, sha256))) {
         return `Cassette ${name} with sha256 ${sha256}, which this run pinned, is not on this server: upload that content again with gatehouse push.`;
       }
     }
     return null;
   }
 
-  private async fail(run: Pick<EvaluationRunEntity, 'id'>, error: string): Promise<void> {
+  private async fail(run: Pick<WorkerRun, 'id'>, error: string): Promise<void> {
     await this.uow.write(async (m) => {
-      const { affected } = await m.update(
-        EvaluationRunEntity,
-        { id: run.id, status: 'running' },
-        { status: 'failed', error, completedAt: new Date(), updatedAt: new Date() },
-      );
-      if (affected === 1) {
+      if (await this.progress.fail(m, run.id, error)) {
         await this.audit.record(m, system, {
           action: 'run.failed',
           subjectType: 'evaluation_run',
@@ -269,7 +248,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
    * with a result are skipped and job ids are deterministic, so a step delivered twice adds nothing, and
    * a continuation lost with Redis leaves a run without progress, which the reconciler repairs.
    */
-  private async fanOut(run: EvaluationRunEntity, fromSeq: number, round: number): Promise<void> {
+  private async fanOut(run: WorkerRun, fromSeq: number, round: number): Promise<void> {
     const dataset = await this.datasetOf(run);
     const ahead = this.config.runs.fanOutAhead;
     const page = Math.min(PAGE, ahead);
@@ -287,7 +266,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   }
 
   private async continueFanOut(data: JobPayloads[JobName.FanOutRun]): Promise<void> {
-    const run = await this.uow.read((m) => m.findOneBy(EvaluationRunEntity, { id: data.runId }));
+    const run = await this.progress.find(data.runId);
     if (run?.status === 'running') {
       await this.fanOut(run, data.fromSeq, data.round);
     }
@@ -297,7 +276,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
    * Adds a job for every (item, epoch) with no result yet, every page at once (the reconciler's repair);
    * jobs that had failed for good are put back with fresh attempts. Says what it did.
    */
-  async enqueueMissing(run: EvaluationRunEntity): Promise<EnqueueReport> {
+  async enqueueMissing(run: WorkerRun): Promise<EnqueueReport> {
     const dataset = await this.datasetOf(run);
     const total: EnqueueReport = { jobs: 0, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
@@ -310,47 +289,22 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     return total;
   }
 
-  private datasetOf(run: EvaluationRunEntity): Promise<DatasetEntity> {
-    const manifest = run.manifest as StoredManifest;
-    return this.uow.read((m) =>
-      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
-    );
+  private datasetOf(run: WorkerRun): Promise<DatasetEntity> {
+    return this.progress.datasetOf(run);
   }
 
   /** Adds a job for every (item, epoch) of `size` items from `seq` with no result yet; deterministic job ids. */
   private async enqueuePage(
-    run: EvaluationRunEntity,
+    run: WorkerRun,
     datasetId: string,
     seq: number,
     size: number,
   ): Promise<EnqueueReport> {
-    const epochs = (run.manifest as StoredManifest).epochs;
-    const range = Between(seq, seq + size - 1);
-    const [items, done] = await this.uow.read((m) =>
-      Promise.all([
-        m.find(DatasetItemEntity, {
-          where: { datasetId, seq: range },
-          select: { itemId: true, seq: true },
-          order: { seq: 'ASC' },
-        }),
-        m.find(RunResultEntity, {
-          where: { runId: run.id, seq: range },
-          select: { itemId: true, epoch: true },
-        }),
-      ]),
-    );
-    const have = new Set(done.map((r) => `${r.itemId}\u0000${r.epoch}`));
-    const jobs: ItemJob[] = [];
-    for (const item of items) {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        if (!have.has(`${item.itemId}\u0000${epoch}`)) {
-          jobs.push({
-            jobId: jobIds.item(run.id, item.seq, epoch),
-            data: { runId: run.id, itemId: item.itemId, seq: item.seq, epoch },
-          });
-        }
-      }
-    }
+    const missing = await this.progress.missingResults(run, datasetId, seq, size);
+    const jobs: ItemJob[] = missing.map(({ itemId, seq: itemSeq, epoch }) => ({
+      jobId: jobIds.item(run.id, itemSeq, epoch),
+      data: { runId: run.id, itemId, seq: itemSeq, epoch },
+    }));
     return jobs.length > 0
       ? this.queue.addItems(run.provider, jobs)
       : { jobs: 0, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
@@ -427,12 +381,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
    * sending every item to the same wall. The jobs still queued find the run failed and do nothing.
    */
   private async stopIfNothingWorked(runId: string, reason: string): Promise<void> {
-    const run = await this.uow.read((m) =>
-      m.findOne(EvaluationRunEntity, {
-        where: { id: runId },
-        select: { id: true, status: true, completed: true, errored: true },
-      }),
-    );
+    const run = await this.progress.counters(runId);
     if (run?.status === 'running' && run.completed === run.errored) {
       const target = this.plans.has(runId)
         ? ((await this.plans.get(runId))?.itemPlan.target.description ?? '')
@@ -449,20 +398,9 @@ export class RunExecutionService implements BeforeApplicationShutdown {
   private async countRateLimit(runId: string, provider: string, waitMs: number): Promise<void> {
     this.metrics.providerRetries.inc({ provider, kind: 'rate_limited' });
     this.metrics.providerPauseSeconds.inc({ provider }, waitMs / 1000);
-    await this.uow
-      .write((m) =>
-        m
-          .createQueryBuilder()
-          .update(EvaluationRunEntity)
-          .set({
-            rateLimitPauses: () => 'rate_limit_pauses + 1',
-            rateLimitedMs: () => `rate_limited_ms + ${Math.round(Math.min(waitMs, 86_400_000))}`,
-            // Waiting on the provider is not being stuck: the reconciler leaves the run alone meanwhile.
-            updatedAt: new Date(),
-          })
-          .where('id = :runId', { runId })
-          .execute(),
-      )
+    // Waiting on the provider is not being stuck: the pause marks the run, so the reconciler leaves it alone.
+    await this.progress
+      .countRateLimitPause(runId, waitMs)
       .catch((error: unknown) =>
         this.logger.warn(`Could not count a rate-limit pause of run ${runId}: ${String(error)}`),
       );
@@ -509,21 +447,6 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     return completedRun;
   }
 
-  /** running → aggregating once every item has a row; true for exactly one caller. */
-  private async completeIfDone(m: EntityManager, runId: string): Promise<boolean> {
-    const { affected } = await m
-      .createQueryBuilder()
-      .update(EvaluationRunEntity)
-      .set({ status: 'aggregating', updatedAt: new Date() })
-      .where('id = :id AND status = :running AND completed >= total', { id: runId, running: 'running' })
-      .execute();
-    if (affected === 1) {
-      this.forget(runId);
-      return true;
-    }
-    return false;
-  }
-
   private plan(runId: string): Promise<RunPlan | null> {
     const now = Date.now();
     if (now - this.lastPlanSweep > PLAN_IDLE_MS) {
@@ -562,10 +485,7 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     }
     const read: StatusRead = {
       startedAt: now,
-      status: this.uow.read(
-        async (m) =>
-          (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status,
-      ),
+      status: this.progress.status(runId),
     };
     read.status.catch(() => {
       if (this.statuses.get(runId) === read) {
@@ -591,14 +511,9 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       plan.pages.delete(number); // most recently used last
     } else {
       const from = number * ITEM_PAGE;
-      page = this.uow
-        .read((m) =>
-          m.find(DatasetItemEntity, {
-            where: { datasetId: plan.datasetId, seq: Between(from, from + ITEM_PAGE - 1) },
-            select: { itemId: true, seq: true, item: true },
-          }),
-        )
-        .then((rows) => new Map(rows.map((r) => [r.seq, { itemId: r.itemId, item: r.item as DatasetItem }])));
+      page = this.progress
+        .items(plan.datasetId, from, ITEM_PAGE)
+        .then((rows) => new Map(rows.map((r) => [r.seq, { itemId: r.itemId, item: datasetItemOf(r) }])));
       page.catch(() => plan.pages.get(number) === page && plan.pages.delete(number));
       if (plan.pages.size >= ITEM_PAGES_KEPT) {
         plan.pages.delete(plan.pages.keys().next().value as number);
@@ -609,25 +524,19 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     if (found?.itemId === itemId) {
       return found.item;
     }
-    const row = await this.uow.read((m) =>
-      m.findOneBy(DatasetItemEntity, { datasetId: plan.datasetId, itemId }),
-    );
-    return row ? (row.item as DatasetItem) : null;
+    const row = await this.progress.item(plan.datasetId, itemId);
+    return row ? datasetItemOf(row) : null;
   }
 
   private async buildPlan(runId: string): Promise<RunPlan | null> {
-    const loaded = await this.uow.read(async (m) => {
-      const run = await m.findOneBy(EvaluationRunEntity, { id: runId });
-      const suite = run ? await m.findOneBy(SuiteEntity, { id: run.suiteId }) : null;
-      return run && suite ? { run, suite } : null;
-    });
+    const loaded = await this.progress.findWithSuite(runId);
     if (!loaded) {
       return null;
     }
     const { run, suite } = loaded;
-    const definition = suite.definition as SuiteDefinition;
-    const target = run.targetConfig as TargetConfig;
-    const pinned = (run.manifest as StoredManifest).cassettes;
+    const definition = suiteDefinitionOf(suite);
+    const target = targetConfigOf(run);
+    const pinned = run.manifest.cassettes;
     // The server's environment, network and filesystem are not the suite's: endpoints and secrets come
     // from the admin's connections, modules from the operator's folder, calls through the egress policy.
     const targetContext: TargetContext = {
@@ -688,24 +597,23 @@ export class RunExecutionService implements BeforeApplicationShutdown {
         `cassette ${name} is not pinned by this run (it was not on this server, or belongs to another team, when the run started): upload it with \`gatehouse push\` and start a new run`,
       );
     }
-    const row = await this.uow.read((m) => m.findOneBy(CassetteEntity, { name, sha256 }));
-    if (!row) {
+    const content = await this.progress.cassette(name, sha256);
+    if (content === null) {
       throw new EvalsError(
         `cassette ${name} with sha256 ${sha256}, which this run pinned, is not on this server: upload that content again with \`gatehouse push\``,
       );
     }
-    return row.content;
+    return content;
   }
 
   /** Folds the rows (in dataset order) into the report; completes the run (or keeps it cancelled, partial). */
   async aggregate(runId: string): Promise<void> {
-    const run = await this.uow.read((m) => m.findOneBy(EvaluationRunEntity, { id: runId }));
+    const run = await this.progress.find(runId);
     if (!run || !(run.status === 'aggregating' || (run.status === 'cancelled' && run.report === null))) {
       return;
     }
-    const definition = (await this.uow.read((m) => m.findOneByOrFail(SuiteEntity, { id: run.suiteId })))
-      .definition as SuiteDefinition;
-    const manifest = run.manifest as StoredManifest;
+    const definition = suiteDefinitionOf(await this.progress.suite(run.suiteId));
+    const manifest = run.manifest;
     const { count: epochs, reducer } = epochSettings(definition);
     const aggregator = new RunAggregator({
       scorers: describeScorers(definition.scorers),
@@ -715,24 +623,13 @@ export class RunExecutionService implements BeforeApplicationShutdown {
       minGroupSize: definition.minGroupSize,
       seed: definition.seed,
     });
-    const dataset = await this.uow.read((m) =>
-      m.findOneByOrFail(DatasetEntity, { name: manifest.dataset.name, version: manifest.dataset.version }),
-    );
+    const dataset = await this.progress.datasetOf(run);
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
-      const rows = await this.uow.read((m) =>
-        m.find(RunResultEntity, {
-          where: { runId, seq: Between(seq, seq + PAGE - 1) },
-          order: { seq: 'ASC', epoch: 'ASC' },
-        }),
-      );
+      const rows = await this.progress.results(runId, seq, PAGE);
       const failingIds = [...new Set(rows.filter((r) => r.anyFailed).map((r) => r.itemId))];
       const items = failingIds.length
         ? new Map(
-            (
-              await this.uow.read((m) =>
-                m.findBy(DatasetItemEntity, { datasetId: dataset.id, itemId: In(failingIds) }),
-              )
-            ).map((r) => [r.itemId, r.item as DatasetItem]),
+            (await this.progress.itemsById(dataset.id, failingIds)).map((r) => [r.itemId, datasetItemOf(r)]),
           )
         : new Map<string, DatasetItem>();
       for (const row of rows) {
@@ -763,16 +660,13 @@ export class RunExecutionService implements BeforeApplicationShutdown {
     };
     const now = new Date();
     await this.uow.write(async (m) => {
-      const fromStatus: RunStatus = partial ? 'cancelled' : 'aggregating';
-      const { affected } = await m.update(EvaluationRunEntity, { id: runId, status: fromStatus }, {
-        status: partial ? 'cancelled' : 'completed',
+      const saved = await this.progress.saveReport(m, runId, partial ? 'cancelled' : 'aggregating', {
         report,
         outcome: partial ? 'cancelled' : outcome,
-        completedAt: now,
-        updatedAt: now,
         manifest: { ...manifest, completedAt: now.toISOString() },
-      } as never);
-      if (affected === 1) {
+        at: now,
+      });
+      if (saved) {
         await this.audit.record(m, system, {
           action: partial ? 'run.summarised' : 'run.completed',
           subjectType: 'evaluation_run',

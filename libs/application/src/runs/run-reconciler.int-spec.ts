@@ -3,6 +3,7 @@ import {
   AuditEventEntity,
   AuditLogRepository,
   EvaluationRunEntity,
+  RunProgressRepository,
   RunResultEntity,
   UnitOfWork,
 } from '@gatehouse/persistence';
@@ -15,7 +16,7 @@ import {
   type TestDatabase,
 } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
-import { type DataSource, type EntityManager } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { type ReconcilerActs, RunReconciler } from './run-reconciler';
@@ -126,17 +127,8 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
           ? { jobs: missing, retriedFailed: missing, rerunCompleted: 0, failureReasons: [reason] }
           : { jobs: missing, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
       },
-      completeIfDone: async (m: EntityManager, runId: string) => {
-        const { affected } = await m
-          .createQueryBuilder()
-          .update(EvaluationRunEntity)
-          .set({ status: 'aggregating', updatedAt: new Date() })
-          .where('id = :id AND status = :running AND completed >= total', { id: runId, running: 'running' })
-          .execute();
-        return affected === 1;
-      },
     };
-    return { reconciler: new RunReconciler(uow, audit, metrics, config, acts), enqueued, metrics };
+    return { reconciler: new RunReconciler(uow, new RunProgressRepository(uow), audit, metrics, config, acts), enqueued, metrics };
   }
 
   const runOf = (runId: string) => uow.read((m) => m.findOneByOrFail(EvaluationRunEntity, { id: runId }));

@@ -1,14 +1,8 @@
 import { type GatehouseConfig } from '@gatehouse/config';
 import { SYSTEM_ACTOR } from '@gatehouse/domain';
-import {
-  AuditEventEntity,
-  EvaluationRunEntity,
-  RunResultEntity,
-  type UnitOfWork,
-} from '@gatehouse/persistence';
+import { type RunProgressRepository, type UnitOfWork, type WorkerRun } from '@gatehouse/persistence';
 import { type EnqueueReport } from '@gatehouse/queue';
 import { Logger } from '@nestjs/common';
-import { type EntityManager, In, LessThan } from 'typeorm';
 import { type AuditService } from '../audit/audit.service';
 import { type MetricsService } from '../metrics/metrics.service';
 
@@ -17,9 +11,7 @@ export interface ReconcilerActs {
   startRun(runId: string): Promise<void>;
   aggregate(runId: string): Promise<void>;
   /** Puts every (item, epoch) without a result back on the queue, ended jobs included. */
-  enqueueMissing(run: EvaluationRunEntity): Promise<EnqueueReport>;
-  /** running → aggregating once every item has a row, inside `m`'s transaction; true for one caller. */
-  completeIfDone(m: EntityManager, runId: string): Promise<boolean>;
+  enqueueMissing(run: WorkerRun): Promise<EnqueueReport>;
 }
 
 /** What a repair of a running run records in the audit log (`run.repaired`, `after`). */
@@ -50,6 +42,7 @@ const RUNS_PER_PASS = 100;
 export class RunReconciler {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly progress: RunProgressRepository,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     private readonly config: GatehouseConfig['runs'],
@@ -59,16 +52,7 @@ export class RunReconciler {
 
   async reconcile(): Promise<void> {
     const stuckBefore = new Date(Date.now() - this.config.stuckAfterMs);
-    const stuck = await this.uow.read((m) =>
-      m.find(EvaluationRunEntity, {
-        where: {
-          status: In(['queued', 'running', 'aggregating', 'cancelled']),
-          updatedAt: LessThan(stuckBefore),
-        },
-        order: { updatedAt: 'ASC' },
-        take: RUNS_PER_PASS,
-      }),
-    );
+    const stuck = await this.progress.stuck(stuckBefore, RUNS_PER_PASS);
     for (const run of stuck) {
       try {
         await this.repair(run);
@@ -78,11 +62,8 @@ export class RunReconciler {
     }
   }
 
-  private async repair(run: EvaluationRunEntity): Promise<void> {
-    const touch = () =>
-      this.uow.write((m) =>
-        m.update(EvaluationRunEntity, { id: run.id, status: run.status }, { updatedAt: new Date() }),
-      );
+  private async repair(run: WorkerRun): Promise<void> {
+    const touch = () => this.progress.touch(run.id, run.status);
     switch (run.status) {
       case 'queued':
         await touch();
@@ -103,31 +84,10 @@ export class RunReconciler {
   }
 
   /** Recounts from the rows; completes, re-enqueues what has no result, or gives up after the bound. */
-  private async repairRunning(run: EvaluationRunEntity): Promise<void> {
-    const { complete, completed } = await this.uow.write(async (m) => {
-      const counts = await m
-        .createQueryBuilder(RunResultEntity, 'r')
-        .select('COUNT(*)', 'completed')
-        .addSelect(`SUM(CASE WHEN r.any_failed = :yes THEN 1 ELSE 0 END)`, 'failed')
-        .addSelect(`SUM(CASE WHEN r.status = 'errored' THEN 1 ELSE 0 END)`, 'errored')
-        .where('r.run_id = :id', { id: run.id, yes: true })
-        .getRawOne<{
-          completed: string | number;
-          failed: string | number | null;
-          errored: string | number | null;
-        }>();
-      const recorded = Number(counts?.completed ?? 0);
-      await m.update(
-        EvaluationRunEntity,
-        { id: run.id, status: 'running' },
-        {
-          completed: recorded,
-          failed: Number(counts?.failed ?? 0),
-          errored: Number(counts?.errored ?? 0),
-          updatedAt: new Date(),
-        },
-      );
-      return { complete: await this.acts.completeIfDone(m, run.id), completed: recorded };
+  private async repairRunning(run: WorkerRun): Promise<void> {
+    const { complete, completed } = await this.uow.write(async (tx) => {
+      const recorded = await this.progress.recount(tx, run.id);
+      return { complete: await this.progress.completeIfDone(tx, run.id), completed: recorded };
     });
     if (complete) {
       await this.acts.aggregate(run.id);
@@ -170,7 +130,7 @@ export class RunReconciler {
    * Runs a lost or failing aggregation again. An attempt that fails is audited (`run.repaired`, with the
    * error) and, after `reconcileMaxAttempts` of them in a row, the run is failed with that error.
    */
-  private async repairAggregation(run: EvaluationRunEntity, touch: () => Promise<unknown>): Promise<void> {
+  private async repairAggregation(run: WorkerRun, touch: () => Promise<unknown>): Promise<void> {
     const streak = await this.repairsWithoutProgress(run.id, run.completed);
     const max = this.config.reconcileMaxAttempts;
     if (streak.length >= max) {
@@ -204,39 +164,27 @@ export class RunReconciler {
 
   /** The run's latest repairs, newest first, as long as none of them saw more results than `completed`. */
   private async repairsWithoutProgress(runId: string, completed: number): Promise<RepairEvent[]> {
-    const events = await this.uow.read((m) =>
-      m.find(AuditEventEntity, {
-        where: { subjectType: 'evaluation_run', subjectId: runId, action: 'run.repaired' },
-        order: { seq: 'DESC' },
-        take: this.config.reconcileMaxAttempts,
-      }),
-    );
+    const events = await this.progress.repairs<RepairRecord>(runId, this.config.reconcileMaxAttempts);
     const streak: RepairEvent[] = [];
-    for (const event of events) {
-      const after = event.after as Partial<RepairRecord> | null;
+    for (const { at, after } of events) {
       if (after?.completed !== completed) {
         break;
       }
-      streak.push({ at: event.occurredAt, record: after as RepairRecord });
+      streak.push({ at, record: after });
     }
     return streak;
   }
 
   private async giveUp(
-    run: EvaluationRunEntity,
+    run: WorkerRun,
     completed: number,
     streak: RepairEvent[],
     from: 'running' | 'aggregating' = 'running',
   ): Promise<void> {
     const error = from === 'running' ? giveUpReason(run, completed, streak) : aggregationReason(streak);
     const failed = await this.uow.write(async (m) => {
-      const now = new Date();
-      const { affected } = await m.update(
-        EvaluationRunEntity,
-        { id: run.id, status: from },
-        { status: 'failed', error, completedAt: now, updatedAt: now },
-      );
-      if (affected === 1) {
+      const moved = await this.progress.fail(m, run.id, error, from);
+      if (moved) {
         await this.audit.record(m, system, {
           action: 'run.failed',
           subjectType: 'evaluation_run',
@@ -245,7 +193,7 @@ export class RunReconciler {
           reason: error,
         });
       }
-      return affected === 1;
+      return moved;
     });
     if (failed) {
       this.metrics.runsGivenUp.inc();
@@ -285,7 +233,7 @@ export function describeRepair(runId: string, record: RepairRecord, max: number)
 
 /** Why the reconciler gave up on a run, in words a person can act on. */
 export function giveUpReason(
-  run: Pick<EvaluationRunEntity, 'total'>,
+  run: Pick<WorkerRun, 'total'>,
   completed: number,
   streak: { at: Date; record: RepairRecord }[],
 ): string {

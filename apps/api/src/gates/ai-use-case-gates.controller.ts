@@ -1,7 +1,9 @@
 import {
   AiUseCasesService,
-  GatesService,
+  GateEvaluationsService,
+  PilotObservationsService,
   type RequestContext,
+  StageChangesService,
   TransparencyService,
 } from '@gatehouse/application';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
@@ -32,7 +34,9 @@ import {
 @Controller('v1/ai-use-cases')
 export class AiUseCaseGatesController {
   constructor(
-    private readonly gates: GatesService,
+    private readonly gateEvaluations: GateEvaluationsService,
+    private readonly stages: StageChangesService,
+    private readonly pilots: PilotObservationsService,
     private readonly aiUseCases: AiUseCasesService,
     private readonly transparency: TransparencyService,
   ) {}
@@ -80,7 +84,7 @@ export class AiUseCaseGatesController {
     @Body() body: EvaluateGateDto,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { evaluation, created } = await this.gates.evaluate(ctx, id, body.to);
+    const { evaluation, created } = await this.gateEvaluations.evaluate(ctx, id, body.to);
     res.status(created ? 201 : 200);
     return evaluation;
   }
@@ -88,7 +92,7 @@ export class AiUseCaseGatesController {
   @Get(':id/gate-evaluations')
   @ZodResponse({ type: GateEvaluationListDto, description: 'Newest first (at most 100).' })
   evaluations(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
-    return this.gates.listEvaluations(ctx.actor, id);
+    return this.gateEvaluations.list(ctx.actor, id);
   }
 
   /** Moves the stage through a current, passing, fully approved evaluation. Exactly one concurrent promotion wins. */
@@ -96,7 +100,7 @@ export class AiUseCaseGatesController {
   @HttpCode(201)
   @ZodResponse({ status: 201, type: StageChangeResultDto })
   promote(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: PromoteDto) {
-    return this.gates.promote(ctx, id, body.evaluationId);
+    return this.stages.promote(ctx, id, body.evaluationId);
   }
 
   /** Demotion to an earlier stage, or retirement; a reason is required. */
@@ -104,25 +108,25 @@ export class AiUseCaseGatesController {
   @HttpCode(201)
   @ZodResponse({ status: 201, type: StageChangeResultDto })
   stepBack(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: StepBackDto) {
-    return this.gates.stepBack(ctx, id, body);
+    return this.stages.stepBack(ctx, id, body);
   }
 
   @Get(':id/stage-changes')
   @ZodResponse({ type: StageChangeListDto })
   stageChanges(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
-    return this.gates.listStageChanges(ctx.actor, id);
+    return this.stages.list(ctx.actor, id);
   }
 
   @Post(':id/pilot-observations')
   @HttpCode(201)
   @ZodResponse({ status: 201, type: PilotObservationViewDto })
   recordPilot(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: PilotObservationDto) {
-    return this.gates.recordPilot(ctx, id, body);
+    return this.pilots.record(ctx, id, body);
   }
 
   @Get(':id/pilot-observations')
   @ZodResponse({ type: PilotObservationListDto })
   pilot(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
-    return this.gates.listPilot(ctx.actor, id);
+    return this.pilots.list(ctx.actor, id);
   }
 }

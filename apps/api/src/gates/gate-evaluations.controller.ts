@@ -1,4 +1,4 @@
-import { GatesService, type RequestContext } from '@gatehouse/application';
+import { GateDecisionsService, GateEvaluationsService, type RequestContext } from '@gatehouse/application';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
@@ -10,19 +10,22 @@ import { GateDecisionDto, GateEvaluationDto, GateEvaluationVerificationDto } fro
 @Authenticated()
 @Controller('v1/gate-evaluations')
 export class GateEvaluationsController {
-  constructor(private readonly gates: GatesService) {}
+  constructor(
+    private readonly evaluations: GateEvaluationsService,
+    private readonly decisions: GateDecisionsService,
+  ) {}
 
   @Get(':id')
   @ZodResponse({ type: GateEvaluationDto })
   get(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
-    return this.gates.getEvaluation(ctx.actor, id);
+    return this.evaluations.get(ctx.actor, id);
   }
 
   /** Re-derives the evaluation from the stored rows and compares the hash. */
   @Get(':id/verification')
   @ZodResponse({ type: GateEvaluationVerificationDto })
   verify(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
-    return this.gates.verifyEvaluation(ctx.actor, id);
+    return this.evaluations.verify(ctx.actor, id);
   }
 
   /** An independent reviewer approves or rejects the evaluation (separation of duties in the domain). */
@@ -30,6 +33,6 @@ export class GateEvaluationsController {
   @HttpCode(201)
   @ZodResponse({ status: 201, type: GateEvaluationDto })
   decide(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: GateDecisionDto) {
-    return this.gates.decide(ctx, id, body);
+    return this.decisions.decide(ctx, id, body);
   }
 }

@@ -1,4 +1,4 @@
-import { GatesService, type RequestContext } from '@gatehouse/application';
+import { GatePoliciesService, type RequestContext } from '@gatehouse/application';
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
@@ -9,18 +9,18 @@ import { GatePolicyDto, GatePolicyListDto, PolicyVersionParamDto } from './gates
 @Authenticated()
 @Controller('v1/gate-policies')
 export class GatePoliciesController {
-  constructor(private readonly gates: GatesService) {}
+  constructor(private readonly policies: GatePoliciesService) {}
 
   @Get()
   @ZodResponse({ type: GatePolicyListDto, description: 'Every policy version, newest (current) first.' })
   list() {
-    return this.gates.listPolicies();
+    return this.policies.list();
   }
 
   @Get(':version')
   @ZodResponse({ type: GatePolicyDto })
   get(@Param() { version }: PolicyVersionParamDto) {
-    return this.gates.getPolicy(version);
+    return this.policies.get(version);
   }
 
   /** Admins only (checked in the service, so a refused attempt is audited). */
@@ -32,6 +32,6 @@ export class GatePoliciesController {
   })
   @ZodResponse({ status: 201, type: GatePolicyDto })
   create(@Ctx() ctx: RequestContext, @Body() body: unknown) {
-    return this.gates.createPolicy(ctx, body);
+    return this.policies.create(ctx, body);
   }
 }

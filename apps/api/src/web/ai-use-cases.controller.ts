@@ -1,11 +1,12 @@
 import {
   AiUseCasesService,
   type AiUseCaseView,
-  GatesService,
+  GateEvaluationsService,
   IdentityService,
   RegistryService,
   type RequestContext,
   RunsService,
+  StageChangesService,
   TransparencyService,
 } from '@gatehouse/application';
 import {
@@ -63,7 +64,8 @@ export class AiUseCasesWebController {
   constructor(
     private readonly aiUseCases: AiUseCasesService,
     private readonly runs: RunsService,
-    private readonly gates: GatesService,
+    private readonly gateEvaluations: GateEvaluationsService,
+    private readonly stageChanges: StageChangesService,
     private readonly identity: IdentityService,
     private readonly auditLog: AuditLogRepository,
     private readonly renderer: WebRenderer,
@@ -244,8 +246,8 @@ export class AiUseCasesWebController {
     const [revisions, runs, evaluations, stageChanges, suites] = await Promise.all([
       this.aiUseCases.revisions(actor, view.id),
       this.runs.list(actor, { aiUseCaseId: view.id, limit: PAGE_SIZE, offset: 0 }),
-      this.gates.listEvaluations(actor, view.id),
-      this.gates.listStageChanges(actor, view.id),
+      this.gateEvaluations.list(actor, view.id),
+      this.stageChanges.list(actor, view.id),
       this.registry.listSuites({ limit: 200, offset: 0 }),
     ]);
     const names = await this.userNames([
@@ -304,7 +306,7 @@ export class AiUseCasesWebController {
    */
   @Post(':id/gate-evaluations')
   async evaluate(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const { evaluation, created } = await this.gates.evaluate(
+    const { evaluation, created } = await this.gateEvaluations.evaluate(
       webContext(req),
       pageId(id, 'The AI use case'),
       req.body?.['to'],

@@ -1,9 +1,11 @@
 import {
   AiUseCasesService,
   type AiUseCaseView,
+  GateDecisionsService,
+  GateEvaluationsService,
   type GateEvaluationView,
-  GatesService,
   IdentityService,
+  StageChangesService,
 } from '@gatehouse/application';
 import {
   type Actor,
@@ -99,7 +101,9 @@ interface PageState {
 @Controller('gate-evaluations')
 export class GatePagesController {
   constructor(
-    private readonly gates: GatesService,
+    private readonly evaluations: GateEvaluationsService,
+    private readonly decisions: GateDecisionsService,
+    private readonly stageChanges: StageChangesService,
     private readonly aiUseCases: AiUseCasesService,
     private readonly identity: IdentityService,
     private readonly renderer: WebRenderer,
@@ -125,7 +129,7 @@ export class GatePagesController {
     }
     const hash = typeof body['evaluationHash'] === 'string' ? body['evaluationHash'] : '';
     try {
-      await this.gates.decide(webContext(req), evaluationId, {
+      await this.decisions.decide(webContext(req), evaluationId, {
         decision,
         reason: reason.trim(),
         // A form without the hash it was rendered with did not come from this page: it signs nothing.
@@ -155,9 +159,9 @@ export class GatePagesController {
   async promote(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
     const evaluationId = pageId(id, 'The gate evaluation');
     const context = webContext(req);
-    const evaluation = await this.gates.getEvaluation(context.actor, evaluationId);
+    const evaluation = await this.evaluations.get(context.actor, evaluationId);
     try {
-      await this.gates.promote(context, evaluation.aiUseCaseId, evaluationId);
+      await this.stageChanges.promote(context, evaluation.aiUseCaseId, evaluationId);
     } catch (error) {
       if (!(error instanceof DomainError) || !(error.code in STATUS)) {
         throw error;
@@ -185,7 +189,7 @@ export class GatePagesController {
 
   private async page(req: WebRequest, res: Response, id: string, state: PageState): Promise<void> {
     const actor = webContext(req).actor;
-    const evaluation = await this.gates.getEvaluation(actor, id);
+    const evaluation = await this.evaluations.get(actor, id);
     const [useCase, proposer] = await Promise.all([
       this.aiUseCases.get(actor, evaluation.aiUseCaseId),
       this.identity.getUser(evaluation.createdBy).then(

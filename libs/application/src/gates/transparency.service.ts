@@ -1,30 +1,27 @@
 import {
   type Actor,
-  type AiUseCaseRecord,
   type ApprovedEvaluationMetric,
   type ApprovedEvaluationSummary,
   assertCanViewAiUseCase,
   buildTransparencyRecord,
   DomainError,
   hasRole,
-  type RunSummary,
   type TransparencyRecord,
 } from '@gatehouse/domain';
 import {
-  AiUseCaseEntity,
-  EvaluationRunEntity,
-  GateApprovalEntity,
-  GateEvaluationEntity,
-  StageChangeEntity,
-  TeamEntity,
+  type AiUseCaseEntity,
+  GateEvidenceRepository,
+  GateRepository,
+  StageChangeRepository,
   TransparencyRecordEntity,
+  TransparencyRecordRepository,
+  type Tx,
+  type TxManager,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
-import { type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
-import { type StoredRunReport } from '../runs/runs.views';
 
 export interface TransparencyListEntry {
   id: string;
@@ -50,6 +47,10 @@ export interface PublishedTransparencyRecord {
 export class TransparencyService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly records: TransparencyRecordRepository,
+    private readonly gates: GateRepository,
+    private readonly stageChanges: StageChangeRepository,
+    private readonly runs: GateEvidenceRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -59,16 +60,16 @@ export class TransparencyService {
     useCaseId: string,
     input: { redactions?: string[]; redactionReason?: string },
   ): Promise<PublishedTransparencyRecord> {
-    return this.uow.write(async (m) => {
+    return this.uow.write(async (tx) => {
       const useCase = /^[0-9a-f-]{36}$/i.test(useCaseId)
-        ? await m.findOne(AiUseCaseEntity, { where: { id: useCaseId }, lock: this.uow.forUpdate })
+        ? await this.gates.useCase(tx, useCaseId, true)
         : null;
       if (!useCase) {
         throw DomainError.notFound('The AI use case');
       }
       assertCanViewAiUseCase(context.actor, useCase);
       assertCanPublish(context.actor, useCase);
-      const existing = await m.findOneBy(TransparencyRecordEntity, { aiUseCaseId: useCaseId });
+      const existing = await this.records.ofUseCase(tx, useCaseId);
       const now = new Date();
       const row = Object.assign(existing ?? new TransparencyRecordEntity(), {
         aiUseCaseId: useCaseId,
@@ -78,9 +79,9 @@ export class TransparencyService {
         publishedAt: existing?.publishedAt ?? now,
         updatedAt: now,
       });
-      await this.build(m, useCase, row);
-      await m.save(TransparencyRecordEntity, row);
-      await this.audit.record(m, context, {
+      await this.build(tx, useCase, row);
+      await this.records.save(tx, row);
+      await this.audit.record(tx, context, {
         action: existing ? 'transparency.republished' : 'transparency.published',
         subjectType: 'ai_use_case',
         subjectId: useCaseId,
@@ -98,19 +99,15 @@ export class TransparencyService {
   }
 
   /** Called inside a stage change's transaction: a published record follows the use case. */
-  async refreshIfPublished(
-    m: EntityManager,
-    context: RequestContext,
-    useCase: AiUseCaseEntity,
-  ): Promise<void> {
-    const row = await m.findOneBy(TransparencyRecordEntity, { aiUseCaseId: useCase.id });
+  async refreshIfPublished(tx: TxManager, context: RequestContext, useCase: AiUseCaseEntity): Promise<void> {
+    const row = await this.records.ofUseCase(tx, useCase.id);
     if (!row) {
       return;
     }
     row.updatedAt = new Date();
-    await this.build(m, useCase, row);
-    await m.save(TransparencyRecordEntity, row);
-    await this.audit.record(m, context, {
+    await this.build(tx, useCase, row);
+    await this.records.save(tx, row);
+    await this.audit.record(tx, context, {
       action: 'transparency.refreshed',
       subjectType: 'ai_use_case',
       subjectId: useCase.id,
@@ -120,28 +117,23 @@ export class TransparencyService {
 
   /** The public register: every published record, newest change first. No sign-in. */
   listPublic(): Promise<TransparencyListEntry[]> {
-    return this.uow.read(async (m) => {
-      const rows = await m.find(TransparencyRecordEntity, { order: { updatedAt: 'DESC' }, take: 1000 });
-      return rows.map((row) => {
-        const record = row.record as TransparencyRecord;
-        return {
-          id: row.aiUseCaseId,
-          name: record.tier1.name,
-          organisation: record.metadata.organisation ?? record.metadata.team,
-          stage: record.metadata.stage,
-          riskTier: record.metadata.riskTier,
-          publishedAt: row.publishedAt.toISOString(),
-          updatedAt: row.updatedAt.toISOString(),
-        };
-      });
+    return this.uow.read(async (tx) => {
+      const rows = await this.records.list(tx, 1000);
+      return rows.map(({ record, ...row }) => ({
+        id: row.aiUseCaseId,
+        name: record.tier1.name,
+        organisation: record.metadata.organisation ?? record.metadata.team,
+        stage: record.metadata.stage,
+        riskTier: record.metadata.riskTier,
+        publishedAt: row.publishedAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
+      }));
     });
   }
 
   getPublic(useCaseId: string): Promise<PublishedTransparencyRecord> {
-    return this.uow.read(async (m) => {
-      const row = /^[0-9a-f-]{36}$/i.test(useCaseId)
-        ? await m.findOneBy(TransparencyRecordEntity, { aiUseCaseId: useCaseId })
-        : null;
+    return this.uow.read(async (tx) => {
+      const row = /^[0-9a-f-]{36}$/i.test(useCaseId) ? await this.records.ofUseCase(tx, useCaseId) : null;
       if (!row) {
         throw DomainError.notFound('The transparency record');
       }
@@ -149,21 +141,16 @@ export class TransparencyService {
     });
   }
 
-  /** Rebuilds the record from the use case, its stage and the latest approved evaluation's runs. */
-  private async build(
-    m: EntityManager,
-    useCase: AiUseCaseEntity,
-    row: TransparencyRecordEntity,
-  ): Promise<void> {
-    const team = await m.findOneBy(TeamEntity, { id: useCase.ownerTeamId });
-    const evaluation = await this.approvedEvaluation(m, useCase.id);
+  /** Rebuilds the record from the use case (with its team), its stage and the latest approved evaluation's runs. */
+  private async build(tx: Tx, useCase: AiUseCaseEntity, row: TransparencyRecordEntity): Promise<void> {
+    const evaluation = await this.approvedEvaluation(tx, useCase.id);
     row.record = buildTransparencyRecord({
       id: useCase.id,
       name: useCase.name,
-      teamName: team?.name ?? '',
+      teamName: useCase.ownerTeam?.name ?? '',
       stage: useCase.stage,
       tier: useCase.riskTier,
-      record: useCase.record as AiUseCaseRecord,
+      record: useCase.record,
       evaluation: evaluation?.summary ?? null,
       publishedAt: row.updatedAt.toISOString(),
       redactions: row.redactions,
@@ -174,29 +161,21 @@ export class TransparencyService {
   }
 
   private async approvedEvaluation(
-    m: EntityManager,
+    tx: Tx,
     useCaseId: string,
   ): Promise<{ id: string; summary: ApprovedEvaluationSummary } | null> {
-    const change = await m.findOne(StageChangeEntity, {
-      where: { aiUseCaseId: useCaseId, kind: In(['promotion', 'reapproval']) },
-      order: { createdAt: 'DESC' },
-    });
-    if (!change?.evaluationId) {
+    const change = await this.stageChanges.latestApproved(tx, useCaseId);
+    const evaluation = change?.evaluationId ? await this.gates.evaluation(tx, change.evaluationId) : null;
+    if (!change || !evaluation) {
       return null;
     }
-    const evaluation = await m.findOneByOrFail(GateEvaluationEntity, { id: change.evaluationId });
-    const lastApproval = await m.findOne(GateApprovalEntity, {
-      where: { evaluationId: evaluation.id, decision: 'approve' },
-      order: { createdAt: 'DESC' },
-    });
-    const runIds = evaluation.result.runsUsed.map((run) => run.id);
-    const runs = runIds.length
-      ? await m.find(EvaluationRunEntity, { where: { id: In(runIds) }, select: { id: true, report: true } })
-      : [];
-    const reports = new Map(runs.map((run) => [run.id, run.report as StoredRunReport | null]));
-    const metrics: ApprovedEvaluationMetric[] = evaluation.result.runsUsed.flatMap((used) => {
-      const summary = reports.get(used.id)?.summary as RunSummary | undefined;
-      return (summary?.metrics ?? []).map((metric) => ({
+    const lastApproval = await this.gates.latestApproval(tx, evaluation.id);
+    const summaries = await this.runs.summaries(
+      tx,
+      evaluation.result.runsUsed.map((run) => run.id),
+    );
+    const metrics: ApprovedEvaluationMetric[] = evaluation.result.runsUsed.flatMap((used) =>
+      (summaries.get(used.id)?.metrics ?? []).map((metric) => ({
         suite: used.suite,
         version: used.version,
         runId: used.id,
@@ -205,8 +184,8 @@ export class TransparencyService {
         ciLower: metric.interval?.lower ?? null,
         ciUpper: metric.interval?.upper ?? null,
         n: metric.n,
-      }));
-    });
+      })),
+    );
     return {
       id: evaluation.id,
       summary: {
@@ -234,7 +213,7 @@ function assertCanPublish(actor: Actor, useCase: AiUseCaseEntity): void {
 
 function toPublished(row: TransparencyRecordEntity): PublishedTransparencyRecord {
   return {
-    record: row.record as TransparencyRecord,
+    record: row.record,
     publishedAt: row.publishedAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

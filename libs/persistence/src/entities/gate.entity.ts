@@ -4,6 +4,7 @@ import {
   type GateVerdict,
   type MetricComparison,
   type Stage,
+  type TransparencyRecord,
 } from '@gatehouse/domain';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
@@ -259,7 +260,7 @@ export class TransparencyRecordEntity {
   aiUseCase?: AiUseCaseEntity;
 
   @Column({ type: 'json' })
-  record!: object;
+  record!: TransparencyRecord;
 
   /** Field paths withheld under the exemptions policy (the reason is in the record). */
   @Column({ type: 'json' })

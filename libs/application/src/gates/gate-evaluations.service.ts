@@ -1,0 +1,306 @@
+import {
+  type Actor,
+  approvalState,
+  assertCanProposeGate,
+  assertCanViewAiUseCase,
+  assertGateTransition,
+  DomainError,
+  evaluateGate,
+  evaluationStanding,
+  type GateInput,
+  gateRules,
+  isGateTarget,
+  type RiskTier,
+} from '@gatehouse/domain';
+import {
+  GateEvaluationEntity,
+  GatePolicyRepository,
+  GateRepository,
+  type GateSnapshot,
+  PilotObservationRepository,
+  type Tx,
+  UnitOfWork,
+} from '@gatehouse/persistence';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service';
+import { type RequestContext } from '../request-context';
+import { GateEvidenceService, pilotEvidence } from './gate-evidence.service';
+import { GatePoliciesService } from './gate-policies.service';
+import { GateReads } from './gate-reads';
+import { type GateEvaluationView, toGateEvaluationView } from './gate.views';
+import { RefusalAudit } from './refusals-audited';
+
+/** An evaluation asked for: a new one (`created`), or the standing one when nothing it reads has changed. */
+export interface GateEvaluationOutcome {
+  evaluation: GateEvaluationView;
+  created: boolean;
+}
+
+/** A stored evaluation re-derived from the stored rows alone. */
+export interface GateEvaluationVerification {
+  id: string;
+  hash: string;
+  rederivedHash: string;
+  matches: boolean;
+  differences: string[];
+}
+
+/** How many times an evaluation is judged again when what it read keeps changing under it. */
+const ATTEMPTS = 3;
+
+/** Gate evaluations: evaluated now, bound by hash to their evidence, read back and re-derived. */
+@Injectable()
+export class GateEvaluationsService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly gates: GateRepository,
+    private readonly policies: GatePolicyRepository,
+    private readonly pilots: PilotObservationRepository,
+    private readonly evidence: GateEvidenceService,
+    private readonly policySeed: GatePoliciesService,
+    private readonly reads: GateReads,
+    private readonly audit: AuditService,
+    private readonly refusals: RefusalAudit,
+  ) {}
+
+  /**
+   * Evaluates the gate now. When nothing it reads has changed since the use case's latest evaluation (the
+   * hash comes out the same: same policy version, revision, target, runs, pilot data and verdicts), that
+   * evaluation still stands: it is returned with its reviewers' decisions (`created: false`) and nothing is
+   * written, so a CI job re-checking the gate cannot void approvals. Otherwise a new evaluation is recorded,
+   * which supersedes the earlier ones and their approvals.
+   *
+   * The evidence is gathered and judged outside any lock (see GateEvidenceService for what is read each
+   * time and what is kept). The write then locks the use case to check that nothing it was judged on moved
+   * (revision, stage, policy version, completed runs, pilot observations, publication: a slower request
+   * must not record older evidence over newer) and that no equal evaluation was recorded meanwhile, then
+   * numbers the evaluation and records it with its audit event. If something moved, it is judged again.
+   */
+  async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
+    await this.policySeed.ensureSeeded();
+    const attempt = { attempted: 'gate.evaluate', subjectType: 'ai_use_case', subjectId: useCaseId };
+    return this.refusals.run(context, attempt, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const judged = await this.uow.read(async (tx) => {
+          const snapshot = /^[0-9a-f-]{36}$/i.test(useCaseId)
+            ? await this.gates.snapshot(tx, useCaseId)
+            : null;
+          if (!snapshot) {
+            throw DomainError.notFound('The AI use case');
+          }
+          const { useCase } = snapshot;
+          assertCanViewAiUseCase(context.actor, useCase);
+          assertCanProposeGate(context.actor, useCase);
+          if (!isGateTarget(to)) {
+            throw DomainError.validation([
+              { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
+            ]);
+          }
+          assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
+          if (!snapshot.policy) {
+            throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
+          }
+          const policy = await this.evidence.policy(tx, snapshot.policy.id);
+          const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
+          const evidence = await this.evidence.gather(tx, snapshot, to, rules, policy);
+          const result = evaluateGate(evidence.input);
+          const standing = await this.standingEvaluation(tx, snapshot, result.hash);
+          return { snapshot, to, policy, evidence, result, standing };
+        });
+        if (judged.standing) {
+          return { evaluation: judged.standing, created: false };
+        }
+        const { snapshot, policy, evidence, result } = judged;
+        const useCase = snapshot.useCase;
+        const written = await this.uow.write(async (tx) => {
+          await this.gates.lockUseCase(tx, useCaseId);
+          const now = await this.gates.snapshot(tx, useCaseId);
+          if (
+            !now ||
+            now.useCase.revision !== useCase.revision ||
+            now.useCase.stage !== useCase.stage ||
+            now.policy?.version !== policy.version ||
+            now.completedRuns !== evidence.basis.completedRuns ||
+            now.pilotObservations !== evidence.basis.pilotObservations ||
+            now.transparencyPublished !== snapshot.transparencyPublished
+          ) {
+            return null; // judged on something that has just changed: judge again
+          }
+          const standing = await this.standingEvaluation(tx, now, result.hash);
+          if (standing) {
+            return { kind: 'standing' as const, standing }; // an equal evaluation was recorded meanwhile
+          }
+          const at = evidence.input.now;
+          const row = Object.assign(new GateEvaluationEntity(), {
+            id: randomUUID(),
+            aiUseCaseId: useCaseId,
+            seq: (now.latest?.seq ?? 0) + 1,
+            fromStage: useCase.stage,
+            toStage: judged.to,
+            policyId: policy.id,
+            policyVersion: policy.version,
+            useCaseRevision: useCase.revision,
+            riskTier: useCase.riskTier,
+            verdict: result.verdict,
+            result: { ...result, from: useCase.stage },
+            inputs: evidence.inputs,
+            approvalsRequired: result.approvals.count,
+            hash: result.hash,
+            evaluatedAt: at,
+            createdBy: context.actor.id,
+            createdAt: at,
+          });
+          await this.gates.insertEvaluation(tx, row);
+          await this.audit.record(tx, context, {
+            action: 'gate.evaluated',
+            subjectType: 'ai_use_case',
+            subjectId: useCaseId,
+            after: {
+              evaluationId: row.id,
+              from: row.fromStage,
+              to: row.toStage,
+              verdict: result.verdict,
+              hash: result.hash,
+              policyVersion: policy.version,
+              useCaseRevision: useCase.revision,
+              runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
+              notPassing: result.rules
+                .filter((rule) => rule.verdict !== 'pass')
+                .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
+            },
+          });
+          return { kind: 'created' as const, row };
+        });
+        if (written?.kind === 'standing') {
+          return { evaluation: written.standing, created: false };
+        }
+        if (written?.kind === 'created') {
+          // Written under the lock that checked it is the latest, on the current revision and policy, unused.
+          this.evidence.rememberEvaluation(written.row);
+          return {
+            evaluation: toGateEvaluationView(written.row, {
+              decisions: [],
+              state: approvalState([], written.row.approvalsRequired),
+              standing: { current: true, voidedBecause: null },
+              stageChangeId: null,
+            }),
+            created: true,
+          };
+        }
+        if (attempt >= ATTEMPTS) {
+          throw new DomainError(
+            'conflict',
+            'The AI use case kept changing while the gate was evaluated: try again.',
+            [],
+            'evaluation_raced',
+          );
+        }
+      }
+    });
+  }
+
+  /**
+   * The use case's latest evaluation, as a view, if it has this hash and still counts (nothing it stood on
+   * has changed, and no stage change used it); else null.
+   */
+  private async standingEvaluation(
+    tx: Tx,
+    snapshot: GateSnapshot,
+    hash: string,
+  ): Promise<GateEvaluationView | null> {
+    const latest = snapshot.latest;
+    if (!latest || latest.hash !== hash || latest.usedBy !== null || !snapshot.policy) {
+      return null;
+    }
+    const entity = await this.evidence.evaluation(tx, latest.id);
+    if (!entity) {
+      return null;
+    }
+    const decisions = latest.decisions;
+    const standing = evaluationStanding({
+      seq: entity.seq,
+      latestSeq: latest.seq,
+      useCaseRevision: entity.useCaseRevision,
+      currentRevision: snapshot.useCase.revision,
+      policyVersion: entity.policyVersion,
+      currentPolicyVersion: snapshot.policy.version,
+      usedBy: null,
+    });
+    return standing.current
+      ? toGateEvaluationView(entity, {
+          decisions,
+          state: approvalState(decisions, entity.approvalsRequired),
+          standing,
+          stageChangeId: null,
+        })
+      : null;
+  }
+
+  async get(actor: Actor, id: string): Promise<GateEvaluationView> {
+    return this.uow.read(async (tx) => this.reads.view(tx, await this.reads.evaluation(tx, actor, id)));
+  }
+
+  /** The use case's evaluations, newest first (at most 100). */
+  async list(actor: Actor, useCaseId: string): Promise<GateEvaluationView[]> {
+    return this.uow.read(async (tx) => {
+      const useCase = await this.reads.useCase(tx, actor, useCaseId);
+      const views: GateEvaluationView[] = [];
+      for (const row of await this.gates.evaluations(tx, useCaseId, 100)) {
+        views.push(await this.reads.view(tx, row, useCase));
+      }
+      return views;
+    });
+  }
+
+  /**
+   * Re-derives a stored evaluation from the stored rows alone (the policy version, the record at that
+   * revision, the runs' summaries, the cached comparisons, the pilot observations) and compares hashes.
+   */
+  async verify(actor: Actor, id: string): Promise<GateEvaluationVerification> {
+    return this.uow.read(async (tx) => {
+      const entity = await this.reads.evaluation(tx, actor, id);
+      const policy = await this.policies.byId(tx, entity.policyId);
+      const record = await this.gates.recordAt(tx, entity.aiUseCaseId, entity.useCaseRevision);
+      if (!policy || !record) {
+        throw new Error(`Gate evaluation ${entity.id}: its policy or use-case revision is gone`);
+      }
+      const rules = gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) ?? [];
+      const runs = await this.evidence.runEvidence(tx, { ids: entity.inputs.runIds });
+      const comparisons = await this.evidence.storedComparisons(tx, entity.inputs.baselines, runs);
+      const observations = await this.pilots.byIds(tx, entity.inputs.pilotObservationIds);
+      const input: GateInput = {
+        useCase: {
+          id: entity.aiUseCaseId,
+          revision: entity.useCaseRevision,
+          stage: entity.fromStage,
+          tier: entity.riskTier as RiskTier,
+          record,
+          targetHash: entity.inputs.targetHash,
+          transparencyPublished: entity.inputs.transparencyPublished,
+        },
+        to: entity.toStage,
+        policy: { id: policy.id, version: policy.version, rules },
+        runs,
+        baselines: entity.inputs.baselines,
+        comparisons,
+        pilot: pilotEvidence(observations),
+        now: entity.evaluatedAt,
+      };
+      const again = evaluateGate(input);
+      const differences = again.rules
+        .filter((rule, i) => {
+          const stored = entity.result.rules[i];
+          return !stored || stored.verdict !== rule.verdict || stored.actual !== rule.actual;
+        })
+        .map((rule) => rule.title);
+      return {
+        id: entity.id,
+        hash: entity.hash,
+        rederivedHash: again.hash,
+        matches: again.hash === entity.hash,
+        differences,
+      };
+    });
+  }
+}

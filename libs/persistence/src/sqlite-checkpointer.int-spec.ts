@@ -1,28 +1,15 @@
-import { createTestDatabase, describeIntegration, testDriver, type TestDatabase } from '@gatehouse/testing';
+import { describeIntegration, testDriver, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { type DataSource } from 'typeorm';
-import { createDataSource } from './data-source';
 import { TeamEntity } from './entities';
 
 const sqliteOnly = testDriver() === 'sqlite' ? describeIntegration : describe.skip;
 
 sqliteOnly('SQLite write-ahead log checkpoints off the main thread', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await createDataSource(database.config).initialize();
-  }, 60_000);
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  }, 60_000);
+  const db = useTestDataSource();
 
   it('turns off checkpoints in COMMIT, keeps every write, and leaves no log behind when closed', async () => {
-    const [setting] = (await dataSource.query('PRAGMA wal_autocheckpoint')) as {
+    const [setting] = (await db.dataSource.query('PRAGMA wal_autocheckpoint')) as {
       wal_autocheckpoint: number;
     }[];
     expect(setting.wal_autocheckpoint).toBe(0);
@@ -34,15 +21,15 @@ sqliteOnly('SQLite write-ahead log checkpoints off the main thread', () => {
         createdAt: new Date(),
       }),
     );
-    await dataSource.transaction(async (m) => {
+    await db.dataSource.transaction(async (m) => {
       for (let i = 0; i < teams.length; i += 200) {
         await m.insert(TeamEntity, teams.slice(i, i + 200));
       }
     });
-    await dataSource.destroy();
-    const file = (database.config as { file: string }).file;
+    await db.dataSource.destroy();
+    const file = (db.database.config as { file: string }).file;
     expect(existsSync(`${file}-wal`)).toBe(false);
-    dataSource = await createDataSource(database.config).initialize();
-    expect(await dataSource.getRepository(TeamEntity).countBy({ description: 'y'.repeat(500) })).toBe(2000);
+    const reopened = await db.reopen();
+    expect(await reopened.getRepository(TeamEntity).countBy({ description: 'y'.repeat(500) })).toBe(2000);
   }, 60_000);
 });

@@ -1,33 +1,19 @@
 import { GENESIS_HASH } from '@gatehouse/domain';
-import {
-  createTestDatabase,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
+import { describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
-import { type DataSource } from 'typeorm';
 import { AuditLogRepository } from './audit-log.repository';
 import { TeamEntity, UserEntity } from './entities';
 import { rawDate, rawDateOrNull, rawJson } from './raw-rows';
-import { UnitOfWork } from './unit-of-work';
+import { type UnitOfWork } from './unit-of-work';
 
 describeIntegration('UnitOfWork', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
+  const db = useTestDataSource();
   let uow: UnitOfWork;
   let auditLog: AuditLogRepository;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-    uow = new UnitOfWork(dataSource);
+  beforeAll(() => {
+    uow = db.uow;
     auditLog = new AuditLogRepository(uow);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
   });
 
   const team = (name: string) =>

@@ -1,5 +1,5 @@
 import { type DatabaseConfig, Secret } from '@gatehouse/config';
-import { createDataSource, runMigrations } from '@gatehouse/persistence';
+import { createDataSource, runMigrations, UnitOfWork } from '@gatehouse/persistence';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,4 +65,67 @@ export async function openTestDataSource(database: TestDatabase): Promise<DataSo
   const dataSource = createDataSource(database.config);
   await dataSource.initialize();
   return dataSource;
+}
+
+/** What `useTestDataSource()` hands a test file: readable in its tests and in hooks declared after the call. */
+export interface TestDataSource {
+  readonly database: TestDatabase;
+  readonly dataSource: DataSource;
+  /** A unit of work over `dataSource` (a new one after `reopen()`). */
+  readonly uow: UnitOfWork;
+  /** Opens the data source again, closing it first if it is still open: what a restarted process sees. */
+  reopen(): Promise<DataSource>;
+}
+
+/**
+ * The test file's own migrated database (`createTestDatabase()`) and a data source on it: opened in a
+ * `beforeAll`, closed and dropped in an `afterAll`. Call it at the top of a `describe`:
+ *
+ *     const db = useTestDataSource();
+ *     it('…', async () => { await db.uow.write(…) });
+ */
+export function useTestDataSource(driver: TestDriver = testDriver()): TestDataSource {
+  let database: TestDatabase | undefined;
+  let dataSource: DataSource | undefined;
+  let uow: UnitOfWork | undefined;
+  const open = <T>(value: T | undefined): T => {
+    if (value === undefined) {
+      throw new Error(
+        'useTestDataSource: the database is there only in tests and in hooks declared after the call',
+      );
+    }
+    return value;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    dataSource = await openTestDataSource(database);
+  });
+  afterAll(async () => {
+    if (dataSource?.isInitialized) {
+      await dataSource.destroy();
+    }
+    await database?.drop();
+  });
+
+  return {
+    get database() {
+      return open(database);
+    },
+    get dataSource() {
+      return open(dataSource);
+    },
+    get uow() {
+      uow ??= new UnitOfWork(open(dataSource));
+      return uow;
+    },
+    async reopen() {
+      if (open(dataSource).isInitialized) {
+        await open(dataSource).destroy();
+      }
+      uow = undefined;
+      dataSource = await openTestDataSource(open(database));
+      return dataSource;
+    },
+  };
 }

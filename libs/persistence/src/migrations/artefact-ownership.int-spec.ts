@@ -1,49 +1,32 @@
-import {
-  createTestDatabase,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
-import { type DataSource } from 'typeorm';
+import { describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownership';
 
 /** Existing artefacts get their creator's team as owner; one without a team (the examples) stays the platform's. */
 describeIntegration('migration ArtefactOwnership1766851200000', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  const db = useTestDataSource();
 
   it("sets owner_team_id from the creator's team and published_at from created_at", async () => {
     const migration = new ArtefactOwnership1766851200000();
-    const runner = dataSource.createQueryRunner();
+    const runner = db.dataSource.createQueryRunner();
     const at = (n: number) =>
-      Array.from({ length: n }, (_, i) => (dataSource.options.type === 'postgres' ? `$${i + 1}` : '?')).join(
-        ', ',
-      );
+      Array.from({ length: n }, (_, i) =>
+        db.dataSource.options.type === 'postgres' ? `$${i + 1}` : '?',
+      ).join(', ');
     const created = '2026-01-02 03:04:05.000';
     try {
       await migration.down(runner);
       // Raw SQL: the entities already have the columns this test removed.
-      await dataSource.query(`INSERT INTO teams (id, name, created_at) VALUES (${at(3)})`, [
+      await db.dataSource.query(`INSERT INTO teams (id, name, created_at) VALUES (${at(3)})`, [
         'team-b',
         'Benefits',
         created,
       ]);
-      await dataSource.query(
+      await db.dataSource.query(
         `INSERT INTO users (id, name, roles, team_id, created_at, updated_at) VALUES (${at(6)})`,
         ['vic', 'Vic', JSON.stringify(['engineer']), 'team-b', created, created],
       );
       const cassette = (id: string, createdBy: string) =>
-        dataSource.query(
+        db.dataSource.query(
           `INSERT INTO cassettes (id, name, sha256, entry_count, content, created_by, created_at) VALUES (${at(7)})`,
           [id, `bot-${id}`, id.padEnd(64, '0'), 0, '', createdBy, created],
         );
@@ -53,7 +36,7 @@ describeIntegration('migration ArtefactOwnership1766851200000', () => {
     } finally {
       await runner.release();
     }
-    const rows = (await dataSource.query(
+    const rows = (await db.dataSource.query(
       'SELECT id, owner_team_id, recorded_from, published_at FROM cassettes ORDER BY id',
     )) as { id: string; owner_team_id: string | null; recorded_from: string | null; published_at: unknown }[];
     expect(rows.map((r) => [r.id, r.owner_team_id, r.recorded_from])).toEqual([

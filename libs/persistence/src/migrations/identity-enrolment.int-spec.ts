@@ -1,41 +1,23 @@
-import {
-  createTestDatabase,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
-import { type DataSource } from 'typeorm';
+import { describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { AuditLogRepository } from '../audit-log.repository';
-import { UnitOfWork } from '../unit-of-work';
 import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolment';
 
 /** The migration rebuilds who granted each existing user's roles from the audit log of user changes. */
 describeIntegration('migration IdentityEnrolment1766937600000', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  const db = useTestDataSource();
 
   it('sets rolesGrantedBy from user.created / user.updated events, and leaves untraceable users unknown', async () => {
     const migration = new IdentityEnrolment1766937600000();
-    const runner = dataSource.createQueryRunner();
+    const runner = db.dataSource.createQueryRunner();
     try {
       await migration.down(runner);
-      const uow = new UnitOfWork(dataSource);
+      const uow = db.uow;
       const audit = new AuditLogRepository(uow);
       const now = new Date().toISOString();
-      const at = (i: number) => (dataSource.options.type === 'postgres' ? `$${i}` : '?');
+      const at = (i: number) => (db.dataSource.options.type === 'postgres' ? `$${i}` : '?');
       // Raw SQL: the entity already has the column this test removed.
       const insertUser = (id: string, roles: string[]) =>
-        dataSource.query(
+        db.dataSource.query(
           `INSERT INTO users (id, name, roles, created_at, updated_at) VALUES (${[1, 2, 3, 4, 5].map(at).join(', ')})`,
           [id, id, JSON.stringify(roles), now, now],
         );
@@ -66,7 +48,7 @@ describeIntegration('migration IdentityEnrolment1766937600000', () => {
     } finally {
       await runner.release();
     }
-    const rows = (await dataSource.query('SELECT id, roles_granted_by FROM users ORDER BY id')) as {
+    const rows = (await db.dataSource.query('SELECT id, roles_granted_by FROM users ORDER BY id')) as {
       id: string;
       roles_granted_by: unknown;
     }[];

@@ -2,36 +2,23 @@ import { type GatehouseConfig } from '@gatehouse/config';
 import {
   type Actor,
   assertCanCancelRun,
-  assertCanViewAiUseCase,
-  CANCELLABLE_RUN_STATUSES,
-  canViewAiUseCase,
   assertHasRole,
-  contentHash,
+  canViewAiUseCase,
   DomainError,
   hasRole,
+  type StoredManifest,
 } from '@gatehouse/domain';
+import { providerOf, type SuiteDefinition, type TargetConfig, targetSchema } from '@gatehouse/evals';
 import {
-  describeScorers,
-  epochSettings,
-  providerOf,
-  type RunManifest,
-  type SuiteDefinition,
-  type TargetConfig,
-  targetSchema,
-} from '@gatehouse/evals';
-import {
-  AiUseCaseEntity,
-  DatasetEntity,
+  type DatasetEntity,
   EvaluationRunEntity,
-  RunResultEntity,
-  SuiteEntity,
+  RunRepository,
+  type SuiteEntity,
   type TxManager,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { JobName, jobIds } from '@gatehouse/queue';
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { InjectConfig } from '../gatehouse-config.module';
@@ -39,14 +26,10 @@ import { checkRecordedFrom, pinReplayCassettes } from '../registry/cassette-pins
 import { type RequestContext } from '../request-context';
 import { zodProblems } from '../validation/zod-problems';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
+import { buildManifest } from './run-manifest';
+import { loadVisibleRun } from './run-access';
 import { RunComparisonService } from './run-comparison.service';
-import {
-  type RunResultView,
-  type RunView,
-  type StoredManifest,
-  toRunResultView,
-  toRunView,
-} from './runs.views';
+import { type RunResultView, type RunView, toRunResultView, toRunView } from './runs.views';
 
 export interface StartRunInput {
   /** `name@version` of a suite on this server. */
@@ -75,7 +58,8 @@ export interface ResultFilter {
 
 /**
  * Runs on the platform as the API sees them: start (validate, pin every input, record who started it,
- * enqueue), read, cancel, compare. Execution happens in RunExecutionService on the workers.
+ * enqueue), read, cancel. Execution happens in RunExecutionService on the workers; comparisons in
+ * RunComparisonService.
  */
 @Injectable()
 export class RunsService {
@@ -83,6 +67,7 @@ export class RunsService {
 
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly runs: RunRepository,
     private readonly audit: AuditService,
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() private readonly config: GatehouseConfig,
@@ -92,148 +77,34 @@ export class RunsService {
 
   async start(context: RequestContext, input: StartRunInput): Promise<RunView> {
     assertHasRole(context.actor, ['engineer', 'service_team'], 'Starting an evaluation run');
-    const run = await this.uow.write(async (m) => {
-      const suiteMatch = /^([a-z0-9][a-z0-9._-]{0,79})@(\d+)$/.exec(input.suite);
-      const suite = suiteMatch
-        ? await m.findOneBy(SuiteEntity, { name: suiteMatch[1], version: Number(suiteMatch[2]) })
-        : null;
-      if (!suite) {
-        throw DomainError.validation([
-          {
-            field: 'suite',
-            message: `${input.suite} is not a suite on this server`,
-            code: 'unknown_reference',
-          },
-        ]);
-      }
+    const run = await this.uow.write(async (tx) => {
+      const { suite, dataset } = await this.resolveSuite(tx, input);
       const definition = suite.definition as SuiteDefinition;
-      const dataset = await m.findOneByOrFail(DatasetEntity, { id: suite.datasetId });
-      if (input.datasetSha256 && input.datasetSha256 !== dataset.sha256) {
-        throw DomainError.validation([
-          {
-            field: 'datasetSha256',
-            message: `does not match ${dataset.name}@${dataset.version} (sha256 ${dataset.sha256})`,
-            code: 'hash_mismatch',
-          },
-        ]);
-      }
-      let target = this.resolveTarget(definition, input.target);
-      const pinning: PinningScope = { teamIds: [context.actor.teamId], registered: null };
-      if (input.target === undefined) {
-        // The suite's own target may replay the suite owner's cassettes.
-        pinning.teamIds.push(suite.ownerTeamId);
-      }
-      if (input.aiUseCaseId) {
-        const useCase = await m.findOneBy(AiUseCaseEntity, { id: input.aiUseCaseId });
-        // A draft of another team is as unknown as a use case that does not exist.
-        if (!useCase || !canViewAiUseCase(context.actor, useCase)) {
-          throw DomainError.validation([
-            { field: 'aiUseCaseId', message: 'is not a known AI use case', code: 'unknown_reference' },
-          ]);
-        }
-        if (useCase.ownerTeamId !== context.actor.teamId && !hasRole(context.actor, 'admin')) {
-          throw DomainError.forbidden(
-            'Only the team that owns an AI use case can add evaluation evidence to it.',
-            'evidence_from_owning_team',
-          );
-        }
-        // Evidence for a use case runs against its registered target unless the request names another.
-        pinning.teamIds = [useCase.ownerTeamId, ...(input.target === undefined ? [suite.ownerTeamId] : [])];
-        if (input.target === undefined && useCase.targetConfig) {
-          target = useCase.targetConfig as TargetConfig;
-          pinning.teamIds = [useCase.ownerTeamId];
-          pinning.registered = useCase.targetCassettes;
-        }
-      }
+      const { target, pinning } = await this.resolveTarget(tx, context, input, suite, definition);
       // The team the evidence is for: its connections are the ones the target and judges may call.
       await this.connections.assertUsable(
-        m,
+        tx,
         pinning.teamIds[0] ?? null,
         context.actor,
         target,
         definition.scorers,
       );
-      const cassettes = await this.pinCassettes(m, target, definition, pinning);
+      const cassettes = await this.pinCassettes(tx, target, definition, pinning);
       if (input.baselineRunId) {
-        const baseline = await m.findOne(EvaluationRunEntity, {
-          where: { id: input.baselineRunId },
-          relations: { suite: true },
-        });
-        const baselineUseCase = baseline?.aiUseCaseId
-          ? await m.findOneBy(AiUseCaseEntity, { id: baseline.aiUseCaseId })
-          : null;
-        // A run the caller cannot see (evidence for another team's draft) is as unknown as one that does not exist.
-        if (!baseline || (baselineUseCase && !canViewAiUseCase(context.actor, baselineUseCase))) {
-          throw DomainError.validation([
-            { field: 'baselineRunId', message: 'is not a known run', code: 'unknown_reference' },
-          ]);
-        }
-        if (baseline.suite?.datasetId !== suite.datasetId) {
-          throw DomainError.validation([
-            {
-              field: 'baselineRunId',
-              message: 'ran on a different dataset: a paired comparison needs the same items',
-              code: 'incomparable',
-            },
-          ]);
-        }
+        await this.checkBaseline(tx, context.actor, input.baselineRunId, suite);
       }
-      const now = new Date();
-      const id = randomUUID();
-      const { count: epochs } = epochSettings(definition);
-      const manifest: StoredManifest = {
-        runId: id,
-        suite: { name: suite.name, version: suite.version, hash: suite.sha256 },
-        dataset: {
-          name: dataset.name,
-          version: dataset.version,
-          hash: dataset.sha256,
-          count: dataset.itemCount,
-        },
-        target: { type: target.type, description: describeTarget(target), configHash: contentHash(target) },
-        scorers: describeScorers(definition.scorers).map((s, i) => ({
-          name: s.name,
-          type: s.type,
-          version: s.version,
-          configHash: contentHash(definition.scorers[i]),
-        })),
-        epochs,
-        packageVersion: this.config.version,
-        gitCommit: this.config.gitCommit,
-        startedAt: now.toISOString(),
-        completedAt: null,
-        engine: 'platform',
-        cassettes,
-      } satisfies RunManifest & { cassettes: Record<string, string> };
-      const entity = Object.assign(new EvaluationRunEntity(), {
-        id,
-        suiteId: suite.id,
-        aiUseCaseId: input.aiUseCaseId ?? null,
-        baselineRunId: input.baselineRunId ?? null,
-        status: 'queued' as const,
-        targetConfig: target,
-        targetHash: manifest.target.configHash,
-        provider: providerOf(target),
-        total: dataset.itemCount * epochs,
-        completed: 0,
-        failed: 0,
-        errored: 0,
-        manifest,
-        report: null,
-        outcome: null,
-        error: null,
-        createdBy: context.actor.id,
-        createdAt: now,
-        startedAt: null,
-        completedAt: null,
-        cancelledAt: null,
-        updatedAt: now,
-      });
-      await m.insert(EvaluationRunEntity, entity);
-      await this.audit.record(m, context, {
+      const entity = this.newRun(
+        context,
+        input,
+        suite,
+        target,
+        buildManifest(suite, dataset, target, cassettes, this.config),
+      );
+      await this.runs.insert(tx, entity);
+      await this.audit.record(tx, context, {
         action: 'run.started',
         subjectType: 'evaluation_run',
-        subjectId: id,
+        subjectId: entity.id,
         after: {
           suite: `${suite.name}@${suite.version}`,
           suiteHash: suite.sha256,
@@ -258,18 +129,77 @@ export class RunsService {
     return toRunView(run);
   }
 
-  private resolveTarget(definition: SuiteDefinition, override: unknown): TargetConfig {
-    if (override === undefined) {
-      return definition.target;
+  /** The suite asked for and its dataset, which must still have the hash the caller expects. */
+  private async resolveSuite(
+    tx: TxManager,
+    input: StartRunInput,
+  ): Promise<{ suite: SuiteEntity; dataset: DatasetEntity }> {
+    const suiteMatch = /^([a-z0-9][a-z0-9._-]{0,79})@(\d+)$/.exec(input.suite);
+    const found = suiteMatch
+      ? await this.runs.suiteWithDataset(tx, suiteMatch[1], Number(suiteMatch[2]))
+      : null;
+    if (!found) {
+      throw DomainError.validation([
+        {
+          field: 'suite',
+          message: `${input.suite} is not a suite on this server`,
+          code: 'unknown_reference',
+        },
+      ]);
     }
-    const parsed = targetSchema.safeParse(override);
-    if (!parsed.success) {
-      throw DomainError.validation(
-        zodProblems(parsed.error, 'target'),
-        'The target configuration is not valid.',
-      );
+    const { dataset } = found;
+    if (input.datasetSha256 && input.datasetSha256 !== dataset.sha256) {
+      throw DomainError.validation([
+        {
+          field: 'datasetSha256',
+          message: `does not match ${dataset.name}@${dataset.version} (sha256 ${dataset.sha256})`,
+          code: 'hash_mismatch',
+        },
+      ]);
     }
-    return parsed.data;
+    return found;
+  }
+
+  /**
+   * The target the run calls (the suite's, the request's, or the use case's registered one) and whose
+   * cassettes it may pin. Only the team that owns a use case may add evidence to it.
+   */
+  private async resolveTarget(
+    tx: TxManager,
+    context: RequestContext,
+    input: StartRunInput,
+    suite: SuiteEntity,
+    definition: SuiteDefinition,
+  ): Promise<{ target: TargetConfig; pinning: PinningScope }> {
+    let target = parseTarget(definition, input.target);
+    const pinning: PinningScope = { teamIds: [context.actor.teamId], registered: null };
+    if (input.target === undefined) {
+      // The suite's own target may replay the suite owner's cassettes.
+      pinning.teamIds.push(suite.ownerTeamId);
+    }
+    if (input.aiUseCaseId) {
+      const useCase = await this.runs.evidenceUseCase(tx, input.aiUseCaseId);
+      // A draft of another team is as unknown as a use case that does not exist.
+      if (!useCase || !canViewAiUseCase(context.actor, useCase)) {
+        throw DomainError.validation([
+          { field: 'aiUseCaseId', message: 'is not a known AI use case', code: 'unknown_reference' },
+        ]);
+      }
+      if (useCase.ownerTeamId !== context.actor.teamId && !hasRole(context.actor, 'admin')) {
+        throw DomainError.forbidden(
+          'Only the team that owns an AI use case can add evaluation evidence to it.',
+          'evidence_from_owning_team',
+        );
+      }
+      // Evidence for a use case runs against its registered target unless the request names another.
+      pinning.teamIds = [useCase.ownerTeamId, ...(input.target === undefined ? [suite.ownerTeamId] : [])];
+      if (input.target === undefined && useCase.targetConfig) {
+        target = useCase.targetConfig as TargetConfig;
+        pinning.teamIds = [useCase.ownerTeamId];
+        pinning.registered = useCase.targetCassettes;
+      }
+    }
+    return { target, pinning };
   }
 
   /**
@@ -279,7 +209,7 @@ export class RunsService {
    * cassette recorded from another configuration than the suite says is refused (checkRecordedFrom).
    */
   private async pinCassettes(
-    m: EntityManager,
+    tx: TxManager,
     target: TargetConfig,
     definition: SuiteDefinition,
     scope: PinningScope,
@@ -287,45 +217,80 @@ export class RunsService {
     if (target.type !== 'replay') {
       return {};
     }
-    const pins = scope.registered ?? (await pinReplayCassettes(m, target, scope.teamIds));
-    await checkRecordedFrom(m, target, pins, definition);
+    const pins = scope.registered ?? (await pinReplayCassettes(tx, target, scope.teamIds));
+    await checkRecordedFrom(tx, target, pins, definition);
     return pins;
   }
 
+  /** A baseline must be a run the caller may see, on the same dataset (a paired comparison needs the same items). */
+  private async checkBaseline(tx: TxManager, actor: Actor, baselineRunId: string, suite: SuiteEntity) {
+    const baseline = await this.runs.getWithOwner(tx, baselineRunId);
+    // A run the caller cannot see (evidence for another team's draft) is as unknown as one that does not exist.
+    if (!baseline || (baseline.useCase && !canViewAiUseCase(actor, baseline.useCase))) {
+      throw DomainError.validation([
+        { field: 'baselineRunId', message: 'is not a known run', code: 'unknown_reference' },
+      ]);
+    }
+    if (baseline.run.suite?.datasetId !== suite.datasetId) {
+      throw DomainError.validation([
+        {
+          field: 'baselineRunId',
+          message: 'ran on a different dataset: a paired comparison needs the same items',
+          code: 'incomparable',
+        },
+      ]);
+    }
+  }
+
+  /** The queued run row for a manifest (its id is the manifest's). */
+  private newRun(
+    context: RequestContext,
+    input: StartRunInput,
+    suite: SuiteEntity,
+    target: TargetConfig,
+    manifest: StoredManifest,
+  ): EvaluationRunEntity {
+    const now = new Date(manifest.startedAt);
+    return Object.assign(new EvaluationRunEntity(), {
+      id: manifest.runId,
+      suiteId: suite.id,
+      aiUseCaseId: input.aiUseCaseId ?? null,
+      baselineRunId: input.baselineRunId ?? null,
+      status: 'queued' as const,
+      targetConfig: target,
+      targetHash: manifest.target.configHash,
+      provider: providerOf(target),
+      total: manifest.dataset.count * manifest.epochs,
+      completed: 0,
+      failed: 0,
+      errored: 0,
+      manifest,
+      report: null,
+      outcome: null,
+      error: null,
+      createdBy: context.actor.id,
+      createdAt: now,
+      startedAt: null,
+      completedAt: null,
+      cancelledAt: null,
+      updatedAt: now,
+    });
+  }
+
   async get(actor: Actor, id: string): Promise<RunView> {
-    return this.uow.read(async (m) => toRunView(await this.loadVisible(m, actor, id)));
+    return this.uow.read(async (tx) => toRunView((await loadVisibleRun(this.runs, tx, actor, id)).run));
   }
 
   async list(
     actor: Actor,
     filter: { aiUseCaseId?: string; status?: string; limit: number; offset: number },
   ): Promise<{ items: RunView[]; total: number }> {
-    return this.uow.read(async (m) => {
-      const query = m
-        .getRepository(EvaluationRunEntity)
-        .createQueryBuilder('run')
-        .innerJoinAndSelect('run.suite', 'suite')
-        .leftJoin('run.aiUseCase', 'uc');
-      if (!hasRole(actor, 'admin', 'reviewer')) {
-        // Runs of another team's draft use case stay hidden, as the use case does.
-        query.andWhere("(run.ai_use_case_id IS NULL OR uc.owner_team_id = :team OR uc.stage <> 'proposed')", {
-          team: actor.teamId ?? '',
-        });
-      }
-      if (filter.aiUseCaseId) {
-        query.andWhere('run.ai_use_case_id = :useCase', { useCase: filter.aiUseCaseId });
-      }
-      if (filter.status) {
-        query.andWhere('run.status = :status', { status: filter.status });
-      }
-      const [rows, total] = await query
-        .orderBy('run.created_at', 'DESC')
-        .addOrderBy('run.id', 'ASC')
-        .take(filter.limit)
-        .skip(filter.offset)
-        .getManyAndCount();
-      return { items: rows.map(toRunView), total };
-    });
+    // Runs of another team's draft use case stay hidden, as the use case does.
+    const hideDraftsOfOtherTeamsThan = hasRole(actor, 'admin', 'reviewer') ? undefined : actor.teamId;
+    const { items, total } = await this.uow.read((tx) =>
+      this.runs.list(tx, { ...filter, hideDraftsOfOtherTeamsThan }),
+    );
+    return { items: items.map(toRunView), total };
   }
 
   async results(
@@ -333,55 +298,22 @@ export class RunsService {
     id: string,
     filter: ResultFilter,
   ): Promise<{ items: RunResultView[]; total: number }> {
-    return this.uow.read(async (m) => {
-      await this.loadVisible(m, actor, id);
-      const query = m.getRepository(RunResultEntity).createQueryBuilder('r').where('r.run_id = :id', { id });
-      if (filter.status === 'failed') {
-        query.andWhere('r.any_failed = :failed', { failed: true });
-      } else if (filter.status) {
-        query.andWhere('r.status = :status', { status: filter.status });
-      }
-      if (filter.group) {
-        const index = filter.group.indexOf(':');
-        if (index < 1) {
-          throw DomainError.validation([
-            { field: 'group', message: 'must be key:value, e.g. age_band:65+', code: 'invalid' },
-          ]);
-        }
-        const key = filter.group.slice(0, index);
-        const value = filter.group.slice(index + 1);
-        // The group attributes are a JSON column: each driver reads a member its own way.
-        const member =
-          this.uow.driver === 'postgres' ? 'r.groups ->> :groupKey' : 'json_extract(r.groups, :groupPath)';
-        query.andWhere(`${member} = :groupValue`, {
-          groupKey: key,
-          groupPath: `$."${key.replace(/"/g, '')}"`,
-          groupValue: value,
-        });
-      }
-      const [rows, total] = await query
-        .orderBy('r.seq', 'ASC')
-        .addOrderBy('r.epoch', 'ASC')
-        .take(filter.limit)
-        .skip(filter.offset)
-        .getManyAndCount();
-      return { items: rows.map(toRunResultView), total };
+    const { items, total } = await this.uow.read(async (tx) => {
+      await loadVisibleRun(this.runs, tx, actor, id);
+      return this.runs.results(tx, id, {
+        ...filter,
+        group: filter.group ? parseGroup(filter.group) : undefined,
+      });
     });
+    return { items: items.map(toRunResultView), total };
   }
 
   async cancel(context: RequestContext, id: string, reason?: string): Promise<RunView> {
-    const run = await this.uow.write(async (m) => {
-      const run = await this.loadVisible(m, context.actor, id, true);
-      const owner = run.aiUseCaseId ? await m.findOneBy(AiUseCaseEntity, { id: run.aiUseCaseId }) : null;
-      assertCanCancelRun(context.actor, run, owner);
+    const run = await this.uow.write(async (tx) => {
+      const { run, useCase } = await loadVisibleRun(this.runs, tx, context.actor, id, true);
+      assertCanCancelRun(context.actor, run, useCase);
       const now = new Date();
-      const { affected } = await m
-        .createQueryBuilder()
-        .update(EvaluationRunEntity)
-        .set({ status: 'cancelled', cancelledAt: now, updatedAt: now })
-        .where('id = :id AND status IN (:...statuses)', { id, statuses: CANCELLABLE_RUN_STATUSES })
-        .execute();
-      if (affected !== 1) {
+      if (!(await this.runs.cancel(tx, id, now))) {
         throw new DomainError(
           'conflict',
           'The run changed state meanwhile; reload it.',
@@ -389,7 +321,7 @@ export class RunsService {
           'cancel_running_runs',
         );
       }
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'run.cancelled',
         subjectType: 'evaluation_run',
         subjectId: id,
@@ -405,52 +337,32 @@ export class RunsService {
   }
 
   /** For the gates until they use RunComparisonService.pairedMetrics directly. */
-  pairedMetrics(m: EntityManager, a: EvaluationRunEntity, b: EvaluationRunEntity, alpha = 0.05) {
-    return this.comparison.pairedMetrics(m as TxManager, a, b, alpha);
-  }
-
-  private async loadVisible(
-    m: EntityManager,
-    actor: Actor,
-    id: string,
-    forUpdate = false,
-  ): Promise<EvaluationRunEntity> {
-    const run = await m.findOne(EvaluationRunEntity, {
-      where: { id },
-      lock: forUpdate ? this.uow.forUpdate : undefined,
-    });
-    if (!run) {
-      throw DomainError.notFound('The run');
-    }
-    run.suite = (await m.findOneBy(SuiteEntity, { id: run.suiteId })) ?? undefined;
-    if (run.aiUseCaseId) {
-      const useCase = await m.findOneBy(AiUseCaseEntity, { id: run.aiUseCaseId });
-      if (useCase) {
-        assertCanViewAiUseCase(actor, useCase);
-      }
-    }
-    return run;
-  }
-
-  /** Runs by id, for other services (gates). */
-  findRuns(ids: string[]): Promise<EvaluationRunEntity[]> {
-    return this.uow.read((m) => m.findBy(EvaluationRunEntity, { id: In(ids) }));
+  pairedMetrics(...args: Parameters<RunComparisonService['pairedMetrics']>) {
+    return this.comparison.pairedMetrics(...args);
   }
 }
 
-function describeTarget(target: TargetConfig): string {
-  switch (target.type) {
-    case 'replay':
-      return `replay of cassette ${target.cassette}${target.recordFrom && target.recordFrom.type !== 'http' && target.recordFrom.model ? ` (recorded from ${target.recordFrom.model})` : ''}`;
-    case 'http':
-      return target.connection
-        ? `${target.method} ${target.path ?? '/'} on connection ${target.connection} (http)`
-        : `${target.method} ${target.url ?? ''} (http)`;
-    case 'openai':
-      return `${target.model} (openai SDK${target.connection ? `, connection ${target.connection}` : ''})`;
-    case 'langchain':
-      return target.model
-        ? `${target.model} (LangChain ChatOpenAI)`
-        : `LangChain runnable ${target.module}#${target.export}`;
+function parseTarget(definition: SuiteDefinition, override: unknown): TargetConfig {
+  if (override === undefined) {
+    return definition.target;
   }
+  const parsed = targetSchema.safeParse(override);
+  if (!parsed.success) {
+    throw DomainError.validation(
+      zodProblems(parsed.error, 'target'),
+      'The target configuration is not valid.',
+    );
+  }
+  return parsed.data;
+}
+
+/** A `key:value` group filter. */
+function parseGroup(group: string): { key: string; value: string } {
+  const index = group.indexOf(':');
+  if (index < 1) {
+    throw DomainError.validation([
+      { field: 'group', message: 'must be key:value, e.g. age_band:65+', code: 'invalid' },
+    ]);
+  }
+  return { key: group.slice(0, index), value: group.slice(index + 1) };
 }

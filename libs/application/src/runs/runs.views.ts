@@ -1,6 +1,11 @@
-import { type StoredManifest, type StoredRunReport } from '@gatehouse/domain';
-import { type RunStatus } from '@gatehouse/domain';
-import { type EvaluationRunEntity, type RunResultEntity } from '@gatehouse/persistence';
+import { type RunStatus, type StoredManifest, type StoredRunReport } from '@gatehouse/domain';
+import {
+  type EvaluationRunEntity,
+  type StoredRunResult,
+  type StoredScore,
+  storedManifest,
+  storedReport,
+} from '@gatehouse/persistence';
 
 export type { StoredManifest, StoredRunReport } from '@gatehouse/domain';
 
@@ -34,10 +39,7 @@ export interface RunResultView {
   status: string;
   failed: boolean;
   output: string | null;
-  scores: Record<
-    string,
-    { value: number | null; passed: boolean | null; explanation?: string; label?: string | null }
-  >;
+  scores: Record<string, StoredScore>;
   error: { kind: string; message: string } | null;
   groups: Record<string, string>;
   latencyMs: number | null;
@@ -73,9 +75,9 @@ export function toRunView(run: EvaluationRunEntity): RunView {
       pauses: run.rateLimitPauses ?? 0,
       waitedSeconds: Math.round((run.rateLimitedMs ?? 0) / 100) / 10,
     },
-    manifest: run.manifest as StoredManifest,
+    manifest: storedManifest(run),
     outcome: run.outcome,
-    report: run.report as StoredRunReport | null,
+    report: storedReport(run),
     error: run.error,
     createdBy: run.createdBy,
     createdAt: run.createdAt.toISOString(),
@@ -85,7 +87,7 @@ export function toRunView(run: EvaluationRunEntity): RunView {
   };
 }
 
-export function toRunResultView(row: RunResultEntity): RunResultView {
+export function toRunResultView(row: StoredRunResult): RunResultView {
   return {
     itemId: row.itemId,
     seq: row.seq,
@@ -93,9 +95,9 @@ export function toRunResultView(row: RunResultEntity): RunResultView {
     status: row.status,
     failed: row.anyFailed,
     output: row.output,
-    scores: row.scores as RunResultView['scores'],
-    error: row.error as RunResultView['error'],
-    groups: row.groups as Record<string, string>,
+    scores: row.scores,
+    error: row.error,
+    groups: row.groups,
     latencyMs: row.latencyMs,
     queueWaitMs: row.queueWaitMs,
     attempts: row.attempts,

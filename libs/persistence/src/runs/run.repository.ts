@@ -5,7 +5,13 @@ import {
   type StoredRunReport,
 } from '@gatehouse/domain';
 import { In } from 'typeorm';
-import { AiUseCaseEntity, EvaluationRunEntity, RunResultEntity, SuiteEntity } from '../entities';
+import {
+  AiUseCaseEntity,
+  DatasetEntity,
+  EvaluationRunEntity,
+  RunResultEntity,
+  SuiteEntity,
+} from '../entities';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
 
 /** One scorer's verdict on an item, as a result row stores it. */
@@ -89,6 +95,31 @@ export class RunRepository {
         })
       : null;
     return { run, useCase: useCase && { ownerTeamId: useCase.ownerTeamId, stage: useCase.stage } };
+  }
+
+  /** The suite `name@version` a run is asked for, and its dataset; null when there is no such suite. */
+  async suiteWithDataset(
+    tx: Tx,
+    name: string,
+    version: number,
+  ): Promise<{ suite: SuiteEntity; dataset: DatasetEntity } | null> {
+    const m = managerOf(tx);
+    const suite = await m.findOneBy(SuiteEntity, { name, version });
+    return suite && { suite, dataset: await m.findOneByOrFail(DatasetEntity, { id: suite.datasetId }) };
+  }
+
+  /** The AI use case a new run would be evidence for (its owner, stage and registered target), or null. */
+  evidenceUseCase(
+    tx: Tx,
+    id: string,
+  ): Promise<Pick<
+    AiUseCaseEntity,
+    'id' | 'ownerTeamId' | 'stage' | 'targetConfig' | 'targetCassettes'
+  > | null> {
+    return managerOf(tx).findOne(AiUseCaseEntity, {
+      where: { id },
+      select: { id: true, ownerTeamId: true, stage: true, targetConfig: true, targetCassettes: true },
+    });
   }
 
   /** The suite a run ran (a run's suite is never deleted). */

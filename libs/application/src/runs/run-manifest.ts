@@ -1,0 +1,57 @@
+import { type GatehouseConfig } from '@gatehouse/config';
+import { contentHash, type StoredManifest } from '@gatehouse/domain';
+import { describeScorers, epochSettings, type SuiteDefinition, type TargetConfig } from '@gatehouse/evals';
+import { type DatasetEntity, type SuiteEntity } from '@gatehouse/persistence';
+import { randomUUID } from 'node:crypto';
+
+/** A new platform run's manifest: every input pinned by hash (the run's id is made here). */
+export function buildManifest(
+  suite: SuiteEntity,
+  dataset: DatasetEntity,
+  target: TargetConfig,
+  cassettes: Record<string, string>,
+  build: Pick<GatehouseConfig, 'version' | 'gitCommit'>,
+): StoredManifest {
+  const definition = suite.definition as SuiteDefinition;
+  return {
+    runId: randomUUID(),
+    suite: { name: suite.name, version: suite.version, hash: suite.sha256 },
+    dataset: {
+      name: dataset.name,
+      version: dataset.version,
+      hash: dataset.sha256,
+      count: dataset.itemCount,
+    },
+    target: { type: target.type, description: describeTarget(target), configHash: contentHash(target) },
+    scorers: describeScorers(definition.scorers).map((s, i) => ({
+      name: s.name,
+      type: s.type,
+      version: s.version,
+      configHash: contentHash(definition.scorers[i]),
+    })),
+    epochs: epochSettings(definition).count,
+    packageVersion: build.version,
+    gitCommit: build.gitCommit,
+    startedAt: new Date().toISOString(),
+    completedAt: null,
+    engine: 'platform',
+    cassettes,
+  };
+}
+
+function describeTarget(target: TargetConfig): string {
+  switch (target.type) {
+    case 'replay':
+      return `replay of cassette ${target.cassette}${target.recordFrom && target.recordFrom.type !== 'http' && target.recordFrom.model ? ` (recorded from ${target.recordFrom.model})` : ''}`;
+    case 'http':
+      return target.connection
+        ? `${target.method} ${target.path ?? '/'} on connection ${target.connection} (http)`
+        : `${target.method} ${target.url ?? ''} (http)`;
+    case 'openai':
+      return `${target.model} (openai SDK${target.connection ? `, connection ${target.connection}` : ''})`;
+    case 'langchain':
+      return target.model
+        ? `${target.model} (LangChain ChatOpenAI)`
+        : `LangChain runnable ${target.module}#${target.export}`;
+  }
+}

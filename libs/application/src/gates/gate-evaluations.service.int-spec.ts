@@ -1,0 +1,252 @@
+import { type Actor, deriveRiskTier, DomainError, exampleLowRiskRecord } from '@gatehouse/domain';
+import {
+  AiUseCaseEntity,
+  AiUseCaseRevisionEntity,
+  AuditEventEntity,
+  AuditLogRepository,
+  GateEvaluationEntity,
+  GateEvidenceRepository,
+  GatePolicyRepository,
+  GateRepository,
+  PilotObservationRepository,
+  RunRepository,
+  StageChangeRepository,
+  TeamEntity,
+  UnitOfWork,
+} from '@gatehouse/persistence';
+import {
+  createTestDatabase,
+  describeIntegration,
+  openTestDataSource,
+  type TestDatabase,
+} from '@gatehouse/testing';
+import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service';
+import { type RequestContext } from '../request-context';
+import { RunComparisonService } from '../runs/run-comparison.service';
+import { GateEvaluationsService } from './gate-evaluations.service';
+import { GateEvidenceService } from './gate-evidence.service';
+import { GatePoliciesService } from './gate-policies.service';
+import { GateReads } from './gate-reads';
+import { RefusalAudit } from './refusals-audited';
+
+/**
+ * GateEvaluationsService on a real database with the real repositories: what it writes, what it leaves
+ * alone, and the lock-and-recheck protocol under concurrent requests. The API-level journeys are in
+ * apps/api/test/gates.int-spec.ts.
+ */
+describeIntegration('GateEvaluationsService (evaluate, standing evaluation, verify)', () => {
+  let database: TestDatabase;
+  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
+  let uow: UnitOfWork;
+  let evaluations: GateEvaluationsService;
+  let teamId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await openTestDataSource(database);
+    uow = new UnitOfWork(dataSource);
+    const gates = new GateRepository(uow);
+    const policies = new GatePolicyRepository(uow);
+    const pilots = new PilotObservationRepository(uow);
+    const audit = new AuditService(new AuditLogRepository(uow));
+    const refusals = new RefusalAudit(uow, audit);
+    const evidence = new GateEvidenceService(
+      gates,
+      policies,
+      pilots,
+      new GateEvidenceRepository(uow),
+      new RunComparisonService(uow, new RunRepository(uow)),
+    );
+    evaluations = new GateEvaluationsService(
+      uow,
+      gates,
+      policies,
+      pilots,
+      evidence,
+      new GatePoliciesService(uow, policies, audit, refusals),
+      new GateReads(gates, policies, new StageChangeRepository(uow)),
+      audit,
+      refusals,
+    );
+    teamId = randomUUID();
+    await uow.write((m) =>
+      m.insert(TeamEntity, { id: teamId, name: 'Benefits', description: null, createdAt: new Date() }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  const member = (roles: Actor['roles'] = ['service_team']): RequestContext => ({
+    actor: { id: `u-${randomUUID()}`, name: 'Sam', teamId, roles },
+    requestId: null,
+  });
+
+  /** A proposed use case of the team, at revision 1, stored directly. */
+  async function proposedUseCase(): Promise<string> {
+    const id = randomUUID();
+    const record = exampleLowRiskRecord();
+    const tier = deriveRiskTier(record).tier;
+    const now = new Date();
+    await uow.write(async (m) => {
+      await m.insert(AiUseCaseEntity, {
+        id,
+        ownerTeamId: teamId,
+        name: 'Letters triage',
+        stage: 'proposed',
+        derivedRiskTier: tier,
+        riskTier: tier,
+        riskTierOverride: null,
+        revision: 1,
+        record,
+        targetConfig: null,
+        targetHash: null,
+        targetCassettes: null,
+        underChangeSince: null,
+        createdBy: 'test',
+        createdAt: now,
+        updatedAt: now,
+      });
+      await m.insert(AiUseCaseRevisionEntity, revisionRow(id, 1, record, tier));
+    });
+    return id;
+  }
+
+  /** Edits the record as the registry would: the next revision. */
+  async function editRecord(useCaseId: string): Promise<void> {
+    await uow.write(async (m) => {
+      const useCase = await m.findOneByOrFail(AiUseCaseEntity, { id: useCaseId });
+      const record = { ...useCase.record, summary: `${useCase.record.summary} (edited)` };
+      await m.update(AiUseCaseEntity, { id: useCaseId }, { record, revision: useCase.revision + 1 });
+      await m.insert(
+        AiUseCaseRevisionEntity,
+        revisionRow(useCaseId, useCase.revision + 1, record, useCase.riskTier),
+      );
+    });
+  }
+
+  const stored = (useCaseId: string) =>
+    uow.read((m) =>
+      m.find(GateEvaluationEntity, { where: { aiUseCaseId: useCaseId }, order: { seq: 'ASC' } }),
+    );
+
+  const audited = (action: string, subjectId: string) =>
+    uow.read((m) => m.find(AuditEventEntity, { where: { action, subjectId } }));
+
+  it('records a new evaluation, then answers with it, writing nothing, while nothing it reads changes', async () => {
+    const useCaseId = await proposedUseCase();
+    const context = member();
+
+    const first = await evaluations.evaluate(context, useCaseId, 'test');
+    expect(first.created).toBe(true);
+    expect(first.evaluation).toMatchObject({ from: 'proposed', to: 'test', useCaseRevision: 1 });
+    expect(first.evaluation.standing.current).toBe(true);
+
+    const again = await evaluations.evaluate(member(), useCaseId, 'test');
+    expect(again.created).toBe(false);
+    expect(again.evaluation.id).toBe(first.evaluation.id);
+    expect(again.evaluation.hash).toBe(first.evaluation.hash);
+
+    const rows = await stored(useCaseId);
+    expect(rows.map((row) => row.seq)).toEqual([1]);
+    expect(rows[0]).toMatchObject({ createdBy: context.actor.id, hash: first.evaluation.hash });
+    expect(await audited('gate.evaluated', useCaseId)).toHaveLength(1);
+
+    const read = await evaluations.get(context.actor, first.evaluation.id);
+    expect(read).toEqual(first.evaluation);
+  });
+
+  it('records one evaluation, not one per request, when requests on the same evidence race', async () => {
+    const useCaseId = await proposedUseCase();
+    await evaluations.evaluate(member(), useCaseId, 'test');
+    await editRecord(useCaseId);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => evaluations.evaluate(member(), useCaseId, 'test')),
+    );
+
+    expect(new Set(outcomes.map((o) => o.evaluation.id)).size).toBe(1);
+    expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+    const rows = await stored(useCaseId);
+    expect(rows.map((row) => [row.seq, row.useCaseRevision])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    const list = await evaluations.list(member().actor, useCaseId);
+    expect(list.map((view) => [view.useCaseRevision, view.standing.current])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+  });
+
+  it('audits refused evaluations (and writes none), but not an unknown use case', async () => {
+    const useCaseId = await proposedUseCase();
+
+    const refusal = (to: unknown, context = member()) =>
+      evaluations.evaluate(context, useCaseId, to).then(
+        () => null,
+        (error: unknown) => error as DomainError,
+      );
+    expect(await refusal('nonsense')).toMatchObject({ code: 'validation_failed' });
+    expect(await refusal('scale')).toBeInstanceOf(DomainError);
+    expect(await refusal('test', member(['reviewer']))).toMatchObject({
+      code: 'forbidden',
+      rule: 'gate_proposed_by_owning_team',
+    });
+    await expect(evaluations.evaluate(member(), randomUUID(), 'test')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+
+    expect(await stored(useCaseId)).toEqual([]);
+    const refused = await audited('gate.refused', useCaseId);
+    expect(refused.map((event) => event.after)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ attempted: 'gate.evaluate', code: 'validation_failed' }),
+        expect.objectContaining({ attempted: 'gate.evaluate', code: 'invalid_state' }),
+        expect.objectContaining({ attempted: 'gate.evaluate', rule: 'gate_proposed_by_owning_team' }),
+      ]),
+    );
+    expect(refused).toHaveLength(3);
+  });
+
+  it('re-derives a stored evaluation from the stored rows alone, after the use case has moved on', async () => {
+    const useCaseId = await proposedUseCase();
+    const context = member();
+    const { evaluation } = await evaluations.evaluate(context, useCaseId, 'test');
+    await editRecord(useCaseId);
+
+    const verification = await evaluations.verify(context.actor, evaluation.id);
+
+    expect(verification).toEqual({
+      id: evaluation.id,
+      hash: evaluation.hash,
+      rederivedHash: evaluation.hash,
+      matches: true,
+      differences: [],
+    });
+  });
+});
+
+function revisionRow(
+  aiUseCaseId: string,
+  revision: number,
+  record: AiUseCaseEntity['record'],
+  tier: AiUseCaseEntity['riskTier'],
+): AiUseCaseRevisionEntity {
+  return Object.assign(new AiUseCaseRevisionEntity(), {
+    id: randomUUID(),
+    aiUseCaseId,
+    revision,
+    record,
+    stage: 'proposed',
+    derivedRiskTier: tier,
+    riskTier: tier,
+    changedPaths: revision === 1 ? [] : ['summary'],
+    changeReason: null,
+    changedBy: 'test',
+    createdAt: new Date(),
+  });
+}

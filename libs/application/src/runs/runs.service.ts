@@ -28,7 +28,6 @@ import { zodProblems } from '../validation/zod-problems';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
 import { buildManifest } from './run-manifest';
 import { loadVisibleRun } from './run-access';
-import { RunComparisonService } from './run-comparison.service';
 import { type RunResultView, type RunView, toRunResultView, toRunView } from './runs.views';
 
 export interface StartRunInput {
@@ -58,7 +57,7 @@ export interface ResultFilter {
 
 /**
  * Runs on the platform as the API sees them: start (validate, pin every input, record who started it,
- * enqueue), read, cancel. Execution happens in RunExecutionService on the workers; comparisons in
+ * enqueue), read, cancel. Execution happens on the workers (runs/execution/); comparisons in
  * RunComparisonService.
  */
 @Injectable()
@@ -72,7 +71,6 @@ export class RunsService {
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() private readonly config: GatehouseConfig,
     private readonly connections: ConnectionsService,
-    private readonly comparison: RunComparisonService,
   ) {}
 
   async start(context: RequestContext, input: StartRunInput): Promise<RunView> {
@@ -334,11 +332,6 @@ export class RunsService {
     await this.queue.broadcastCancel(id).catch(() => undefined);
     await this.queue.add(JobName.AggregateRun, { runId: id }, jobIds.aggregateRun(id)).catch(() => undefined);
     return toRunView(run);
-  }
-
-  /** For the gates until they use RunComparisonService.pairedMetrics directly. */
-  pairedMetrics(...args: Parameters<RunComparisonService['pairedMetrics']>) {
-    return this.comparison.pairedMetrics(...args);
   }
 }
 

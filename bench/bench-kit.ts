@@ -1,7 +1,8 @@
 /**
- * What the platform benchmarks share: options from argv or BENCH_* variables, percentiles, number
- * formatting, tables, the PostgreSQL activity table, which code was measured, waiting for a quiet
- * machine, and stopping every process a benchmark started when it is interrupted.
+ * What the platform benchmarks share: options from argv or BENCH_* variables (`--help` included),
+ * percentiles, number formatting, tables, the PostgreSQL activity table, which code was measured,
+ * waiting for a quiet machine, users with their own API tokens, and stopping every process a benchmark
+ * started when it is interrupted.
  */
 import Table from 'cli-table3';
 import { execFileSync } from 'node:child_process';
@@ -44,6 +45,37 @@ export function readOptions(argv: string[], spec: OptionSpec, usage: () => strin
     return value;
   };
   return { raw, int };
+}
+
+/** `--help` or `-h` among the arguments: print the usage and measure nothing. */
+export const helpAsked = (argv: string[]): boolean => argv.includes('--help') || argv.includes('-h');
+
+/** The options of a benchmark that waits for a quiet machine before it measures (`waitForQuietMachine`). */
+export function quietMachineOptions(defaults: { cores: string; waitSeconds: string }): OptionSpec {
+  return {
+    'quiet-cores': {
+      env: 'BENCH_QUIET_CORES',
+      help: 'before measuring, wait while other work keeps more than this many cores busy',
+      fallback: defaults.cores,
+    },
+    'quiet-wait-s': {
+      env: 'BENCH_QUIET_WAIT_S',
+      help: 'wait at most this long for a quiet machine, then measure anyway (the load is printed)',
+      fallback: defaults.waitSeconds,
+    },
+  };
+}
+
+/** The `quietMachineOptions` as `waitForQuietMachine` takes them. */
+export function readQuietMachine(options: ReturnType<typeof readOptions>): {
+  quietCores: number;
+  quietWaitMs: number;
+} {
+  const quietCores = Number(options.raw('quiet-cores'));
+  if (!Number.isFinite(quietCores) || quietCores < 0) {
+    throw new Error('--quiet-cores must be a number >= 0');
+  }
+  return { quietCores, quietWaitMs: options.int('quiet-wait-s', 0) * 1000 };
 }
 
 export interface Percentiles {
@@ -183,6 +215,30 @@ export async function waitForQuietMachine(
     busy = await machineBusyOver(2000);
   }
   return busy;
+}
+
+/** One JSON request to the API as `token` ('' for none), answering the parsed body; throws on a status >= 300. */
+export type ApiJsonCall = <T>(method: string, path: string, token: string, body?: object) => Promise<T>;
+
+/** A team made by the admin; returns its id. */
+export async function createTeam(call: ApiJsonCall, adminToken: string, name: string): Promise<string> {
+  return (await call<{ id: string }>('POST', '/v1/teams', adminToken, { name })).id;
+}
+
+/**
+ * A user made by the admin, and their own API token from their one-time enrolment (exchanged on the
+ * public route, with no bearer token), as a new user gets theirs.
+ */
+export async function createUserToken(
+  call: ApiJsonCall,
+  adminToken: string,
+  user: { name: string; roles: string[]; teamId: string | null },
+): Promise<string> {
+  const created = await call<{ enrolment: { token: string } }>('POST', '/v1/users', adminToken, user);
+  const enrolled = await call<{ token: { token: string } }>('POST', '/v1/enrolments', '', {
+    token: created.enrolment.token,
+  });
+  return enrolled.token.token;
 }
 
 /** On SIGINT/SIGTERM and at exit, `stopAll` kills every process the benchmark started. */

@@ -27,7 +27,10 @@ import { relative, resolve } from 'node:path';
 import { Client } from 'pg';
 import { summariseProfiles } from './cpu-profile';
 import {
+  type ApiJsonCall,
   codeVersion,
+  createTeam,
+  createUserToken,
   fixed,
   type Percentiles,
   percentiles,
@@ -414,23 +417,11 @@ interface Users {
 }
 
 async function createUsers(api: Api): Promise<Users> {
-  const team = async (name: string) =>
-    (await api.call<{ id: string }>('POST', '/v1/teams', ADMIN_TOKEN, { name })).id;
-  const benefits = await team('Benefits');
-  const assurance = await team('Assurance');
-  const user = async (name: string, roles: string[], teamId: string) => {
-    const created = await api.call<{ enrolment: { token: string } }>('POST', '/v1/users', ADMIN_TOKEN, {
-      name,
-      roles,
-      teamId,
-    });
-    // The user's own API token, from their one-time enrolment (public route: no bearer token).
-    return (
-      await api.call<{ token: { token: string } }>('POST', '/v1/enrolments', '', {
-        token: created.enrolment.token,
-      })
-    ).token.token;
-  };
+  const call: ApiJsonCall = (method, path, token, body) => api.call(method, path, token, body);
+  const benefits = await createTeam(call, ADMIN_TOKEN, 'Benefits');
+  const assurance = await createTeam(call, ADMIN_TOKEN, 'Assurance');
+  const user = (name: string, roles: string[], teamId: string) =>
+    createUserToken(call, ADMIN_TOKEN, { name, roles, teamId });
   return {
     sam: await user('Sam', ['service_team'], benefits),
     eve: await user('Eve', ['engineer'], benefits),

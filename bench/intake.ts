@@ -16,11 +16,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type ApiJsonCall,
   codeVersion,
+  createTeam,
+  createUserToken,
   fixed,
+  helpAsked,
   type OptionSpec,
   percentiles,
+  quietMachineOptions,
   readOptions,
+  readQuietMachine,
   stopProcessesOnExit,
   table,
   usageText,
@@ -39,11 +45,7 @@ const SPEC: OptionSpec = {
     help: 'an empty PostgreSQL database (SQLite in a temporary directory when unset)',
     fallback: '',
   },
-  'quiet-wait-ms': {
-    env: 'BENCH_QUIET_WAIT_MS',
-    help: 'longest wait for a quiet machine before measuring',
-    fallback: '60000',
-  },
+  ...quietMachineOptions({ cores: '0.5', waitSeconds: '60' }),
 };
 const usage = () => usageText(SPEC, 'bench:intake', 'npm run bench:intake -- --lines 100000 --bodies 8');
 
@@ -173,6 +175,23 @@ function flood(port: number, body: Buffer, agent: Agent): Promise<number> {
   });
 }
 
+/** `call` with JSON in and out, for the set-up (users) through the kit. */
+function jsonCall(port: number): ApiJsonCall {
+  return async <T>(method: string, path: string, token: string, body?: object): Promise<T> => {
+    const answer = await call(port, method, path, {
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        'Content-Type': 'application/json',
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (answer.status >= 300) {
+      throw new Error(`${method} ${path} answered ${answer.status}: ${answer.body.slice(0, 2000)}`);
+    }
+    return JSON.parse(answer.body) as T;
+  };
+}
+
 function datasetText(lines: number): string {
   const rows: string[] = [];
   for (let i = 0; i < lines; i++) {
@@ -182,6 +201,10 @@ function datasetText(lines: number): string {
 }
 
 async function main(): Promise<void> {
+  if (helpAsked(process.argv)) {
+    console.log(usage());
+    return;
+  }
   const options = readOptions(process.argv.slice(2), SPEC, usage);
   const lines = options.int('lines', 1);
   const bodies = options.int('bodies', 0);
@@ -203,36 +226,14 @@ async function main(): Promise<void> {
     TZ: 'UTC',
   });
   const { port } = server;
-  const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
-  const team = JSON.parse(
-    (await call(port, 'POST', '/v1/teams', { headers: admin, body: JSON.stringify({ name: 'Bench' }) })).body,
-  ) as { id: string };
-  const created = JSON.parse(
-    (
-      await call(port, 'POST', '/v1/users', {
-        headers: admin,
-        body: JSON.stringify({ name: 'Bench engineer', roles: ['engineer'], teamId: team.id }),
-      })
-    ).body,
-  ) as { token?: { token: string }; enrolment?: { token: string } };
-  // A new user gets either an API token or a one-time enrolment token to exchange for one.
-  const engineerToken =
-    created.token?.token ??
-    (
-      JSON.parse(
-        (
-          await call(port, 'POST', '/v1/enrolments', {
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ token: created.enrolment?.token }),
-          })
-        ).body,
-      ) as { token: { token: string } }
-    ).token.token;
+  const api = jsonCall(port);
+  const engineerToken = await createUserToken(api, ADMIN_TOKEN, {
+    name: 'Bench engineer',
+    roles: ['engineer'],
+    teamId: await createTeam(api, ADMIN_TOKEN, 'Bench'),
+  });
 
-  const busy = await waitForQuietMachine(
-    { quietWaitMs: options.int('quiet-wait-ms', 0), quietCores: 0.5 },
-    'bench:intake',
-  );
+  const busy = await waitForQuietMachine(readQuietMachine(options), 'bench:intake');
   console.log(
     `machine: ${busy.toFixed(2)} of 2 cores busy before measuring; database ${databaseUrl.split(':')[0]}`,
   );

@@ -172,6 +172,38 @@ export default [
       ],
     },
   },
+  {
+    // A feature's subfolder (runs/execution/) reaches the lib's other features at ../../: there only
+    // leaving src is barred.
+    files: ['libs/*/src/*/*/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@gatehouse/testing', message: 'The testing lib is for tests and benchmarks only.' },
+          ],
+          patterns: [
+            { group: ['../../../*'], message: 'Import across features through a @gatehouse/* alias.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/*/src/*/*/**/*.spec.ts', 'libs/*/src/*/*/**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../../*'], message: 'Import across features through a @gatehouse/* alias.' },
+          ],
+        },
+      ],
+    },
+  },
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
   // An app's own tests drive the app's sources from apps/<app>/test.
   { files: ['apps/*/test/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },

@@ -869,7 +869,8 @@ function printLimits(run: RunFigures, poolSize: number): void {
 
 /** The compiled files whose digests say which queue code was measured. */
 const QUEUE_CODE = [
-  'libs/application/src/runs/run-execution.service.js',
+  'libs/application/src/runs/execution/item-executor.service.js',
+  'libs/application/src/runs/execution/run-plans.js',
   'libs/persistence/src/runs/run-result.writer.js',
   'libs/queue/src/bullmq-job-queue.js',
 ];

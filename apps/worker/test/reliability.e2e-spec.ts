@@ -107,12 +107,12 @@ describeIntegration(
       const runId = await platform.startRun(suite);
       const context = await track(ExecutionContext.open(platform));
       // No worker yet: start the run by hand (queued → running, 40 item jobs wait in Redis).
-      await context.execution.startRun(runId);
+      await context.starts.startRun(runId);
       expect((await platform.run(runId)).status).toBe('running');
 
       // i-00010 is one whose answer fails its scorer, so the failed counter is exercised as well.
       const item = { runId, itemId: 'i-00010', seq: 9, epoch: 1 };
-      await context.execution.executeItem(item, ExecutionContext.delivery(1));
+      await context.items.executeItem(item, ExecutionContext.delivery(1));
       const first = await platform.sql.query('SELECT id, worker FROM run_results WHERE run_id = $1', [runId]);
       expect(first.rows).toEqual([{ id: expect.any(String), worker: 'in-test-delivery-1' }]);
       expect(await platform.run(runId)).toMatchObject({ completed: 1, failed: 1, errored: 0 });
@@ -120,10 +120,10 @@ describeIntegration(
       // Delivered again, twice at once and once more after: the model is called each time (the
       // deliveries are real), but the first row stands and the counters do not move.
       await Promise.all([
-        context.execution.executeItem(item, ExecutionContext.delivery(2)),
-        context.execution.executeItem(item, ExecutionContext.delivery(2)),
+        context.items.executeItem(item, ExecutionContext.delivery(2)),
+        context.items.executeItem(item, ExecutionContext.delivery(2)),
       ]);
-      await context.execution.executeItem(item, ExecutionContext.delivery(3));
+      await context.items.executeItem(item, ExecutionContext.delivery(3));
       expect(stub.requests).toBe(4);
       const after = await platform.sql.query('SELECT id, worker FROM run_results WHERE run_id = $1', [runId]);
       expect(after.rows).toEqual(first.rows);

@@ -1,4 +1,4 @@
-import { ApplicationModule, RunExecutionService } from '@gatehouse/application';
+import { ApplicationModule, ItemExecutorService, RunStartService } from '@gatehouse/application';
 import { loadConfig } from '@gatehouse/config';
 import { type JobContext } from '@gatehouse/queue';
 import { type INestApplicationContext } from '@nestjs/common';
@@ -7,12 +7,13 @@ import { type Platform } from './platform';
 
 /**
  * The application services in this test process, on the platform's database and queue (as a producer
- * only: it consumes no jobs), so a test can deliver a job to RunExecutionService by hand.
+ * only: it consumes no jobs), so a test can deliver a job to the run services by hand.
  */
 export class ExecutionContext {
   private constructor(
     private readonly app: INestApplicationContext,
-    readonly execution: RunExecutionService,
+    readonly starts: RunStartService,
+    readonly items: ItemExecutorService,
   ) {}
 
   static async open(platform: Platform): Promise<ExecutionContext> {
@@ -23,7 +24,7 @@ export class ExecutionContext {
       abortOnError: false,
     });
     await app.init();
-    return new ExecutionContext(app, app.get(RunExecutionService));
+    return new ExecutionContext(app, app.get(RunStartService), app.get(ItemExecutorService));
   }
 
   /** What a worker would pass for the `attempt`-th delivery of a job. */

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { InjectConfig } from '../gatehouse-config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
-import { RunExecutionService } from './run-execution.service';
+import { RunJobs } from './execution/run-jobs';
 
 /** Whether this process consumes jobs: the worker always, the API only with the in-process queue. */
 export const CONSUME_JOBS = Symbol('CONSUME_JOBS');
@@ -28,7 +28,7 @@ export class JobRunnerService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     @Inject(CONSUME_JOBS) private readonly consume: boolean,
     @InjectJobQueue() private readonly queue: JobQueue,
-    private readonly execution: RunExecutionService,
+    private readonly jobs: RunJobs,
     private readonly metrics: MetricsService,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
@@ -47,7 +47,7 @@ export class JobRunnerService implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     const { runs } = this.config;
-    await this.queue.start(this.execution.handlers(), {
+    await this.queue.start(this.jobs.handlers(), {
       itemConcurrency: runs.itemConcurrency,
       controlConcurrency: 4,
       reconcileEveryMs: runs.reconcileEveryMs,

@@ -115,7 +115,9 @@ export class RunProgressRepository {
   /** queued → running; false when another worker moved it first. */
   start(runId: string): Promise<boolean> {
     const now = new Date();
-    return this.uow.write((m) => this.move(m, runId, 'queued', 'running', { startedAt: now, updatedAt: now }));
+    return this.uow.write((m) =>
+      this.move(m, runId, 'queued', 'running', { startedAt: now, updatedAt: now }),
+    );
   }
 
   /** `from` → failed with the reason, in the caller's transaction; false when the run was not `from`. */
@@ -140,7 +142,12 @@ export class RunProgressRepository {
    * The report, outcome and completed manifest on the run: aggregating → completed, or a cancelled run's
    * partial report (it stays cancelled). False when the run had moved on meanwhile.
    */
-  async saveReport(tx: Tx, runId: string, from: 'aggregating' | 'cancelled', write: RunReportWrite): Promise<boolean> {
+  async saveReport(
+    tx: Tx,
+    runId: string,
+    from: 'aggregating' | 'cancelled',
+    write: RunReportWrite,
+  ): Promise<boolean> {
     const to: RunStatus = from === 'cancelled' ? 'cancelled' : 'completed';
     return this.move(tx, runId, from, to, {
       report: write.report,
@@ -153,7 +160,9 @@ export class RunProgressRepository {
 
   /** Marks the run as looked at now (the reconciler passes it by for `stuckAfterMs`), if still `status`. */
   async touch(runId: string, status: RunStatus): Promise<void> {
-    await this.uow.write((m) => m.update(EvaluationRunEntity, { id: runId, status }, { updatedAt: new Date() }));
+    await this.uow.write((m) =>
+      m.update(EvaluationRunEntity, { id: runId, status }, { updatedAt: new Date() }),
+    );
   }
 
   /** A provider's 429 pause, counted on the run; also marks it as not stuck (waiting on the provider). */
@@ -305,11 +314,10 @@ export class RunProgressRepository {
     if (from !== to) {
       assertTransition(from, to);
     }
-    const { affected } = await managerOf(tx).update(
-      EvaluationRunEntity,
-      { id: runId, status: from },
-      { ...set, status: to } as never,
-    );
+    const { affected } = await managerOf(tx).update(EvaluationRunEntity, { id: runId, status: from }, {
+      ...set,
+      status: to,
+    } as never);
     return affected === 1;
   }
 }

@@ -16,14 +16,16 @@ import {
   type TestDatabase,
 } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
-import { type DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
-import { MetricsService } from '../metrics/metrics.service';
-import { type ReconcilerActs, RunReconciler } from './run-reconciler';
+import { AuditService } from '../../audit/audit.service';
+import { MetricsService } from '../../metrics/metrics.service';
+import { type RunAggregationService } from './run-aggregation.service';
+import { RunFailureService } from './run-failure.service';
+import { RunReconcilerService } from './run-reconciler.service';
+import { type RunStartService } from './run-start.service';
 
-describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound)', () => {
+describeIntegration('RunReconcilerService (repairs stuck runs, gives up after its bound)', () => {
   let database: TestDatabase;
-  let dataSource: DataSource;
+  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
   let uow: UnitOfWork;
   let audit: AuditService;
   let suiteId: string;
@@ -109,17 +111,17 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
   function reconciler(
     maxAttempts: number,
     reason: string | null,
-    aggregate: ReconcilerActs['aggregate'] = async () => undefined,
+    aggregate: RunAggregationService['aggregate'] = async () => undefined,
   ) {
     const config = loadConfig({
       GATEHOUSE_STUCK_AFTER_MS: '1000',
       GATEHOUSE_RECONCILE_MAX_ATTEMPTS: String(maxAttempts),
-    }).runs;
+    });
     const enqueued: string[] = [];
     const metrics = new MetricsService();
-    const acts: ReconcilerActs = {
+    const progress = new RunProgressRepository(uow);
+    const start: Pick<RunStartService, 'startRun' | 'enqueueMissing'> = {
       startRun: async () => undefined,
-      aggregate,
       enqueueMissing: async (run): Promise<EnqueueReport> => {
         enqueued.push(run.id);
         const missing = run.total - run.completed;
@@ -128,7 +130,11 @@ describeIntegration('RunReconciler (repairs stuck runs, gives up after its bound
           : { jobs: missing, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
       },
     };
-    return { reconciler: new RunReconciler(uow, new RunProgressRepository(uow), audit, metrics, config, acts), enqueued, metrics };
+    const failures = new RunFailureService(uow, progress, audit);
+    const reconciler = new RunReconcilerService(uow, progress, failures, audit, metrics, config, start, {
+      aggregate,
+    });
+    return { reconciler, enqueued, metrics };
   }
 
   const runOf = (runId: string) => uow.read((m) => m.findOneByOrFail(EvaluationRunEntity, { id: runId }));

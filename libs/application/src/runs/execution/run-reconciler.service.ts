@@ -1,18 +1,13 @@
 import { type GatehouseConfig } from '@gatehouse/config';
 import { SYSTEM_ACTOR } from '@gatehouse/domain';
-import { type RunProgressRepository, type UnitOfWork, type WorkerRun } from '@gatehouse/persistence';
-import { type EnqueueReport } from '@gatehouse/queue';
-import { Logger } from '@nestjs/common';
-import { type AuditService } from '../audit/audit.service';
-import { type MetricsService } from '../metrics/metrics.service';
-
-/** What the reconciler needs from the run executor (the acts it repeats). */
-export interface ReconcilerActs {
-  startRun(runId: string): Promise<void>;
-  aggregate(runId: string): Promise<void>;
-  /** Puts every (item, epoch) without a result back on the queue, ended jobs included. */
-  enqueueMissing(run: WorkerRun): Promise<EnqueueReport>;
-}
+import { RunProgressRepository, UnitOfWork, type WorkerRun } from '@gatehouse/persistence';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
+import { InjectConfig } from '../../gatehouse-config.module';
+import { MetricsService } from '../../metrics/metrics.service';
+import { RunAggregationService } from './run-aggregation.service';
+import { RunFailureService } from './run-failure.service';
+import { RunStartService } from './run-start.service';
 
 /** What a repair of a running run records in the audit log (`run.repaired`, `after`). */
 export interface RepairRecord {
@@ -39,17 +34,26 @@ const RUNS_PER_PASS = 100;
  * for every worker; a repair that could not reach the database or the queue records nothing and so is
  * not counted (an outage does not use up a run's attempts).
  */
-export class RunReconciler {
+@Injectable()
+export class RunReconcilerService {
+  private readonly logger = new Logger(RunReconcilerService.name);
+  private readonly config: GatehouseConfig['runs'];
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly progress: RunProgressRepository,
+    private readonly failures: RunFailureService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
-    private readonly config: GatehouseConfig['runs'],
-    private readonly acts: ReconcilerActs,
-    private readonly logger: Pick<Logger, 'log' | 'warn'> = new Logger('RunReconciler'),
-  ) {}
+    @InjectConfig() config: GatehouseConfig,
+    /** The acts a repair repeats: start a queued run, put back what has no result. */
+    @Inject(RunStartService) private readonly start: Pick<RunStartService, 'startRun' | 'enqueueMissing'>,
+    @Inject(RunAggregationService) private readonly aggregation: Pick<RunAggregationService, 'aggregate'>,
+  ) {
+    this.config = config.runs;
+  }
 
+  /** One pass over the runs quiet for `runs.stuckAfterMs` (the ReconcileRuns job). */
   async reconcile(): Promise<void> {
     const stuckBefore = new Date(Date.now() - this.config.stuckAfterMs);
     const stuck = await this.progress.stuck(stuckBefore, RUNS_PER_PASS);
@@ -67,7 +71,7 @@ export class RunReconciler {
     switch (run.status) {
       case 'queued':
         await touch();
-        await this.acts.startRun(run.id);
+        await this.start.startRun(run.id);
         return;
       case 'running':
         return this.repairRunning(run);
@@ -75,7 +79,7 @@ export class RunReconciler {
         return this.repairAggregation(run, touch);
       case 'cancelled':
         if (run.report === null) {
-          await this.acts.aggregate(run.id);
+          await this.aggregation.aggregate(run.id);
         }
         return;
       default:
@@ -90,7 +94,7 @@ export class RunReconciler {
       return { complete: await this.progress.completeIfDone(tx, run.id), completed: recorded };
     });
     if (complete) {
-      await this.acts.aggregate(run.id);
+      await this.aggregation.aggregate(run.id);
       return;
     }
     const streak = await this.repairsWithoutProgress(run.id, completed);
@@ -99,7 +103,7 @@ export class RunReconciler {
       await this.giveUp(run, completed, streak);
       return;
     }
-    const report = await this.acts.enqueueMissing(run);
+    const report = await this.start.enqueueMissing(run);
     const record: RepairRecord = {
       attempt: streak.length + 1,
       completed,
@@ -139,7 +143,7 @@ export class RunReconciler {
     }
     await touch();
     try {
-      await this.acts.aggregate(run.id);
+      await this.aggregation.aggregate(run.id);
     } catch (error) {
       const record: RepairRecord = {
         attempt: streak.length + 1,
@@ -182,18 +186,10 @@ export class RunReconciler {
     from: 'running' | 'aggregating' = 'running',
   ): Promise<void> {
     const error = from === 'running' ? giveUpReason(run, completed, streak) : aggregationReason(streak);
-    const failed = await this.uow.write(async (m) => {
-      const moved = await this.progress.fail(m, run.id, error, from);
-      if (moved) {
-        await this.audit.record(m, system, {
-          action: 'run.failed',
-          subjectType: 'evaluation_run',
-          subjectId: run.id,
-          after: { status: 'failed', completed, total: run.total, repairs: streak.length },
-          reason: error,
-        });
-      }
-      return moved;
+    const failed = await this.failures.fail(run.id, error, from, {
+      completed,
+      total: run.total,
+      repairs: streak.length,
     });
     if (failed) {
       this.metrics.runsGivenUp.inc();

@@ -1,0 +1,137 @@
+import { canonicalJson, sha256Hex, type StoredRunReport, SYSTEM_ACTOR } from '@gatehouse/domain';
+import {
+  type DatasetItem,
+  datasetItemOf,
+  describeScorers,
+  epochSettings,
+  evaluateThresholds,
+  type ItemRecord,
+  RunAggregator,
+  type RunOutcome,
+  suiteDefinitionOf,
+} from '@gatehouse/evals';
+import { type RunResultEntity, RunProgressRepository, UnitOfWork } from '@gatehouse/persistence';
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
+import { RunPlans } from './run-plans';
+
+/** Result rows are read (and folded) this many items at a time. */
+const PAGE = 1000;
+const system = { actor: SYSTEM_ACTOR, requestId: null };
+
+/**
+ * Derives a run's report from its result rows once every item has one (or once it was cancelled, as a
+ * partial report): the aggregates are never running counters, always computed from the rows.
+ */
+@Injectable()
+export class RunAggregationService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly progress: RunProgressRepository,
+    private readonly plans: RunPlans,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Folds the rows (in dataset order) into the report; completes the run (or keeps it cancelled, partial). */
+  async aggregate(runId: string): Promise<void> {
+    const run = await this.progress.find(runId);
+    if (!run || !(run.status === 'aggregating' || (run.status === 'cancelled' && run.report === null))) {
+      return;
+    }
+    const definition = suiteDefinitionOf(await this.progress.suite(run.suiteId));
+    const manifest = run.manifest;
+    const { count: epochs, reducer } = epochSettings(definition);
+    const aggregator = new RunAggregator({
+      scorers: describeScorers(definition.scorers),
+      epochs,
+      reducer,
+      groupBy: definition.groupBy,
+      minGroupSize: definition.minGroupSize,
+      seed: definition.seed,
+    });
+    const dataset = await this.progress.datasetOf(run);
+    for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
+      const rows = await this.progress.results(runId, seq, PAGE);
+      const failingIds = [...new Set(rows.filter((r) => r.anyFailed).map((r) => r.itemId))];
+      const items = failingIds.length
+        ? new Map(
+            (await this.progress.itemsById(dataset.id, failingIds)).map((r) => [r.itemId, datasetItemOf(r)]),
+          )
+        : new Map<string, DatasetItem>();
+      for (const row of rows) {
+        aggregator.add(toRecord(row), items.get(row.itemId), row.seq);
+      }
+    }
+    const summary = aggregator.summary();
+    const thresholds = evaluateThresholds(summary, definition.thresholds);
+    const erroredShare = summary.items.total === 0 ? 1 : summary.items.errored / summary.items.total;
+    const outcome: RunOutcome =
+      erroredShare > definition.maxErroredShare
+        ? 'errored'
+        : thresholds.every((t) => t.passed)
+          ? 'passed'
+          : 'failed';
+    const partial = run.status === 'cancelled';
+    // 429s pause the provider's queue on the platform (not inside one call): counted on the run row.
+    summary.operational.rateLimit = {
+      pauses: run.rateLimitPauses,
+      pauseSeconds: Math.round(run.rateLimitedMs / 100) / 10,
+    };
+    const report: StoredRunReport = {
+      summary,
+      thresholds,
+      outcome,
+      failures: aggregator.failures(),
+      partial,
+    };
+    const now = new Date();
+    await this.uow.write(async (tx) => {
+      const saved = await this.progress.saveReport(tx, runId, partial ? 'cancelled' : 'aggregating', {
+        report,
+        outcome: partial ? 'cancelled' : outcome,
+        manifest: { ...manifest, completedAt: now.toISOString() },
+        at: now,
+      });
+      if (saved) {
+        await this.audit.record(tx, system, {
+          action: partial ? 'run.summarised' : 'run.completed',
+          subjectType: 'evaluation_run',
+          subjectId: runId,
+          after: {
+            status: partial ? 'cancelled' : 'completed',
+            outcome: partial ? 'cancelled' : outcome,
+            items: summary.items,
+            metrics: summary.metrics.map((metric) => ({
+              name: metric.name,
+              value: metric.value,
+              interval: metric.interval,
+              upper95: metric.upper95,
+              n: metric.n,
+            })),
+            thresholds: thresholds.map((t) => ({ reason: t.reason, passed: t.passed })),
+            resultsHash: sha256Hex(canonicalJson(summary)),
+          },
+        });
+      }
+    });
+    this.plans.forget(runId);
+  }
+}
+
+function toRecord(row: RunResultEntity): ItemRecord {
+  return {
+    itemId: row.itemId,
+    epoch: row.epoch,
+    status: row.status as ItemRecord['status'],
+    output: row.output,
+    error: row.error as ItemRecord['error'],
+    scores: row.scores as ItemRecord['scores'],
+    groups: row.groups as Record<string, string>,
+    latencyMs: row.latencyMs,
+    durationMs: row.durationMs,
+    attempts: row.attempts,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    costUsd: row.costUsd,
+  };
+}

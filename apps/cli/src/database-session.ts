@@ -1,4 +1,4 @@
-import { AuditService, IdentityService } from '@gatehouse/application';
+import { type IdentityService, identityServiceOn } from '@gatehouse/application';
 import { type GatehouseConfig, loadConfig, pinTimezoneToUtc } from '@gatehouse/config';
 import { type Actor } from '@gatehouse/domain';
 import { AuditLogRepository, createDataSource, UnitOfWork } from '@gatehouse/persistence';
@@ -40,7 +40,7 @@ export async function withDatabase<T>(
     }
     const uow = new UnitOfWork(dataSource);
     const auditLog = new AuditLogRepository(uow);
-    const identity = new IdentityService(uow, new AuditService(auditLog), config);
+    const identity = identityServiceOn(uow, config);
     const operator: Actor = {
       id: 'cli',
       name: `Command line (${userInfo().username})`,

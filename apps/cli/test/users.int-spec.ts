@@ -1,6 +1,6 @@
-import { AuditService, IdentityService } from '@gatehouse/application';
+import { type IdentityService, identityServiceOn } from '@gatehouse/application';
 import { SYSTEM_ACTOR } from '@gatehouse/domain';
-import { ApiTokenEntity, AuditLogRepository, EnrolmentEntity, UnitOfWork } from '@gatehouse/persistence';
+import { ApiTokenEntity, EnrolmentEntity, UnitOfWork } from '@gatehouse/persistence';
 import {
   createTestDatabase,
   describeIntegration,
@@ -25,9 +25,7 @@ describeIntegration('gatehouse users', () => {
     database = await createTestDatabase();
     dataSource = await openTestDataSource(database);
     const uow = new UnitOfWork(dataSource);
-    identity = new IdentityService(uow, new AuditService(new AuditLogRepository(uow)), {
-      enrolmentTtlHours: 72,
-    });
+    identity = identityServiceOn(uow, { enrolmentTtlHours: 72 });
     const { REDIS_URL: _redis, ...rest } = process.env;
     env = { ...rest, DATABASE_URL: database.url, LOG_LEVEL: 'warn' } as Record<string, string>;
   }, 120_000);

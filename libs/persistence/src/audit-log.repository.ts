@@ -7,9 +7,9 @@ import {
   sealAuditEvent,
 } from '@gatehouse/domain';
 import { randomUUID } from 'node:crypto';
-import { And, type EntityManager, LessThanOrEqual, MoreThan } from 'typeorm';
+import { And, LessThanOrEqual, MoreThan } from 'typeorm';
 import { AuditChainHeadEntity, AuditEventEntity } from './entities';
-import { type UnitOfWork } from './unit-of-work';
+import { managerOf, type Tx, type UnitOfWork } from './unit-of-work';
 
 export interface AuditEventFilter {
   subjectType?: string;
@@ -29,11 +29,8 @@ export interface AuditEventFilter {
 export class AuditLogRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async append(
-    manager: EntityManager,
-    content: AuditEventContent,
-    now: Date = new Date(),
-  ): Promise<AuditEvent> {
+  async append(tx: Tx, content: AuditEventContent, now: Date = new Date()): Promise<AuditEvent> {
+    const manager = managerOf(tx);
     const head = await manager.findOne(AuditChainHeadEntity, { where: { id: 1 }, lock: this.uow.forUpdate });
     if (!head) {
       throw new Error('The audit chain head is missing: has the database been migrated?');

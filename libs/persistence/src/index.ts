@@ -3,6 +3,7 @@ export * from './audit-log.repository';
 export * from './column-types';
 export * from './connections';
 export * from './data-source';
+export * from './database';
 export * from './database-errors';
 export * from './entities';
 export * from './gates';

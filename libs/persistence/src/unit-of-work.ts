@@ -47,6 +47,23 @@ export class UnitOfWork {
     return this.sqliteLock ? 'sqlite' : 'postgres';
   }
 
+  /** TypeORM's name for the driver (`postgres`, `better-sqlite3`), as the readiness report shows it. */
+  get engine(): string {
+    return this.dataSource.options.type;
+  }
+
+  /** One trivial statement: throws when the database does not answer. */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  /** Closes the connections (the pool, or the SQLite file); a second call does nothing. */
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) {
+      await this.dataSource.destroy();
+    }
+  }
+
   /**
    * `lock` option for a read-modify-write inside `write`: a row lock on PostgreSQL; nothing on SQLite,
    * where the write mutex already excludes every other writer.

@@ -19,10 +19,15 @@ import {
   type Stage,
 } from '@gatehouse/domain';
 import { targetSchema } from '@gatehouse/evals';
-import { AiUseCaseEntity, AiUseCaseRevisionEntity, TeamEntity, UnitOfWork } from '@gatehouse/persistence';
+import {
+  AiUseCaseEntity,
+  AiUseCaseRepository,
+  TeamRepository,
+  type Tx,
+  UnitOfWork,
+} from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { checkRecordedFrom, pinReplayCassettes } from '../registry/cassette-pins';
@@ -57,6 +62,8 @@ export interface AiUseCaseUpdate {
 export class AiUseCasesService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly useCases: AiUseCaseRepository,
+    private readonly teams: TeamRepository,
     private readonly audit: AuditService,
     private readonly connections: ConnectionsService,
   ) {}
@@ -73,8 +80,8 @@ export class AiUseCasesService {
     }
     assertCanRegisterAiUseCase(context.actor, ownerTeamId);
     assertConsistent(input.record, 'record');
-    return this.uow.write(async (m) => {
-      const team = await m.findOneBy(TeamEntity, { id: ownerTeamId });
+    return this.uow.write(async (tx) => {
+      const team = await this.teams.findById(tx, ownerTeamId);
       if (!team) {
         throw DomainError.validation([
           { field: 'ownerTeamId', message: 'is not a known team', code: 'unknown_reference' },
@@ -99,10 +106,10 @@ export class AiUseCasesService {
         createdAt: now,
         updatedAt: now,
       });
-      await m.insert(AiUseCaseEntity, entity);
-      await this.insertRevision(m, entity, context.actor, Object.keys(input.record).sort(), 'Registered');
+      await this.useCases.insert(tx, entity);
+      await this.insertRevision(tx, entity, context.actor, Object.keys(input.record).sort(), 'Registered');
       const view = toAiUseCaseView(entity, team.name);
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'ai_use_case.registered',
         subjectType: 'ai_use_case',
         subjectId: entity.id,
@@ -112,59 +119,33 @@ export class AiUseCasesService {
     });
   }
 
-  list(actor: Actor, filter: AiUseCaseListFilter): Promise<{ items: AiUseCaseView[]; total: number }> {
-    return this.uow.read(async (m) => {
-      const query = m
-        .getRepository(AiUseCaseEntity)
-        .createQueryBuilder('uc')
-        .innerJoinAndSelect('uc.ownerTeam', 'team');
-      // The SQL form of canViewAiUseCase: other teams' drafts stay hidden.
-      if (!hasRole(actor, 'admin', 'reviewer')) {
-        query.andWhere("(uc.owner_team_id = :ownTeam OR uc.stage <> 'proposed')", {
-          ownTeam: actor.teamId ?? '',
-        });
-      }
-      if (filter.stage) {
-        query.andWhere('uc.stage = :stage', { stage: filter.stage });
-      }
-      if (filter.riskTier) {
-        query.andWhere('uc.risk_tier = :riskTier', { riskTier: filter.riskTier });
-      }
-      if (filter.teamId) {
-        query.andWhere('uc.owner_team_id = :teamId', { teamId: filter.teamId });
-      }
-      const [rows, total] = await query
-        .orderBy('uc.updated_at', 'DESC')
-        .addOrderBy('uc.id', 'ASC')
-        .take(filter.limit)
-        .skip(filter.offset)
-        .getManyAndCount();
-      return { items: rows.map((row) => toAiUseCaseView(row, row.ownerTeam?.name ?? '')), total };
+  async list(actor: Actor, filter: AiUseCaseListFilter): Promise<{ items: AiUseCaseView[]; total: number }> {
+    const { items, total } = await this.useCases.page({
+      ...filter,
+      // Other teams' drafts stay hidden (canViewAiUseCase).
+      visibleToTeam: hasRole(actor, 'admin', 'reviewer') ? undefined : (actor.teamId ?? ''),
     });
+    return { items: items.map((row) => toAiUseCaseView(row, row.ownerTeam?.name ?? '')), total };
   }
 
   get(actor: Actor, id: string): Promise<AiUseCaseView> {
-    return this.uow.read(async (m) => {
-      const entity = await this.load(m, id);
+    return this.uow.read(async (tx) => {
+      const entity = await this.load(tx, id);
       assertCanViewAiUseCase(actor, entity);
       return toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
     });
   }
 
   revisions(actor: Actor, id: string): Promise<AiUseCaseRevisionView[]> {
-    return this.uow.read(async (m) => {
-      assertCanViewAiUseCase(actor, await this.load(m, id));
-      const rows = await m.find(AiUseCaseRevisionEntity, {
-        where: { aiUseCaseId: id },
-        order: { revision: 'DESC' },
-      });
-      return rows.map(toAiUseCaseRevisionView);
+    return this.uow.read(async (tx) => {
+      assertCanViewAiUseCase(actor, await this.load(tx, id));
+      return (await this.useCases.revisionsOf(tx, id)).map(toAiUseCaseRevisionView);
     });
   }
 
   async update(context: RequestContext, id: string, update: AiUseCaseUpdate): Promise<AiUseCaseView> {
-    return this.uow.write(async (m) => {
-      const entity = await this.load(m, id, true);
+    return this.uow.write(async (tx) => {
+      const entity = await this.load(tx, id, true);
       assertCanEditAiUseCase(context.actor, entity);
       if (update.expectedRevision !== undefined && update.expectedRevision !== entity.revision) {
         throw new DomainError(
@@ -198,10 +179,10 @@ export class AiUseCasesService {
         revision: entity.revision + 1,
         updatedAt: new Date(),
       });
-      await this.saveState(m, entity);
-      await this.insertRevision(m, entity, context.actor, paths, update.reason ?? null);
+      await this.useCases.saveState(tx, entity);
+      await this.insertRevision(tx, entity, context.actor, paths, update.reason ?? null);
       const after = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'ai_use_case.updated',
         subjectType: 'ai_use_case',
         subjectId: id,
@@ -218,8 +199,8 @@ export class AiUseCasesService {
     id: string,
     input: { tier: RiskTier; reason: string },
   ): Promise<AiUseCaseView> {
-    return this.uow.write(async (m) => {
-      const entity = await this.load(m, id, true);
+    return this.uow.write(async (tx) => {
+      const entity = await this.load(tx, id, true);
       assertCanOverrideRiskTier(context.actor, entity);
       const before = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
       const override: RiskTierOverride = {
@@ -235,10 +216,10 @@ export class AiUseCasesService {
         revision: entity.revision + 1,
         updatedAt: new Date(),
       });
-      await this.saveState(m, entity);
-      await this.insertRevision(m, entity, context.actor, ['riskTierOverride'], input.reason);
+      await this.useCases.saveState(tx, entity);
+      await this.insertRevision(tx, entity, context.actor, ['riskTierOverride'], input.reason);
       const after = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'ai_use_case.risk_tier_overridden',
         subjectType: 'ai_use_case',
         subjectId: id,
@@ -279,13 +260,13 @@ export class AiUseCasesService {
     }
     const target = parsed.data;
     const hash = contentHash(target);
-    return this.uow.write(async (m) => {
-      const entity = await this.load(m, id, true);
+    return this.uow.write(async (tx) => {
+      const entity = await this.load(tx, id, true);
       assertCanRegisterTarget(context.actor, entity);
       // The suites' judges are checked when a run starts; the target itself must use a connection now.
-      await this.connections.assertUsable(m, entity.ownerTeamId, context.actor, target, []);
-      const pins = await pinReplayCassettes(m, target, [entity.ownerTeamId]);
-      await checkRecordedFrom(m, target, pins);
+      await this.connections.assertUsable(tx, entity.ownerTeamId, context.actor, target, []);
+      const pins = await pinReplayCassettes(tx, target, [entity.ownerTeamId]);
+      await checkRecordedFrom(tx, target, pins);
       const targetCassettes = target.type === 'replay' ? pins : null;
       const before = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
       const pinsBefore = entity.targetCassettes;
@@ -302,10 +283,10 @@ export class AiUseCasesService {
         revision: entity.revision + 1,
         updatedAt: now,
       });
-      await this.saveState(m, entity);
-      await this.insertRevision(m, entity, context.actor, ['target'], input.reason ?? null);
+      await this.useCases.saveState(tx, entity);
+      await this.insertRevision(tx, entity, context.actor, ['target'], input.reason ?? null);
       const after = toAiUseCaseView(entity, entity.ownerTeam?.name ?? '');
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'ai_use_case.target_registered',
         subjectType: 'ai_use_case',
         subjectId: id,
@@ -327,42 +308,22 @@ export class AiUseCasesService {
     });
   }
 
-  private async load(m: EntityManager, id: string, forUpdate = false): Promise<AiUseCaseEntity> {
-    const entity = await m.findOne(AiUseCaseEntity, {
-      where: { id },
-      lock: forUpdate ? this.uow.forUpdate : undefined,
-    });
+  private async load(tx: Tx, id: string, forUpdate = false): Promise<AiUseCaseEntity> {
+    const entity = await this.useCases.findWithTeam(tx, id, forUpdate);
     if (!entity) {
       throw DomainError.notFound('The AI use case');
     }
-    entity.ownerTeam = (await m.findOneBy(TeamEntity, { id: entity.ownerTeamId })) ?? undefined;
     return entity;
   }
 
-  private async saveState(m: EntityManager, entity: AiUseCaseEntity): Promise<void> {
-    await m.update(AiUseCaseEntity, { id: entity.id }, {
-      name: entity.name,
-      record: entity.record,
-      derivedRiskTier: entity.derivedRiskTier,
-      riskTier: entity.riskTier,
-      riskTierOverride: entity.riskTierOverride,
-      revision: entity.revision,
-      targetConfig: entity.targetConfig,
-      targetHash: entity.targetHash,
-      targetCassettes: entity.targetCassettes,
-      underChangeSince: entity.underChangeSince,
-      updatedAt: entity.updatedAt,
-    } as never);
-  }
-
   private async insertRevision(
-    m: EntityManager,
+    tx: Tx,
     entity: AiUseCaseEntity,
     actor: Actor,
     paths: string[],
     reason: string | null,
   ): Promise<void> {
-    await m.insert(AiUseCaseRevisionEntity, {
+    await this.useCases.insertRevision(tx, {
       id: randomUUID(),
       aiUseCaseId: entity.id,
       revision: entity.revision,
@@ -374,7 +335,7 @@ export class AiUseCasesService {
       changeReason: reason,
       changedBy: actor.id,
       createdAt: entity.updatedAt,
-    } as never);
+    });
   }
 }
 

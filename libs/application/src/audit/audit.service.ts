@@ -1,7 +1,6 @@
 import { type AuditEvent, type JsonValue, withoutSecrets } from '@gatehouse/domain';
-import { AuditLogRepository } from '@gatehouse/persistence';
+import { AuditLogRepository, type Tx } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
-import { type EntityManager } from 'typeorm';
 import { type RequestContext } from '../request-context';
 
 export interface AuditRecord {
@@ -18,8 +17,8 @@ export interface AuditRecord {
 export class AuditService {
   constructor(private readonly auditLog: AuditLogRepository) {}
 
-  record(manager: EntityManager, context: RequestContext, record: AuditRecord): Promise<AuditEvent> {
-    return this.auditLog.append(manager, {
+  record(tx: Tx, context: RequestContext, record: AuditRecord): Promise<AuditEvent> {
+    return this.auditLog.append(tx, {
       actorId: context.actor.id,
       actorName: context.actor.name,
       action: record.action,

@@ -1,57 +1,38 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { createDataSource, REPOSITORIES, runMigrations, UnitOfWork } from '@gatehouse/persistence';
+import { DATA_SOURCE, openDatabase, REPOSITORIES, UnitOfWork } from '@gatehouse/persistence';
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { GATEHOUSE_CONFIG } from '../gatehouse-config.module';
 
 /**
  * Opens the database, migrates it when the configuration says so (the embedded quick start does), and
- * refuses to start on a schema that is behind: a clear message beats queries failing one by one.
+ * refuses to start on a schema that is behind (see openDatabase); provides the unit of work and every
+ * repository.
  */
-async function openDatabase(config: GatehouseConfig): Promise<DataSource> {
-  const dataSource = createDataSource(config.database);
-  await dataSource.initialize();
-  try {
-    if (config.autoMigrate) {
-      const applied = await runMigrations(dataSource);
-      if (applied.length > 0) {
-        new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`);
-      }
-    } else if (await dataSource.showMigrations()) {
-      throw new Error(
-        'The database schema is behind this version of Gatehouse: run `npx gatehouse migrate` first.',
-      );
-    }
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
-  return dataSource;
-}
-
 @Global()
 @Module({
   providers: [
-    { provide: DataSource, inject: [GATEHOUSE_CONFIG], useFactory: openDatabase },
     {
       provide: UnitOfWork,
-      inject: [DataSource],
-      useFactory: (dataSource: DataSource) => new UnitOfWork(dataSource),
+      inject: [GATEHOUSE_CONFIG],
+      useFactory: (config: GatehouseConfig) =>
+        openDatabase(config.database, {
+          migrate: config.autoMigrate,
+          onMigrated: (applied) => new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`),
+        }),
     },
+    { provide: DATA_SOURCE, inject: [UnitOfWork], useFactory: (uow: UnitOfWork) => uow.dataSource },
     ...REPOSITORIES.map((repository) => ({
       provide: repository,
       inject: [UnitOfWork],
       useFactory: (uow: UnitOfWork) => new repository(uow),
     })),
   ],
-  exports: [DataSource, UnitOfWork, ...REPOSITORIES],
+  exports: [DATA_SOURCE, UnitOfWork, ...REPOSITORIES],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(@Inject(UnitOfWork) private readonly uow: UnitOfWork) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) {
-      await this.dataSource.destroy();
-    }
+    await this.uow.close();
   }
 }

@@ -1,7 +1,7 @@
 import { type GatehouseConfig } from '@gatehouse/config';
+import { UnitOfWork } from '@gatehouse/persistence';
 import { createQueueConnection, type QueueConnection, type QueueHealth } from '@gatehouse/queue';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { InjectConfig } from '../gatehouse-config.module';
 
 export interface ReadinessReport {
@@ -18,7 +18,7 @@ export class ReadinessService implements OnApplicationShutdown {
   private readonly queue: QueueConnection;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
     @InjectConfig() config: GatehouseConfig,
   ) {
     this.queue = createQueueConnection(config.queue);
@@ -30,10 +30,10 @@ export class ReadinessService implements OnApplicationShutdown {
   }
 
   private async checkDatabase(): Promise<ReadinessReport['checks']['database']> {
-    const driver = this.dataSource.options.type;
+    const driver = this.uow.engine;
     const started = performance.now();
     try {
-      await this.dataSource.query('SELECT 1');
+      await this.uow.ping();
       return { ok: true, driver, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
     } catch (error) {
       return { ok: false, driver, detail: (error as Error).message };

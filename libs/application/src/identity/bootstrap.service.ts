@@ -1,9 +1,15 @@
 import { type GatehouseConfig } from '@gatehouse/config';
 import { describeToken, hashApiToken, issueApiToken, SYSTEM_ACTOR } from '@gatehouse/domain';
-import { AiUseCaseEntity, ApiTokenEntity, TeamEntity, UnitOfWork } from '@gatehouse/persistence';
+import {
+  AiUseCaseRepository,
+  ApiTokenRepository,
+  TeamRepository,
+  type Tx,
+  UnitOfWork,
+  UserRepository,
+} from '@gatehouse/persistence';
 import { Injectable, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { type EntityManager } from 'typeorm';
 import { AiUseCasesService } from '../ai-use-cases/ai-use-cases.service';
 import { InjectConfig } from '../gatehouse-config.module';
 import { EvalsImportService, type ImportSummary } from '../registry/evals-import.service';
@@ -33,6 +39,10 @@ export class BootstrapService {
 
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly teams: TeamRepository,
+    private readonly users: UserRepository,
+    private readonly tokens: ApiTokenRepository,
+    private readonly useCases: AiUseCaseRepository,
     private readonly identity: IdentityService,
     private readonly aiUseCases: AiUseCasesService,
     private readonly evalsImport: EvalsImportService,
@@ -40,7 +50,7 @@ export class BootstrapService {
   ) {}
 
   async run(): Promise<BootstrapOutcome> {
-    const admin = await this.uow.writeExclusive(BOOTSTRAP_LOCK, (m) => this.ensureAdmin(m));
+    const admin = await this.uow.writeExclusive(BOOTSTRAP_LOCK, (tx) => this.ensureAdmin(tx));
     const demoUsers = this.config.seedExamples ? await this.seedExamples() : [];
     // Idempotent by content hash: each start adds what is new in evals/ and leaves the rest alone.
     const examples =
@@ -50,27 +60,27 @@ export class BootstrapService {
     return { admin, demoUsers, examples };
   }
 
-  private async ensureAdmin(m: EntityManager): Promise<BootstrapOutcome['admin']> {
+  private async ensureAdmin(tx: Tx): Promise<BootstrapOutcome['admin']> {
     const envToken = this.config.bootstrapAdminToken;
-    if ((await this.identity.activeAdminCount(m)) > 0) {
-      if (envToken && !(await m.existsBy(ApiTokenEntity, { tokenHash: hashApiToken(envToken.reveal()) }))) {
+    if ((await this.users.activeAdminCount(tx)) > 0) {
+      if (envToken && !(await this.tokens.existsWithHash(tx, hashApiToken(envToken.reveal())))) {
         this.logger.warn('GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN is ignored: an admin already exists.');
       }
       return null;
     }
     const team =
-      (await m.findOneBy(TeamEntity, { name: 'Platform' })) ??
-      (await this.identity.insertTeam(m, system, {
+      (await this.teams.findByName(tx, 'Platform')) ??
+      (await this.identity.insertTeam(tx, system, {
         name: 'Platform',
         description: 'Runs Gatehouse itself.',
       }));
-    const user = await this.identity.insertUser(m, system, {
+    const user = await this.identity.insertUser(tx, system, {
       name: 'Administrator',
       teamId: team.id,
       roles: ['admin'],
     });
     const issued = envToken ? describeToken(envToken.reveal()) : issueApiToken();
-    await this.identity.storeToken(m, system, user.id, { name: 'bootstrap' }, issued);
+    await this.identity.storeToken(tx, system, user.id, { name: 'bootstrap' }, issued);
     return {
       userId: user.id,
       name: user.name,
@@ -81,29 +91,26 @@ export class BootstrapService {
 
   /** Only into an empty register: an existing installation is never touched. */
   private async seedExamples(): Promise<BootstrapOutcome['demoUsers']> {
-    const seeded = await this.uow.writeExclusive(BOOTSTRAP_LOCK, async (m) => {
-      if (
-        (await m.count(AiUseCaseEntity)) > 0 ||
-        (await m.existsBy(TeamEntity, { name: DEMO_TEAMS[0].name }))
-      ) {
+    const seeded = await this.uow.writeExclusive(BOOTSTRAP_LOCK, async (tx) => {
+      if ((await this.useCases.any(tx)) || (await this.teams.existsNamed(tx, DEMO_TEAMS[0].name))) {
         return null;
       }
       const teams = new Map<string, string>();
       for (const team of DEMO_TEAMS) {
         teams.set(
           team.key,
-          (await this.identity.insertTeam(m, system, { name: team.name, description: team.description })).id,
+          (await this.identity.insertTeam(tx, system, { name: team.name, description: team.description })).id,
         );
       }
       const users = [];
       for (const demo of DEMO_USERS) {
-        const user = await this.identity.insertUser(m, system, {
+        const user = await this.identity.insertUser(tx, system, {
           name: demo.name,
           email: demo.email,
           teamId: teams.get(demo.team),
           roles: demo.roles,
         });
-        const token = await this.identity.storeToken(m, system, user.id, { name: 'demo' }, issueApiToken());
+        const token = await this.identity.storeToken(tx, system, user.id, { name: 'demo' }, issueApiToken());
         users.push({
           id: user.id,
           name: user.name,

@@ -8,30 +8,42 @@ import {
   changeRoleGrants,
   checkUserRoles,
   DomainError,
-  ENROLMENT_REFUSALS,
   enrolmentRefusal,
   hashApiToken,
   issueApiToken,
   issueEnrolmentToken,
   type IssuedToken,
-  type Role,
 } from '@gatehouse/domain';
 import {
-  ApiTokenEntity,
-  EnrolmentEntity,
-  isUniqueViolation,
-  rawDateOrNull,
-  rawJson,
+  ApiTokenRepository,
+  EnrolmentRepository,
   TeamEntity,
+  TeamRepository,
+  type Tx,
   UnitOfWork,
-  UserEntity,
+  UserRepository,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { type EntityManager, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InjectConfig } from '../gatehouse-config.module';
 import { type RequestContext } from '../request-context';
+import {
+  type CreateTeamInput,
+  type CreateUserInput,
+  type ExchangeEnrolmentInput,
+  type IssueTokenInput,
+  type UpdateUserInput,
+} from './identity.inputs';
+import {
+  emailTaken,
+  enrolmentRefused,
+  lastActiveAdmin,
+  teamNameTaken,
+  tokenInUse,
+  unknownTeam,
+  userDisabled,
+} from './identity.refusals';
+import { applyUserChange, newApiToken, newEnrolment, newTeam, newUser } from './identity.rows';
 import {
   type ApiTokenView,
   type IssuedApiTokenView,
@@ -44,45 +56,6 @@ import {
   type UserView,
 } from './identity.views';
 
-const AUTHENTICATE_SQL = `
-SELECT u.id AS user_id, u.name, u.team_id, u.roles, t.revoked_at, t.expires_at, u.disabled_at
-  FROM api_tokens t
-  JOIN users u ON u.id = t.user_id
- WHERE t.token_hash = ?`;
-
-export interface CreateTeamInput {
-  name: string;
-  description?: string;
-}
-
-export interface CreateUserInput {
-  name: string;
-  email?: string;
-  teamId?: string | null;
-  roles: Role[];
-}
-
-export interface UpdateUserInput {
-  name?: string;
-  email?: string | null;
-  teamId?: string | null;
-  roles?: Role[];
-  disabled?: boolean;
-  reason?: string;
-}
-
-export interface IssueTokenInput {
-  name: string;
-  expiresInDays?: number;
-}
-
-export interface ExchangeEnrolmentInput {
-  /** The one-time enrolment token an admin handed over. */
-  token: string;
-  tokenName?: string;
-  expiresInDays?: number;
-}
-
 /**
  * Teams, users and API tokens. Every change is audited; token secrets exist only in the response. No one
  * holds a token they did not issue themselves: an admin creates a user with a one-time enrolment token,
@@ -94,29 +67,30 @@ export interface ExchangeEnrolmentInput {
 export class IdentityService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly teams: TeamRepository,
+    private readonly users: UserRepository,
+    private readonly tokens: ApiTokenRepository,
+    private readonly enrolments: EnrolmentRepository,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: Pick<GatehouseConfig, 'enrolmentTtlHours'>,
   ) {}
 
   async createTeam(context: RequestContext, input: CreateTeamInput): Promise<TeamView> {
     assertHasRole(context.actor, ['admin'], 'Creating a team');
-    return this.uow.write((m) => this.insertTeam(m, context, input));
+    return this.uow.write((tx) => this.insertTeam(tx, context, input));
   }
 
   /** Creates a team inside the caller's transaction; authorisation is the caller's job. */
-  async insertTeam(m: EntityManager, context: RequestContext, input: CreateTeamInput): Promise<TeamView> {
-    if (await m.existsBy(TeamEntity, { name: input.name })) {
+  async insertTeam(tx: Tx, context: RequestContext, input: CreateTeamInput): Promise<TeamView> {
+    if (await this.teams.existsNamed(tx, input.name)) {
       throw teamNameTaken(input.name);
     }
-    const team = Object.assign(new TeamEntity(), {
-      id: randomUUID(),
-      name: input.name,
-      description: input.description ?? null,
-      createdAt: new Date(),
-    });
-    await insertOrConflict(m, TeamEntity, team, () => teamNameTaken(input.name));
+    const team = newTeam(input);
+    if (!(await this.teams.insert(tx, team))) {
+      throw teamNameTaken(input.name);
+    }
     const view = toTeamView(team);
-    await this.audit.record(m, context, {
+    await this.audit.record(tx, context, {
       action: 'team.created',
       subjectType: 'team',
       subjectId: team.id,
@@ -126,7 +100,7 @@ export class IdentityService {
   }
 
   listTeams(): Promise<TeamView[]> {
-    return this.uow.read(async (m) => (await m.find(TeamEntity, { order: { name: 'ASC' } })).map(toTeamView));
+    return this.teams.list().then((teams) => teams.map(toTeamView));
   }
 
   /** A new user and their one-time enrolment token: the admin hands it over; the user exchanges it. */
@@ -135,9 +109,9 @@ export class IdentityService {
     input: CreateUserInput,
   ): Promise<{ user: UserView; enrolment: IssuedEnrolmentView }> {
     assertHasRole(context.actor, ['admin'], 'Creating a user');
-    return this.uow.write(async (m) => {
-      const user = await this.insertUser(m, context, input);
-      const enrolment = await this.insertEnrolment(m, context, user.id);
+    return this.uow.write(async (tx) => {
+      const user = await this.insertUser(tx, context, input);
+      const enrolment = await this.insertEnrolment(tx, context, user.id);
       return { user, enrolment };
     });
   }
@@ -152,21 +126,21 @@ export class IdentityService {
     reason?: string,
   ): Promise<{ enrolment: IssuedEnrolmentView; revokedTokens: number }> {
     assertHasRole(context.actor, ['admin'], 'Re-issuing an enrolment');
-    return this.uow.write(async (m) => {
-      const user = await m.findOneBy(UserEntity, { id: userId });
+    return this.uow.write(async (tx) => {
+      const user = await this.users.findById(tx, userId);
       if (!user) {
         throw DomainError.notFound('The user');
       }
       if (user.disabledAt) {
-        throw new DomainError('invalid_state', 'The user is disabled.', [], 'user_disabled');
+        throw userDisabled();
       }
       const now = new Date();
-      const tokens = await m.findBy(ApiTokenEntity, { userId, revokedAt: IsNull() });
+      const tokens = await this.tokens.unrevokedOf(tx, userId);
       for (const token of tokens) {
         const before = toApiTokenView(token, now);
         token.revokedAt = now;
-        await m.update(ApiTokenEntity, { id: token.id }, { revokedAt: now });
-        await this.audit.record(m, context, {
+        await this.tokens.revoke(tx, token.id, now);
+        await this.audit.record(tx, context, {
           action: 'api_token.revoked',
           subjectType: 'api_token',
           subjectId: token.id,
@@ -175,10 +149,9 @@ export class IdentityService {
           reason: reason ?? 'A new enrolment was issued for the user.',
         });
       }
-      const enrolments = await m.findBy(EnrolmentEntity, { userId, usedAt: IsNull(), revokedAt: IsNull() });
-      for (const enrolment of enrolments) {
-        await m.update(EnrolmentEntity, { id: enrolment.id }, { revokedAt: now });
-        await this.audit.record(m, context, {
+      for (const enrolment of await this.enrolments.openOf(tx, userId)) {
+        await this.enrolments.revoke(tx, enrolment.id, now);
+        await this.audit.record(tx, context, {
           action: 'enrolment.revoked',
           subjectType: 'enrolment',
           subjectId: enrolment.id,
@@ -186,7 +159,7 @@ export class IdentityService {
           reason: 'Replaced by a new enrolment.',
         });
       }
-      const enrolment = await this.insertEnrolment(m, context, userId, {
+      const enrolment = await this.insertEnrolment(tx, context, userId, {
         revokedTokens: tokens.length,
         reason,
       });
@@ -202,26 +175,18 @@ export class IdentityService {
     input: ExchangeEnrolmentInput,
     requestId: string | null,
   ): Promise<{ user: UserView; token: IssuedApiTokenView }> {
-    return this.uow.write(async (m) => {
+    return this.uow.write(async (tx) => {
       const now = new Date();
       const enrolment =
         input.token.length >= 20 && input.token.length <= 200
-          ? await m.findOneBy(EnrolmentEntity, { tokenHash: hashApiToken(input.token) })
+          ? await this.enrolments.findByHash(tx, hashApiToken(input.token))
           : null;
-      const user = enrolment
-        ? await m.findOne(UserEntity, { where: { id: enrolment.userId }, relations: { team: true } })
-        : null;
+      const user = enrolment ? await this.users.findWithTeam(tx, enrolment.userId) : null;
       const refusal = enrolmentRefusal(user ? enrolment : null, Boolean(user?.disabledAt), now);
       if (refusal || !enrolment || !user) {
         throw enrolmentRefused(refusal ?? 'unknown');
       }
-      const spent = await m
-        .createQueryBuilder()
-        .update(EnrolmentEntity)
-        .set({ usedAt: now })
-        .where('id = :id AND used_at IS NULL AND revoked_at IS NULL', { id: enrolment.id })
-        .execute();
-      if (spent.affected !== 1) {
+      if (!(await this.enrolments.spend(tx, enrolment.id, now))) {
         throw enrolmentRefused('used');
       }
       const context: RequestContext = {
@@ -229,14 +194,14 @@ export class IdentityService {
         requestId,
       };
       const token = await this.storeToken(
-        m,
+        tx,
         context,
         user.id,
         { name: input.tokenName ?? 'default', expiresInDays: input.expiresInDays },
         issueApiToken(),
       );
-      await m.update(EnrolmentEntity, { id: enrolment.id }, { apiTokenId: token.id });
-      await this.audit.record(m, context, {
+      await this.enrolments.linkToken(tx, enrolment.id, token.id);
+      await this.audit.record(tx, context, {
         action: 'enrolment.exchanged',
         subjectType: 'enrolment',
         subjectId: enrolment.id,
@@ -247,30 +212,21 @@ export class IdentityService {
   }
 
   /** Creates a user inside the caller's transaction; authorisation is the caller's job. */
-  async insertUser(m: EntityManager, context: RequestContext, input: CreateUserInput): Promise<UserView> {
+  async insertUser(tx: Tx, context: RequestContext, input: CreateUserInput): Promise<UserView> {
     const problems = checkUserRoles(input.roles, input.teamId ?? null);
     if (problems.length > 0) {
       throw DomainError.validation(problems);
     }
-    const team = await this.findTeam(m, input.teamId ?? null);
-    if (input.email && (await m.existsBy(UserEntity, { email: input.email }))) {
+    const team = await this.findTeam(tx, input.teamId ?? null);
+    if (input.email && (await this.users.emailTaken(tx, input.email))) {
       throw emailTaken(input.email);
     }
-    const now = new Date();
-    const user = Object.assign(new UserEntity(), {
-      id: randomUUID(),
-      name: input.name,
-      email: input.email ?? null,
-      teamId: team?.id ?? null,
-      roles: input.roles,
-      rolesGrantedBy: changeRoleGrants(null, [], input.roles, context.actor.id).grants,
-      disabledAt: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    await insertOrConflict(m, UserEntity, user, () => emailTaken(input.email ?? ''));
+    const user = newUser(input, team?.id ?? null, context.actor.id);
+    if (!(await this.users.insert(tx, user))) {
+      throw emailTaken(input.email ?? '');
+    }
     const view = toUserView(user, team);
-    await this.audit.record(m, context, {
+    await this.audit.record(tx, context, {
       action: 'user.created',
       subjectType: 'user',
       subjectId: user.id,
@@ -280,20 +236,14 @@ export class IdentityService {
   }
 
   listUsers(limit: number, offset: number): Promise<{ items: UserView[]; total: number }> {
-    return this.uow.read(async (m) => {
-      const [users, total] = await m.findAndCount(UserEntity, {
-        relations: { team: true },
-        order: { name: 'ASC', id: 'ASC' },
-        take: limit,
-        skip: offset,
-      });
-      return { items: users.map((u) => toUserView(u, u.team)), total };
-    });
+    return this.users
+      .page(limit, offset)
+      .then(({ items, total }) => ({ items: items.map((u) => toUserView(u, u.team)), total }));
   }
 
   getUser(id: string): Promise<UserView> {
-    return this.uow.read(async (m) => {
-      const user = await m.findOne(UserEntity, { where: { id }, relations: { team: true } });
+    return this.uow.read(async (tx) => {
+      const user = await this.users.findWithTeam(tx, id);
       if (!user) {
         throw DomainError.notFound('The user');
       }
@@ -303,8 +253,8 @@ export class IdentityService {
 
   async updateUser(context: RequestContext, id: string, input: UpdateUserInput): Promise<UserView> {
     assertHasRole(context.actor, ['admin'], 'Changing a user');
-    return this.uow.write(async (m) => {
-      const user = await m.findOne(UserEntity, { where: { id }, relations: { team: true } });
+    return this.uow.write(async (tx) => {
+      const user = await this.users.findWithTeam(tx, id);
       if (!user) {
         throw DomainError.notFound('The user');
       }
@@ -317,43 +267,19 @@ export class IdentityService {
       if (problems.length > 0) {
         throw DomainError.validation(problems);
       }
-      const team = await this.findTeam(m, teamId);
+      const team = await this.findTeam(tx, teamId);
       const losesAdmin =
         user.roles.includes('admin') && (!roles.includes('admin') || input.disabled === true);
-      if (losesAdmin && (await this.activeAdminCount(m)) <= 1) {
-        throw new DomainError(
-          'conflict',
-          'This is the last active admin: make another admin first.',
-          [],
-          'keep_one_admin',
-        );
+      if (losesAdmin && (await this.users.activeAdminCount(tx)) <= 1) {
+        throw lastActiveAdmin();
       }
-      if (
-        input.email &&
-        input.email !== user.email &&
-        (await m.existsBy(UserEntity, { email: input.email }))
-      ) {
+      if (input.email && input.email !== user.email && (await this.users.emailTaken(tx, input.email))) {
         throw emailTaken(input.email);
       }
-      Object.assign(user, {
-        name: input.name ?? user.name,
-        email: input.email === undefined ? user.email : input.email,
-        teamId: team?.id ?? null,
-        roles,
-        rolesGrantedBy:
-          change.granted.length + change.removed.length > 0 ? change.grants : user.rolesGrantedBy,
-        disabledAt:
-          input.disabled === undefined
-            ? user.disabledAt
-            : input.disabled
-              ? (user.disabledAt ?? new Date())
-              : null,
-        updatedAt: new Date(),
-      });
-      delete user.team;
-      await m.save(UserEntity, user);
+      applyUserChange(user, input, team?.id ?? null, roles, change);
+      await this.users.save(tx, user);
       const after = toUserView(user, team);
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: input.disabled === true && !before.disabled ? 'user.disabled' : 'user.updated',
         subjectType: 'user',
         subjectId: user.id,
@@ -362,7 +288,7 @@ export class IdentityService {
         reason: input.reason,
       });
       if (change.granted.length + change.removed.length > 0) {
-        await this.audit.record(m, context, {
+        await this.audit.record(tx, context, {
           action: 'user.roles_changed',
           subjectType: 'user',
           subjectId: user.id,
@@ -387,30 +313,26 @@ export class IdentityService {
     input: IssueTokenInput,
   ): Promise<IssuedApiTokenView> {
     assertIssuingForSelf(context.actor, userId);
-    return this.uow.write(async (m) => {
-      const user = await m.findOneBy(UserEntity, { id: userId });
+    return this.uow.write(async (tx) => {
+      const user = await this.users.findById(tx, userId);
       if (!user) {
         throw DomainError.notFound('The user');
       }
       if (user.disabledAt) {
-        throw new DomainError('invalid_state', 'The user is disabled.', [], 'user_disabled');
+        throw userDisabled();
       }
-      return this.storeToken(m, context, userId, input, issueApiToken());
+      return this.storeToken(tx, context, userId, input, issueApiToken());
     });
   }
 
   listTokens(context: RequestContext, userId: string): Promise<ApiTokenView[]> {
     assertSelfOrAdmin(context.actor, userId, 'Listing API tokens');
-    return this.uow.read(async (m) =>
-      (await m.find(ApiTokenEntity, { where: { userId }, order: { createdAt: 'DESC' } })).map((t) =>
-        toApiTokenView(t),
-      ),
-    );
+    return this.tokens.listOf(userId).then((tokens) => tokens.map((t) => toApiTokenView(t)));
   }
 
   async revokeToken(context: RequestContext, tokenId: string, reason?: string): Promise<ApiTokenView> {
-    return this.uow.write(async (m) => {
-      const token = await m.findOneBy(ApiTokenEntity, { id: tokenId });
+    return this.uow.write(async (tx) => {
+      const token = await this.tokens.findById(tx, tokenId);
       if (!token) {
         throw DomainError.notFound('The API token');
       }
@@ -420,9 +342,9 @@ export class IdentityService {
         return before;
       }
       token.revokedAt = new Date();
-      await m.update(ApiTokenEntity, { id: token.id }, { revokedAt: token.revokedAt });
+      await this.tokens.revoke(tx, token.id, token.revokedAt);
       const after = toApiTokenView(token);
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'api_token.revoked',
         subjectType: 'api_token',
         subjectId: token.id,
@@ -443,55 +365,31 @@ export class IdentityService {
     if (rawToken.length < 20 || rawToken.length > 200) {
       return null;
     }
-    const hash = hashApiToken(rawToken);
-    return this.uow.read(async (m) => {
-      const [row] = await this.uow.rows<{
-        user_id: string;
-        name: string;
-        team_id: string | null;
-        roles: unknown;
-        revoked_at: unknown;
-        expires_at: unknown;
-        disabled_at: unknown;
-      }>(m, AUTHENTICATE_SQL, [hash]);
-      if (!row || rawDateOrNull(row.revoked_at) || rawDateOrNull(row.disabled_at)) {
-        return null;
-      }
-      const expiresAt = rawDateOrNull(row.expires_at);
-      if (expiresAt && expiresAt <= new Date()) {
-        return null;
-      }
-      return { id: row.user_id, name: row.name, teamId: row.team_id, roles: rawJson<Role[]>(row.roles) };
-    });
+    const holder = await this.tokens.holder(hashApiToken(rawToken));
+    if (!holder || holder.revokedAt || holder.disabledAt) {
+      return null;
+    }
+    if (holder.expiresAt && holder.expiresAt <= new Date()) {
+      return null;
+    }
+    return { id: holder.userId, name: holder.name, teamId: holder.teamId, roles: holder.roles };
   }
 
   /** Stores a token (generated, or given by the operator for the bootstrap admin) and audits its issue. */
   async storeToken(
-    m: EntityManager,
+    tx: Tx,
     context: RequestContext,
     userId: string,
     input: IssueTokenInput,
     issued: IssuedToken,
   ): Promise<IssuedApiTokenView> {
     const now = new Date();
-    const entity = Object.assign(new ApiTokenEntity(), {
-      id: randomUUID(),
-      userId,
-      name: input.name,
-      tokenHash: issued.hash,
-      displayPrefix: issued.displayPrefix,
-      createdAt: now,
-      expiresAt: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000) : null,
-      revokedAt: null,
-    });
-    await insertOrConflict(
-      m,
-      ApiTokenEntity,
-      entity,
-      () => new DomainError('conflict', 'This token is already in use.'),
-    );
+    const entity = newApiToken(userId, input, issued, now);
+    if (!(await this.tokens.insert(tx, entity))) {
+      throw tokenInUse();
+    }
     const view = toApiTokenView(entity, now);
-    await this.audit.record(m, context, {
+    await this.audit.record(tx, context, {
       action: 'api_token.issued',
       subjectType: 'api_token',
       subjectId: entity.id,
@@ -501,28 +399,16 @@ export class IdentityService {
   }
 
   private async insertEnrolment(
-    m: EntityManager,
+    tx: Tx,
     context: RequestContext,
     userId: string,
     note: { revokedTokens?: number; reason?: string } = {},
   ): Promise<IssuedEnrolmentView> {
     const issued = issueEnrolmentToken();
-    const now = new Date();
-    const entity = Object.assign(new EnrolmentEntity(), {
-      id: randomUUID(),
-      userId,
-      tokenHash: issued.hash,
-      displayPrefix: issued.displayPrefix,
-      createdBy: context.actor.id,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.enrolmentTtlHours * 3_600_000),
-      usedAt: null,
-      apiTokenId: null,
-      revokedAt: null,
-    });
-    await m.insert(EnrolmentEntity, entity);
+    const entity = newEnrolment(userId, issued, context.actor.id, this.config.enrolmentTtlHours);
+    await this.enrolments.insert(tx, entity);
     const view = toEnrolmentView(entity);
-    await this.audit.record(m, context, {
+    await this.audit.record(tx, context, {
       action: 'enrolment.issued',
       subjectType: 'enrolment',
       subjectId: entity.id,
@@ -533,60 +419,14 @@ export class IdentityService {
     return { ...view, token: issued.token };
   }
 
-  /** Roles are a JSON list, so the count happens here; there are tens of users, not millions. */
-  async activeAdminCount(m: EntityManager): Promise<number> {
-    const users = await m.find(UserEntity, {
-      where: { disabledAt: IsNull() },
-      select: { id: true, roles: true },
-    });
-    return users.filter((u) => u.roles.includes('admin')).length;
-  }
-
-  private async findTeam(m: EntityManager, teamId: string | null): Promise<TeamEntity | null> {
+  private async findTeam(tx: Tx, teamId: string | null): Promise<TeamEntity | null> {
     if (!teamId) {
       return null;
     }
-    const team = await m.findOneBy(TeamEntity, { id: teamId });
+    const team = await this.teams.findById(tx, teamId);
     if (!team) {
-      throw DomainError.validation([
-        { field: 'teamId', message: 'is not a known team', code: 'unknown_reference' },
-      ]);
+      throw unknownTeam();
     }
     return team;
-  }
-}
-
-const enrolmentRefused = (refusal: keyof typeof ENROLMENT_REFUSALS) =>
-  new DomainError(
-    'unauthenticated',
-    ENROLMENT_REFUSALS[refusal],
-    [{ field: 'token', message: ENROLMENT_REFUSALS[refusal], code: `enrolment_${refusal}` }],
-    `enrolment_${refusal}`,
-  );
-
-const teamNameTaken = (name: string) =>
-  new DomainError('conflict', `A team called "${name}" already exists.`, [
-    { field: 'name', message: 'is already taken', code: 'unique' },
-  ]);
-
-const emailTaken = (email: string) =>
-  new DomainError('conflict', `A user with the email "${email}" already exists.`, [
-    { field: 'email', message: 'is already taken', code: 'unique' },
-  ]);
-
-/** Inserts a row; a unique violation that slipped past the pre-check (a concurrent insert) becomes a 409. */
-async function insertOrConflict<T extends object>(
-  m: EntityManager,
-  target: new () => T,
-  row: T,
-  conflict: () => DomainError,
-): Promise<void> {
-  try {
-    await m.insert(target, row as never);
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw conflict();
-    }
-    throw error;
   }
 }

@@ -1,8 +1,12 @@
 import { type Actor, hashApiToken, sha256Hex } from '@gatehouse/domain';
-import { ApiTokenEntity, UnitOfWork, WebSessionEntity } from '@gatehouse/persistence';
+import {
+  ApiTokenRepository,
+  UnitOfWork,
+  WebSessionEntity,
+  WebSessionRepository,
+} from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { LessThan } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 
 /** How long a browser stays signed in (it also ends when its API token is revoked or expires). */
@@ -22,6 +26,8 @@ export interface WebSession {
 export class WebSessionsService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly tokens: ApiTokenRepository,
+    private readonly sessions: WebSessionRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -34,16 +40,13 @@ export class WebSessionsService {
     if (token.length < 20 || token.length > 200) {
       return null;
     }
-    return this.uow.write(async (m) => {
-      const row = await m.findOne(ApiTokenEntity, {
-        where: { tokenHash: hashApiToken(token) },
-        relations: { user: true },
-      });
+    return this.uow.write(async (tx) => {
+      const row = await this.tokens.findByHashWithUser(tx, hashApiToken(token));
       const now = new Date();
       if (!row?.user || row.revokedAt || (row.expiresAt && row.expiresAt <= now) || row.user.disabledAt) {
         return null;
       }
-      await m.delete(WebSessionEntity, { expiresAt: LessThan(now) });
+      await this.sessions.deleteExpired(tx, now);
       const secret = randomBytes(32).toString('base64url');
       const hours = WEB_SESSION_HOURS * 3_600_000;
       const expiresAt = new Date(Math.min(now.getTime() + hours, row.expiresAt?.getTime() ?? Infinity));
@@ -54,7 +57,7 @@ export class WebSessionsService {
         createdAt: now,
         expiresAt,
       });
-      await m.insert(WebSessionEntity, session);
+      await this.sessions.insert(tx, session);
       const actor: Actor = {
         id: row.user.id,
         name: row.user.name,
@@ -62,7 +65,7 @@ export class WebSessionsService {
         roles: row.user.roles,
       };
       await this.audit.record(
-        m,
+        tx,
         { actor, requestId },
         {
           action: 'web_session.started',
@@ -80,30 +83,25 @@ export class WebSessionsService {
     if (!secret || secret.length > 100) {
       return null;
     }
-    return this.uow.read(async (m) => {
-      const session = await m.findOne(WebSessionEntity, {
-        where: { id: sha256Hex(secret) },
-        relations: { token: { user: true } },
-      });
-      const now = new Date();
-      const token = session?.token;
-      if (
-        !session ||
-        session.expiresAt <= now ||
-        !token?.user ||
-        token.revokedAt ||
-        (token.expiresAt && token.expiresAt <= now) ||
-        token.user.disabledAt
-      ) {
-        return null;
-      }
-      const user = token.user;
-      return {
-        actor: { id: user.id, name: user.name, teamId: user.teamId, roles: user.roles },
-        csrfToken: session.csrfToken,
-        expiresAt: session.expiresAt,
-      };
-    });
+    const session = await this.sessions.findWithHolder(sha256Hex(secret));
+    const now = new Date();
+    const token = session?.token;
+    if (
+      !session ||
+      session.expiresAt <= now ||
+      !token?.user ||
+      token.revokedAt ||
+      (token.expiresAt && token.expiresAt <= now) ||
+      token.user.disabledAt
+    ) {
+      return null;
+    }
+    const user = token.user;
+    return {
+      actor: { id: user.id, name: user.name, teamId: user.teamId, roles: user.roles },
+      csrfToken: session.csrfToken,
+      expiresAt: session.expiresAt,
+    };
   }
 
   async signOut(secret: string | undefined, requestId: string | null): Promise<void> {
@@ -111,10 +109,10 @@ export class WebSessionsService {
     if (!secret || !session) {
       return;
     }
-    await this.uow.write(async (m) => {
-      await m.delete(WebSessionEntity, { id: sha256Hex(secret) });
+    await this.uow.write(async (tx) => {
+      await this.sessions.delete(tx, sha256Hex(secret));
       await this.audit.record(
-        m,
+        tx,
         { actor: session.actor, requestId },
         {
           action: 'web_session.ended',

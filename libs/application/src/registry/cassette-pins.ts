@@ -1,21 +1,6 @@
 import { DomainError, mayPinFrom, type NameHolder } from '@gatehouse/domain';
 import { recordedConfigHash, type SuiteDefinition, type TargetConfig } from '@gatehouse/evals';
-import { CassetteEntity } from '@gatehouse/persistence';
-import { type EntityManager, In, Like } from 'typeorm';
-
-type CassetteRow = Pick<
-  CassetteEntity,
-  'name' | 'sha256' | 'ownerTeamId' | 'recordedFrom' | 'createdAt' | 'publishedAt'
->;
-
-const ROW = {
-  name: true,
-  sha256: true,
-  ownerTeamId: true,
-  recordedFrom: true,
-  createdAt: true,
-  publishedAt: true,
-} as const;
+import { CassetteRepository, type CassetteRow, type Tx } from '@gatehouse/persistence';
 
 /** Who holds a name: the owner of its first row (rows that another team added before names were owned do not count). */
 export function holderOf(first: { ownerTeamId: string | null } | null | undefined): NameHolder {
@@ -36,7 +21,7 @@ const published = (row: CassetteRow) => (row.publishedAt ?? row.createdAt).getTi
  * that is not stays unpinned (the run then fails clearly on the worker).
  */
 export async function pinReplayCassettes(
-  m: EntityManager,
+  tx: Tx,
   target: TargetConfig,
   teamIds: readonly (string | null)[],
 ): Promise<Record<string, string>> {
@@ -44,12 +29,7 @@ export async function pinReplayCassettes(
     return {};
   }
   const name = target.cassette;
-  const rows = (
-    await m.find(CassetteEntity, {
-      select: ROW,
-      where: [{ name }, { name: Like(`${name}.%`) }],
-    })
-  ).filter((row) => row.name === name || row.name.startsWith(`${name}.`));
+  const rows = await CassetteRepository.namedUnder(tx, name);
   const byName = new Map<string, CassetteRow[]>();
   for (const row of rows) {
     byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
@@ -102,7 +82,7 @@ export async function pinReplayCassettes(
  * Returns the names of the unverified cassettes.
  */
 export async function checkRecordedFrom(
-  m: EntityManager,
+  tx: Tx,
   target: TargetConfig,
   pins: Record<string, string>,
   definition?: SuiteDefinition,
@@ -110,10 +90,7 @@ export async function checkRecordedFrom(
   if (target.type !== 'replay' || Object.keys(pins).length === 0) {
     return [];
   }
-  const rows = await m.find(CassetteEntity, {
-    select: ROW,
-    where: { name: In(Object.keys(pins)), sha256: In(Object.values(pins)) },
-  });
+  const rows = await CassetteRepository.pinnedBy(tx, pins);
   const pinned = (cassette: string) =>
     rows.find((row) => row.name === cassette && row.sha256 === pins[cassette]);
   const expected: { cassette: string; field: string; config: unknown }[] = [];

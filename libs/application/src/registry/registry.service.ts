@@ -1,14 +1,5 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import {
-  type Actor,
-  type ArtefactKind,
-  assertHasRole,
-  assertMayPublish,
-  decidePublish,
-  DomainError,
-  type FieldProblem,
-  sha256Hex,
-} from '@gatehouse/domain';
+import { assertHasRole, decidePublish, DomainError, sha256Hex } from '@gatehouse/domain';
 import {
   assertDatasetName,
   canonicalItemsText,
@@ -19,47 +10,28 @@ import {
   parseDatasetRef,
   parseSuite,
   readUploadedDataset,
-  SuiteValidationError,
   type UploadedDataset,
 } from '@gatehouse/evals';
 import {
+  ArtefactNameRepository,
   CassetteEntity,
+  CassetteRepository,
   DatasetEntity,
-  DatasetItemEntity,
-  isUniqueViolation,
+  DatasetRepository,
   SuiteEntity,
+  SuiteRepository,
+  type Tx,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { setImmediate } from 'node:timers/promises';
-import { type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InjectConfig } from '../gatehouse-config.module';
 import { type RequestContext } from '../request-context';
+import { claimName } from './artefact-names';
 import { holderOf } from './cassette-pins';
+import { evalsProblems } from './evals-problems';
 import { type DatasetView, type SuiteView, toDatasetView, toSuiteView } from './registry.views';
-
-const CHUNK = 500;
-
-/** An evals problem (file, line, field) as field problems for the API. */
-export function evalsProblems(error: EvalsError): FieldProblem[] {
-  if (error instanceof SuiteValidationError) {
-    return error.problems.map((p) => ({
-      field: p.field,
-      message: `${p.message}${p.line ? ` (line ${p.line}, column ${p.column})` : ''}`,
-      code: 'invalid',
-    }));
-  }
-  const { field, line } = error.location;
-  return [
-    {
-      field: field ?? '(body)',
-      message: line ? `line ${line}: ${error.reason}` : error.reason,
-      code: 'invalid',
-    },
-  ];
-}
 
 /**
  * Datasets, suites and cassettes on the platform: immutable and content-addressed. Posting the same
@@ -71,6 +43,10 @@ export function evalsProblems(error: EvalsError): FieldProblem[] {
 export class RegistryService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly datasets: DatasetRepository,
+    private readonly suites: SuiteRepository,
+    private readonly cassettes: CassetteRepository,
+    private readonly names: ArtefactNameRepository,
     private readonly audit: AuditService,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
@@ -97,24 +73,23 @@ export class RegistryService {
         : error;
     }
     const { items, sha256 } = upload;
-    return this.uow.write(async (m) => {
+    return this.uow.write(async (tx) => {
       if (input.version !== undefined) {
-        const same = await m.findOneBy(DatasetEntity, { name, version: input.version });
+        const same = await this.datasets.findVersion(tx, name, input.version);
         if (same) {
           if (same.sha256 !== sha256) {
-            await this.claimName(m, context.actor, 'dataset', name);
+            await claimName(this.names, tx, context.actor, 'dataset', name);
           }
           return { dataset: this.sameContent(same, sha256), created: false };
         }
       } else {
-        const existing = await m.findOneBy(DatasetEntity, { name, sha256 });
+        const existing = await this.datasets.findContent(tx, name, sha256);
         if (existing) {
           return { dataset: toDatasetView(existing), created: false };
         }
       }
-      const ownerTeamId = await this.claimName(m, context.actor, 'dataset', name);
-      const latest = await m.findOne(DatasetEntity, { where: { name }, order: { version: 'DESC' } });
-      const version = input.version ?? (latest?.version ?? 0) + 1;
+      const ownerTeamId = await claimName(this.names, tx, context.actor, 'dataset', name);
+      const version = input.version ?? (await this.datasets.latestVersion(tx, name)) + 1;
       const manifest: DatasetManifest = {
         name,
         version,
@@ -129,7 +104,7 @@ export class RegistryService {
         },
         createdAt: new Date().toISOString(),
       };
-      const view = await this.insertDataset(m, context, manifest, items, 'dataset.frozen', ownerTeamId);
+      const view = await this.insertDataset(tx, context, manifest, items, 'dataset.frozen', ownerTeamId);
       return { dataset: view, created: true };
     });
   }
@@ -151,17 +126,17 @@ export class RegistryService {
         },
       ]);
     }
-    return this.uow.write(async (m) => {
-      const same = await m.findOneBy(DatasetEntity, { name: manifest.name, version: manifest.version });
+    return this.uow.write(async (tx) => {
+      const same = await this.datasets.findVersion(tx, manifest.name, manifest.version);
       if (same?.sha256 === sha256) {
         return { dataset: toDatasetView(same), created: false };
       }
-      const ownerTeamId = await this.claimName(m, context.actor, 'dataset', manifest.name);
+      const ownerTeamId = await claimName(this.names, tx, context.actor, 'dataset', manifest.name);
       if (same) {
         return { dataset: this.sameContent(same, sha256), created: false };
       }
       return {
-        dataset: await this.insertDataset(m, context, manifest, items, 'dataset.imported', ownerTeamId),
+        dataset: await this.insertDataset(tx, context, manifest, items, 'dataset.imported', ownerTeamId),
         created: true,
       };
     });
@@ -180,7 +155,7 @@ export class RegistryService {
   }
 
   private async insertDataset(
-    m: EntityManager,
+    tx: Tx,
     context: RequestContext,
     manifest: DatasetManifest,
     items: DatasetItem[],
@@ -198,34 +173,17 @@ export class RegistryService {
       createdBy: context.actor.id,
       createdAt: new Date(),
     });
-    try {
-      await m.insert(DatasetEntity, entity);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new DomainError(
-          'conflict',
-          `Dataset ${manifest.name}@${manifest.version} was created meanwhile; retry.`,
-          [],
-          'versions_immutable',
-        );
-      }
-      throw error;
+    if (!(await this.datasets.insert(tx, entity))) {
+      throw new DomainError(
+        'conflict',
+        `Dataset ${manifest.name}@${manifest.version} was created meanwhile; retry.`,
+        [],
+        'versions_immutable',
+      );
     }
     const ordered = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (let i = 0; i < ordered.length; i += CHUNK) {
-      const rows = ordered
-        .slice(i, i + CHUNK)
-        .map((item, j) => ({ datasetId: entity.id, itemId: item.id, seq: i + j, item }));
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(DatasetItemEntity)
-        .values(rows)
-        .updateEntity(false)
-        .execute();
-      await setImmediate(); // SQLite inserts synchronously: let the event loop in between chunks.
-    }
-    await this.audit.record(m, context, {
+    await this.datasets.insertItems(tx, entity.id, ordered);
+    await this.audit.record(tx, context, {
       action,
       subjectType: 'dataset',
       subjectId: entity.id,
@@ -235,24 +193,17 @@ export class RegistryService {
   }
 
   /** Every dataset version, newest version of each name first; `name` narrows to one dataset. */
-  listDatasets(filter: {
+  async listDatasets(filter: {
     name?: string;
     limit: number;
     offset: number;
   }): Promise<{ items: DatasetView[]; total: number }> {
-    return this.uow.read(async (m) => {
-      const [rows, total] = await m.findAndCount(DatasetEntity, {
-        where: filter.name ? { name: filter.name } : {},
-        order: { name: 'ASC', version: 'DESC' },
-        take: filter.limit,
-        skip: filter.offset,
-      });
-      return { items: rows.map(toDatasetView), total };
-    });
+    const { items, total } = await this.datasets.page(filter);
+    return { items: items.map(toDatasetView), total };
   }
 
   async dataset(name: string, version: number): Promise<DatasetView> {
-    return toDatasetView(await this.uow.read((m) => this.findDataset(m, name, version)));
+    return toDatasetView(await this.uow.read((tx) => this.findDataset(tx, name, version)));
   }
 
   async datasetItems(
@@ -261,20 +212,15 @@ export class RegistryService {
     limit: number,
     offset: number,
   ): Promise<{ items: DatasetItem[]; total: number }> {
-    return this.uow.read(async (m) => {
-      const dataset = await this.findDataset(m, name, version);
-      const rows = await m.find(DatasetItemEntity, {
-        where: { datasetId: dataset.id },
-        order: { seq: 'ASC' },
-        take: limit,
-        skip: offset,
-      });
-      return { items: rows.map((r) => r.item as DatasetItem), total: dataset.itemCount };
+    return this.uow.read(async (tx) => {
+      const dataset = await this.findDataset(tx, name, version);
+      const items = await this.datasets.items(tx, dataset.id, limit, offset);
+      return { items: items as DatasetItem[], total: dataset.itemCount };
     });
   }
 
-  async findDataset(m: EntityManager, name: string, version: number): Promise<DatasetEntity> {
-    const dataset = await m.findOneBy(DatasetEntity, { name, version });
+  async findDataset(tx: Tx, name: string, version: number): Promise<DatasetEntity> {
+    const dataset = await this.datasets.findVersion(tx, name, version);
     if (!dataset) {
       throw DomainError.notFound(`Dataset ${name}@${version}`);
     }
@@ -297,8 +243,8 @@ export class RegistryService {
     }
     const { definition, hash } = loaded;
     const ref = parseDatasetRef(definition.dataset);
-    return this.uow.write(async (m) => {
-      const dataset = await m.findOneBy(DatasetEntity, { name: ref.name, version: ref.version });
+    return this.uow.write(async (tx) => {
+      const dataset = await this.datasets.findVersion(tx, ref.name, ref.version);
       if (!dataset) {
         throw DomainError.validation([
           {
@@ -308,9 +254,11 @@ export class RegistryService {
           },
         ]);
       }
-      const existing = await m.findOneBy(SuiteEntity, { name: definition.name, version: definition.version });
+      const existing = await this.suites.findVersion(tx, definition.name, definition.version);
       const ownerTeamId =
-        existing?.sha256 === hash ? null : await this.claimName(m, context.actor, 'suite', definition.name);
+        existing?.sha256 === hash
+          ? null
+          : await claimName(this.names, tx, context.actor, 'suite', definition.name);
       if (existing) {
         if (existing.sha256 !== hash) {
           throw new DomainError(
@@ -340,20 +288,15 @@ export class RegistryService {
         createdBy: context.actor.id,
         createdAt: new Date(),
       });
-      try {
-        await m.insert(SuiteEntity, entity);
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new DomainError(
-            'conflict',
-            `Suite ${definition.name}@${definition.version} was published meanwhile.`,
-            [],
-            'versions_immutable',
-          );
-        }
-        throw error;
+      if (!(await this.suites.insert(tx, entity))) {
+        throw new DomainError(
+          'conflict',
+          `Suite ${definition.name}@${definition.version} was published meanwhile.`,
+          [],
+          'versions_immutable',
+        );
       }
-      await this.audit.record(m, context, {
+      await this.audit.record(tx, context, {
         action: 'suite.published',
         subjectType: 'suite',
         subjectId: entity.id,
@@ -363,48 +306,31 @@ export class RegistryService {
     });
   }
 
-  listSuites(filter: {
+  async listSuites(filter: {
     name?: string;
     limit: number;
     offset: number;
   }): Promise<{ items: SuiteView[]; total: number }> {
-    return this.uow.read(async (m) => {
-      const [suites, total] = await m.findAndCount(SuiteEntity, {
-        where: filter.name ? { name: filter.name } : {},
-        relations: { dataset: true },
-        order: { name: 'ASC', version: 'DESC' },
-        take: filter.limit,
-        skip: filter.offset,
-      });
-      return { items: suites.map((s) => toSuiteView(s, s.dataset as DatasetEntity)), total };
-    });
+    const { items, total } = await this.suites.page(filter);
+    return { items: items.map((s) => toSuiteView(s, s.dataset as DatasetEntity)), total };
   }
 
   /** Cassettes on the server (names, hashes, entry counts), newest upload first. */
-  listCassettes(): Promise<{ name: string; sha256: string; entries: number; createdAt: string }[]> {
-    return this.uow.read(async (m) =>
-      (
-        await m.find(CassetteEntity, {
-          select: { name: true, sha256: true, entryCount: true, createdAt: true },
-          order: { name: 'ASC', createdAt: 'DESC' },
-        })
-      ).map((c) => ({
-        name: c.name,
-        sha256: c.sha256,
-        entries: c.entryCount,
-        createdAt: c.createdAt.toISOString(),
-      })),
-    );
+  async listCassettes(): Promise<{ name: string; sha256: string; entries: number; createdAt: string }[]> {
+    return (await this.cassettes.list()).map((c) => ({
+      name: c.name,
+      sha256: c.sha256,
+      entries: c.entryCount,
+      createdAt: c.createdAt.toISOString(),
+    }));
   }
 
   async suite(name: string, version: number): Promise<SuiteView> {
-    return this.uow.read(async (m) => {
-      const suite = await m.findOne(SuiteEntity, { where: { name, version }, relations: { dataset: true } });
-      if (!suite) {
-        throw DomainError.notFound(`Suite ${name}@${version}`);
-      }
-      return toSuiteView(suite, suite.dataset as DatasetEntity);
-    });
+    const suite = await this.suites.findWithDataset(name, version);
+    if (!suite) {
+      throw DomainError.notFound(`Suite ${name}@${version}`);
+    }
+    return toSuiteView(suite, suite.dataset as DatasetEntity);
   }
 
   /** Stores a replay cassette (JSONL of recorded responses); the same content twice is one cassette. */
@@ -422,19 +348,19 @@ export class RegistryService {
         ? DomainError.validation(evalsProblems(error), 'The cassette is not valid.')
         : error;
     }
-    return this.uow.write(async (m) => {
-      const existing = await m.findOne(CassetteEntity, {
-        where: { name, sha256: parsed.sha256 },
-        select: { id: true, sha256: true, entryCount: true, ownerTeamId: true, publishedAt: true },
-      });
+    return this.uow.write(async (tx) => {
+      const existing = await this.cassettes.findContent(tx, name, parsed.sha256);
       if (existing) {
         // The same content again is the same artefact. From its owner it becomes the current content
         // again (what a target registered next pins); from anyone else it changes nothing.
-        const decision = decidePublish(context.actor, holderOf(await this.firstOfName(m, 'cassettes', name)));
+        const decision = decidePublish(
+          context.actor,
+          holderOf(await this.names.firstOfName(tx, 'cassettes', name)),
+        );
         if (decision.allowed && existing.ownerTeamId === decision.ownerTeamId) {
           const now = new Date();
-          await m.update(CassetteEntity, { id: existing.id }, { publishedAt: now });
-          await this.audit.record(m, context, {
+          await this.cassettes.republish(tx, existing.id, now);
+          await this.audit.record(tx, context, {
             action: 'cassette.republished',
             subjectType: 'cassette',
             subjectId: existing.id,
@@ -444,7 +370,7 @@ export class RegistryService {
         }
         return { name, sha256: existing.sha256, entries: existing.entryCount, created: false };
       }
-      const ownerTeamId = await this.claimName(m, context.actor, 'cassette', name);
+      const ownerTeamId = await claimName(this.names, tx, context.actor, 'cassette', name);
       const now = new Date();
       const entity = Object.assign(new CassetteEntity(), {
         id: randomUUID(),
@@ -458,8 +384,8 @@ export class RegistryService {
         createdAt: now,
         publishedAt: now,
       });
-      await m.insert(CassetteEntity, entity);
-      await this.audit.record(m, context, {
+      await this.cassettes.insert(tx, entity);
+      await this.audit.record(tx, context, {
         action: 'cassette.uploaded',
         subjectType: 'cassette',
         subjectId: entity.id,
@@ -476,67 +402,16 @@ export class RegistryService {
 
   /** One cassette's content, by name and content hash (what a run pinned). */
   async cassetteContent(name: string, sha256: string): Promise<string> {
-    const cassette = await this.uow.read((m) => m.findOneBy(CassetteEntity, { name, sha256 }));
-    if (!cassette) {
+    const content = await this.cassettes.content(name, sha256);
+    if (content === null) {
       throw new EvalsError(
         `cassette ${name} with sha256 ${sha256} is not on this server: upload it with \`gatehouse push\``,
       );
     }
-    return cassette.content;
+    return content;
   }
 
-  /**
-   * Who may publish under a name (decidePublish); returns the owner the new row records. On PostgreSQL a
-   * transaction-scoped advisory lock on the name makes two teams' first uploads of a new name take turns
-   * (SQLite's single connection already serialises them).
-   */
-  private async claimName(
-    m: EntityManager,
-    actor: Actor,
-    kind: ArtefactKind,
-    name: string,
-  ): Promise<string | null> {
-    if (this.uow.driver === 'postgres') {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gatehouse:${kind}:${name}`]);
-    }
-    const table = kind === 'dataset' ? 'datasets' : kind === 'suite' ? 'suites' : 'cassettes';
-    if (kind === 'cassette') {
-      // `<cassette>.<metric>.judge<n>` belongs to whoever holds `<cassette>`: nobody else can take the
-      // names a team's judges will record under (and so block its replays) before it records them.
-      for (const prefix of dottedPrefixes(name)) {
-        const first = await this.firstOfName(m, table, prefix);
-        if (first) {
-          return assertMayPublish(actor, kind, name, holderOf(first));
-        }
-      }
-    }
-    return assertMayPublish(actor, kind, name, holderOf(await this.firstOfName(m, table, name)));
+  cassetteExists(name: string): Promise<boolean> {
+    return this.cassettes.existsNamed(name);
   }
-
-  /** The first row published under a name (its owner holds the name), or null. */
-  private async firstOfName(
-    m: EntityManager,
-    table: 'datasets' | 'suites' | 'cassettes',
-    name: string,
-  ): Promise<{ ownerTeamId: string | null } | null> {
-    const row = await m
-      .createQueryBuilder()
-      .select('a.owner_team_id', 'ownerTeamId')
-      .from(table, 'a')
-      .where('a.name = :name', { name })
-      .orderBy('a.created_at', 'ASC')
-      .limit(1)
-      .getRawOne<{ ownerTeamId: string | null }>();
-    return row ?? null;
-  }
-
-  async cassetteExists(name: string): Promise<boolean> {
-    return this.uow.read((m) => m.existsBy(CassetteEntity, { name }));
-  }
-}
-
-/** `a.b.c` → `a`, `a.b`: the shorter names a dotted cassette name belongs under, shortest first. */
-function dottedPrefixes(name: string): string[] {
-  const parts = name.split('.');
-  return parts.slice(1).map((_, index) => parts.slice(0, index + 1).join('.'));
 }

@@ -1,5 +1,19 @@
-import { IdentityRepository } from './identity.repository';
+import { ApiTokenRepository } from './api-token.repository';
+import { EnrolmentRepository } from './enrolment.repository';
+import { TeamRepository } from './team.repository';
+import { UserRepository } from './user.repository';
+import { WebSessionRepository } from './web-session.repository';
 
-export * from './identity.repository';
+export * from './api-token.repository';
+export * from './enrolment.repository';
+export * from './team.repository';
+export * from './user.repository';
+export * from './web-session.repository';
 
-export const IDENTITY_REPOSITORIES = [IdentityRepository] as const;
+export const IDENTITY_REPOSITORIES = [
+  ApiTokenRepository,
+  EnrolmentRepository,
+  TeamRepository,
+  UserRepository,
+  WebSessionRepository,
+] as const;

@@ -1,5 +1,16 @@
-import { RegistryRepository } from './registry.repository';
+import { ArtefactNameRepository } from './artefact-name.repository';
+import { CassetteRepository } from './cassette.repository';
+import { DatasetRepository } from './dataset.repository';
+import { SuiteRepository } from './suite.repository';
 
-export * from './registry.repository';
+export * from './artefact-name.repository';
+export * from './cassette.repository';
+export * from './dataset.repository';
+export * from './suite.repository';
 
-export const REGISTRY_REPOSITORIES = [RegistryRepository] as const;
+export const REGISTRY_REPOSITORIES = [
+  ArtefactNameRepository,
+  CassetteRepository,
+  DatasetRepository,
+  SuiteRepository,
+] as const;

@@ -1,6 +1,0 @@
-import { type UnitOfWork } from '../unit-of-work';
-
-/** TODO(#12): statements move here from the application services. */
-export class IdentityRepository {
-  constructor(protected readonly uow: UnitOfWork) {}
-}

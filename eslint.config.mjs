@@ -38,9 +38,10 @@ const layers = {
     deps: ['type:domain', 'type:config'],
     banned: ['typeorm', 'pg', 'better-sqlite3', 'openai', 'langchain', '@langchain/*'],
   },
+  // Services pass a transaction handle to repositories; every statement lives in libs/persistence.
   'type:application': {
     deps: ['type:domain', 'type:config', 'type:persistence', 'type:queue', 'type:evals'],
-    banned: [],
+    banned: ['typeorm'],
   },
   'type:testing': {
     deps: ['type:domain', 'type:config', 'type:persistence', 'type:queue', 'type:evals', 'type:application'],

@@ -27,6 +27,13 @@ const refused: [file: string, code: string, message: RegExp][] = [
     "import { describeIntegration } from '@gatehouse/testing';",
     /can only depend on libs tagged/,
   ],
+  // Statements belong in libs/persistence repositories (#12), in the services and their tests alike.
+  ['libs/application/src/probe.ts', "import { In } from 'typeorm';", /not allowed to import "typeorm"/],
+  [
+    'libs/application/src/probe.int-spec.ts',
+    "import { type DataSource } from 'typeorm';",
+    /not allowed to import "typeorm"/,
+  ],
 ];
 const allowed: [file: string, code: string][] = [
   ['libs/persistence/src/probe.ts', "import { DataSource } from 'typeorm';"],

@@ -7,14 +7,8 @@ import {
   RunResultEntity,
   SuiteEntity,
   TeamEntity,
-  UnitOfWork,
 } from '@gatehouse/persistence';
-import {
-  createTestDatabase,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
+import { describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { RunComparisonService } from './run-comparison.service';
 
@@ -22,8 +16,7 @@ import { RunComparisonService } from './run-comparison.service';
 type Score = boolean | number | null;
 
 describeIntegration('RunComparisonService (paired comparison of two runs)', () => {
-  let database: TestDatabase;
-  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
+  const db = useTestDataSource();
   let sut: RunComparisonService;
   let suiteId: string;
 
@@ -31,16 +24,8 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
   const outsider: Actor = { id: 'outsider', name: 'Outsider', teamId: null, roles: ['engineer'] };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-    const uow = new UnitOfWork(dataSource);
-    sut = new RunComparisonService(uow, new RunRepository(uow));
+    sut = new RunComparisonService(db.uow, new RunRepository(db.uow));
     suiteId = await givenSuite();
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
   });
 
   /** A suite with a pass/fail metric (`exact`) and a mean metric (`close`). */
@@ -48,7 +33,7 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
     const datasetId = randomUUID();
     const id = randomUUID();
     const now = new Date();
-    await dataSource.getRepository(DatasetEntity).insert({
+    await db.dataSource.getRepository(DatasetEntity).insert({
       id: datasetId,
       name: 'comparison',
       version: 1,
@@ -58,7 +43,7 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
       createdBy: 'test',
       createdAt: now,
     });
-    await dataSource.getRepository(SuiteEntity).insert({
+    await db.dataSource.getRepository(SuiteEntity).insert({
       id,
       name: 'comparison',
       version: 1,
@@ -82,8 +67,10 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
     const teamId = randomUUID();
     const id = randomUUID();
     const now = new Date();
-    await dataSource.getRepository(TeamEntity).insert({ id: teamId, name: `team ${teamId}`, createdAt: now });
-    await dataSource.getRepository(AiUseCaseEntity).insert({
+    await db.dataSource
+      .getRepository(TeamEntity)
+      .insert({ id: teamId, name: `team ${teamId}`, createdAt: now });
+    await db.dataSource.getRepository(AiUseCaseEntity).insert({
       id,
       ownerTeamId: teamId,
       name: 'draft',
@@ -118,7 +105,7 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
     const id = randomUUID();
     const now = new Date();
     const metrics = options.metrics ?? Object.keys(options.scores);
-    await dataSource.getRepository(EvaluationRunEntity).insert({
+    await db.dataSource.getRepository(EvaluationRunEntity).insert({
       id,
       suiteId,
       aiUseCaseId: options.aiUseCaseId ?? null,
@@ -189,7 +176,7 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
         });
       }
     }
-    await dataSource.getRepository(RunResultEntity).insert(rows);
+    await db.dataSource.getRepository(RunResultEntity).insert(rows);
     return id;
   }
 

@@ -5,7 +5,7 @@ import {
   DomainError,
   type MetricComparison,
 } from '@gatehouse/domain';
-import { describeScorers, type SuiteDefinition } from '@gatehouse/evals';
+import { describeScorers, suiteDefinitionOf } from '@gatehouse/evals';
 import {
   type EvaluationRunEntity,
   RunRepository,
@@ -65,7 +65,7 @@ export class RunComparisonService {
         },
       ]);
     }
-    const definition = (await this.runs.suiteOf(tx, a)).definition as SuiteDefinition;
+    const definition = suiteDefinitionOf(await this.runs.suiteOf(tx, a));
     const scorers = describeScorers(definition.scorers);
     const [rowsA, rowsB] = await Promise.all([a, b].map((run) => this.runs.scoredItems(tx, run.id)));
     return scorers

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 export function buildManifest(
   suite: SuiteEntity,
   dataset: DatasetEntity,
+  definition: SuiteDefinition,
   target: TargetConfig,
   cassettes: Record<string, string>,
   build: Pick<GatehouseConfig, 'version' | 'gitCommit'>,
 ): StoredManifest {
-  const definition = suite.definition as SuiteDefinition;
   return {
     runId: randomUUID(),
     suite: { name: suite.name, version: suite.version, hash: suite.sha256 },

@@ -8,7 +8,13 @@ import {
   hasRole,
   type StoredManifest,
 } from '@gatehouse/domain';
-import { providerOf, type SuiteDefinition, type TargetConfig, targetSchema } from '@gatehouse/evals';
+import {
+  providerOf,
+  type SuiteDefinition,
+  suiteDefinitionOf,
+  type TargetConfig,
+  targetSchema,
+} from '@gatehouse/evals';
 import {
   type DatasetEntity,
   EvaluationRunEntity,
@@ -77,7 +83,7 @@ export class RunsService {
     assertHasRole(context.actor, ['engineer', 'service_team'], 'Starting an evaluation run');
     const run = await this.uow.write(async (tx) => {
       const { suite, dataset } = await this.resolveSuite(tx, input);
-      const definition = suite.definition as SuiteDefinition;
+      const definition = suiteDefinitionOf(suite);
       const { target, pinning } = await this.resolveTarget(tx, context, input, suite, definition);
       // The team the evidence is for: its connections are the ones the target and judges may call.
       await this.connections.assertUsable(
@@ -96,7 +102,7 @@ export class RunsService {
         input,
         suite,
         target,
-        buildManifest(suite, dataset, target, cassettes, this.config),
+        buildManifest(suite, dataset, definition, target, cassettes, this.config),
       );
       await this.runs.insert(tx, entity);
       await this.audit.record(tx, context, {

@@ -254,4 +254,30 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
       'run.failed',
     ]);
   }, 60_000);
+
+  it('aggregates a cancelled run still without its partial report, and passes over one that has it', async () => {
+    const pending = await runningRun(2);
+    const reported = await runningRun(2);
+    await uow.write(async (m) => {
+      await m.update(EvaluationRunEntity, { id: pending }, { status: 'cancelled' });
+      await m.update(
+        EvaluationRunEntity,
+        { id: reported },
+        { status: 'cancelled', report: { partial: true } },
+      );
+    });
+    await age(pending);
+    await age(reported);
+    // A cancelled run with its report is final: it never takes a place among the runs a pass looks at.
+    const looked = (await new RunProgressRepository(uow).stuck(new Date(), 1000)).map((run) => run.id);
+    expect(looked).toContain(pending);
+    expect(looked).not.toContain(reported);
+    const aggregated: string[] = [];
+    const { reconciler: r } = reconciler(1, null, async (runId) => {
+      aggregated.push(runId);
+    });
+    await r.reconcile();
+    expect(aggregated).toContain(pending);
+    expect(aggregated).not.toContain(reported);
+  }, 60_000);
 });

@@ -61,34 +61,52 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
     await stub?.close();
   });
 
+  // A test that changes the stub's latency or replies changes them for itself only.
+  afterEach(() => stub.reset());
+
+  /** The 40 questions as `name` version 1 (uploaded unless they already are). */
+  const givenQuestions = async (name = 'questions') => {
+    const response = await api.as(eve.token).upload(`/v1/datasets?name=${name}`, jsonl(ITEMS), NDJSON);
+    expect([200, 201]).toContain(response.status);
+    return response.body as { name: string; version: number };
+  };
+
+  /** `yes-no@1` on `questions@1` (published unless it already is). */
+  const givenSuite = async () => {
+    await givenQuestions();
+    const response = await api.as(eve.token).upload('/v1/suites', suiteYaml(), YAML);
+    expect([200, 201]).toContain(response.status);
+  };
+
   describe('datasets', () => {
     it('freezes JSONL as a version with its hash, and returns the same version for the same content', async () => {
       const first = await api
         .as(eve.token)
-        .upload('/v1/datasets?name=questions', jsonl(ITEMS), NDJSON)
+        .upload('/v1/datasets?name=frozen', jsonl(ITEMS), NDJSON)
         .expect(201);
       expect(first.body).toMatchObject({
-        name: 'questions',
+        name: 'frozen',
         version: 1,
         itemCount: 40,
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
-      expect(first.headers.location).toBe('/v1/datasets/questions/versions/1');
+      expect(first.headers.location).toBe('/v1/datasets/frozen/versions/1');
       expect(first.body.manifest.fields.metadata.band.values).toEqual({ 'under-65': 20, '65+': 20 });
       // The same items in another order and formatting are the same content.
       const again = await api
         .as(eve.token)
-        .upload('/v1/datasets?name=questions', jsonl([...ITEMS].reverse()), NDJSON)
+        .upload('/v1/datasets?name=frozen', jsonl([...ITEMS].reverse()), NDJSON)
         .expect(200);
       expect(again.body).toMatchObject({ version: 1, sha256: first.body.sha256 });
       const changed = await api
         .as(eve.token)
-        .upload('/v1/datasets?name=questions', jsonl(ITEMS.slice(0, 10)), NDJSON)
+        .upload('/v1/datasets?name=frozen', jsonl(ITEMS.slice(0, 10)), NDJSON)
         .expect(201);
       expect(changed.body.version).toBe(2);
     });
 
     it('refuses other content under an existing version (versions are immutable)', async () => {
+      await givenQuestions();
       const response = await api
         .as(eve.token)
         .upload('/v1/datasets?name=questions&version=1', jsonl(ITEMS.slice(0, 3)), NDJSON)
@@ -121,11 +139,16 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
     });
 
     it('lists versions and pages through items in id order', async () => {
-      const list = await api.as(sam.token).get('/v1/datasets?name=questions').expect(200);
+      await givenQuestions('listed');
+      await api
+        .as(eve.token)
+        .upload('/v1/datasets?name=listed', jsonl(ITEMS.slice(0, 10)), NDJSON)
+        .expect(201);
+      const list = await api.as(sam.token).get('/v1/datasets?name=listed').expect(200);
       expect(list.body.items.map((d: { version: number }) => d.version)).toEqual([2, 1]);
       const page = await api
         .as(sam.token)
-        .get('/v1/datasets/questions/versions/1/items?limit=5&offset=5')
+        .get('/v1/datasets/listed/versions/1/items?limit=5&offset=5')
         .expect(200);
       expect(page.body.total).toBe(40);
       expect(page.body.items.map((i: { id: string }) => i.id)).toEqual([
@@ -135,7 +158,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
         'q-009',
         'q-010',
       ]);
-      await api.as(sam.token).get('/v1/datasets/questions/versions/9').expect(404);
+      await api.as(sam.token).get('/v1/datasets/listed/versions/9').expect(404);
     });
 
     it('lets only engineers upload', async () => {
@@ -144,25 +167,31 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
   });
 
   describe('suites', () => {
+    beforeAll(() => givenQuestions());
+
     it('publishes YAML pinned to its dataset version, idempotently', async () => {
-      const created = await api.as(eve.token).upload('/v1/suites', suiteYaml(), YAML).expect(201);
+      const created = await api
+        .as(eve.token)
+        .upload('/v1/suites', suiteYaml({ name: 'pinned' }), YAML)
+        .expect(201);
       expect(created.body).toMatchObject({
-        name: 'yes-no',
+        name: 'pinned',
         version: 1,
         dataset: { name: 'questions', version: 1 },
       });
       const same = await api
         .as(eve.token)
-        .upload('/v1/suites', `# a comment changes nothing\n${suiteYaml()}`, YAML)
+        .upload('/v1/suites', `# a comment changes nothing\n${suiteYaml({ name: 'pinned' })}`, YAML)
         .expect(200);
       expect(same.body.sha256).toBe(created.body.sha256);
-      const fetched = await api.as(rita.token).get('/v1/suites/yes-no/versions/1').expect(200);
+      const fetched = await api.as(rita.token).get('/v1/suites/pinned/versions/1').expect(200);
       expect(fetched.body.definition.scorers).toEqual([
         expect.objectContaining({ type: 'equals', name: 'correct' }),
       ]);
     });
 
     it('accepts JSON too', async () => {
+      await givenSuite();
       const { body } = await api.as(eve.token).get('/v1/suites/yes-no/versions/1').expect(200);
       const response = await api
         .as(eve.token)
@@ -172,6 +201,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
     });
 
     it('refuses a change under an existing version with 409, and names the line of a schema problem', async () => {
+      await givenSuite();
       const changed = await api
         .as(eve.token)
         .upload('/v1/suites', suiteYaml().replace('concurrency: 8', 'concurrency: 9'), YAML)
@@ -197,7 +227,15 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
   });
 
   describe('runs', () => {
+    /** A completed run of `yes-no@1` by Eve, with the stub's usual answers: what the reading tests read. */
     let runId: string;
+
+    beforeAll(async () => {
+      await givenSuite();
+      const started = await api.as(eve.token).post('/v1/runs', { suite: 'yes-no@1' }).expect(202);
+      runId = started.body.id;
+      await api.waitForRun(runId, eve.token, reportWritten);
+    });
 
     it('starts a run (202, queued), executes it and aggregates the results with intervals', async () => {
       const started = await api.as(eve.token).post('/v1/runs', { suite: 'yes-no@1' }).expect(202);
@@ -207,8 +245,7 @@ describeIntegration('datasets, suites and runs through the API (in-process queue
         progress: { total: 40, completed: 0 },
       });
       expect(started.headers.location).toBe(`/v1/runs/${started.body.id}`);
-      runId = started.body.id;
-      const run = await api.waitForRun(runId, eve.token, reportWritten);
+      const run = await api.waitForRun(started.body.id, eve.token, reportWritten);
       expect(run).toMatchObject({
         status: 'completed',
         outcome: 'passed',

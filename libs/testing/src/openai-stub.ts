@@ -43,6 +43,11 @@ export interface OpenAiStub {
   /** The last bodies received (up to 50), for assertions. */
   lastBodies: StubRequestBody[];
   setOptions(options: Partial<OpenAiStubOptions>): void;
+  /**
+   * Back to the options it was started with (latency, replies, faults, seed), so no test inherits another's;
+   * the counters keep counting.
+   */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +71,10 @@ export async function startOpenAiStub(initial: OpenAiStubOptions = {}): Promise<
       if (next.seed !== undefined) {
         random = mulberry32(next.seed);
       }
+    },
+    reset() {
+      options = { ...initial };
+      random = mulberry32(options.seed ?? 7);
     },
     close: () => closeServer(server, sockets, hanging),
   };

@@ -204,6 +204,7 @@ describeIntegration('AI use cases through the API', () => {
   });
 
   it('filters and pages the register', async () => {
+    await api.as(sam.token).post('/v1/ai-use-cases', { record: highRiskRecord() }).expect(201);
     const page = await api.as(rita.token).get('/v1/ai-use-cases?riskTier=high&limit=1').expect(200);
     expect(page.body).toMatchObject({ limit: 1, offset: 0 });
     expect(page.body.items).toHaveLength(1);

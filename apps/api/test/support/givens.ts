@@ -40,7 +40,7 @@ export interface EvaluationView {
   id: string;
   hash: string;
   verdict: string;
-  rules: { verdict: string; reason: string; rule: { kind: string } }[];
+  rules: { title: string; verdict: string; reason: string; runId: string | null; rule: { kind: string } }[];
   approvals: { state: string };
   promotable: boolean;
   [field: string]: unknown;

@@ -413,11 +413,7 @@ describeIntegration('role × route matrix', () => {
       .expect(201);
     await api.as(eve.token).upload('/v1/suites', matrixSuite('matrix-suite'), 'application/yaml').expect(201);
     const run = await api.as(eve.token).post('/v1/runs', { suite: 'matrix-suite@1' }).expect(202);
-    let status = 'queued';
-    while (!['completed', 'failed', 'cancelled'].includes(status)) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = (await api.as(eve.token).get(`/v1/runs/${run.body.id}`)).body.status;
-    }
+    const { status } = await api.waitForRun(run.body.id, eve.token);
     if (status !== 'completed') {
       throw new Error(`the fixture run ended ${status}, not completed`);
     }

@@ -36,6 +36,7 @@ export * from './gates/gate-evaluations.service';
 export * from './gates/gate-evidence.service';
 export * from './gates/gate-policies.service';
 export * from './gates/pilot-observations.service';
+export * from './gates/refusals-audited';
 export * from './gates/stage-changes.service';
 export * from './gates/transparency.service';
 export * from './gates/gate-policy.schema';

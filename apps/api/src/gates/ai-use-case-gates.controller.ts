@@ -13,6 +13,7 @@ import { ZodResponse } from 'nestjs-zod';
 import { AiUseCaseDto, RegisterTargetDto } from '../ai-use-cases/ai-use-cases.dto';
 import { Authenticated, Ctx } from '../auth/auth.decorators';
 import { IdParamDto } from '../http/common.dto';
+import { AuditRefusals } from './audit-refusals.interceptor';
 import {
   EvaluateGateDto,
   GateEvaluationDto,
@@ -66,6 +67,7 @@ export class AiUseCaseGatesController {
    * decisions) when nothing the gate reads has changed since it, so re-checking never voids approvals.
    */
   @Post(':id/gate-evaluations')
+  @AuditRefusals('gate.evaluate', 'ai_use_case')
   @ZodResponse({
     status: 201,
     type: GateEvaluationDto,

@@ -13,14 +13,15 @@ import { aiUseCaseSchema } from '../ai-use-cases/ai-use-cases.dto';
 
 /*
  * Request bodies are checked for shape here; the gate rules (stage order, separation of duties, reasons)
- * are checked in the service and the domain, so a refused attempt is audited wherever it comes from.
+ * are checked in the service and the domain, so a refused attempt is audited wherever it comes from. A
+ * DTO that checks more than shape (the target stage) sits on a route marked @AuditRefusals, so what it
+ * refuses is audited too.
  */
 
 export class EvaluateGateDto extends createZodDto(
   z.strictObject({
     to: z
-      .string()
-      .max(32)
+      .enum(GATE_TARGETS, { message: `must be one of ${GATE_TARGETS.join(', ')}` })
       .describe(
         `The stage the gate leads to: ${GATE_TARGETS.join(', ')} (the next stage, or the current one while under change).`,
       ),

@@ -30,26 +30,31 @@ export class RefusalAudit {
       return await action();
     } catch (error) {
       if (error instanceof DomainError && error.code !== 'not_found') {
-        await this.uow
-          .write((tx) =>
-            this.audit.record(tx, context, {
-              action: 'gate.refused',
-              subjectType: on.subjectType,
-              subjectId: on.subjectId,
-              after: {
-                attempted: on.attempted,
-                code: error.code,
-                rule: error.rule ?? null,
-                message: error.message,
-                problems: error.problems,
-              },
-            }),
-          )
-          .catch((auditError: unknown) => {
-            this.logger.error(`Could not audit a refused ${on.attempted}: ${String(auditError)}`);
-          });
+        await this.record(context, on, error);
       }
       throw error;
     }
+  }
+
+  /** Records a refused attempt in a transaction of its own; a failure to record is logged, never thrown. */
+  async record(context: RequestContext, on: AttemptedAction, error: DomainError): Promise<void> {
+    await this.uow
+      .write((tx) =>
+        this.audit.record(tx, context, {
+          action: 'gate.refused',
+          subjectType: on.subjectType,
+          subjectId: on.subjectId,
+          after: {
+            attempted: on.attempted,
+            code: error.code,
+            rule: error.rule ?? null,
+            message: error.message,
+            problems: error.problems,
+          },
+        }),
+      )
+      .catch((auditError: unknown) => {
+        this.logger.error(`Could not audit a refused ${on.attempted}: ${String(auditError)}`);
+      });
   }
 }

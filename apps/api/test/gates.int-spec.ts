@@ -16,6 +16,7 @@ import {
   type Stage,
   type UseCaseGiven,
 } from './support/givens';
+import { recordedRisks } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 
 /** 40 questions; the stub's answers decide the `correct` rate (see `answers`). */
@@ -280,18 +281,7 @@ describeIntegration('stage gates through the API', () => {
       expect(run.target).toMatchObject(target);
       await api
         .as(sam.token)
-        .patch(`/v1/ai-use-cases/${useCaseId}`, {
-          changes: {
-            risks: [
-              {
-                description: 'Wrong answer sent',
-                likelihood: 'low',
-                impact: 'medium',
-                mitigation: 'Staff check every draft',
-              },
-            ],
-          },
-        })
+        .patch(`/v1/ai-use-cases/${useCaseId}`, { changes: { risks: recordedRisks() } })
         .expect(200);
       const passing = await evaluate('test').expect(201);
       expect(passing.body.rules.map((r: RuleView) => r.verdict)).toEqual(['pass', 'pass', 'pass', 'pass']);

@@ -1,4 +1,4 @@
-import { lowRiskRecord } from './records';
+import { lowRiskRecord, recordedRisks } from './records';
 import { type TestApi, type TestUser } from './test-api';
 
 /**
@@ -85,18 +85,7 @@ export async function givenEvidenceFor(
       .expect(200);
     await api
       .as(owner.token)
-      .patch(`/v1/ai-use-cases/${useCaseId}`, {
-        changes: {
-          risks: [
-            {
-              description: 'Wrong answer sent',
-              likelihood: 'low',
-              impact: 'medium',
-              mitigation: 'Staff check every draft',
-            },
-          ],
-        },
-      })
+      .patch(`/v1/ai-use-cases/${useCaseId}`, { changes: { risks: recordedRisks() } })
       .expect(200);
   }
   await givenCompletedRun(api, useCaseId, given);

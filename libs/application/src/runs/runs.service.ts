@@ -20,7 +20,7 @@ import {
   EvaluationRunEntity,
   RunRepository,
   type SuiteEntity,
-  type TxManager,
+  type Tx,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { JobName, jobIds } from '@gatehouse/queue';
@@ -135,7 +135,7 @@ export class RunsService {
 
   /** The suite asked for and its dataset, which must still have the hash the caller expects. */
   private async resolveSuite(
-    tx: TxManager,
+    tx: Tx,
     input: StartRunInput,
   ): Promise<{ suite: SuiteEntity; dataset: DatasetEntity }> {
     const suiteMatch = /^([a-z0-9][a-z0-9._-]{0,79})@(\d+)$/.exec(input.suite);
@@ -169,7 +169,7 @@ export class RunsService {
    * cassettes it may pin. Only the team that owns a use case may add evidence to it.
    */
   private async resolveTarget(
-    tx: TxManager,
+    tx: Tx,
     context: RequestContext,
     input: StartRunInput,
     suite: SuiteEntity,
@@ -213,7 +213,7 @@ export class RunsService {
    * cassette recorded from another configuration than the suite says is refused (checkRecordedFrom).
    */
   private async pinCassettes(
-    tx: TxManager,
+    tx: Tx,
     target: TargetConfig,
     definition: SuiteDefinition,
     scope: PinningScope,
@@ -227,7 +227,7 @@ export class RunsService {
   }
 
   /** A baseline must be a run the caller may see, on the same dataset (a paired comparison needs the same items). */
-  private async checkBaseline(tx: TxManager, actor: Actor, baselineRunId: string, suite: SuiteEntity) {
+  private async checkBaseline(tx: Tx, actor: Actor, baselineRunId: string, suite: SuiteEntity) {
     const baseline = await this.runs.getWithOwner(tx, baselineRunId);
     // A run the caller cannot see (evidence for another team's draft) is as unknown as one that does not exist.
     if (!baseline || (baseline.useCase && !canViewAiUseCase(actor, baseline.useCase))) {

@@ -1,6 +1,10 @@
 import { type Actor, assertCanViewAiUseCase, DomainError } from '@gatehouse/domain';
-import { type RunRepository, type RunUseCaseOwner, type Tx } from '@gatehouse/persistence';
-import { type EvaluationRunEntity } from '@gatehouse/persistence';
+import {
+  type EvaluationRunEntity,
+  type RunRepository,
+  type RunUseCaseOwner,
+  type Tx,
+} from '@gatehouse/persistence';
 
 /**
  * A run as the actor may see it, with its suite and its use case's owner: a run that does not exist is

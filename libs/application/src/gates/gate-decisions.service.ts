@@ -5,7 +5,6 @@ import {
   decisionRefusal,
   DomainError,
   gateRules,
-  type RiskTier,
 } from '@gatehouse/domain';
 import {
   GateApprovalEntity,
@@ -147,7 +146,7 @@ export class GateDecisionsService {
   /** Whether the evaluation's gate (in its policy version) asks for reviewers granted by someone else. */
   private async approvalsNeedGrantByOther(tx: Tx, entity: GateEvaluationEntity): Promise<boolean> {
     const policy = await this.policies.byId(tx, entity.policyId);
-    const rules = policy ? gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) : null;
+    const rules = policy ? gateRules(policy.document, entity.riskTier, entity.toStage) : null;
     return approvalsNeedReviewerGrantedByOther(rules ?? []);
   }
 }

@@ -10,7 +10,6 @@ import {
   type GateInput,
   gateRules,
   isGateTarget,
-  type RiskTier,
 } from '@gatehouse/domain';
 import {
   GateEvaluationEntity,
@@ -265,7 +264,7 @@ export class GateEvaluationsService {
       if (!policy || !record) {
         throw new Error(`Gate evaluation ${entity.id}: its policy or use-case revision is gone`);
       }
-      const rules = gateRules(policy.document, entity.riskTier as RiskTier, entity.toStage) ?? [];
+      const rules = gateRules(policy.document, entity.riskTier, entity.toStage) ?? [];
       const runs = await this.evidence.runEvidence(tx, { ids: entity.inputs.runIds });
       const comparisons = await this.evidence.storedComparisons(tx, entity.inputs.baselines, runs);
       const observations = await this.pilots.byIds(tx, entity.inputs.pilotObservationIds);
@@ -274,7 +273,7 @@ export class GateEvaluationsService {
           id: entity.aiUseCaseId,
           revision: entity.useCaseRevision,
           stage: entity.fromStage,
-          tier: entity.riskTier as RiskTier,
+          tier: entity.riskTier,
           record,
           targetHash: entity.inputs.targetHash,
           transparencyPublished: entity.inputs.transparencyPublished,

@@ -3,6 +3,7 @@ import {
   type GateTarget,
   type GateVerdict,
   type MetricComparison,
+  type RiskTier,
   type Stage,
   type TransparencyRecord,
 } from '@gatehouse/domain';
@@ -84,7 +85,7 @@ export class GateEvaluationEntity {
   useCaseRevision!: number;
 
   @Column({ name: 'risk_tier', type: 'varchar', length: 8 })
-  riskTier!: string;
+  riskTier!: RiskTier;
 
   @Column({ type: 'varchar', length: 8 })
   verdict!: 'pass' | 'fail';

@@ -322,6 +322,11 @@ describeIntegration('the AI use case pages', () => {
   });
 
   it('shows the audit trail with the chain’s status to the owning team and reviewers', async () => {
+    // Given a gate check (201), or the standing one the detail page test made (200).
+    const checked = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${useCaseId}/gate-evaluations`, { to: 'test' });
+    expect([200, 201]).toContain(checked.status);
     const page = await samWeb.get(`/ai-use-cases/${useCaseId}/audit`);
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/The audit chain is intact \((\d+) events checked\)/);

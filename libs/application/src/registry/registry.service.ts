@@ -312,7 +312,7 @@ export class RegistryService {
     offset: number;
   }): Promise<{ items: SuiteView[]; total: number }> {
     const { items, total } = await this.suites.page(filter);
-    return { items: items.map((s) => toSuiteView(s, s.dataset as DatasetEntity)), total };
+    return { items: items.map((s) => toSuiteView(s, s.dataset)), total };
   }
 
   /** Cassettes on the server (names, hashes, entry counts), newest upload first. */
@@ -330,7 +330,7 @@ export class RegistryService {
     if (!suite) {
       throw DomainError.notFound(`Suite ${name}@${version}`);
     }
-    return toSuiteView(suite, suite.dataset as DatasetEntity);
+    return toSuiteView(suite, suite.dataset);
   }
 
   /** Stores a replay cassette (JSONL of recorded responses); the same content twice is one cassette. */

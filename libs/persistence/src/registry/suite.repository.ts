@@ -1,6 +1,9 @@
-import { SuiteEntity } from '../entities';
+import { type DatasetEntity, SuiteEntity } from '../entities';
 import { insertUnique } from '../insert-unique';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
+
+/** A suite version read with the dataset version it is pinned to. */
+export type SuiteWithDataset = SuiteEntity & { dataset: DatasetEntity };
 
 /** Suite versions (immutable), each pinned to one dataset version. */
 export class SuiteRepository {
@@ -10,11 +13,12 @@ export class SuiteRepository {
     return managerOf(tx).findOneBy(SuiteEntity, { name, version });
   }
 
-  /** The suite version with its dataset loaded (`suite.dataset`). */
-  findWithDataset(name: string, version: number): Promise<SuiteEntity | null> {
-    return this.uow.read((tx) =>
+  /** The suite version with its dataset (loaded with it: every suite is pinned to one). */
+  async findWithDataset(name: string, version: number): Promise<SuiteWithDataset | null> {
+    const suite = await this.uow.read((tx) =>
       managerOf(tx).findOne(SuiteEntity, { where: { name, version }, relations: { dataset: true } }),
     );
+    return suite as SuiteWithDataset | null;
   }
 
   /** False when the name and version exist already (see insertUnique). */
@@ -22,12 +26,12 @@ export class SuiteRepository {
     return insertUnique(managerOf(tx), SuiteEntity, suite);
   }
 
-  /** A page of suite versions with their datasets, by name then newest version first, and how many match. */
+  /** A page of suite versions with their datasets (as in findWithDataset), by name then newest version first, and how many match. */
   page(filter: {
     name?: string;
     limit: number;
     offset: number;
-  }): Promise<{ items: SuiteEntity[]; total: number }> {
+  }): Promise<{ items: SuiteWithDataset[]; total: number }> {
     return this.uow.read(async (tx) => {
       const [items, total] = await managerOf(tx).findAndCount(SuiteEntity, {
         where: filter.name ? { name: filter.name } : {},
@@ -36,7 +40,7 @@ export class SuiteRepository {
         take: filter.limit,
         skip: filter.offset,
       });
-      return { items, total };
+      return { items: items as SuiteWithDataset[], total };
     });
   }
 }

@@ -1,39 +1,25 @@
 import { type IdentityService, identityServiceOn } from '@gatehouse/application';
 import { SYSTEM_ACTOR } from '@gatehouse/domain';
-import { ApiTokenEntity, EnrolmentEntity, UnitOfWork } from '@gatehouse/persistence';
-import {
-  createTestDatabase,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
+import { ApiTokenEntity, EnrolmentEntity } from '@gatehouse/persistence';
+import { describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type DataSource } from 'typeorm';
 import { gatehouse, ROOT as root } from './support/cli-process';
 
 /** `gatehouse users …`: the operator's way back in is a new enrolment, never a token minted for someone. */
 describeIntegration('gatehouse users', () => {
   jest.setTimeout(120_000);
-  let database: TestDatabase;
-  let dataSource: DataSource;
+  const db = useTestDataSource();
   let identity: IdentityService;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'tools/build.mjs')], { stdio: 'ignore' });
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-    const uow = new UnitOfWork(dataSource);
+    const uow = db.uow;
     identity = identityServiceOn(uow, { enrolmentTtlHours: 72 });
     const { REDIS_URL: _redis, ...rest } = process.env;
-    env = { ...rest, DATABASE_URL: database.url, LOG_LEVEL: 'warn' } as Record<string, string>;
+    env = { ...rest, DATABASE_URL: db.database.url, LOG_LEVEL: 'warn' } as Record<string, string>;
   }, 120_000);
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
 
   it('re-enrols a user: prints a one-time enrolment token and revokes their API tokens', async () => {
     const system = { actor: SYSTEM_ACTOR, requestId: null };
@@ -54,11 +40,11 @@ describeIntegration('gatehouse users', () => {
     const printed = enrolled.stdout.trim();
     expect(printed).toMatch(/^ghe_\S+$/);
     expect(await identity.authenticate(token.token)).toBeNull();
-    const rows = await dataSource.manager.findBy(EnrolmentEntity, { userId: user.id });
+    const rows = await db.dataSource.manager.findBy(EnrolmentEntity, { userId: user.id });
     expect(rows.map((r) => r.createdBy).sort()).toEqual(['cli', 'system']);
     const again = await identity.exchangeEnrolment({ token: printed }, null);
     expect(await identity.authenticate(again.token.token)).toMatchObject({ id: user.id });
-    expect(await dataSource.manager.countBy(ApiTokenEntity, { userId: user.id })).toBe(2);
+    expect(await db.dataSource.manager.countBy(ApiTokenEntity, { userId: user.id })).toBe(2);
 
     const unknown = await gatehouse(['users', 'enrol', 'nobody@example.gov.uk'], env);
     expect(unknown.code).toBe(2);

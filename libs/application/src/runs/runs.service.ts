@@ -6,18 +6,10 @@ import {
   canViewAiUseCase,
   DomainError,
   hasRole,
-  type StoredManifest,
 } from '@gatehouse/domain';
-import {
-  providerOf,
-  type SuiteDefinition,
-  suiteDefinitionOf,
-  type TargetConfig,
-  targetSchema,
-} from '@gatehouse/evals';
+import { type SuiteDefinition, suiteDefinitionOf, type TargetConfig, targetSchema } from '@gatehouse/evals';
 import {
   type DatasetEntity,
-  EvaluationRunEntity,
   RunRepository,
   type SuiteEntity,
   type Tx,
@@ -32,7 +24,7 @@ import { checkRecordedFrom, pinReplayCassettes } from '../registry/cassette-pins
 import { type RequestContext } from '../request-context';
 import { zodProblems } from '../validation/zod-problems';
 import { InjectJobQueue, type JobQueue } from './job-queue.provider';
-import { buildManifest } from './run-manifest';
+import { buildManifest, queuedRun } from './run-manifest';
 import { loadVisibleRun } from './run-access';
 import { type RunResultView, type RunView, toRunResultView, toRunView } from './runs.views';
 
@@ -97,13 +89,15 @@ export class RunsService {
       if (input.baselineRunId) {
         await this.checkBaseline(tx, context.actor, input.baselineRunId, suite);
       }
-      const entity = this.newRun(
-        context,
-        input,
+      const manifest = buildManifest(suite, dataset, definition, target, cassettes, this.config);
+      const { aiUseCaseId, baselineRunId } = input;
+      const entity = queuedRun(manifest, {
         suite,
         target,
-        buildManifest(suite, dataset, definition, target, cassettes, this.config),
-      );
+        aiUseCaseId,
+        baselineRunId,
+        createdBy: context.actor.id,
+      });
       await this.runs.insert(tx, entity);
       await this.audit.record(tx, context, {
         action: 'run.started',
@@ -244,41 +238,6 @@ export class RunsService {
         },
       ]);
     }
-  }
-
-  /** The queued run row for a manifest (its id is the manifest's). */
-  private newRun(
-    context: RequestContext,
-    input: StartRunInput,
-    suite: SuiteEntity,
-    target: TargetConfig,
-    manifest: StoredManifest,
-  ): EvaluationRunEntity {
-    const now = new Date(manifest.startedAt);
-    return Object.assign(new EvaluationRunEntity(), {
-      id: manifest.runId,
-      suiteId: suite.id,
-      aiUseCaseId: input.aiUseCaseId ?? null,
-      baselineRunId: input.baselineRunId ?? null,
-      status: 'queued' as const,
-      targetConfig: target,
-      targetHash: manifest.target.configHash,
-      provider: providerOf(target),
-      total: manifest.dataset.count * manifest.epochs,
-      completed: 0,
-      failed: 0,
-      errored: 0,
-      manifest,
-      report: null,
-      outcome: null,
-      error: null,
-      createdBy: context.actor.id,
-      createdAt: now,
-      startedAt: null,
-      completedAt: null,
-      cancelledAt: null,
-      updatedAt: now,
-    });
   }
 
   async get(actor: Actor, id: string): Promise<RunView> {

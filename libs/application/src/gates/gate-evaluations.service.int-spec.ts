@@ -116,8 +116,8 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
   }
 
   /** Edits the record as the registry would: the next revision. */
-  async function editRecord(useCaseId: string): Promise<void> {
-    await uow.write(async (m) => {
+  async function editRecord(useCaseId: string, write = uow.write.bind(uow)): Promise<void> {
+    await write(async (m) => {
       const useCase = await m.findOneByOrFail(AiUseCaseEntity, { id: useCaseId });
       const record = { ...useCase.record, summary: `${useCase.record.summary} (edited)` };
       await m.update(AiUseCaseEntity, { id: useCaseId }, { record, revision: useCase.revision + 1 });
@@ -179,6 +179,37 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
     expect(list.map((view) => [view.useCaseRevision, view.standing.current])).toEqual([
       [2, true],
       [1, false],
+    ]);
+  });
+
+  it('judges again when what it read changes before the write, and gives up after three tries', async () => {
+    const useCaseId = await proposedUseCase();
+    /** Edits the record just before each of the service's next `times` writes (after it has judged). */
+    const editBeforeWrites = (times: number) => {
+      const write = uow.write.bind(uow);
+      let left = times;
+      return jest.spyOn(uow, 'write').mockImplementation(async (work) => {
+        if (left > 0) {
+          left--;
+          await editRecord(useCaseId, write);
+        }
+        return write(work);
+      });
+    };
+
+    const once = editBeforeWrites(1);
+    const outcome = await evaluations.evaluate(member(), useCaseId, 'test').finally(() => once.mockRestore());
+    expect(outcome.created).toBe(true);
+    expect(outcome.evaluation.useCaseRevision).toBe(2);
+    expect((await stored(useCaseId)).map((row) => [row.seq, row.useCaseRevision])).toEqual([[1, 2]]);
+
+    await editRecord(useCaseId); // so the evaluation at revision 2 no longer stands
+    const always = editBeforeWrites(3);
+    const raced = evaluations.evaluate(member(), useCaseId, 'test').finally(() => always.mockRestore());
+    await expect(raced).rejects.toMatchObject({ code: 'conflict', rule: 'evaluation_raced' });
+    expect(await stored(useCaseId)).toHaveLength(1);
+    expect((await audited('gate.refused', useCaseId)).map((event) => event.after)).toEqual([
+      expect.objectContaining({ attempted: 'gate.evaluate', rule: 'evaluation_raced' }),
     ]);
   });
 

@@ -8,6 +8,8 @@ import {
   evaluateGate,
   evaluationStanding,
   type GateInput,
+  type GateTarget,
+  type GateVerdict,
   gateRules,
   isGateTarget,
 } from '@gatehouse/domain';
@@ -24,7 +26,12 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
-import { GateEvidenceService, pilotEvidence } from './gate-evidence.service';
+import {
+  GateEvidenceService,
+  type GatheredEvidence,
+  pilotEvidence,
+  type PolicyVersion,
+} from './gate-evidence.service';
 import { GatePoliciesService } from './gate-policies.service';
 import { GateReads } from './gate-reads';
 import { type GateEvaluationView, toGateEvaluationView } from './gate.views';
@@ -43,6 +50,16 @@ export interface GateEvaluationVerification {
   rederivedHash: string;
   matches: boolean;
   differences: string[];
+}
+
+/** The gate judged on the evidence read at one moment, and the standing evaluation it matches, if any. */
+interface Judgement {
+  snapshot: GateSnapshot;
+  to: GateTarget;
+  policy: PolicyVersion;
+  evidence: GatheredEvidence;
+  result: GateVerdict;
+  standing: GateEvaluationView | null;
 }
 
 /** How many times an evaluation is judged again when what it read keeps changing under it. */
@@ -78,99 +95,14 @@ export class GateEvaluationsService {
    */
   async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
     await this.policySeed.ensureSeeded();
-    const attempt = { attempted: 'gate.evaluate', subjectType: 'ai_use_case', subjectId: useCaseId };
-    return this.refusals.run(context, attempt, async () => {
+    const on = { attempted: 'gate.evaluate', subjectType: 'ai_use_case', subjectId: useCaseId };
+    return this.refusals.run(context, on, async () => {
       for (let attempt = 1; ; attempt++) {
-        const judged = await this.uow.read(async (tx) => {
-          const snapshot = /^[0-9a-f-]{36}$/i.test(useCaseId)
-            ? await this.gates.snapshot(tx, useCaseId)
-            : null;
-          if (!snapshot) {
-            throw DomainError.notFound('The AI use case');
-          }
-          const { useCase } = snapshot;
-          assertCanViewAiUseCase(context.actor, useCase);
-          assertCanProposeGate(context.actor, useCase);
-          if (!isGateTarget(to)) {
-            throw DomainError.validation([
-              { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
-            ]);
-          }
-          assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
-          if (!snapshot.policy) {
-            throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
-          }
-          const policy = await this.evidence.policy(tx, snapshot.policy.id);
-          const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
-          const evidence = await this.evidence.gather(tx, snapshot, to, rules, policy);
-          const result = evaluateGate(evidence.input);
-          const standing = await this.standingEvaluation(tx, snapshot, result.hash);
-          return { snapshot, to, policy, evidence, result, standing };
-        });
+        const judged = await this.uow.read((tx) => this.judge(tx, context.actor, useCaseId, to));
         if (judged.standing) {
           return { evaluation: judged.standing, created: false };
         }
-        const { snapshot, policy, evidence, result } = judged;
-        const useCase = snapshot.useCase;
-        const written = await this.uow.write(async (tx) => {
-          await this.gates.lockUseCase(tx, useCaseId);
-          const now = await this.gates.snapshot(tx, useCaseId);
-          if (
-            !now ||
-            now.useCase.revision !== useCase.revision ||
-            now.useCase.stage !== useCase.stage ||
-            now.policy?.version !== policy.version ||
-            now.completedRuns !== evidence.basis.completedRuns ||
-            now.pilotObservations !== evidence.basis.pilotObservations ||
-            now.transparencyPublished !== snapshot.transparencyPublished
-          ) {
-            return null; // judged on something that has just changed: judge again
-          }
-          const standing = await this.standingEvaluation(tx, now, result.hash);
-          if (standing) {
-            return { kind: 'standing' as const, standing }; // an equal evaluation was recorded meanwhile
-          }
-          const at = evidence.input.now;
-          const row = Object.assign(new GateEvaluationEntity(), {
-            id: randomUUID(),
-            aiUseCaseId: useCaseId,
-            seq: (now.latest?.seq ?? 0) + 1,
-            fromStage: useCase.stage,
-            toStage: judged.to,
-            policyId: policy.id,
-            policyVersion: policy.version,
-            useCaseRevision: useCase.revision,
-            riskTier: useCase.riskTier,
-            verdict: result.verdict,
-            result: { ...result, from: useCase.stage },
-            inputs: evidence.inputs,
-            approvalsRequired: result.approvals.count,
-            hash: result.hash,
-            evaluatedAt: at,
-            createdBy: context.actor.id,
-            createdAt: at,
-          });
-          await this.gates.insertEvaluation(tx, row);
-          await this.audit.record(tx, context, {
-            action: 'gate.evaluated',
-            subjectType: 'ai_use_case',
-            subjectId: useCaseId,
-            after: {
-              evaluationId: row.id,
-              from: row.fromStage,
-              to: row.toStage,
-              verdict: result.verdict,
-              hash: result.hash,
-              policyVersion: policy.version,
-              useCaseRevision: useCase.revision,
-              runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
-              notPassing: result.rules
-                .filter((rule) => rule.verdict !== 'pass')
-                .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
-            },
-          });
-          return { kind: 'created' as const, row };
-        });
+        const written = await this.uow.write((tx) => this.recordIfUnchanged(tx, context, judged));
         if (written?.kind === 'standing') {
           return { evaluation: written.standing, created: false };
         }
@@ -197,6 +129,105 @@ export class GateEvaluationsService {
         }
       }
     });
+  }
+
+  /** Judges the gate on the evidence as it is now, outside any lock; refuses what the actor may not ask. */
+  private async judge(tx: Tx, actor: Actor, useCaseId: string, to: unknown): Promise<Judgement> {
+    const snapshot = /^[0-9a-f-]{36}$/i.test(useCaseId) ? await this.gates.snapshot(tx, useCaseId) : null;
+    if (!snapshot) {
+      throw DomainError.notFound('The AI use case');
+    }
+    const { useCase } = snapshot;
+    assertCanViewAiUseCase(actor, useCase);
+    assertCanProposeGate(actor, useCase);
+    if (!isGateTarget(to)) {
+      throw DomainError.validation([
+        { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
+      ]);
+    }
+    assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
+    if (!snapshot.policy) {
+      throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
+    }
+    const policy = await this.evidence.policy(tx, snapshot.policy.id);
+    const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
+    const evidence = await this.evidence.gather(tx, snapshot, to, rules, policy);
+    const result = evaluateGate(evidence.input);
+    const standing = await this.standingEvaluation(tx, snapshot, result.hash);
+    return { snapshot, to, policy, evidence, result, standing };
+  }
+
+  /**
+   * Inside `write`: locks the use case and reads it again. Null when something the judgement read has moved
+   * since (judge again); the standing evaluation when an equal one was recorded meanwhile; else the new
+   * evaluation, numbered after the latest and recorded with its audit event.
+   */
+  private async recordIfUnchanged(
+    tx: Tx,
+    context: RequestContext,
+    judged: Judgement,
+  ): Promise<
+    { kind: 'standing'; standing: GateEvaluationView } | { kind: 'created'; row: GateEvaluationEntity } | null
+  > {
+    const { snapshot, policy, evidence, result } = judged;
+    const useCase = snapshot.useCase;
+    await this.gates.lockUseCase(tx, useCase.id);
+    const now = await this.gates.snapshot(tx, useCase.id);
+    if (
+      !now ||
+      now.useCase.revision !== useCase.revision ||
+      now.useCase.stage !== useCase.stage ||
+      now.policy?.version !== policy.version ||
+      now.completedRuns !== evidence.basis.completedRuns ||
+      now.pilotObservations !== evidence.basis.pilotObservations ||
+      now.transparencyPublished !== snapshot.transparencyPublished
+    ) {
+      return null; // judged on something that has just changed: judge again
+    }
+    const standing = await this.standingEvaluation(tx, now, result.hash);
+    if (standing) {
+      return { kind: 'standing', standing }; // an equal evaluation was recorded meanwhile
+    }
+    const at = evidence.input.now;
+    const row = Object.assign(new GateEvaluationEntity(), {
+      id: randomUUID(),
+      aiUseCaseId: useCase.id,
+      seq: (now.latest?.seq ?? 0) + 1,
+      fromStage: useCase.stage,
+      toStage: judged.to,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      useCaseRevision: useCase.revision,
+      riskTier: useCase.riskTier,
+      verdict: result.verdict,
+      result: { ...result, from: useCase.stage },
+      inputs: evidence.inputs,
+      approvalsRequired: result.approvals.count,
+      hash: result.hash,
+      evaluatedAt: at,
+      createdBy: context.actor.id,
+      createdAt: at,
+    });
+    await this.gates.insertEvaluation(tx, row);
+    await this.audit.record(tx, context, {
+      action: 'gate.evaluated',
+      subjectType: 'ai_use_case',
+      subjectId: useCase.id,
+      after: {
+        evaluationId: row.id,
+        from: row.fromStage,
+        to: row.toStage,
+        verdict: result.verdict,
+        hash: result.hash,
+        policyVersion: policy.version,
+        useCaseRevision: useCase.revision,
+        runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
+        notPassing: result.rules
+          .filter((rule) => rule.verdict !== 'pass')
+          .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
+      },
+    });
+    return { kind: 'created', row };
   }
 
   /**

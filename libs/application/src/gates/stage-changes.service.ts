@@ -15,7 +15,7 @@ import {
   type StageChangeEntity,
   StageChangeRepository,
   type StageMove,
-  type TxManager,
+  type Tx,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
@@ -159,7 +159,7 @@ export class StageChangesService {
    * refreshes a published transparency record. `useCase` comes back at its new stage and revision.
    */
   private async moveStage(
-    tx: TxManager,
+    tx: Tx,
     context: RequestContext,
     useCase: AiUseCaseEntity,
     change: Omit<StageMove, 'changedBy'>,

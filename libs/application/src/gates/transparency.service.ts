@@ -16,7 +16,6 @@ import {
   TransparencyRecordEntity,
   TransparencyRecordRepository,
   type Tx,
-  type TxManager,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
@@ -99,7 +98,7 @@ export class TransparencyService {
   }
 
   /** Called inside a stage change's transaction: a published record follows the use case. */
-  async refreshIfPublished(tx: TxManager, context: RequestContext, useCase: AiUseCaseEntity): Promise<void> {
+  async refreshIfPublished(tx: Tx, context: RequestContext, useCase: AiUseCaseEntity): Promise<void> {
     const row = await this.records.ofUseCase(tx, useCase.id);
     if (!row) {
       return;

@@ -1,4 +1,4 @@
-import { type Actor, deriveRiskTier, DomainError, exampleLowRiskRecord } from '@gatehouse/domain';
+import { type Actor, DomainError } from '@gatehouse/domain';
 import {
   AiUseCaseEntity,
   AiUseCaseRevisionEntity,
@@ -12,14 +12,9 @@ import {
   RunRepository,
   StageChangeRepository,
   TeamEntity,
-  UnitOfWork,
+  type UnitOfWork,
 } from '@gatehouse/persistence';
-import {
-  createTestDatabase,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
+import { aiUseCaseRow, describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
@@ -36,16 +31,13 @@ import { RefusalAudit } from './refusals-audited';
  * apps/api/test/gates.int-spec.ts.
  */
 describeIntegration('GateEvaluationsService (evaluate, standing evaluation, verify)', () => {
-  let database: TestDatabase;
-  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
+  const db = useTestDataSource();
   let uow: UnitOfWork;
   let evaluations: GateEvaluationsService;
   let teamId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-    uow = new UnitOfWork(dataSource);
+    uow = db.uow;
     const gates = new GateRepository(uow);
     const policies = new GatePolicyRepository(uow);
     const pilots = new PilotObservationRepository(uow);
@@ -75,11 +67,6 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
     );
   }, 60_000);
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
-
   const member = (roles: Actor['roles'] = ['service_team']): RequestContext => ({
     actor: { id: `u-${randomUUID()}`, name: 'Sam', teamId, roles },
     requestId: null,
@@ -87,32 +74,12 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
 
   /** A proposed use case of the team, at revision 1, stored directly. */
   async function proposedUseCase(): Promise<string> {
-    const id = randomUUID();
-    const record = exampleLowRiskRecord();
-    const tier = deriveRiskTier(record).tier;
-    const now = new Date();
+    const useCase = aiUseCaseRow(teamId);
     await uow.write(async (m) => {
-      await m.insert(AiUseCaseEntity, {
-        id,
-        ownerTeamId: teamId,
-        name: 'Letters triage',
-        stage: 'proposed',
-        derivedRiskTier: tier,
-        riskTier: tier,
-        riskTierOverride: null,
-        revision: 1,
-        record,
-        targetConfig: null,
-        targetHash: null,
-        targetCassettes: null,
-        underChangeSince: null,
-        createdBy: 'test',
-        createdAt: now,
-        updatedAt: now,
-      });
-      await m.insert(AiUseCaseRevisionEntity, revisionRow(id, 1, record, tier));
+      await m.insert(AiUseCaseEntity, useCase);
+      await m.insert(AiUseCaseRevisionEntity, revisionRow(useCase.id, 1, useCase.record, useCase.riskTier));
     });
-    return id;
+    return useCase.id;
   }
 
   /** Edits the record as the registry would: the next revision. */

@@ -1,0 +1,64 @@
+import { type AiUseCaseRecord } from '../ai-use-cases/ai-use-case-record';
+import { type RiskTier, type Stage } from '../ai-use-cases/stage';
+import { type RunSummary } from '../evaluation/run-summary';
+import { type GateRule, type GateTarget } from './gate-policy';
+
+// What a gate evaluation reads: the use case, the policy, and the evidence (runs, comparisons, pilot).
+
+/** A completed run as gate evidence: what it ran, on what, who started it, and its stored summary. */
+export interface RunEvidence {
+  id: string;
+  suite: { name: string; version: number; authorId: string };
+  startedBy: string;
+  /** `passed`, `failed` or `errored` (the run's own thresholds). */
+  outcome: string;
+  completedAt: string;
+  /** Hash of the target configuration the run called. */
+  targetHash: string;
+  /** Hash of the run's summary: binds the evaluation to these exact results. */
+  resultsHash: string;
+  summary: RunSummary;
+}
+
+/** A paired comparison of a candidate run against a baseline, for one metric. */
+export interface ComparisonEvidence {
+  baselineRunId: string;
+  candidateRunId: string;
+  metric: string;
+  difference: number | null;
+  pValue: number;
+  test: string;
+}
+
+/** Totals of the pilot observations recorded while at `learn`. */
+export interface PilotEvidence {
+  cases: number;
+  overrides: number;
+  undone: number;
+  complaints: number;
+  incidents: number;
+  /** Hash of the observations counted, so the evaluation is bound to them. */
+  hash: string;
+}
+
+export interface GateInput {
+  useCase: {
+    id: string;
+    revision: number;
+    stage: Stage;
+    tier: RiskTier;
+    record: AiUseCaseRecord;
+    /** Hash of the registered target configuration, or null when none is registered. */
+    targetHash: string | null;
+    transparencyPublished: boolean;
+  };
+  to: GateTarget;
+  policy: { id: string; version: number; rules: GateRule[] };
+  /** Every completed run linked to the use case. */
+  runs: RunEvidence[];
+  /** The run each suite used in the last approved promotion: the baseline for no-regression rules. */
+  baselines: Record<string, string>;
+  comparisons: ComparisonEvidence[];
+  pilot: PilotEvidence | null;
+  now: Date;
+}

@@ -5,6 +5,7 @@ import {
   REDIS_TEST_URL,
   startNode,
   testDriver,
+  waitForRunAt,
   withAdminClient,
   withDatabase,
   POSTGRES_ADMIN_URL,
@@ -72,14 +73,10 @@ describeIntegration(
           });
           expect(started.status).toBe(202);
           const { id } = (await started.json()) as { id: string };
-          let run: {
+          const run = await waitForRunAt<{
             status: string;
             report: { summary: { metrics: { name: string; value: number }[] } } | null;
-          };
-          do {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            run = (await (await fetch(`${url}/v1/runs/${id}`, { headers: auth })).json()) as typeof run;
-          } while (run.status !== 'completed' && run.status !== 'failed');
+          }>(url, id, eve ?? '');
           expect(run.report?.summary.metrics.find((m) => m.name === 'routing')?.value).toBe(0.88);
 
           // The gate walk-through of docs/gates.md: register the target, run the guardrail suite as evidence, ask
@@ -103,13 +100,11 @@ describeIntegration(
           });
           expect(evidence.status).toBe(202);
           const evidenceId = ((await evidence.json()) as { id: string }).id;
-          let evidenceRun: { status: string; target: unknown };
-          do {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            evidenceRun = (await (
-              await fetch(`${url}/v1/runs/${evidenceId}`, { headers: auth })
-            ).json()) as typeof evidenceRun;
-          } while (evidenceRun.status !== 'completed' && evidenceRun.status !== 'failed');
+          const evidenceRun = await waitForRunAt<{ status: string; target: unknown }>(
+            url,
+            evidenceId,
+            eve ?? '',
+          );
           expect(evidenceRun.status).toBe('completed');
           const gate = await fetch(`${url}/v1/ai-use-cases/${useCaseId}/gate-evaluations`, {
             method: 'POST',

@@ -5,6 +5,7 @@ import {
   type RunningProcess,
   startNode,
   type TestDatabase,
+  waitForRunAt,
 } from '@gatehouse/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -89,11 +90,7 @@ describeIntegration('gatehouse gate check and explain against a server', () => {
         continue;
       }
       const run = await api('POST', '/v1/runs', eve, { suite: 'safety-refusals@1', aiUseCaseId: id });
-      let status = String(run.body.status);
-      while (!['completed', 'failed'].includes(status)) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        status = String((await api('GET', `/v1/runs/${String(run.body.id)}`, eve)).body.status);
-      }
+      const { status } = await waitForRunAt(url, String(run.body.id), eve);
       if (status !== 'completed') {
         throw new Error(`the guardrail run ended ${status}`);
       }

@@ -20,6 +20,25 @@ describeIntegration('gatehouse push and runs against a server', () => {
   let url: string;
   let env: Record<string, string>;
   let evalsDir: string;
+  const copies: string[] = [];
+
+  /** A copy of the repository's evals/ of the test's own, to change as it likes. */
+  const givenEvalsCopy = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-push-'));
+    copies.push(dir);
+    cpSync(join(root, 'evals'), dir, { recursive: true });
+    return dir;
+  };
+
+  /** evals/ pushed by Eve (created, or unchanged when an earlier test pushed it); returns the copy pushed. */
+  const givenPushed = async () => {
+    const dir = givenEvalsCopy();
+    const pushed = await gatehouse(['push', '--evals-dir', dir], env);
+    if (pushed.code !== 0) {
+      throw new Error(`the given push failed (${pushed.code}):\n${pushed.stdout}${pushed.stderr}`);
+    }
+    return dir;
+  };
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'tools/build.mjs')], { stdio: 'ignore' });
@@ -60,14 +79,13 @@ describeIntegration('gatehouse push and runs against a server', () => {
       })
     ).json()) as { token: { token: string } };
     env = { GATEHOUSE_URL: url, GATEHOUSE_TOKEN: enrolled.token.token };
-    evalsDir = mkdtempSync(join(tmpdir(), 'gatehouse-push-'));
-    cpSync(join(root, 'evals'), evalsDir, { recursive: true });
+    evalsDir = givenEvalsCopy();
   }, 60_000);
 
   afterAll(async () => {
     await server?.stop();
     await database?.drop();
-    rmSync(evalsDir, { recursive: true, force: true });
+    copies.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   });
 
   it('uploads datasets (keeping their versions), cassettes and suites, then finds nothing new', async () => {
@@ -85,9 +103,10 @@ describeIntegration('gatehouse push and runs against a server', () => {
   }, 60_000);
 
   it('refuses a changed suite under its existing version, naming it, and pushes the rest', async () => {
-    const file = join(evalsDir, 'suites', 'safety-refusals.yaml');
+    const dir = await givenPushed();
+    const file = join(dir, 'suites', 'safety-refusals.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^concurrency: \d+$/m, 'concurrency: 3'));
-    const result = await gatehouse(['push', '--evals-dir', evalsDir], env);
+    const result = await gatehouse(['push', '--evals-dir', dir], env);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(
       /REFUSED\s+suite\s+.*safety-refusals\.yaml: Suite safety-refusals@1 exists with other content/,
@@ -97,6 +116,7 @@ describeIntegration('gatehouse push and runs against a server', () => {
   }, 60_000);
 
   it('runs a pushed suite on the server and follows it to the end', async () => {
+    await givenPushed();
     const result = await gatehouse(['runs', 'start', 'benefits-triage@1', '--wait'], env);
     // The suite's group-gap threshold fails on these recordings: exit 1, as `eval run` does locally.
     expect(result.code).toBe(1);
@@ -126,9 +146,10 @@ describeIntegration('gatehouse push and runs against a server', () => {
       { token: user.enrolment.token },
       { 'Content-Type': 'application/json' },
     );
-    const cassette = join(evalsDir, 'cassettes', 'benefits-triage.jsonl');
+    const dir = await givenPushed();
+    const cassette = join(dir, 'cassettes', 'benefits-triage.jsonl');
     writeFileSync(cassette, readFileSync(cassette, 'utf8').replace(/"output":"pip"/g, '"output":"general"'));
-    const result = await gatehouse(['push', '--evals-dir', evalsDir], {
+    const result = await gatehouse(['push', '--evals-dir', dir], {
       ...env,
       GATEHOUSE_TOKEN: enrolled.token.token,
     });

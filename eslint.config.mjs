@@ -205,6 +205,22 @@ export default [
       ],
     },
   },
+  {
+    // A service hands its transaction to repositories; only libs/persistence (and tests that store rows
+    // directly) unwrap it into TypeORM's manager (#12).
+    files: ['libs/application/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='@gatehouse/persistence'] ImportSpecifier[imported.name=/^(managerOf|readWith|writeWith)$/]",
+          message: 'Query through a repository in libs/persistence; services only pass the Tx on.',
+        },
+      ],
+    },
+  },
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
   // An app's own tests drive the app's sources from apps/<app>/test.
   { files: ['apps/*/test/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },

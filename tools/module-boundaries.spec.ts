@@ -34,10 +34,16 @@ const refused: [file: string, code: string, message: RegExp][] = [
     "import { type DataSource } from 'typeorm';",
     /not allowed to import "typeorm"/,
   ],
+  [
+    'libs/application/src/probe.ts',
+    "import { managerOf } from '@gatehouse/persistence';",
+    /Query through a repository in libs\/persistence/,
+  ],
 ];
 const allowed: [file: string, code: string][] = [
   ['libs/persistence/src/probe.ts', "import { DataSource } from 'typeorm';"],
   ['libs/domain/src/probe.spec.ts', "import { createTestDatabase } from '@gatehouse/testing';"],
+  ['libs/application/src/probe.int-spec.ts', "import { managerOf } from '@gatehouse/persistence';"],
 ];
 
 /**

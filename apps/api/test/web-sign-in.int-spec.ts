@@ -1,6 +1,6 @@
 import { describeIntegration } from '@gatehouse/testing';
 import request from 'supertest';
-import { UnitOfWork, WebSessionEntity } from '@gatehouse/persistence';
+import { readWith, UnitOfWork, WebSessionEntity } from '@gatehouse/persistence';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn } from './support/web';
 
@@ -107,7 +107,7 @@ describeIntegration('signing in to the web pages', () => {
     const user = await api.user('Tara', ['service_team'], 'Benefits');
     const [token] = (await api.admin.get(`/v1/users/${user.id}/tokens`).expect(200)).body as { id: string }[];
     const sessions = () =>
-      api.app.get(UnitOfWork).read((m) => m.countBy(WebSessionEntity, { tokenId: token.id }));
+      readWith(api.app.get(UnitOfWork), (m) => m.countBy(WebSessionEntity, { tokenId: token.id }));
 
     const web = await signIn(api, user.token);
     expect(await sessions()).toBe(1);

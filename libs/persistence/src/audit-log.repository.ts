@@ -9,7 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { And, LessThanOrEqual, MoreThan } from 'typeorm';
 import { AuditChainHeadEntity, AuditEventEntity } from './entities';
-import { managerOf, type Tx, type UnitOfWork } from './unit-of-work';
+import { managerOf, readWith, type Tx, type UnitOfWork } from './unit-of-work';
 
 export interface AuditEventFilter {
   subjectType?: string;
@@ -52,11 +52,11 @@ export class AuditLogRepository {
    * row is a broken chain (`missing_head`, every event read), not an error.
    */
   async verify(pageSize = 2000): Promise<AuditChainReport> {
-    const head = await this.uow.read((m) => m.findOneBy(AuditChainHeadEntity, { id: 1 }));
+    const head = await readWith(this.uow, (m) => m.findOneBy(AuditChainHeadEntity, { id: 1 }));
     const verifier = new AuditChainVerifier();
     let after = 0;
     for (;;) {
-      const page = await this.uow.read((m) =>
+      const page = await readWith(this.uow, (m) =>
         m.find(AuditEventEntity, {
           where: { seq: head ? And(MoreThan(after), LessThanOrEqual(head.seq)) : MoreThan(after) },
           order: { seq: 'ASC' },
@@ -83,7 +83,7 @@ export class AuditLogRepository {
     limit: number,
     offset: number,
   ): Promise<{ items: AuditEvent[]; total: number }> {
-    return this.uow.read(async (m) => {
+    return readWith(this.uow, async (m) => {
       const query = m.getRepository(AuditEventEntity).createQueryBuilder('e');
       if (filter.subjectType) {
         query.andWhere('e.subject_type = :subjectType', { subjectType: filter.subjectType });

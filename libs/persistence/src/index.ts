@@ -13,4 +13,4 @@ export * from './raw-rows';
 export * from './registry';
 export * from './repositories';
 export * from './runs';
-export { type Tx, type TxManager, UnitOfWork } from './unit-of-work';
+export { managerOf, readWith, type Tx, UnitOfWork, writeWith } from './unit-of-work';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditLogRepository } from './audit-log.repository';
 import { TeamEntity, UserEntity } from './entities';
 import { rawDate, rawDateOrNull, rawJson } from './raw-rows';
-import { type UnitOfWork } from './unit-of-work';
+import { managerOf, readWith, type UnitOfWork, writeWith } from './unit-of-work';
 
 describeIntegration('UnitOfWork', () => {
   const db = useTestDataSource();
@@ -34,30 +34,32 @@ describeIntegration('UnitOfWork', () => {
     // On SQLite without the mutex, concurrent transactions fail with "cannot start a transaction within a transaction".
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        uow.write(async (m) => {
+        uow.write(async (tx) => {
           const row = team(`Concurrent ${i}`);
-          await m.insert(TeamEntity, row);
+          await managerOf(tx).insert(TeamEntity, row);
           await new Promise((resolve) => setImmediate(resolve)); // yield mid-transaction
-          return auditLog.append(m, event(row.id));
+          return auditLog.append(tx, event(row.id));
         }),
       ),
     );
     expect(new Set(results.map((e) => e.seq)).size).toBe(40);
-    expect(await uow.read((m) => m.count(TeamEntity))).toBe(40);
+    expect(await readWith(uow, (m) => m.count(TeamEntity))).toBe(40);
     expect(await auditLog.verify()).toMatchObject({ ok: true, eventsChecked: 40 });
   });
 
   it('rolls back the whole transaction when any part fails: no row, no audit event', async () => {
+    // Given a chain past its genesis link, which the rolled-back append must leave as it was.
+    await uow.write((tx) => auditLog.append(tx, event(randomUUID())));
     const before = await auditLog.verify();
     await expect(
-      uow.write(async (m) => {
+      uow.write(async (tx) => {
         const row = team('Half written');
-        await m.insert(TeamEntity, row);
-        await auditLog.append(m, event(row.id));
+        await managerOf(tx).insert(TeamEntity, row);
+        await auditLog.append(tx, event(row.id));
         throw new Error('boom after writing');
       }),
     ).rejects.toThrow('boom after writing');
-    expect(await uow.read((m) => m.existsBy(TeamEntity, { name: 'Half written' }))).toBe(false);
+    expect(await readWith(uow, (m) => m.existsBy(TeamEntity, { name: 'Half written' }))).toBe(false);
     expect(await auditLog.verify()).toMatchObject({ ok: true, headSeq: before.headSeq });
     expect(before.headHash).not.toBe(GENESIS_HASH);
   });
@@ -74,12 +76,12 @@ describeIntegration('UnitOfWork', () => {
       createdAt,
       updatedAt: createdAt,
     });
-    await uow.write((m) => m.insert(UserEntity, user));
+    await writeWith(uow, (m) => m.insert(UserEntity, user));
     const sql = 'SELECT id, roles, created_at, disabled_at FROM users WHERE id = ? AND name = ?';
     // Twice: on PostgreSQL the second call runs the statement the connection has prepared.
     for (let i = 0; i < 2; i++) {
-      const rows = await uow.read((m) =>
-        uow.rows<{ id: string; roles: unknown; created_at: unknown; disabled_at: unknown }>(m, sql, [
+      const rows = await uow.read((tx) =>
+        uow.rows<{ id: string; roles: unknown; created_at: unknown; disabled_at: unknown }>(tx, sql, [
           user.id,
           'Raw Reader',
         ]),
@@ -89,20 +91,20 @@ describeIntegration('UnitOfWork', () => {
       expect(rawDate(rows[0].created_at).toISOString()).toBe(createdAt.toISOString());
       expect(rawDateOrNull(rows[0].disabled_at)).toBeNull();
     }
-    expect(await uow.read((m) => uow.rows(m, sql, [user.id, 'Someone else']))).toEqual([]);
+    expect(await uow.read((tx) => uow.rows(tx, sql, [user.id, 'Someone else']))).toEqual([]);
   });
 
   it('runs a hand-written statement inside write on the transaction: it sees its rows, and rolls back', async () => {
     const row = team('Seen inside');
     await expect(
-      uow.write(async (m) => {
-        await m.insert(TeamEntity, row);
-        const seen = await uow.rows<{ name: string }>(m, 'SELECT name FROM teams WHERE id = ?', [row.id]);
+      uow.write(async (tx) => {
+        await managerOf(tx).insert(TeamEntity, row);
+        const seen = await uow.rows<{ name: string }>(tx, 'SELECT name FROM teams WHERE id = ?', [row.id]);
         expect(seen).toEqual([{ name: 'Seen inside' }]);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    expect(await uow.read((m) => uow.rows(m, 'SELECT name FROM teams WHERE id = ?', [row.id]))).toEqual([]);
+    expect(await uow.read((tx) => uow.rows(tx, 'SELECT name FROM teams WHERE id = ?', [row.id]))).toEqual([]);
   });
 
   it('lets writeExclusive sections with one key run one at a time', async () => {

@@ -6,22 +6,22 @@ declare const txBrand: unique symbol;
 
 /**
  * A transaction (inside `write`) or a consistent read (inside `read`), as the application sees it: a
- * handle to pass to a repository method, nothing to query with. Only `libs/persistence` turns it back
- * into TypeORM's manager (`managerOf`, not exported from the lib), so every statement lives behind a
- * repository. While services move over, the callbacks receive `Tx & EntityManager`; once no service
- * queries the manager itself, they receive `Tx` alone.
+ * handle to pass to a repository method, nothing to query with. Only repositories turn it back into
+ * TypeORM's manager (`managerOf`), so every statement lives behind a repository; lint keeps
+ * `managerOf` out of the application's production code.
  */
 export interface Tx {
   readonly [txBrand]: true;
 }
 
-/** The manager behind a `Tx`, for repositories in this lib. */
+/** The manager behind a `Tx`: for repositories, and for tests that store rows directly. */
 export function managerOf(tx: Tx): EntityManager {
   return tx as unknown as EntityManager;
 }
 
-/** What `write` and `read` hand to their callback during the move to repositories. */
-export type TxManager = Tx & EntityManager;
+function asTx(manager: EntityManager): Tx {
+  return manager as unknown as Tx;
+}
 
 /** The part of a `pg` client (what TypeORM's query runner holds on PostgreSQL) that `rows` uses. */
 interface PgClient {
@@ -72,8 +72,8 @@ export class UnitOfWork {
     return this.sqliteLock ? undefined : { mode: 'pessimistic_write' };
   }
 
-  write<T>(work: (tx: TxManager) => Promise<T>): Promise<T> {
-    const transaction = () => this.dataSource.transaction((manager) => work(manager as TxManager));
+  write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const transaction = () => this.dataSource.transaction((manager) => work(asTx(manager)));
     return this.sqliteLock ? this.sqliteLock.runExclusive(transaction) : transaction();
   }
 
@@ -82,13 +82,13 @@ export class UnitOfWork {
    * a transaction-scoped advisory lock, on SQLite the mutex every write already holds. For check-then-act
    * work such as creating the first admin when several replicas start at once.
    */
-  writeExclusive<T>(lockKey: number, work: (tx: TxManager) => Promise<T>): Promise<T> {
+  writeExclusive<T>(lockKey: number, work: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.sqliteLock) {
       return this.write(work);
     }
-    return this.write(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
-      return work(manager);
+    return this.write(async (tx) => {
+      await managerOf(tx).query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+      return work(tx);
     });
   }
 
@@ -124,8 +124,18 @@ export class UnitOfWork {
     }
   }
 
-  read<T>(work: (tx: TxManager) => Promise<T>): Promise<T> {
-    const query = () => work(this.dataSource.manager as TxManager);
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const query = () => work(asTx(this.dataSource.manager));
     return this.sqliteLock ? this.sqliteLock.runExclusive(query) : query();
   }
+}
+
+/** `uow.read` for a repository that queries TypeORM's manager directly. */
+export function readWith<T>(uow: UnitOfWork, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return uow.read((tx) => work(managerOf(tx)));
+}
+
+/** `uow.write` for a repository that queries TypeORM's manager directly. */
+export function writeWith<T>(uow: UnitOfWork, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return uow.write((tx) => work(managerOf(tx)));
 }

@@ -1,4 +1,10 @@
-import { AiUseCaseEntity, EvaluationRunEntity, TeamEntity } from '@gatehouse/persistence';
+import {
+  AiUseCaseEntity,
+  EvaluationRunEntity,
+  readWith,
+  TeamEntity,
+  writeWith,
+} from '@gatehouse/persistence';
 import { randomUUID } from 'node:crypto';
 import { describeIntegration } from './describe-integration';
 import { aiUseCaseRow, insertEmptySuite, runRow } from './stored-givens';
@@ -10,19 +16,23 @@ describeIntegration('stored givens', () => {
 
   it('stores a use case and a run of it with every column as given', async () => {
     const teamId = randomUUID();
-    await db.uow.write((m) => m.insert(TeamEntity, { id: teamId, name: 'Givens', createdAt: new Date() }));
+    await writeWith(db.uow, (m) =>
+      m.insert(TeamEntity, { id: teamId, name: 'Givens', createdAt: new Date() }),
+    );
     const useCase = aiUseCaseRow(teamId, { stage: 'test' });
     const run = runRow(await insertEmptySuite(db.uow, 'givens'), {
       aiUseCaseId: useCase.id,
       status: 'aggregating',
     });
-    await db.uow.write(async (m) => {
+    await writeWith(db.uow, async (m) => {
       await m.insert(AiUseCaseEntity, useCase);
       await m.insert(EvaluationRunEntity, run);
     });
-    const stored = await db.uow.read((m) => m.findOneByOrFail(EvaluationRunEntity, { id: run.id }));
+    const stored = await readWith(db.uow, (m) => m.findOneByOrFail(EvaluationRunEntity, { id: run.id }));
     expect(stored).toMatchObject({ aiUseCaseId: useCase.id, status: 'aggregating', total: 10, completed: 0 });
-    expect(await db.uow.read((m) => m.findOneByOrFail(AiUseCaseEntity, { id: useCase.id }))).toMatchObject({
+    expect(
+      await readWith(db.uow, (m) => m.findOneByOrFail(AiUseCaseEntity, { id: useCase.id })),
+    ).toMatchObject({
       ownerTeamId: teamId,
       stage: 'test',
       revision: 1,

@@ -3,6 +3,7 @@ import {
   AiUseCaseEntity,
   DatasetEntity,
   EvaluationRunEntity,
+  managerOf,
   SuiteEntity,
   type UnitOfWork,
 } from '@gatehouse/persistence';
@@ -16,7 +17,8 @@ export async function insertEmptySuite(uow: UnitOfWork, name: string): Promise<s
   const now = new Date();
   const datasetId = randomUUID();
   const suiteId = randomUUID();
-  await uow.write(async (m) => {
+  await uow.write(async (tx) => {
+    const m = managerOf(tx);
     await m.insert(DatasetEntity, {
       id: datasetId,
       name,

@@ -6,7 +6,7 @@ import {
   recordedConfigHash,
   targetSchema,
 } from '@gatehouse/evals';
-import { CassetteEntity, UnitOfWork } from '@gatehouse/persistence';
+import { CassetteEntity, UnitOfWork, writeWith } from '@gatehouse/persistence';
 import { createHash, randomUUID } from 'node:crypto';
 import { lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
@@ -162,7 +162,7 @@ describeIntegration('security: owned, pinned artefacts', () => {
   it("replays exactly the content the registered target pinned, even with an impostor's newer row under the name", async () => {
     // As if the impostor had uploaded before names were owned: a newer row under the name, another team's.
     const uow = api.app.get(UnitOfWork, { strict: false });
-    await uow.write((m) =>
+    await writeWith(uow, (m) =>
       m.insert(CassetteEntity, {
         id: randomUUID(),
         name: 'claims-bot',
@@ -269,7 +269,7 @@ describeIntegration('security: owned, pinned artefacts', () => {
   });
   it('fails a run whose pinned content is not on the server (never "the newest by name"), until it is uploaded again', async () => {
     const uow = api.app.get(UnitOfWork, { strict: false });
-    await uow.write((m) => m.delete(CassetteEntity, { name: 'claims-bot', sha256: sha256(ORIGINAL) }));
+    await writeWith(uow, (m) => m.delete(CassetteEntity, { name: 'claims-bot', sha256: sha256(ORIGINAL) }));
     const missing = await evidenceRun();
     expect(missing.status).toBe('failed');
     expect(missing.error).toMatch(

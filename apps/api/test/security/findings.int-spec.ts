@@ -1,4 +1,10 @@
-import { AiUseCaseEntity, ApiTokenEntity, AuditChainHeadEntity, UnitOfWork } from '@gatehouse/persistence';
+import {
+  AiUseCaseEntity,
+  ApiTokenEntity,
+  AuditChainHeadEntity,
+  UnitOfWork,
+  writeWith,
+} from '@gatehouse/persistence';
 import { describeIntegration, REDIS_TEST_URL, testDriver } from '@gatehouse/testing';
 import Redis from 'ioredis';
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -105,9 +111,9 @@ describeIntegration(
       const run = await queuedRun(user.token);
       const stream = readStream(api.as(user.token).get(`/v1/runs/${run.id}/events`));
       await until(700);
-      await api.app
-        .get(UnitOfWork)
-        .write((m) => m.update(ApiTokenEntity, { userId: user.id }, { revokedAt: new Date() }));
+      await writeWith(api.app.get(UnitOfWork), (m) =>
+        m.update(ApiTokenEntity, { userId: user.id }, { revokedAt: new Date() }),
+      );
       const { status, events } = await stream;
       expect(status).toBe(200);
       expect(events[0]).toMatchObject({ type: 'progress', data: { id: run.id, status: 'queued' } });
@@ -209,9 +215,9 @@ describeIntegration(
       const useCase = (
         await api.as(alphaService.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201)
       ).body as { id: string };
-      await api.app
-        .get(UnitOfWork)
-        .write((m) => m.update(AiUseCaseEntity, { id: useCase.id }, { stage: 'retired' }));
+      await writeWith(api.app.get(UnitOfWork), (m) =>
+        m.update(AiUseCaseEntity, { id: useCase.id }, { stage: 'retired' }),
+      );
       const refused = await api.as(reviewer.token).post(`/v1/ai-use-cases/${useCase.id}/risk-tier-override`, {
         tier: 'high',
         reason: 'Reassessed it.',

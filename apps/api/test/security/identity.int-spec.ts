@@ -1,5 +1,5 @@
 import { DEFAULT_GATE_POLICY, type GateRule } from '@gatehouse/domain';
-import { EnrolmentEntity, UnitOfWork, UserEntity } from '@gatehouse/persistence';
+import { EnrolmentEntity, UnitOfWork, UserEntity, writeWith } from '@gatehouse/persistence';
 import { describeIntegration } from '@gatehouse/testing';
 import { lowRiskRecord } from '../support/records';
 import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
@@ -22,7 +22,9 @@ describeIntegration('security: no one approves alone', () => {
     api.admin.post('/v1/users', { name, roles, teamId }).expect(201);
   const exchange = (token: string) => api.http.post('/v1/enrolments').send({ token });
   const setGrants = (userId: string, grants: Record<string, string> | null) =>
-    api.app.get(UnitOfWork).write((m) => m.update(UserEntity, { id: userId }, { rolesGrantedBy: grants }));
+    writeWith(api.app.get(UnitOfWork), (m) =>
+      m.update(UserEntity, { id: userId }, { rolesGrantedBy: grants }),
+    );
   const auditOf = async (action: string) =>
     (await api.admin.get(`/v1/audit-events?action=${action}&limit=200`).expect(200)).body.items as {
       actorId: string;
@@ -141,15 +143,13 @@ describeIntegration('security: no one approves alone', () => {
 
     it('refuses an expired enrolment token, and an unknown one', async () => {
       const created = await createUser('Pat', ['reviewer']);
-      await api.app
-        .get(UnitOfWork)
-        .write((m) =>
-          m.update(
-            EnrolmentEntity,
-            { userId: created.body.user.id },
-            { expiresAt: new Date(Date.now() - 1000) },
-          ),
-        );
+      await writeWith(api.app.get(UnitOfWork), (m) =>
+        m.update(
+          EnrolmentEntity,
+          { userId: created.body.user.id },
+          { expiresAt: new Date(Date.now() - 1000) },
+        ),
+      );
       const expired = await exchange(created.body.enrolment.token).expect(401);
       expect(expired.body.rule).toBe('enrolment_expired');
       const unknown = await exchange('ghe_0000000000000000000000000000000000000000000').expect(401);

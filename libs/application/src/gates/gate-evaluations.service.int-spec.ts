@@ -9,10 +9,13 @@ import {
   GatePolicyRepository,
   GateRepository,
   PilotObservationRepository,
+  readWith,
   RunRepository,
   StageChangeRepository,
   TeamEntity,
   type UnitOfWork,
+  writeWith,
+  managerOf,
 } from '@gatehouse/persistence';
 import { aiUseCaseRow, describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
@@ -62,7 +65,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
       refusals,
     );
     teamId = randomUUID();
-    await uow.write((m) =>
+    await writeWith(uow, (m) =>
       m.insert(TeamEntity, { id: teamId, name: 'Benefits', description: null, createdAt: new Date() }),
     );
   }, 60_000);
@@ -75,7 +78,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
   /** A proposed use case of the team, at revision 1, stored directly. */
   async function proposedUseCase(): Promise<string> {
     const useCase = aiUseCaseRow(teamId);
-    await uow.write(async (m) => {
+    await writeWith(uow, async (m) => {
       await m.insert(AiUseCaseEntity, useCase);
       await m.insert(AiUseCaseRevisionEntity, revisionRow(useCase.id, 1, useCase.record, useCase.riskTier));
     });
@@ -84,7 +87,8 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
 
   /** Edits the record as the registry would: the next revision. */
   async function editRecord(useCaseId: string, write = uow.write.bind(uow)): Promise<void> {
-    await write(async (m) => {
+    await write(async (tx) => {
+      const m = managerOf(tx);
       const useCase = await m.findOneByOrFail(AiUseCaseEntity, { id: useCaseId });
       const record = { ...useCase.record, summary: `${useCase.record.summary} (edited)` };
       await m.update(AiUseCaseEntity, { id: useCaseId }, { record, revision: useCase.revision + 1 });
@@ -96,12 +100,12 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
   }
 
   const stored = (useCaseId: string) =>
-    uow.read((m) =>
+    readWith(uow, (m) =>
       m.find(GateEvaluationEntity, { where: { aiUseCaseId: useCaseId }, order: { seq: 'ASC' } }),
     );
 
   const audited = (action: string, subjectId: string) =>
-    uow.read((m) => m.find(AuditEventEntity, { where: { action, subjectId } }));
+    readWith(uow, (m) => m.find(AuditEventEntity, { where: { action, subjectId } }));
 
   it('records a new evaluation, then answers with it, writing nothing, while nothing it reads changes', async () => {
     const useCaseId = await proposedUseCase();

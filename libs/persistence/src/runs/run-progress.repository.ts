@@ -16,7 +16,7 @@ import {
   RunResultEntity,
   SuiteEntity,
 } from '../entities';
-import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
+import { managerOf, readWith, type Tx, type UnitOfWork, writeWith } from '../unit-of-work';
 
 /** A run as the workers read it: its JSON columns typed as the run service stored them. */
 export type WorkerRun = Omit<EvaluationRunEntity, 'manifest' | 'report' | 'suite' | 'aiUseCase'> & {
@@ -60,14 +60,15 @@ export class RunProgressRepository {
   constructor(protected readonly uow: UnitOfWork) {}
 
   find(runId: string): Promise<WorkerRun | null> {
-    return this.uow.read(async (m) => {
+    return readWith(this.uow, async (m) => {
       const run = await m.findOneBy(EvaluationRunEntity, { id: runId });
       return run && workerRun(run);
     });
   }
 
   status(runId: string): Promise<RunStatus | undefined> {
-    return this.uow.read(
+    return readWith(
+      this.uow,
       async (m) =>
         (await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } }))?.status,
     );
@@ -75,7 +76,7 @@ export class RunProgressRepository {
 
   /** The run's status and counters only. */
   counters(runId: string): Promise<Pick<WorkerRun, 'id' | 'status' | 'completed' | 'errored'> | null> {
-    return this.uow.read((m) =>
+    return readWith(this.uow, (m) =>
       m.findOne(EvaluationRunEntity, {
         where: { id: runId },
         select: { id: true, status: true, completed: true, errored: true },
@@ -85,7 +86,7 @@ export class RunProgressRepository {
 
   /** The run and its suite, to build the run's plan from; null when either is gone. */
   findWithSuite(runId: string): Promise<{ run: WorkerRun; suite: SuiteEntity } | null> {
-    return this.uow.read(async (m) => {
+    return readWith(this.uow, async (m) => {
       const run = await m.findOneBy(EvaluationRunEntity, { id: runId });
       const suite = run ? await m.findOneBy(SuiteEntity, { id: run.suiteId }) : null;
       return run && suite ? { run: workerRun(run), suite } : null;
@@ -93,12 +94,12 @@ export class RunProgressRepository {
   }
 
   suite(suiteId: string): Promise<SuiteEntity> {
-    return this.uow.read((m) => m.findOneByOrFail(SuiteEntity, { id: suiteId }));
+    return readWith(this.uow, (m) => m.findOneByOrFail(SuiteEntity, { id: suiteId }));
   }
 
   /** Runs the reconciler should look at: still moving, or cancelled without their partial report, and quiet since `before`. */
   stuck(before: Date, limit: number): Promise<WorkerRun[]> {
-    return this.uow.read(async (m) =>
+    return readWith(this.uow, async (m) =>
       (
         await m.find(EvaluationRunEntity, {
           where: [
@@ -115,8 +116,8 @@ export class RunProgressRepository {
   /** queued → running; false when another worker moved it first. */
   start(runId: string): Promise<boolean> {
     const now = new Date();
-    return this.uow.write((m) =>
-      this.move(m, runId, 'queued', 'running', { startedAt: now, updatedAt: now }),
+    return this.uow.write((tx) =>
+      this.move(tx, runId, 'queued', 'running', { startedAt: now, updatedAt: now }),
     );
   }
 
@@ -160,14 +161,14 @@ export class RunProgressRepository {
 
   /** Marks the run as looked at now (the reconciler passes it by for `stuckAfterMs`), if still `status`. */
   async touch(runId: string, status: RunStatus): Promise<void> {
-    await this.uow.write((m) =>
+    await writeWith(this.uow, (m) =>
       m.update(EvaluationRunEntity, { id: runId, status }, { updatedAt: new Date() }),
     );
   }
 
   /** A provider's 429 pause, counted on the run; also marks it as not stuck (waiting on the provider). */
   async countRateLimitPause(runId: string, waitMs: number): Promise<void> {
-    await this.uow.write((m) =>
+    await writeWith(this.uow, (m) =>
       m
         .createQueryBuilder()
         .update(EvaluationRunEntity)
@@ -211,7 +212,7 @@ export class RunProgressRepository {
 
   /** The run's latest `run.repaired` audit events, newest first. */
   repairs<T>(runId: string, limit: number): Promise<RepairEvent<T>[]> {
-    return this.uow.read(async (m) =>
+    return readWith(this.uow, async (m) =>
       (
         await m.find(AuditEventEntity, {
           where: { subjectType: 'evaluation_run', subjectId: runId, action: 'run.repaired' },
@@ -230,7 +231,7 @@ export class RunProgressRepository {
     size: number,
   ): Promise<MissingResult[]> {
     const range = Between(fromSeq, fromSeq + size - 1);
-    const [items, done] = await this.uow.read((m) =>
+    const [items, done] = await readWith(this.uow, (m) =>
       Promise.all([
         m.find(DatasetItemEntity, {
           where: { datasetId, seq: range },
@@ -257,7 +258,7 @@ export class RunProgressRepository {
 
   /** The result rows of items `fromSeq`…`fromSeq + size - 1`, by seq and epoch. */
   results(runId: string, fromSeq: number, size: number): Promise<RunResultEntity[]> {
-    return this.uow.read((m) =>
+    return readWith(this.uow, (m) =>
       m.find(RunResultEntity, {
         where: { runId, seq: Between(fromSeq, fromSeq + size - 1) },
         order: { seq: 'ASC', epoch: 'ASC' },
@@ -268,7 +269,7 @@ export class RunProgressRepository {
   /** The frozen dataset the run's manifest names. */
   datasetOf(run: Pick<WorkerRun, 'manifest'>): Promise<DatasetEntity> {
     const { name, version } = run.manifest.dataset;
-    return this.uow.read((m) => m.findOneByOrFail(DatasetEntity, { name, version }));
+    return readWith(this.uow, (m) => m.findOneByOrFail(DatasetEntity, { name, version }));
   }
 
   /** The dataset's items `fromSeq`…`fromSeq + size - 1`, in seq order. */
@@ -277,7 +278,7 @@ export class RunProgressRepository {
     fromSeq: number,
     size: number,
   ): Promise<Pick<DatasetItemEntity, 'itemId' | 'seq' | 'item'>[]> {
-    return this.uow.read((m) =>
+    return readWith(this.uow, (m) =>
       m.find(DatasetItemEntity, {
         where: { datasetId, seq: And(MoreThanOrEqual(fromSeq), LessThan(fromSeq + size)) },
         select: { itemId: true, seq: true, item: true },
@@ -287,20 +288,20 @@ export class RunProgressRepository {
   }
 
   item(datasetId: string, itemId: string): Promise<DatasetItemEntity | null> {
-    return this.uow.read((m) => m.findOneBy(DatasetItemEntity, { datasetId, itemId }));
+    return readWith(this.uow, (m) => m.findOneBy(DatasetItemEntity, { datasetId, itemId }));
   }
 
   itemsById(datasetId: string, itemIds: string[]): Promise<DatasetItemEntity[]> {
-    return this.uow.read((m) => m.findBy(DatasetItemEntity, { datasetId, itemId: In(itemIds) }));
+    return readWith(this.uow, (m) => m.findBy(DatasetItemEntity, { datasetId, itemId: In(itemIds) }));
   }
 
   /** The content of the cassette with exactly this name and sha256, or null. */
   async cassette(name: string, sha256: string): Promise<string | null> {
-    return (await this.uow.read((m) => m.findOneBy(CassetteEntity, { name, sha256 })))?.content ?? null;
+    return (await readWith(this.uow, (m) => m.findOneBy(CassetteEntity, { name, sha256 })))?.content ?? null;
   }
 
   cassetteExists(name: string, sha256: string): Promise<boolean> {
-    return this.uow.read((m) => m.existsBy(CassetteEntity, { name, sha256 }));
+    return readWith(this.uow, (m) => m.existsBy(CassetteEntity, { name, sha256 }));
   }
 
   /** A compare-and-set along RUN_TRANSITIONS (or a write on a run that stays `from`): true when it applied. */

@@ -9,7 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 import { EvaluationRunEntity, RunResultEntity } from '../entities';
-import { UnitOfWork } from '../unit-of-work';
+import { readWith, UnitOfWork, writeWith } from '../unit-of-work';
 import { type ResultRow, RunNotRunning, RunResultWriter } from './run-result.writer';
 
 describeIntegration('RunResultWriter (group commit of result rows)', () => {
@@ -33,7 +33,7 @@ describeIntegration('RunResultWriter (group commit of result rows)', () => {
   async function run(total: number, status: RunStatus = 'running'): Promise<string> {
     const id = randomUUID();
     const now = new Date();
-    await uow.write((m) =>
+    await writeWith(uow, (m) =>
       m.insert(EvaluationRunEntity, {
         id,
         suiteId,
@@ -87,13 +87,13 @@ describeIntegration('RunResultWriter (group commit of result rows)', () => {
   });
 
   const counters = (runId: string) =>
-    uow.read((m) =>
+    readWith(uow, (m) =>
       m.findOneOrFail(EvaluationRunEntity, {
         where: { id: runId },
         select: { status: true, completed: true, failed: true, errored: true },
       }),
     );
-  const rowCount = (runId: string) => uow.read((m) => m.countBy(RunResultEntity, { runId }));
+  const rowCount = (runId: string) => readWith(uow, (m) => m.countBy(RunResultEntity, { runId }));
   const expected = (ns: number[]) => ({
     completed: ns.length,
     failed: ns.filter((n) => n % 5 === 0).length,
@@ -112,10 +112,10 @@ describeIntegration('RunResultWriter (group commit of result rows)', () => {
     expect(await rowCount(runId)).toBe(300);
     expect(await counters(runId)).toMatchObject({ status: 'aggregating', ...expected(range(1, 300)) });
     // The row reads back as written (JSON, nulls, numbers).
-    const stored = await uow.read((m) => m.findOneByOrFail(RunResultEntity, { runId, itemId: 'i-10' }));
+    const stored = await readWith(uow, (m) => m.findOneByOrFail(RunResultEntity, { runId, itemId: 'i-10' }));
     const { id: _id, createdAt: _at, ...rest } = row(runId, 10);
     expect(stored).toMatchObject(rest);
-    const errored = await uow.read((m) => m.findOneByOrFail(RunResultEntity, { runId, itemId: 'i-14' }));
+    const errored = await readWith(uow, (m) => m.findOneByOrFail(RunResultEntity, { runId, itemId: 'i-14' }));
     expect(errored).toMatchObject({
       status: 'errored',
       output: null,
@@ -139,7 +139,7 @@ describeIntegration('RunResultWriter (group commit of result rows)', () => {
     ]);
     const later = await writer.submit(row(runId, 5, 'delivery-3'));
     expect(later).toEqual({ inserted: false, completedRun: false });
-    const rows = await uow.read((m) => m.findBy(RunResultEntity, { runId, itemId: 'i-5' }));
+    const rows = await readWith(uow, (m) => m.findBy(RunResultEntity, { runId, itemId: 'i-5' }));
     expect(rows.map((r) => r.worker)).toEqual(['delivery-1']);
     expect(await counters(runId)).toMatchObject({ status: 'running', ...expected([5, 6]) });
   });

@@ -1,6 +1,6 @@
 import { type EntityManager, QueryFailedError } from 'typeorm';
 import { EvaluationRunEntity, RunResultEntity } from '../entities';
-import { type UnitOfWork } from '../unit-of-work';
+import { type UnitOfWork, writeWith } from '../unit-of-work';
 
 /** A result row as the worker writes it. */
 export type ResultRow = Omit<RunResultEntity, 'run'>;
@@ -271,7 +271,7 @@ export class RunResultWriter {
     runId: string,
     rows: ResultRow[],
   ): Promise<{ inserted: Set<string>; completed: boolean }> {
-    return this.uow.write(async (m: EntityManager) => {
+    return writeWith(this.uow, async (m: EntityManager) => {
       const run = await m.findOne(EvaluationRunEntity, { where: { id: runId }, select: { status: true } });
       if (run?.status !== 'running') {
         throw new RunNotRunning(runId);

@@ -3,9 +3,11 @@ import {
   AuditEventEntity,
   AuditLogRepository,
   EvaluationRunEntity,
+  readWith,
   RunProgressRepository,
   RunResultEntity,
   UnitOfWork,
+  writeWith,
 } from '@gatehouse/persistence';
 import { type EnqueueReport } from '@gatehouse/queue';
 import {
@@ -46,7 +48,7 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
   async function runningRun(total: number, status: 'running' | 'aggregating' = 'running'): Promise<string> {
     const id = randomUUID();
     const now = new Date();
-    await uow.write((m) =>
+    await writeWith(uow, (m) =>
       m.insert(EvaluationRunEntity, {
         id,
         suiteId,
@@ -77,12 +79,12 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
 
   /** Makes the run look stuck to the next pass (no progress for longer than the stuck threshold). */
   const age = (runId: string) =>
-    uow.write((m) =>
+    writeWith(uow, (m) =>
       m.update(EvaluationRunEntity, { id: runId }, { updatedAt: new Date(Date.now() - 60_000) }),
     );
 
   const addResult = (runId: string, n: number) =>
-    uow.write((m) =>
+    writeWith(uow, (m) =>
       m.insert(RunResultEntity, {
         id: randomUUID(),
         runId,
@@ -137,9 +139,10 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
     return { reconciler, enqueued, metrics };
   }
 
-  const runOf = (runId: string) => uow.read((m) => m.findOneByOrFail(EvaluationRunEntity, { id: runId }));
+  const runOf = (runId: string) =>
+    readWith(uow, (m) => m.findOneByOrFail(EvaluationRunEntity, { id: runId }));
   const events = (runId: string) =>
-    uow.read((m) =>
+    readWith(uow, (m) =>
       m.find(AuditEventEntity, {
         where: { subjectType: 'evaluation_run', subjectId: runId },
         order: { seq: 'ASC' },
@@ -258,7 +261,7 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
   it('aggregates a cancelled run still without its partial report, and passes over one that has it', async () => {
     const pending = await runningRun(2);
     const reported = await runningRun(2);
-    await uow.write(async (m) => {
+    await writeWith(uow, async (m) => {
       await m.update(EvaluationRunEntity, { id: pending }, { status: 'cancelled' });
       await m.update(
         EvaluationRunEntity,

@@ -42,8 +42,8 @@ export class GateDecisionsService {
     input: { decision: unknown; reason: unknown; evaluationHash?: string },
   ): Promise<GateEvaluationView> {
     const attempt = { attempted: 'gate.decide', subjectType: 'gate_evaluation', subjectId: evaluationId };
-    return this.refusals.run(context, attempt, () =>
-      this.uow.write(async (tx) => {
+    try {
+      return await this.uow.write(async (tx) => {
         const entity = await this.reads.evaluation(tx, context.actor, evaluationId);
         const useCase = await this.reads.useCase(tx, context.actor, entity.aiUseCaseId, true);
         const decision = input.decision;
@@ -139,8 +139,11 @@ export class GateDecisionsService {
           reason,
         });
         return this.reads.view(tx, entity, useCase);
-      }),
-    );
+      });
+    } catch (error) {
+      await this.refusals.record(context, attempt, error);
+      throw error;
+    }
   }
 
   /** Whether the evaluation's gate (in its policy version) asks for reviewers granted by someone else. */

@@ -96,7 +96,7 @@ export class GateEvaluationsService {
   async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
     await this.policySeed.ensureSeeded();
     const on = { attempted: 'gate.evaluate', subjectType: 'ai_use_case', subjectId: useCaseId };
-    return this.refusals.run(context, on, async () => {
+    try {
       for (let attempt = 1; ; attempt++) {
         const judged = await this.uow.read((tx) => this.judge(tx, context.actor, useCaseId, to));
         if (judged.standing) {
@@ -128,7 +128,10 @@ export class GateEvaluationsService {
           );
         }
       }
-    });
+    } catch (error) {
+      await this.refusals.record(context, on, error);
+      throw error;
+    }
   }
 
   /** Judges the gate on the evidence as it is now, outside any lock; refuses what the actor may not ask. */

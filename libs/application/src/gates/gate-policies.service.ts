@@ -56,7 +56,7 @@ export class GatePoliciesService {
   async create(context: RequestContext, body: unknown): Promise<GatePolicyView> {
     await this.ensureSeeded();
     const attempt = { attempted: 'gate_policy.create', subjectType: 'gate_policy', subjectId: 'new' };
-    return this.refusals.run(context, attempt, async () => {
+    try {
       if (!hasRole(context.actor, 'admin')) {
         throw DomainError.forbidden('Only admins publish gate policies.', 'role_admin');
       }
@@ -77,7 +77,10 @@ export class GatePoliciesService {
         });
         return toGatePolicyView(row, row.version);
       });
-    });
+    } catch (error) {
+      await this.refusals.record(context, attempt, error);
+      throw error;
+    }
   }
 
   /** Seeds version 1 from the shipped defaults once, whichever replica gets there first. */

@@ -40,8 +40,8 @@ export class PilotObservationsService {
     input: PilotObservationInput,
   ): Promise<PilotObservationView> {
     const attempt = { attempted: 'pilot.record', subjectType: 'ai_use_case', subjectId: useCaseId };
-    return this.refusals.run(context, attempt, () =>
-      this.uow.write(async (tx) => {
+    try {
+      return await this.uow.write(async (tx) => {
         const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
         assertCanRecordPilot(context.actor, useCase);
         const problems = pilotProblems(input);
@@ -73,8 +73,11 @@ export class PilotObservationsService {
           after: view,
         });
         return view;
-      }),
-    );
+      });
+    } catch (error) {
+      await this.refusals.record(context, attempt, error);
+      throw error;
+    }
   }
 
   /** The use case's observations in period order. */

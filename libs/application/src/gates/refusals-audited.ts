@@ -11,7 +11,7 @@ export interface AttemptedAction {
   subjectId: string;
 }
 
-/** Every refused gate action leaves a trace in the audit log. */
+/** Every refused gate action leaves a trace in the audit log: each action's `catch` hands its error here. */
 @Injectable()
 export class RefusalAudit {
   private readonly logger = new Logger(RefusalAudit.name);
@@ -22,22 +22,15 @@ export class RefusalAudit {
   ) {}
 
   /**
-   * Runs a gate action; when a business rule refuses it, records the refused attempt in the audit log (in
-   * a transaction of its own: the action's own rolled back) and rethrows. "Not found" is not recorded.
+   * Called from a gate action's `catch` (which then rethrows): when a business rule refused the action,
+   * records the refused attempt in the audit log, in a transaction of its own (the action's own rolled
+   * back). Anything else, "not found" included, is not recorded. A failure to record is logged, never
+   * thrown, so the caller rethrows the refusal itself.
    */
-  async run<T>(context: RequestContext, on: AttemptedAction, action: () => Promise<T>): Promise<T> {
-    try {
-      return await action();
-    } catch (error) {
-      if (error instanceof DomainError && error.code !== 'not_found') {
-        await this.record(context, on, error);
-      }
-      throw error;
+  async record(context: RequestContext, on: AttemptedAction, error: unknown): Promise<void> {
+    if (!(error instanceof DomainError) || error.code === 'not_found') {
+      return;
     }
-  }
-
-  /** Records a refused attempt in a transaction of its own; a failure to record is logged, never thrown. */
-  async record(context: RequestContext, on: AttemptedAction, error: DomainError): Promise<void> {
     await this.uow
       .write((tx) =>
         this.audit.record(tx, context, {

@@ -57,8 +57,8 @@ export class StageChangesService {
     evaluationId: unknown,
   ): Promise<StageChangeResult> {
     const attempt = { attempted: 'gate.promote', subjectType: 'ai_use_case', subjectId: useCaseId };
-    return this.refusals.run(context, attempt, () =>
-      this.uow.write(async (tx) => {
+    try {
+      return await this.uow.write(async (tx) => {
         const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
         assertCanPromote(context.actor, useCase);
         const entity =
@@ -107,8 +107,11 @@ export class StageChangesService {
           },
         });
         return result(change, useCase);
-      }),
-    );
+      });
+    } catch (error) {
+      await this.refusals.record(context, attempt, error);
+      throw error;
+    }
   }
 
   /** Demotion to an earlier stage or retirement: a safety action, always with a reason, audited. */
@@ -118,8 +121,8 @@ export class StageChangesService {
     input: { to: unknown; reason: unknown },
   ): Promise<StageChangeResult> {
     const attempt = { attempted: 'stage.step_back', subjectType: 'ai_use_case', subjectId: useCaseId };
-    return this.refusals.run(context, attempt, () =>
-      this.uow.write(async (tx) => {
+    try {
+      return await this.uow.write(async (tx) => {
         const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
         assertCanStepBack(context.actor, useCase);
         const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
@@ -142,8 +145,11 @@ export class StageChangesService {
           reason,
         });
         return result(change, useCase);
-      }),
-    );
+      });
+    } catch (error) {
+      await this.refusals.record(context, attempt, error);
+      throw error;
+    }
   }
 
   /** The use case's stage changes, newest first. */

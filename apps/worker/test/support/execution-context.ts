@@ -12,7 +12,8 @@ import { type Platform } from './platform';
 export class ExecutionContext {
   private constructor(
     private readonly app: INestApplicationContext,
-    readonly starts: RunStartService,
+    /** The start job, by the run's id (the queue hands RunStartService the job's data). */
+    readonly starts: { startRun(runId: string): Promise<void> },
     readonly items: ItemExecutorService,
   ) {}
 
@@ -24,7 +25,9 @@ export class ExecutionContext {
       abortOnError: false,
     });
     await app.init();
-    return new ExecutionContext(app, app.get(RunStartService), app.get(ItemExecutorService));
+    const start = app.get(RunStartService);
+    const starts = { startRun: (runId: string) => start.startRun({ runId }) };
+    return new ExecutionContext(app, starts, app.get(ItemExecutorService));
   }
 
   /** What a worker would pass for the `attempt`-th delivery of a job. */

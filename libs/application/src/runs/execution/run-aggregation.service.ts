@@ -11,6 +11,7 @@ import {
   suiteDefinitionOf,
 } from '@gatehouse/evals';
 import { type RunResultEntity, RunProgressRepository, UnitOfWork } from '@gatehouse/persistence';
+import { type JobName, type JobPayloads } from '@gatehouse/queue';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
 import { RunPlans } from './run-plans';
@@ -33,7 +34,7 @@ export class RunAggregationService {
   ) {}
 
   /** Folds the rows (in dataset order) into the report; completes the run (or keeps it cancelled, partial). */
-  async aggregate(runId: string): Promise<void> {
+  async aggregate({ runId }: JobPayloads[JobName.AggregateRun]): Promise<void> {
     const run = await this.progress.find(runId);
     if (!run || !(run.status === 'aggregating' || (run.status === 'cancelled' && run.report === null))) {
       return;

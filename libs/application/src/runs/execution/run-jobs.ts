@@ -5,7 +5,10 @@ import { RunAggregationService } from './run-aggregation.service';
 import { RunReconcilerService } from './run-reconciler.service';
 import { RunStartService } from './run-start.service';
 
-/** Where each job lands: one handler per job name (the type makes a missing or extra one a compile error). */
+/**
+ * Where each job lands: one service method per job name, called by the queue with the job's data and
+ * context (the type makes a missing or extra one a compile error).
+ */
 @Injectable()
 export class RunJobs {
   constructor(
@@ -17,11 +20,11 @@ export class RunJobs {
 
   handlers(): JobHandlers {
     return {
-      [JobName.StartRun]: (data) => this.start.startRun(data.runId),
-      [JobName.FanOutRun]: (data) => this.start.continueFanOut(data),
-      [JobName.ExecuteItem]: (data, context) => this.items.executeItem(data, context),
-      [JobName.AggregateRun]: (data) => this.aggregation.aggregate(data.runId),
-      [JobName.ReconcileRuns]: () => this.reconciler.reconcile(),
+      [JobName.StartRun]: this.start.startRun.bind(this.start),
+      [JobName.FanOutRun]: this.start.continueFanOut.bind(this.start),
+      [JobName.ExecuteItem]: this.items.executeItem.bind(this.items),
+      [JobName.AggregateRun]: this.aggregation.aggregate.bind(this.aggregation),
+      [JobName.ReconcileRuns]: this.reconciler.reconcile.bind(this.reconciler),
     };
   }
 }

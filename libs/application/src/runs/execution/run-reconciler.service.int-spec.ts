@@ -276,7 +276,7 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
     expect(looked).toContain(pending);
     expect(looked).not.toContain(reported);
     const aggregated: string[] = [];
-    const { reconciler: r } = reconciler(1, null, async (runId) => {
+    const { reconciler: r } = reconciler(1, null, async ({ runId }) => {
       aggregated.push(runId);
     });
     await r.reconcile();

@@ -71,7 +71,7 @@ export class RunReconcilerService {
     switch (run.status) {
       case 'queued':
         await touch();
-        await this.start.startRun(run.id);
+        await this.start.startRun({ runId: run.id });
         return;
       case 'running':
         return this.repairRunning(run);
@@ -79,7 +79,7 @@ export class RunReconcilerService {
         return this.repairAggregation(run, touch);
       case 'cancelled':
         if (run.report === null) {
-          await this.aggregation.aggregate(run.id);
+          await this.aggregation.aggregate({ runId: run.id });
         }
         return;
       default:
@@ -94,7 +94,7 @@ export class RunReconcilerService {
       return { complete: await this.progress.completeIfDone(tx, run.id), completed: recorded };
     });
     if (complete) {
-      await this.aggregation.aggregate(run.id);
+      await this.aggregation.aggregate({ runId: run.id });
       return;
     }
     const streak = await this.repairsWithoutProgress(run.id, completed);
@@ -143,7 +143,7 @@ export class RunReconcilerService {
     }
     await touch();
     try {
-      await this.aggregation.aggregate(run.id);
+      await this.aggregation.aggregate({ runId: run.id });
     } catch (error) {
       const record: RepairRecord = {
         attempt: streak.length + 1,

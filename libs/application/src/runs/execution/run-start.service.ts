@@ -31,14 +31,14 @@ export class RunStartService {
   ) {}
 
   /** queued → running, check the dataset still hashes as frozen, enqueue every item without a result. */
-  async startRun(runId: string): Promise<void> {
+  async startRun({ runId }: JobPayloads[JobName.StartRun]): Promise<void> {
     const run = await this.progress.find(runId);
     if (!run || (run.status !== 'queued' && run.status !== 'running')) {
       return;
     }
     if (run.status === 'queued') {
       if (!(await this.progress.start(runId))) {
-        return this.startRun(runId);
+        return this.startRun({ runId });
       }
       const problem =
         (await this.verifyDataset(run)) ??

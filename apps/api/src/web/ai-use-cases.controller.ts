@@ -15,6 +15,7 @@ import {
   assertCanRegisterAiUseCase,
   DomainError,
   type FieldProblem,
+  isGateTarget,
   mayRegisterAiUseCases,
   nextGate,
   RISK_TIERS,
@@ -302,15 +303,17 @@ export class AiUseCasesWebController {
 
   /**
    * "Check the gate to <stage>": evaluates now (the service checks who may) and shows the evaluation; when
-   * nothing has changed since the latest one, shows that one, saying so.
+   * nothing has changed since the latest one, shows that one, saying so. A `to` that is no gate target is
+   * refused by the service too, so it is audited and answered as any refused evaluation.
    */
   @Post(':id/gate-evaluations')
   async evaluate(@Req() req: WebRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
-    const { evaluation, created } = await this.gateEvaluations.evaluate(
-      webContext(req),
-      pageId(id, 'The AI use case'),
-      req.body?.['to'],
-    );
+    const context = webContext(req);
+    const useCaseId = pageId(id, 'The AI use case');
+    const to: unknown = req.body?.['to'];
+    const { evaluation, created } = isGateTarget(to)
+      ? await this.gateEvaluations.evaluate(context, useCaseId, to)
+      : await this.gateEvaluations.refuseUnknownTarget(context, useCaseId);
     res.redirect(303, `/gate-evaluations/${evaluation.id}${created ? '' : '?unchanged=1'}`);
   }
 

@@ -1,4 +1,4 @@
-import { type Actor, DomainError } from '@gatehouse/domain';
+import { type Actor, DomainError, type GateTarget } from '@gatehouse/domain';
 import {
   AiUseCaseEntity,
   AiUseCaseRevisionEntity,
@@ -187,18 +187,24 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
   it('audits refused evaluations (and writes none), but not an unknown use case', async () => {
     const useCaseId = await proposedUseCase();
 
-    const refusal = (to: unknown, context = member()) =>
+    const refusal = (to: GateTarget, context = member()) =>
       evaluations.evaluate(context, useCaseId, to).then(
         () => null,
         (error: unknown) => error as DomainError,
       );
-    expect(await refusal('nonsense')).toMatchObject({ code: 'validation_failed' });
+    // A page's free `to` field that names no gate target.
+    await expect(evaluations.refuseUnknownTarget(member(), useCaseId)).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
     expect(await refusal('scale')).toBeInstanceOf(DomainError);
     expect(await refusal('test', member(['reviewer']))).toMatchObject({
       code: 'forbidden',
       rule: 'gate_proposed_by_owning_team',
     });
     await expect(evaluations.evaluate(member(), randomUUID(), 'test')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(evaluations.refuseUnknownTarget(member(), randomUUID())).rejects.toMatchObject({
       code: 'not_found',
     });
 

@@ -7,11 +7,11 @@ import {
   DomainError,
   evaluateGate,
   evaluationStanding,
+  GATE_TARGETS,
   type GateInput,
   type GateTarget,
   type GateVerdict,
   gateRules,
-  isGateTarget,
 } from '@gatehouse/domain';
 import {
   GateEvaluationEntity,
@@ -93,7 +93,7 @@ export class GateEvaluationsService {
    * must not record older evidence over newer) and that no equal evaluation was recorded meanwhile, then
    * numbers the evaluation and records it with its audit event. If something moved, it is judged again.
    */
-  async evaluate(context: RequestContext, useCaseId: string, to: unknown): Promise<GateEvaluationOutcome> {
+  async evaluate(context: RequestContext, useCaseId: string, to: GateTarget): Promise<GateEvaluationOutcome> {
     await this.policySeed.ensureSeeded();
     const on = { attempted: 'gate.evaluate', subjectType: 'ai_use_case', subjectId: useCaseId };
     try {
@@ -134,20 +134,40 @@ export class GateEvaluationsService {
     }
   }
 
-  /** Judges the gate on the evidence as it is now, outside any lock; refuses what the actor may not ask. */
-  private async judge(tx: Tx, actor: Actor, useCaseId: string, to: unknown): Promise<Judgement> {
+  /**
+   * For a caller whose `to` came from a free field (a page's form) and is not a gate target: refuses it as
+   * `evaluate` refuses what it is given. Not found and forbidden first, as for any evaluation; then the
+   * target, with the refusal audited. (The JSON API refuses it in its DTO and audits that.)
+   */
+  async refuseUnknownTarget(context: RequestContext, useCaseId: string): Promise<never> {
+    await this.policySeed.ensureSeeded();
+    const on = { attempted: 'gate.evaluate', subjectType: 'ai_use_case', subjectId: useCaseId };
+    try {
+      await this.uow.read((tx) => this.proposable(tx, context.actor, useCaseId));
+      throw DomainError.validation([
+        { field: 'to', message: `must be one of ${GATE_TARGETS.join(', ')}`, code: 'unknown_stage' },
+      ]);
+    } catch (error) {
+      await this.refusals.record(context, on, error);
+      throw error;
+    }
+  }
+
+  /** The use case as an evaluation reads it now, if the actor may see it and ask for its gate. */
+  private async proposable(tx: Tx, actor: Actor, useCaseId: string): Promise<GateSnapshot> {
     const snapshot = /^[0-9a-f-]{36}$/i.test(useCaseId) ? await this.gates.snapshot(tx, useCaseId) : null;
     if (!snapshot) {
       throw DomainError.notFound('The AI use case');
     }
+    assertCanViewAiUseCase(actor, snapshot.useCase);
+    assertCanProposeGate(actor, snapshot.useCase);
+    return snapshot;
+  }
+
+  /** Judges the gate on the evidence as it is now, outside any lock; refuses what the actor may not ask. */
+  private async judge(tx: Tx, actor: Actor, useCaseId: string, to: GateTarget): Promise<Judgement> {
+    const snapshot = await this.proposable(tx, actor, useCaseId);
     const { useCase } = snapshot;
-    assertCanViewAiUseCase(actor, useCase);
-    assertCanProposeGate(actor, useCase);
-    if (!isGateTarget(to)) {
-      throw DomainError.validation([
-        { field: 'to', message: 'must be one of test, learn, scale', code: 'unknown_stage' },
-      ]);
-    }
     assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
     if (!snapshot.policy) {
       throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');

@@ -14,7 +14,7 @@ import {
   gateRules,
 } from '@gatehouse/domain';
 import {
-  GateEvaluationEntity,
+  type GateEvaluationEntity,
   GatePolicyRepository,
   GateRepository,
   type GateSnapshot,
@@ -23,7 +23,6 @@ import {
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
 import {
@@ -108,7 +107,6 @@ export class GateEvaluationsService {
         }
         if (written?.kind === 'created') {
           // Written under the lock that checked it is the latest, on the current revision and policy, unused.
-          this.evidence.rememberEvaluation(written.row);
           return {
             evaluation: toGateEvaluationView(written.row, {
               decisions: [],
@@ -211,9 +209,7 @@ export class GateEvaluationsService {
     if (standing) {
       return { kind: 'standing', standing }; // an equal evaluation was recorded meanwhile
     }
-    const at = evidence.input.now;
-    const row = Object.assign(new GateEvaluationEntity(), {
-      id: randomUUID(),
+    const row = await this.gates.insertEvaluation(tx, {
       aiUseCaseId: useCase.id,
       seq: (now.latest?.seq ?? 0) + 1,
       fromStage: useCase.stage,
@@ -227,11 +223,9 @@ export class GateEvaluationsService {
       inputs: evidence.inputs,
       approvalsRequired: result.approvals.count,
       hash: result.hash,
-      evaluatedAt: at,
+      evaluatedAt: evidence.input.now,
       createdBy: context.actor.id,
-      createdAt: at,
     });
-    await this.gates.insertEvaluation(tx, row);
     await this.audit.record(tx, context, {
       action: 'gate.evaluated',
       subjectType: 'ai_use_case',

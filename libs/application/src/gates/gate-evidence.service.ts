@@ -104,7 +104,11 @@ export class GateEvidenceService {
     return policy;
   }
 
-  /** A stored evaluation (immutable once written, so kept once read). */
+  /**
+   * A stored evaluation (immutable once written, so kept once read). One just written is not put here: the
+   * first evaluation that reads it back (a re-check finding it standing, or a baseline after a promotion)
+   * keeps it.
+   */
   async evaluation(tx: Tx, id: string): Promise<GateEvaluationEntity | null> {
     const cached = this.evaluations.get(id);
     if (cached) {
@@ -115,11 +119,6 @@ export class GateEvidenceService {
       this.evaluations.set(id, row);
     }
     return row;
-  }
-
-  /** Keeps an evaluation just written. */
-  rememberEvaluation(entity: GateEvaluationEntity): void {
-    this.evaluations.set(entity.id, entity);
   }
 
   /** Everything the domain function reads, and the ids stored so the evaluation can be re-derived. */

@@ -1,4 +1,5 @@
 import { type AiUseCaseRecord, type RiskTier, type Stage } from '@gatehouse/domain';
+import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { isUniqueViolation } from '../database-errors';
 import {
@@ -42,6 +43,9 @@ export interface GateSnapshot {
     decisions: DecisionRow[];
   } | null;
 }
+
+/** A gate evaluation to record: every column but its id and creation time, which the repository sets. */
+export type NewGateEvaluation = Omit<GateEvaluationEntity, 'id' | 'createdAt' | 'aiUseCase' | 'policy'>;
 
 /** A reviewer's decision on an evaluation, with the reviewer's name. */
 export interface DecisionRow {
@@ -193,8 +197,15 @@ export class GateRepository {
     return row?.record ?? null;
   }
 
-  insertEvaluation(tx: Tx, row: GateEvaluationEntity): Promise<unknown> {
-    return managerOf(tx).insert(GateEvaluationEntity, row);
+  /** Records an evaluation under a new id, created when it was evaluated; returns it as stored. */
+  async insertEvaluation(tx: Tx, fields: NewGateEvaluation): Promise<GateEvaluationEntity> {
+    const row = Object.assign(new GateEvaluationEntity(), {
+      id: randomUUID(),
+      ...fields,
+      createdAt: fields.evaluatedAt,
+    });
+    await managerOf(tx).insert(GateEvaluationEntity, row);
+    return row;
   }
 
   evaluation(tx: Tx, id: string): Promise<GateEvaluationEntity | null> {

@@ -24,6 +24,13 @@ export type WorkerRun = Omit<EvaluationRunEntity, 'manifest' | 'report' | 'suite
   report: StoredRunReport | null;
 };
 
+/** A run as its start job reads it, once: the run, its suite and the suite's frozen dataset. */
+export interface StartContext {
+  run: WorkerRun;
+  suite: SuiteEntity;
+  dataset: DatasetEntity;
+}
+
 /** One (item, epoch) of a run with no result row yet. */
 export interface MissingResult {
   itemId: string;
@@ -82,6 +89,22 @@ export class RunProgressRepository {
         select: { id: true, status: true, completed: true, errored: true },
       }),
     );
+  }
+
+  /**
+   * What the start job works from, read once: the run, its suite and the suite's dataset (by
+   * `suite.datasetId`, the key the run was started with); null when the run is gone.
+   */
+  startContext(runId: string): Promise<StartContext | null> {
+    return readWith(this.uow, async (m) => {
+      const run = await m.findOneBy(EvaluationRunEntity, { id: runId });
+      if (!run) {
+        return null;
+      }
+      const suite = await m.findOneByOrFail(SuiteEntity, { id: run.suiteId });
+      const dataset = await m.findOneByOrFail(DatasetEntity, { id: suite.datasetId });
+      return { run: workerRun(run), suite, dataset };
+    });
   }
 
   /** The run and its suite, to build the run's plan from; null when either is gone. */
@@ -266,10 +289,12 @@ export class RunProgressRepository {
     );
   }
 
-  /** The frozen dataset the run's manifest names. */
-  datasetOf(run: Pick<WorkerRun, 'manifest'>): Promise<DatasetEntity> {
-    const { name, version } = run.manifest.dataset;
-    return readWith(this.uow, (m) => m.findOneByOrFail(DatasetEntity, { name, version }));
+  /** The frozen dataset the run's suite is pinned to (the one its manifest names). */
+  datasetOf(run: Pick<WorkerRun, 'suiteId'>): Promise<DatasetEntity> {
+    return readWith(this.uow, async (m) => {
+      const suite = await m.findOneByOrFail(SuiteEntity, { id: run.suiteId });
+      return m.findOneByOrFail(DatasetEntity, { id: suite.datasetId });
+    });
   }
 
   /** The dataset's items `fromSeq`…`fromSeq + size - 1`, in seq order. */

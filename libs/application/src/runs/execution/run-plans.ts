@@ -17,7 +17,7 @@ import {
   targetConfigOf,
   type TargetContext,
 } from '@gatehouse/evals';
-import { RunProgressRepository } from '@gatehouse/persistence';
+import { RunProgressRepository, type SuiteEntity, type WorkerRun } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { ConnectionsService } from '../../connections/connections.service';
 import { PlatformNetwork } from '../../connections/platform-network';
@@ -77,25 +77,7 @@ export class RunPlans {
 
   /** The run's plan while it is running (built on first use), else null. Throws EvalsError when it cannot be built. */
   plan(runId: string): Promise<RunPlan | null> {
-    const now = Date.now();
-    if (now - this.lastPlanSweep > PLAN_IDLE_MS) {
-      this.lastPlanSweep = now;
-      for (const [id, at] of this.planUsedAt) {
-        if (now - at > PLAN_IDLE_MS) {
-          this.forget(id);
-        }
-      }
-    }
-    this.planUsedAt.set(runId, now);
-    let plan = this.plans.get(runId);
-    if (!plan) {
-      plan = this.buildPlan(runId).catch((error: unknown) => {
-        this.plans.delete(runId);
-        throw error;
-      });
-      this.plans.set(runId, plan);
-    }
-    return plan.then(async (built) => {
+    return this.cached(runId, () => this.loadPlan(runId)).then(async (built) => {
       // A plan is reused while its run is running; a cancelled or finished run gets no more calls.
       if ((await this.status(runId)) !== 'running') {
         this.forget(runId);
@@ -109,10 +91,12 @@ export class RunPlans {
    * Why the run's target or scorers cannot be built (a connection gone, a module not registered, a secret
    * sealed under another key), or null. Such a run fails at once with the reason instead of sending every
    * item to the queue to fail there. Other errors (the database away) are thrown: the job is retried.
+   * The start job calls it with the run it has just moved to running and its suite: the plan is built
+   * from them (no read) and kept for the item jobs this process runs.
    */
-  async problem(runId: string): Promise<string | null> {
+  async problem(run: WorkerRun, suite: SuiteEntity): Promise<string | null> {
     try {
-      await this.plan(runId);
+      await this.cached(run.id, () => this.buildPlan(run, suite));
       return null;
     } catch (error) {
       if (error instanceof EvalsError) {
@@ -120,6 +104,29 @@ export class RunPlans {
       }
       throw error;
     }
+  }
+
+  /** The run's cached plan, built with `build` on first use (a failed build is not kept); drops idle plans. */
+  private cached(runId: string, build: () => Promise<RunPlan | null>): Promise<RunPlan | null> {
+    const now = Date.now();
+    if (now - this.lastPlanSweep > PLAN_IDLE_MS) {
+      this.lastPlanSweep = now;
+      for (const [id, at] of this.planUsedAt) {
+        if (now - at > PLAN_IDLE_MS) {
+          this.forget(id);
+        }
+      }
+    }
+    this.planUsedAt.set(runId, now);
+    let plan = this.plans.get(runId);
+    if (!plan) {
+      plan = build().catch((error: unknown) => {
+        this.plans.delete(runId);
+        throw error;
+      });
+      this.plans.set(runId, plan);
+    }
+    return plan;
   }
 
   /** What the run's target calls, if this process has built its plan; else ''. */
@@ -175,12 +182,13 @@ export class RunPlans {
     return row ? datasetItemOf(row) : null;
   }
 
-  private async buildPlan(runId: string): Promise<RunPlan | null> {
+  /** An item job's plan: the run and its suite read, then built (null when either is gone). */
+  private async loadPlan(runId: string): Promise<RunPlan | null> {
     const loaded = await this.progress.findWithSuite(runId);
-    if (!loaded) {
-      return null;
-    }
-    const { run, suite } = loaded;
+    return loaded && this.buildPlan(loaded.run, loaded.suite);
+  }
+
+  private async buildPlan(run: WorkerRun, suite: SuiteEntity): Promise<RunPlan> {
     const definition = suiteDefinitionOf(suite);
     const target = targetConfigOf(run);
     const pinned = run.manifest.cassettes;
@@ -213,7 +221,7 @@ export class RunPlans {
       judgeRecording: judgeRecordingFor(target, targetContext.cassetteDir, false),
     });
     return {
-      runId,
+      runId: run.id,
       datasetId: suite.datasetId,
       provider: run.provider,
       scorers,

@@ -1,7 +1,7 @@
 import { type GatehouseConfig } from '@gatehouse/config';
 import { canonicalJson } from '@gatehouse/domain';
 import { targetConfigOf } from '@gatehouse/evals';
-import { RunProgressRepository, type WorkerRun } from '@gatehouse/persistence';
+import { type DatasetEntity, RunProgressRepository, type WorkerRun } from '@gatehouse/persistence';
 import { type EnqueueReport, type ItemJob, JobName, type JobPayloads, jobIds } from '@gatehouse/queue';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -30,33 +30,41 @@ export class RunStartService {
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
-  /** queued → running, check the dataset still hashes as frozen, enqueue every item without a result. */
+  /**
+   * queued → running, check the dataset still hashes as frozen, enqueue every item without a result. The
+   * run, its suite and its dataset are read once and handed down; only a lost compare-and-set (another
+   * worker started the run, or it was cancelled, meanwhile) reads the run again, to see which.
+   */
   async startRun({ runId }: JobPayloads[JobName.StartRun]): Promise<void> {
-    const run = await this.progress.find(runId);
-    if (!run || (run.status !== 'queued' && run.status !== 'running')) {
+    const loaded = await this.progress.startContext(runId);
+    if (!loaded || (loaded.run.status !== 'queued' && loaded.run.status !== 'running')) {
       return;
     }
+    const { run, suite, dataset } = loaded;
     if (run.status === 'queued') {
       if (!(await this.progress.start(runId))) {
         return this.startRun({ runId });
       }
       const problem =
-        (await this.verifyDataset(run)) ??
+        (await this.verifyDataset(run, dataset)) ??
         (await this.verifyCassettes(run)) ??
-        (await this.plans.problem(runId));
+        (await this.plans.problem(run, suite));
       if (problem) {
         await this.failures.fail(run.id, problem);
         return;
       }
     }
-    await this.fanOut(run, 0, 0);
+    await this.fanOut(run, dataset, 0, 0);
   }
 
-  /** The next step of a run's fan-out (a FanOutRun job), while the run is running. */
+  /**
+   * The next step of a run's fan-out (a FanOutRun job), while the run is running: each round reads the
+   * run again, so a cancelled or failed run stops fanning out.
+   */
   async continueFanOut(data: JobPayloads[JobName.FanOutRun]): Promise<void> {
-    const run = await this.progress.find(data.runId);
-    if (run?.status === 'running') {
-      await this.fanOut(run, data.fromSeq, data.round);
+    const loaded = await this.progress.startContext(data.runId);
+    if (loaded?.run.status === 'running') {
+      await this.fanOut(loaded.run, loaded.dataset, data.fromSeq, data.round);
     }
   }
 
@@ -78,9 +86,8 @@ export class RunStartService {
   }
 
   /** Re-computes the dataset's sha256 from the stored items: edited rows make the run fail, not lie. */
-  private async verifyDataset(run: WorkerRun): Promise<string | null> {
+  private async verifyDataset(run: WorkerRun, dataset: DatasetEntity): Promise<string | null> {
     const manifest = run.manifest;
-    const dataset = await this.progress.datasetOf(run);
     const hash = createHash('sha256');
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
       const rows = await this.progress.items(dataset.id, seq, PAGE);
@@ -119,8 +126,7 @@ export class RunStartService {
    * with a result are skipped and job ids are deterministic, so a step delivered twice adds nothing, and
    * a continuation lost with Redis leaves a run without progress, which the reconciler repairs.
    */
-  private async fanOut(run: WorkerRun, fromSeq: number, round: number): Promise<void> {
-    const dataset = await this.progress.datasetOf(run);
+  private async fanOut(run: WorkerRun, dataset: DatasetEntity, fromSeq: number, round: number): Promise<void> {
     const ahead = this.config.runs.fanOutAhead;
     const page = Math.min(PAGE, ahead);
     let seq = fromSeq;

@@ -170,12 +170,10 @@ export class GateEvaluationsService {
     if (!snapshot.policy) {
       throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
     }
-    const policy = await this.evidence.policy(tx, snapshot.policy.id);
-    const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
-    const evidence = await this.evidence.gather(tx, snapshot, to, rules, policy);
+    const evidence = await this.evidence.gather(tx, snapshot, snapshot.policy.id, to);
     const result = evaluateGate(evidence.input);
     const standing = await this.standingEvaluation(tx, snapshot, result.hash);
-    return { snapshot, to, policy, evidence, result, standing };
+    return { snapshot, to, policy: evidence.policy, evidence, result, standing };
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type GatePolicyDocument,
   type GateRule,
   type GateTarget,
+  gateRules,
   type PilotEvidence,
   type RunEvidence,
   type RunSummary,
@@ -38,6 +39,8 @@ const USE_CASE_CACHE_SIZE = 2_000;
 const EVALUATION_CACHE_SIZE = 2_000;
 
 export interface GatheredEvidence {
+  /** The policy version judged by (the current one when the evidence was read). */
+  policy: PolicyVersion;
   input: GateInput;
   inputs: GateEvaluationInputs;
   /** How many completed runs and pilot observations the evidence was built from. */
@@ -90,7 +93,7 @@ export class GateEvidenceService {
   ) {}
 
   /** A policy version (never edited, so kept once read). */
-  async policy(tx: Tx, id: string): Promise<PolicyVersion> {
+  private async policy(tx: Tx, id: string): Promise<PolicyVersion> {
     const cached = this.policies.get(id);
     if (cached) {
       return cached;
@@ -121,15 +124,15 @@ export class GateEvidenceService {
     return row;
   }
 
-  /** Everything the domain function reads, and the ids stored so the evaluation can be re-derived. */
-  async gather(
-    tx: Tx,
-    snapshot: GateSnapshot,
-    to: GateTarget,
-    rules: GateRule[],
-    policy: { id: string; version: number },
-  ): Promise<GatheredEvidence> {
+  /**
+   * Everything the domain function reads, and the ids stored so the evaluation can be re-derived: the
+   * policy version (the snapshot's current one) and its rules for the use case's tier and `to`, the runs,
+   * the pilot observations, the approved runs and the paired comparisons.
+   */
+  async gather(tx: Tx, snapshot: GateSnapshot, policyId: string, to: GateTarget): Promise<GatheredEvidence> {
     const { useCase } = snapshot;
+    const policy = await this.policy(tx, policyId);
+    const rules = gateRules(policy.document, useCase.riskTier, to) ?? [];
     // Local copies: a concurrent evaluation of the same use case may replace the cached lists meanwhile.
     const cached = this.useCases.get(useCase.id) ?? {};
     let runs = cached.runs;
@@ -158,6 +161,7 @@ export class GateEvidenceService {
     });
     const evidence = await this.withSummaries(tx, runs.runs);
     return {
+      policy,
       ...(await this.assemble(tx, snapshot, to, rules, policy, evidence, pilot.rows, baselines)),
       basis: { completedRuns: runs.count, pilotObservations: pilot.rows.length },
     };
@@ -172,7 +176,7 @@ export class GateEvidenceService {
     runs: RunEvidence[],
     observations: PilotCounts[],
     baselines: Record<string, string>,
-  ): Promise<Omit<GatheredEvidence, 'basis'>> {
+  ): Promise<Omit<GatheredEvidence, 'basis' | 'policy'>> {
     const { useCase } = snapshot;
     const input: GateInput = {
       useCase: {

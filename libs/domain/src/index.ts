@@ -20,6 +20,7 @@ export * from './evaluation/metric-stat';
 export * from './evaluation/run-report';
 export * from './evaluation/run-summary';
 export * from './runs/run-lifecycle';
+export * from './runs/suite-ref';
 export * from './statistics';
 export * from './gates/gate-approvals';
 export * from './gates/gate-evaluation';

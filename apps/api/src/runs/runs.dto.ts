@@ -1,5 +1,5 @@
 import { type RunResultView } from '@gatehouse/application';
-import { RUN_STATUSES } from '@gatehouse/domain';
+import { parseSuiteRef, RUN_STATUSES, SUITE_REF_PATTERN, type SuiteRef } from '@gatehouse/domain';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { paged, pagination } from '../http/common.dto';
@@ -8,13 +8,12 @@ const uuid = () => z.uuid({ message: 'must be a UUID' });
 
 export class StartRunDto extends createZodDto(
   z.strictObject({
+    // Text on the wire, checked here and parsed once: the service is handed { name, version }.
     suite: z
       .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{0,79}@\d+$/,
-        'must be name@version of a suite on this server, e.g. benefits-triage@1',
-      )
-      .describe('The suite version to run.'),
+      .regex(SUITE_REF_PATTERN, 'must be name@version of a suite on this server, e.g. benefits-triage@1')
+      .describe('The suite version to run.')
+      .transform((text) => parseSuiteRef(text) as SuiteRef),
     target: z
       .record(z.string(), z.unknown())
       .optional()

@@ -178,7 +178,7 @@ export class AiUseCasesWebController {
       return;
     }
     const run = await this.runs.start(webContext(req), {
-      suite: `${suite.name}@${suite.version}`,
+      suite: { name: suite.name, version: suite.version },
       aiUseCaseId: pageId(id, 'The AI use case'),
     });
     res.redirect(303, `/runs/${run.id}`);

@@ -117,7 +117,10 @@ describeIntegration('RunsService (start, cancel)', () => {
     const eve = engineer();
     const waitingBefore = Object.values(await queue.counts()).reduce((sum, q) => sum + q.waiting, 0);
 
-    const run = await sut.start(eve, { suite: 'main@1', datasetSha256: suites.main.hash });
+    const run = await sut.start(eve, {
+      suite: { name: 'main', version: 1 },
+      datasetSha256: suites.main.hash,
+    });
 
     expect(run).toMatchObject({
       status: 'queued',
@@ -150,24 +153,34 @@ describeIntegration('RunsService (start, cancel)', () => {
   });
 
   it.each([
-    ['an unknown suite', { suite: 'missing@1' }, 'suite', 'unknown_reference'],
-    ['a suite name that is not name@version', { suite: 'main' }, 'suite', 'unknown_reference'],
+    ['an unknown suite', { suite: { name: 'missing', version: 1 } }, 'suite', 'unknown_reference'],
+    [
+      'a version the suite does not have',
+      { suite: { name: 'main', version: 2 } },
+      'suite',
+      'unknown_reference',
+    ],
     [
       'a dataset that changed',
-      { suite: 'main@1', datasetSha256: 'f'.repeat(64) },
+      { suite: { name: 'main', version: 1 }, datasetSha256: 'f'.repeat(64) },
       'datasetSha256',
       'hash_mismatch',
     ],
-    ['a bad target', { suite: 'main@1', target: { type: 'replay' } }, 'target.cassette', undefined],
+    [
+      'a bad target',
+      { suite: { name: 'main', version: 1 }, target: { type: 'replay' } },
+      'target.cassette',
+      undefined,
+    ],
     [
       'an unknown baseline',
-      { suite: 'main@1', baselineRunId: randomUUID() },
+      { suite: { name: 'main', version: 1 }, baselineRunId: randomUUID() },
       'baselineRunId',
       'unknown_reference',
     ],
     [
       'an unknown use case',
-      { suite: 'main@1', aiUseCaseId: randomUUID() },
+      { suite: { name: 'main', version: 1 }, aiUseCaseId: randomUUID() },
       'aiUseCaseId',
       'unknown_reference',
     ],
@@ -184,20 +197,23 @@ describeIntegration('RunsService (start, cancel)', () => {
   });
 
   it('refuses a baseline that ran on another dataset: a paired comparison needs the same items', async () => {
-    const baseline = await sut.start(engineer(), { suite: 'other@1' });
+    const baseline = await sut.start(engineer(), { suite: { name: 'other', version: 1 } });
 
     await expect(
-      sut.start(engineer(), { suite: 'main@1', baselineRunId: baseline.id }),
+      sut.start(engineer(), { suite: { name: 'main', version: 1 }, baselineRunId: baseline.id }),
     ).rejects.toMatchObject({
       problems: [expect.objectContaining({ field: 'baselineRunId', code: 'incomparable' })],
     });
-    const same = await sut.start(engineer(), { suite: 'other@1', baselineRunId: baseline.id });
+    const same = await sut.start(engineer(), {
+      suite: { name: 'other', version: 1 },
+      baselineRunId: baseline.id,
+    });
     expect(same.baselineRunId).toBe(baseline.id);
   });
 
   it('lets the starter cancel a queued run once, audited with the reason; others may not', async () => {
     const eve = engineer();
-    const run = await sut.start(eve, { suite: 'main@1' });
+    const run = await sut.start(eve, { suite: { name: 'main', version: 1 } });
 
     await expect(sut.cancel(engineer(), run.id)).rejects.toMatchObject({ code: 'forbidden' });
     const cancelled = await sut.cancel(eve, run.id, 'wrong suite');
@@ -213,7 +229,7 @@ describeIntegration('RunsService (start, cancel)', () => {
 
   it('refuses a group filter that is not key:value, and reads no results of an unknown run', async () => {
     const eve = engineer();
-    const run = await sut.start(eve, { suite: 'main@1' });
+    const run = await sut.start(eve, { suite: { name: 'main', version: 1 } });
 
     await expect(
       sut.results(eve.actor, run.id, { group: 'band', limit: 10, offset: 0 }),

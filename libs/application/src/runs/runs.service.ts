@@ -5,7 +5,9 @@ import {
   assertHasRole,
   canViewAiUseCase,
   DomainError,
+  formatSuiteRef,
   hasRole,
+  type SuiteRef,
 } from '@gatehouse/domain';
 import { type SuiteDefinition, suiteDefinitionOf, type TargetConfig, targetSchema } from '@gatehouse/evals';
 import {
@@ -29,8 +31,8 @@ import { loadVisibleRun } from './run-access';
 import { type RunResultView, type RunView, toRunResultView, toRunView } from './runs.views';
 
 export interface StartRunInput {
-  /** `name@version` of a suite on this server. */
-  suite: string;
+  /** A suite version on this server (the API parses it from `name@version`). */
+  suite: SuiteRef;
   /** Overrides the suite's target (e.g. the use case's registered target). */
   target?: unknown;
   aiUseCaseId?: string;
@@ -132,15 +134,12 @@ export class RunsService {
     tx: Tx,
     input: StartRunInput,
   ): Promise<{ suite: SuiteEntity; dataset: DatasetEntity }> {
-    const suiteMatch = /^([a-z0-9][a-z0-9._-]{0,79})@(\d+)$/.exec(input.suite);
-    const found = suiteMatch
-      ? await this.runs.suiteWithDataset(tx, suiteMatch[1], Number(suiteMatch[2]))
-      : null;
+    const found = await this.runs.suiteWithDataset(tx, input.suite.name, input.suite.version);
     if (!found) {
       throw DomainError.validation([
         {
           field: 'suite',
-          message: `${input.suite} is not a suite on this server`,
+          message: `${formatSuiteRef(input.suite)} is not a suite on this server`,
           code: 'unknown_reference',
         },
       ]);

@@ -7,7 +7,7 @@ import {
   type SuiteDefinition,
   type TargetConfig,
 } from '@gatehouse/evals';
-import { type DatasetEntity, EvaluationRunEntity, type SuiteEntity } from '@gatehouse/persistence';
+import { type DatasetEntity, type QueuedRunRow, type SuiteEntity } from '@gatehouse/persistence';
 import { randomUUID } from 'node:crypto';
 
 /** A new platform run's manifest: every input pinned by hash (the run's id is made here). */
@@ -45,42 +45,30 @@ export function buildManifest(
   };
 }
 
-/** The queued run row for a manifest (its id and creation time are the manifest's). */
+/** The queued run's own columns for a manifest (its id and creation time are the manifest's). */
 export function queuedRun(
   manifest: StoredManifest,
   run: {
-    suite: SuiteEntity;
+    suite: Pick<SuiteEntity, 'id'>;
     target: TargetConfig;
     aiUseCaseId?: string;
     baselineRunId?: string;
     createdBy: string;
   },
-): EvaluationRunEntity {
-  const now = new Date(manifest.startedAt);
-  return Object.assign(new EvaluationRunEntity(), {
+): QueuedRunRow {
+  return {
     id: manifest.runId,
     suiteId: run.suite.id,
     aiUseCaseId: run.aiUseCaseId ?? null,
     baselineRunId: run.baselineRunId ?? null,
-    status: 'queued' as const,
     targetConfig: run.target,
     targetHash: manifest.target.configHash,
     provider: providerOf(run.target),
     total: manifest.dataset.count * manifest.epochs,
-    completed: 0,
-    failed: 0,
-    errored: 0,
     manifest,
-    report: null,
-    outcome: null,
-    error: null,
     createdBy: run.createdBy,
-    createdAt: now,
-    startedAt: null,
-    completedAt: null,
-    cancelledAt: null,
-    updatedAt: now,
-  });
+    createdAt: new Date(manifest.startedAt),
+  };
 }
 
 function describeTarget(target: TargetConfig): string {

@@ -93,30 +93,29 @@ export class RunsService {
       }
       const manifest = buildManifest(suite, dataset, definition, target, cassettes, this.config);
       const { aiUseCaseId, baselineRunId } = input;
-      const entity = queuedRun(manifest, {
+      const queued = queuedRun(manifest, {
         suite,
         target,
         aiUseCaseId,
         baselineRunId,
         createdBy: context.actor.id,
       });
-      await this.runs.insert(tx, entity);
+      const stored = await this.runs.insert(tx, queued);
       await this.audit.record(tx, context, {
         action: 'run.started',
         subjectType: 'evaluation_run',
-        subjectId: entity.id,
+        subjectId: queued.id,
         after: {
           suite: `${suite.name}@${suite.version}`,
           suiteHash: suite.sha256,
           datasetHash: dataset.sha256,
-          targetHash: entity.targetHash,
-          aiUseCaseId: entity.aiUseCaseId,
-          baselineRunId: entity.baselineRunId,
-          total: entity.total,
+          targetHash: queued.targetHash,
+          aiUseCaseId: queued.aiUseCaseId,
+          baselineRunId: queued.baselineRunId,
+          total: queued.total,
         },
       });
-      entity.suite = suite;
-      return entity;
+      return { ...stored, suite };
     });
     // The database is the truth: if Redis is away the reconciler enqueues the run later.
     await this.queue

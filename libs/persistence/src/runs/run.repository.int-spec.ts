@@ -1,4 +1,4 @@
-import { type AiUseCaseRecord, type RunStatus, type Stage } from '@gatehouse/domain';
+import { type AiUseCaseRecord, type RunStatus, type Stage, type StoredManifest } from '@gatehouse/domain';
 import { describeIntegration, insertEmptySuite, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { AiUseCaseEntity, EvaluationRunEntity, RunResultEntity, TeamEntity } from '../entities';
@@ -225,6 +225,52 @@ describeIntegration('RunRepository (the API side of runs)', () => {
       expect(await db.uow.read((tx) => sut.getWithOwner(tx, randomUUID()))).toBeNull();
       const byIds = await db.uow.read((tx) => sut.findByIds(tx, [runs.live, runs.loose, randomUUID()]));
       expect(byIds.map((run) => run.id).sort()).toEqual([runs.live, runs.loose].sort());
+    });
+  });
+
+  describe('insert', () => {
+    it('stores a new run queued, with no progress, report or times but its creation', async () => {
+      const id = randomUUID();
+      const createdAt = new Date('2026-01-02T03:04:05.000Z');
+      const manifest = { runId: id, cassettes: {} } as unknown as StoredManifest;
+
+      const stored = await db.uow.write((tx) =>
+        sut.insert(tx, {
+          id,
+          suiteId,
+          aiUseCaseId: null,
+          baselineRunId: null,
+          targetConfig: { type: 'replay', cassette: 'c' },
+          targetHash: 'f'.repeat(64),
+          provider: 'replay',
+          total: 6,
+          manifest,
+          createdBy: 'starter',
+          createdAt,
+        }),
+      );
+
+      const row = await db.dataSource.getRepository(EvaluationRunEntity).findOneByOrFail({ id });
+      expect(row).toMatchObject({
+        status: 'queued',
+        suiteId,
+        provider: 'replay',
+        total: 6,
+        completed: 0,
+        failed: 0,
+        errored: 0,
+        manifest,
+        report: null,
+        outcome: null,
+        error: null,
+        createdBy: 'starter',
+        startedAt: null,
+        completedAt: null,
+        cancelledAt: null,
+      });
+      expect(row.createdAt.toISOString()).toBe(createdAt.toISOString());
+      expect(row.updatedAt.toISOString()).toBe(createdAt.toISOString());
+      expect(stored).toMatchObject({ id, status: 'queued', completed: 0 });
     });
   });
 

@@ -62,12 +62,43 @@ export interface RunResultFilter {
   offset: number;
 }
 
+/** A new run's own columns; the rest start as a queued run's do (no progress, no report, no times). */
+export interface QueuedRunRow {
+  id: string;
+  suiteId: string;
+  aiUseCaseId: string | null;
+  baselineRunId: string | null;
+  targetConfig: object;
+  targetHash: string;
+  provider: string;
+  total: number;
+  manifest: StoredManifest;
+  createdBy: string;
+  createdAt: Date;
+}
+
 /** Every statement the API side runs on `evaluation_runs` and `run_results`. */
 export class RunRepository {
   constructor(protected readonly uow: UnitOfWork) {}
 
-  async insert(tx: Tx, run: EvaluationRunEntity): Promise<void> {
-    await managerOf(tx).insert(EvaluationRunEntity, run);
+  /** Stores a new run, queued; the row as stored. */
+  async insert(tx: Tx, run: QueuedRunRow): Promise<EvaluationRunEntity> {
+    const entity = Object.assign(new EvaluationRunEntity(), {
+      ...run,
+      status: 'queued' as const,
+      completed: 0,
+      failed: 0,
+      errored: 0,
+      report: null,
+      outcome: null,
+      error: null,
+      startedAt: null,
+      completedAt: null,
+      cancelledAt: null,
+      updatedAt: run.createdAt,
+    });
+    await managerOf(tx).insert(EvaluationRunEntity, entity);
+    return entity;
   }
 
   /**

@@ -23,6 +23,8 @@ interface RouteCase {
   body?: (f: Fixtures) => object;
   /** A text body (JSONL, YAML) and its media type, for the upload routes. */
   upload?: { type: string; text: (f: Fixtures) => string };
+  /** What the case needs done first, through the API, so it holds when it runs alone (`-t`). */
+  given?: (api: TestApi, f: Fixtures, who: Who) => Promise<unknown> | undefined;
   expected: Record<Who, number>;
 }
 
@@ -299,8 +301,15 @@ const MATRIX: RouteCase[] = [
     path: '/v1/ai-use-cases/{id}/gate-evaluations',
     url: (f) => `/v1/ai-use-cases/${f.useCaseId}/gate-evaluations`,
     body: () => ({ to: 'test' }),
-    // The first gets a new evaluation (the target moved since the fixtures'); nothing changes before the
-    // other two ask, so they get that standing evaluation.
+    // The service team asks after a record change, so it gets a new evaluation; nothing changes before the
+    // other two ask, so they get the standing one (that one, or the fixtures' when asked alone).
+    given: (api, f, who) =>
+      who === 'service_team'
+        ? api
+            .as(f.sam.token)
+            .patch(`/v1/ai-use-cases/${f.useCaseId}`, { changes: { summary: f.unique() } })
+            .expect(200)
+        : undefined,
     expected: only({ service_team: 201, engineer: 200, admin: 200 }),
   },
   {
@@ -455,6 +464,7 @@ describeIntegration('role × route matrix', () => {
   );
 
   it.each(cases)('%s as %s', async (_name, who, route) => {
+    await route.given?.(api, fixtures, who);
     let call = api.http[route.method](route.url(fixtures));
     const token = tokens[who];
     if (token) {

@@ -4,6 +4,7 @@ import {
   type RunningProcess,
   startNode,
   type TestDatabase,
+  userTokenAt,
 } from '@gatehouse/testing';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,29 +57,8 @@ describeIntegration('gatehouse push and runs against a server', () => {
       },
     });
     [, url] = await server.waitFor(/Gatehouse is ready at (http:\/\/\S+)/);
-    const admin = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
-    const team = (await (
-      await fetch(`${url}/v1/teams`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'Evaluation' }),
-      })
-    ).json()) as { id: string };
-    const user = (await (
-      await fetch(`${url}/v1/users`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'Eve', roles: ['engineer'], teamId: team.id }),
-      })
-    ).json()) as { enrolment: { token: string } };
-    const enrolled = (await (
-      await fetch(`${url}/v1/enrolments`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ token: user.enrolment.token }),
-      })
-    ).json()) as { token: { token: string } };
-    env = { GATEHOUSE_URL: url, GATEHOUSE_TOKEN: enrolled.token.token };
+    const eve = await userTokenAt(url, ADMIN, { name: 'Eve', roles: ['engineer'], team: 'Evaluation' });
+    env = { GATEHOUSE_URL: url, GATEHOUSE_TOKEN: eve };
     evalsDir = givenEvalsCopy();
   }, 60_000);
 
@@ -130,28 +110,13 @@ describeIntegration('gatehouse push and runs against a server', () => {
   }, 60_000);
 
   it("reports another team's names as refused (409), naming the artefact and what to do", async () => {
-    const admin = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
-    const post = async (path: string, body: object, headers: Record<string, string> = admin) =>
-      (await (
-        await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
-      ).json()) as {
-        id: string;
-        enrolment: { token: string };
-        token: { token: string };
-      };
-    const team = await post('/v1/teams', { name: 'Tax' });
-    const user = await post('/v1/users', { name: 'Ivy', roles: ['engineer'], teamId: team.id });
-    const enrolled = await post(
-      '/v1/enrolments',
-      { token: user.enrolment.token },
-      { 'Content-Type': 'application/json' },
-    );
+    const ivy = await userTokenAt(url, ADMIN, { name: 'Ivy', roles: ['engineer'], team: 'Tax' });
     const dir = await givenPushed();
     const cassette = join(dir, 'cassettes', 'benefits-triage.jsonl');
     writeFileSync(cassette, readFileSync(cassette, 'utf8').replace(/"output":"pip"/g, '"output":"general"'));
     const result = await gatehouse(['push', '--evals-dir', dir], {
       ...env,
-      GATEHOUSE_TOKEN: enrolled.token.token,
+      GATEHOUSE_TOKEN: ivy,
     });
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(

@@ -6,4 +6,4 @@ export * from './processes';
 export * from './openai-stub';
 export * from './givens';
 export * from './stored-givens';
-export * from './runs-over-http';
+export * from './api-over-http';

@@ -292,6 +292,20 @@ describeIntegration('the AI use case pages', () => {
     expect(skipped.text).toContain('stage_order');
   });
 
+  it('refuses a gate check to a stage that does not exist, names the stages, and audits the attempt', async () => {
+    const refusals = async () =>
+      (
+        await api.admin
+          .get(`/v1/audit-events?action=gate.refused&subjectId=${useCaseId}&limit=200`)
+          .expect(200)
+      ).body.total as number;
+    const before = await refusals();
+    const bad = await samWeb.post(`/ai-use-cases/${useCaseId}/gate-evaluations`, { to: 'production' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('must be one of test, learn, scale');
+    expect(await refusals()).toBe(before + 1);
+  });
+
   it('answers another team’s draft, and ids that are not ids, with the not-found page', async () => {
     for (const url of [
       `/ai-use-cases/${ollysDraft}`,

@@ -44,7 +44,7 @@ export class WebExceptionFilter implements ExceptionFilter {
           payload_too_large: 413,
           unsupported_media_type: 415,
         }[exception.code] ?? 500;
-      message = exception.message;
+      message = withProblems(exception);
       rule = exception.rule ?? null;
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
@@ -60,4 +60,14 @@ export class WebExceptionFilter implements ExceptionFilter {
       status,
     );
   }
+}
+
+/** The error's message, followed by the fields it names (the first three) so the person can fix them. */
+function withProblems(error: DomainError): string {
+  if (error.problems.length === 0) {
+    return error.message;
+  }
+  const named = error.problems.slice(0, 3).map((p) => `${p.field} ${p.message}`);
+  const more = error.problems.length > 3 ? `; and ${error.problems.length - 3} more` : '';
+  return `${error.message} ${named.join('; ')}${more}.`;
 }

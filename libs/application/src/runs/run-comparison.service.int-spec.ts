@@ -8,7 +8,7 @@ import {
   SuiteEntity,
   TeamEntity,
 } from '@gatehouse/persistence';
-import { describeIntegration, useTestDataSource } from '@gatehouse/testing';
+import { aiUseCaseRow, describeIntegration, runRow, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { RunComparisonService } from './run-comparison.service';
 
@@ -65,30 +65,13 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
   /** A draft use case of a team the outsider is not in. */
   async function givenDraftUseCase(): Promise<string> {
     const teamId = randomUUID();
-    const id = randomUUID();
     const now = new Date();
     await db.dataSource
       .getRepository(TeamEntity)
       .insert({ id: teamId, name: `team ${teamId}`, createdAt: now });
-    await db.dataSource.getRepository(AiUseCaseEntity).insert({
-      id,
-      ownerTeamId: teamId,
-      name: 'draft',
-      stage: 'proposed',
-      derivedRiskTier: 'low',
-      riskTier: 'low',
-      riskTierOverride: null,
-      revision: 1,
-      record: {} as AiUseCaseRecord,
-      targetConfig: null,
-      targetHash: null,
-      targetCassettes: null,
-      underChangeSince: null,
-      createdBy: 'test',
-      createdAt: now,
-      updatedAt: now,
-    });
-    return id;
+    const useCase = aiUseCaseRow(teamId, { name: 'draft', record: {} as AiUseCaseRecord, createdAt: now });
+    await db.dataSource.getRepository(AiUseCaseEntity).insert(useCase);
+    return useCase.id;
   }
 
   /**
@@ -102,36 +85,22 @@ describeIntegration('RunComparisonService (paired comparison of two runs)', () =
     errored?: number[];
     aiUseCaseId?: string;
   }): Promise<string> {
-    const id = randomUUID();
     const now = new Date();
     const metrics = options.metrics ?? Object.keys(options.scores);
-    await db.dataSource.getRepository(EvaluationRunEntity).insert({
-      id,
-      suiteId,
+    const run = runRow(suiteId, {
       aiUseCaseId: options.aiUseCaseId ?? null,
-      baselineRunId: null,
       status: 'completed',
-      targetConfig: {},
-      targetHash: '0'.repeat(64),
-      provider: 'stub',
       total: 0,
-      completed: 0,
-      failed: 0,
-      errored: 0,
       manifest: {
         dataset: { name: 'comparison', version: 1, hash: options.datasetHash ?? 'a'.repeat(64), count: 0 },
         scorers: metrics.map((name) => ({ name, type: 'exact_match', version: '1' })),
       },
-      report: null,
       outcome: 'passed',
-      error: null,
-      createdBy: 'test',
       createdAt: now,
-      startedAt: now,
       completedAt: now,
-      cancelledAt: null,
-      updatedAt: now,
     });
+    await db.dataSource.getRepository(EvaluationRunEntity).insert(run);
+    const id = run.id;
     const rows: Partial<RunResultEntity>[] = [];
     const items = Math.max(...Object.values(options.scores).map((list) => list.length));
     for (let item = 0; item < items; item++) {

@@ -1,65 +1,24 @@
 import { type RunStatus } from '@gatehouse/domain';
-import {
-  createTestDatabase,
-  insertEmptySuite,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
+import { describeIntegration, insertEmptySuite, runRow, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
-import { type DataSource } from 'typeorm';
 import { EvaluationRunEntity, RunResultEntity } from '../entities';
-import { readWith, UnitOfWork, writeWith } from '../unit-of-work';
+import { readWith, type UnitOfWork, writeWith } from '../unit-of-work';
 import { type ResultRow, RunNotRunning, RunResultWriter } from './run-result.writer';
 
 describeIntegration('RunResultWriter (group commit of result rows)', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
+  const db = useTestDataSource();
   let uow: UnitOfWork;
   let suiteId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-    uow = new UnitOfWork(dataSource);
+    uow = db.uow;
     suiteId = await insertEmptySuite(uow, 'writer');
   });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
-
   async function run(total: number, status: RunStatus = 'running'): Promise<string> {
-    const id = randomUUID();
-    const now = new Date();
-    await writeWith(uow, (m) =>
-      m.insert(EvaluationRunEntity, {
-        id,
-        suiteId,
-        aiUseCaseId: null,
-        baselineRunId: null,
-        status,
-        targetConfig: {},
-        targetHash: '0'.repeat(64),
-        provider: 'stub',
-        total,
-        completed: 0,
-        failed: 0,
-        errored: 0,
-        manifest: {},
-        report: null,
-        outcome: null,
-        error: null,
-        createdBy: 'test',
-        createdAt: now,
-        startedAt: now,
-        completedAt: null,
-        cancelledAt: null,
-        updatedAt: now,
-      }),
-    );
-    return id;
+    const stored = runRow(suiteId, { status, total });
+    await writeWith(uow, (m) => m.insert(EvaluationRunEntity, stored));
+    return stored.id;
   }
 
   /** Item n fails its scorer when n % 5 === 0 and is errored when n % 7 === 0. */

@@ -1,5 +1,11 @@
-import { type AiUseCaseRecord, type RunStatus, type Stage, type StoredManifest } from '@gatehouse/domain';
-import { describeIntegration, insertEmptySuite, useTestDataSource } from '@gatehouse/testing';
+import { type RunStatus, type Stage, type StoredManifest } from '@gatehouse/domain';
+import {
+  aiUseCaseRow,
+  describeIntegration,
+  insertEmptySuite,
+  runRow,
+  useTestDataSource,
+} from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { AiUseCaseEntity, EvaluationRunEntity, RunResultEntity, TeamEntity } from '../entities';
 import { RunRepository } from './run.repository';
@@ -16,62 +22,25 @@ describeIntegration('RunRepository (the API side of runs)', () => {
 
   async function givenUseCase(stage: Stage): Promise<{ id: string; teamId: string }> {
     const teamId = randomUUID();
-    const id = randomUUID();
     const now = new Date();
     await db.dataSource
       .getRepository(TeamEntity)
       .insert({ id: teamId, name: `team ${teamId}`, createdAt: now });
-    await db.dataSource.getRepository(AiUseCaseEntity).insert({
-      id,
-      ownerTeamId: teamId,
-      name: `use case ${id}`,
-      stage,
-      derivedRiskTier: 'low',
-      riskTier: 'low',
-      riskTierOverride: null,
-      revision: 1,
-      record: {} as AiUseCaseRecord,
-      targetConfig: null,
-      targetHash: null,
-      targetCassettes: null,
-      underChangeSince: null,
-      createdBy: 'test',
-      createdAt: now,
-      updatedAt: now,
-    });
-    return { id, teamId };
+    const useCase = aiUseCaseRow(teamId, { stage, createdAt: now });
+    await db.dataSource.getRepository(AiUseCaseEntity).insert(useCase);
+    return { id: useCase.id, teamId };
   }
 
   async function givenRun(
     options: { status?: RunStatus; aiUseCaseId?: string; createdAt?: Date } = {},
   ): Promise<string> {
-    const id = randomUUID();
-    const now = options.createdAt ?? new Date();
-    await db.dataSource.getRepository(EvaluationRunEntity).insert({
-      id,
-      suiteId,
-      aiUseCaseId: options.aiUseCaseId ?? null,
-      baselineRunId: null,
+    const run = runRow(suiteId, {
       status: options.status ?? 'running',
-      targetConfig: {},
-      targetHash: '0'.repeat(64),
-      provider: 'stub',
-      total: 10,
-      completed: 0,
-      failed: 0,
-      errored: 0,
-      manifest: {},
-      report: null,
-      outcome: null,
-      error: null,
-      createdBy: 'test',
-      createdAt: now,
-      startedAt: now,
-      completedAt: null,
-      cancelledAt: null,
-      updatedAt: now,
+      aiUseCaseId: options.aiUseCaseId ?? null,
+      createdAt: options.createdAt ?? new Date(),
     });
-    return id;
+    await db.dataSource.getRepository(EvaluationRunEntity).insert(run);
+    return run.id;
   }
 
   async function givenResults(

@@ -6,17 +6,11 @@ import {
   readWith,
   RunProgressRepository,
   RunResultEntity,
-  UnitOfWork,
+  type UnitOfWork,
   writeWith,
 } from '@gatehouse/persistence';
 import { type EnqueueReport } from '@gatehouse/queue';
-import {
-  createTestDatabase,
-  insertEmptySuite,
-  describeIntegration,
-  openTestDataSource,
-  type TestDatabase,
-} from '@gatehouse/testing';
+import { describeIntegration, insertEmptySuite, runRow, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -26,55 +20,21 @@ import { RunReconcilerService } from './run-reconciler.service';
 import { type RunStartService } from './run-start.service';
 
 describeIntegration('RunReconcilerService (repairs stuck runs, gives up after its bound)', () => {
-  let database: TestDatabase;
-  let dataSource: Awaited<ReturnType<typeof openTestDataSource>>;
+  const db = useTestDataSource();
   let uow: UnitOfWork;
   let audit: AuditService;
   let suiteId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openTestDataSource(database);
-    uow = new UnitOfWork(dataSource);
+    uow = db.uow;
     audit = new AuditService(new AuditLogRepository(uow));
     suiteId = await insertEmptySuite(uow, 'reconciler');
   }, 60_000);
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
-
   async function runningRun(total: number, status: 'running' | 'aggregating' = 'running'): Promise<string> {
-    const id = randomUUID();
-    const now = new Date();
-    await writeWith(uow, (m) =>
-      m.insert(EvaluationRunEntity, {
-        id,
-        suiteId,
-        aiUseCaseId: null,
-        baselineRunId: null,
-        status,
-        targetConfig: {},
-        targetHash: '0'.repeat(64),
-        provider: 'stub',
-        total,
-        completed: status === 'aggregating' ? total : 0,
-        failed: 0,
-        errored: 0,
-        manifest: {},
-        report: null,
-        outcome: null,
-        error: null,
-        createdBy: 'test',
-        createdAt: now,
-        startedAt: now,
-        completedAt: null,
-        cancelledAt: null,
-        updatedAt: now,
-      }),
-    );
-    return id;
+    const row = runRow(suiteId, { status, total, completed: status === 'aggregating' ? total : 0 });
+    await writeWith(uow, (m) => m.insert(EvaluationRunEntity, row));
+    return row.id;
   }
 
   /** Makes the run look stuck to the next pass (no progress for longer than the stuck threshold). */

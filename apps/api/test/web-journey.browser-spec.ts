@@ -282,7 +282,13 @@ describeBrowser('the web pages in Chromium: from registration to the public reco
       const metrics = page.getByRole('heading', { name: 'Metrics', exact: true });
       await progress.or(metrics).first().waitFor();
       if (await progress.isVisible()) {
-        await accessible(page);
+        // The page reloads itself the moment the run finishes: a check that reload cut short says nothing
+        // about the page (the report is checked below); any violation found still fails the test.
+        await accessible(page).catch((error: unknown) => {
+          if (!String(error).includes('Execution context was destroyed')) {
+            throw error;
+          }
+        });
       }
       await metrics.waitFor({ timeout: 90_000 });
       await page.waitForLoadState('load');

@@ -126,7 +126,12 @@ export class RunStartService {
    * with a result are skipped and job ids are deterministic, so a step delivered twice adds nothing, and
    * a continuation lost with Redis leaves a run without progress, which the reconciler repairs.
    */
-  private async fanOut(run: WorkerRun, dataset: DatasetEntity, fromSeq: number, round: number): Promise<void> {
+  private async fanOut(
+    run: WorkerRun,
+    dataset: DatasetEntity,
+    fromSeq: number,
+    round: number,
+  ): Promise<void> {
     const ahead = this.config.runs.fanOutAhead;
     const page = Math.min(PAGE, ahead);
     let seq = fromSeq;

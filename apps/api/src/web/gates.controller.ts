@@ -10,7 +10,6 @@ import {
 import {
   type Actor,
   allowedAiUseCaseActions,
-  approvalRefusal,
   decisionRefusal,
   DomainError,
   promotionRefusal,
@@ -190,12 +189,13 @@ export class GatePagesController {
   private async page(req: WebRequest, res: Response, id: string, state: PageState): Promise<void> {
     const actor = webContext(req).actor;
     const evaluation = await this.evaluations.get(actor, id);
-    const [useCase, proposer] = await Promise.all([
+    const [useCase, proposer, independence] = await Promise.all([
       this.aiUseCases.get(actor, evaluation.aiUseCaseId),
       this.identity.getUser(evaluation.createdBy).then(
         (user) => user.name,
         () => 'an unknown user',
       ),
+      this.decisions.independenceRefusal(actor, id),
     ]);
     const team = useCase.ownerTeam.name;
     const explain = (rule: string | null, message: string) =>
@@ -204,7 +204,7 @@ export class GatePagesController {
     const refusal = state.refusal
       ? { ...state.refusal, text: explain(state.refusal.rule, state.refusal.text) }
       : null;
-    let decisionForm = decisionPanel(actor, evaluation, useCase, explain);
+    let decisionForm = decisionPanel(actor, evaluation, independence, explain);
     if (refusal?.action === 'decide' && !(decisionForm.allowed && refusal.rule === 'signed_hash_matches')) {
       // The service refused (a forged form, or a decision made in another tab): say why where the form was.
       decisionForm = { ...decisionForm, shown: true, allowed: false, why: refusal.text, rule: refusal.rule };
@@ -289,7 +289,8 @@ function banner(decided: unknown, unchanged: boolean): { banner: string | null; 
 function decisionPanel(
   actor: Actor,
   evaluation: GateEvaluationView,
-  useCase: AiUseCaseView,
+  /** Why the actor may not approve on independence grounds, as the service checks it (the same rule). */
+  independence: { rule: string; message: string } | null,
   explain: (rule: string | null, message: string) => string,
 ): {
   shown: boolean;
@@ -300,12 +301,6 @@ function decisionPanel(
   hint: string | null;
 } {
   const none = { shown: false, allowed: false, options: [] as Decision[], why: null, rule: null, hint: null };
-  const independence = approvalRefusal(actor, {
-    ownerTeamId: useCase.ownerTeam.id,
-    proposedBy: evaluation.createdBy,
-    runStarters: evaluation.runsUsed.map((run) => run.startedBy),
-    suiteAuthors: evaluation.runsUsed.map((run) => run.suiteAuthorId),
-  });
   if (independence?.rule === 'approver_needs_reviewer_role') {
     return none; // the team and others see the decisions, not a form they could never use
   }

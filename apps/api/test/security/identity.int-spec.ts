@@ -2,6 +2,7 @@ import { DEFAULT_GATE_POLICY, type GateRule } from '@gatehouse/domain';
 import { EnrolmentEntity, UnitOfWork, UserEntity, writeWith } from '@gatehouse/persistence';
 import { describeIntegration } from '@gatehouse/testing';
 import { lowRiskRecord } from '../support/records';
+import { signIn } from '../support/web';
 import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
 
 /**
@@ -230,6 +231,16 @@ describeIntegration('security: no one approves alone', () => {
       });
       const unknown = await reject(legacy.token, evaluationId).expect(403);
       expect(unknown.body.rule).toBe('approver_reviewer_role_grant_unknown');
+      // The evaluation page offers neither of them a decision form; it says why, as the API does.
+      for (const [reviewer, why] of [
+        [selfie, 'You granted yourself the reviewer role'],
+        [legacy, 'who granted yours is not on record'],
+      ] as const) {
+        const page = await (await signIn(api, reviewer.token)).get(`/gate-evaluations/${evaluationId}`);
+        expect(page.status).toBe(200);
+        expect(page.text).not.toContain('name="decision"');
+        expect(page.text).toContain(why);
+      }
       const refused = (await auditOf('gate.refused')).map((e) => e.after?.rule);
       expect(refused).toEqual(
         expect.arrayContaining([

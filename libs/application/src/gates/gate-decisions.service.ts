@@ -1,4 +1,7 @@
 import {
+  type Actor,
+  type ApprovalContext,
+  approvalRefusal,
   approvalState,
   approvalsNeedReviewerGrantedByOther,
   assertIndependentApprover,
@@ -64,17 +67,10 @@ export class GateDecisionsService {
           throw DomainError.validation(problems);
         }
         const verdictDecision = decision as 'approve' | 'reject';
-        const grantedByOther = await this.approvalsNeedGrantByOther(tx, entity);
-        assertIndependentApprover(context.actor, {
-          ownerTeamId: useCase.ownerTeamId,
-          proposedBy: entity.createdBy,
-          runStarters: entity.result.runsUsed.map((run) => run.startedBy),
-          suiteAuthors: entity.result.runsUsed.map((run) => run.suiteAuthorId),
-          requireReviewerRoleGrantedByOther: grantedByOther,
-          reviewerRoleGrantedBy: grantedByOther
-            ? await this.gates.reviewerRoleGrantedBy(tx, context.actor.id)
-            : undefined,
-        });
+        assertIndependentApprover(
+          context.actor,
+          await this.approvalContext(tx, context.actor, entity, useCase.ownerTeamId),
+        );
         if (input.evaluationHash !== undefined && input.evaluationHash !== entity.hash) {
           throw new DomainError(
             'conflict',
@@ -144,6 +140,41 @@ export class GateDecisionsService {
       await this.refusals.record(context, attempt, error);
       throw error;
     }
+  }
+
+  /**
+   * Why the actor may not approve this evaluation on independence grounds (the same check `decide` makes,
+   * who granted their reviewer role included), or null: for pages that offer the decision form.
+   */
+  async independenceRefusal(
+    actor: Actor,
+    evaluationId: string,
+  ): Promise<{ rule: string; message: string } | null> {
+    return this.uow.read(async (tx) => {
+      const entity = await this.reads.evaluation(tx, actor, evaluationId);
+      const useCase = await this.reads.useCase(tx, actor, entity.aiUseCaseId);
+      return approvalRefusal(actor, await this.approvalContext(tx, actor, entity, useCase.ownerTeamId));
+    });
+  }
+
+  /** Who produced the evidence, and whether (and by whom) the approver's reviewer role must be granted. */
+  private async approvalContext(
+    tx: Tx,
+    actor: Actor,
+    entity: GateEvaluationEntity,
+    ownerTeamId: string,
+  ): Promise<ApprovalContext> {
+    const grantedByOther = await this.approvalsNeedGrantByOther(tx, entity);
+    return {
+      ownerTeamId,
+      proposedBy: entity.createdBy,
+      runStarters: entity.result.runsUsed.map((run) => run.startedBy),
+      suiteAuthors: entity.result.runsUsed.map((run) => run.suiteAuthorId),
+      requireReviewerRoleGrantedByOther: grantedByOther,
+      reviewerRoleGrantedBy: grantedByOther
+        ? await this.gates.reviewerRoleGrantedBy(tx, actor.id)
+        : undefined,
+    };
   }
 
   /** Whether the evaluation's gate (in its policy version) asks for reviewers granted by someone else. */

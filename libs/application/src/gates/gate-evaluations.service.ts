@@ -32,7 +32,7 @@ import {
   type PolicyVersion,
 } from './gate-evidence.service';
 import { GatePoliciesService } from './gate-policies.service';
-import { GateReads } from './gate-reads';
+import { GateReads, isIdLike } from './gate-reads';
 import { type GateEvaluationView, toGateEvaluationView } from './gate.views';
 import { RefusalAudit } from './refusals-audited';
 
@@ -153,7 +153,7 @@ export class GateEvaluationsService {
 
   /** The use case as an evaluation reads it now, if the actor may see it and ask for its gate. */
   private async proposable(tx: Tx, actor: Actor, useCaseId: string): Promise<GateSnapshot> {
-    const snapshot = /^[0-9a-f-]{36}$/i.test(useCaseId) ? await this.gates.snapshot(tx, useCaseId) : null;
+    const snapshot = isIdLike(useCaseId) ? await this.gates.snapshot(tx, useCaseId) : null;
     if (!snapshot) {
       throw DomainError.notFound('The AI use case');
     }

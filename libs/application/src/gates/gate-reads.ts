@@ -19,6 +19,11 @@ import { type GateEvaluationView, toGateEvaluationView } from './gate.views';
 
 const UUID = /^[0-9a-f-]{36}$/i;
 
+/** Whether a value from a path or form can be an id at all; anything else is "not found" without a query. */
+export function isIdLike(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
 /** Use cases and evaluations as the actor may see them, and an evaluation's view with where it stands. */
 @Injectable()
 export class GateReads {
@@ -30,7 +35,7 @@ export class GateReads {
 
   /** The use case with its team, if the actor may see it (else not found); `forUpdate` locks it. */
   async useCase(tx: Tx, actor: Actor, id: string, forUpdate = false): Promise<AiUseCaseEntity> {
-    const useCase = UUID.test(id) ? await this.gates.useCase(tx, id, forUpdate) : null;
+    const useCase = isIdLike(id) ? await this.gates.useCase(tx, id, forUpdate) : null;
     if (!useCase) {
       throw DomainError.notFound('The AI use case');
     }
@@ -40,7 +45,7 @@ export class GateReads {
 
   /** The evaluation, if the actor may see its use case (else not found). */
   async evaluation(tx: Tx, actor: Actor, id: string): Promise<GateEvaluationEntity> {
-    const entity = UUID.test(id) ? await this.gates.evaluation(tx, id) : null;
+    const entity = isIdLike(id) ? await this.gates.evaluation(tx, id) : null;
     if (!entity) {
       throw DomainError.notFound('The gate evaluation');
     }

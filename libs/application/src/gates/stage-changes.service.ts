@@ -22,7 +22,7 @@ import { Injectable } from '@nestjs/common';
 import { type AiUseCaseView, toAiUseCaseView } from '../ai-use-cases/ai-use-case.views';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
-import { GateReads } from './gate-reads';
+import { GateReads, isIdLike } from './gate-reads';
 import { type StageChangeView, toStageChangeView } from './gate.views';
 import { RefusalAudit } from './refusals-audited';
 import { TransparencyService } from './transparency.service';
@@ -61,10 +61,9 @@ export class StageChangesService {
       return await this.uow.write(async (tx) => {
         const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
         assertCanPromote(context.actor, useCase);
-        const entity =
-          typeof evaluationId === 'string' && /^[0-9a-f-]{36}$/i.test(evaluationId)
-            ? await this.gates.evaluationOf(tx, evaluationId, useCaseId)
-            : null;
+        const entity = isIdLike(evaluationId)
+          ? await this.gates.evaluationOf(tx, evaluationId, useCaseId)
+          : null;
         if (!entity) {
           throw DomainError.validation([
             {

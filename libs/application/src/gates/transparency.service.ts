@@ -21,6 +21,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { type RequestContext } from '../request-context';
+import { isIdLike } from './gate-reads';
 
 export interface TransparencyListEntry {
   id: string;
@@ -60,9 +61,7 @@ export class TransparencyService {
     input: { redactions?: string[]; redactionReason?: string },
   ): Promise<PublishedTransparencyRecord> {
     return this.uow.write(async (tx) => {
-      const useCase = /^[0-9a-f-]{36}$/i.test(useCaseId)
-        ? await this.gates.useCase(tx, useCaseId, true)
-        : null;
+      const useCase = isIdLike(useCaseId) ? await this.gates.useCase(tx, useCaseId, true) : null;
       if (!useCase) {
         throw DomainError.notFound('The AI use case');
       }
@@ -132,7 +131,7 @@ export class TransparencyService {
 
   getPublic(useCaseId: string): Promise<PublishedTransparencyRecord> {
     return this.uow.read(async (tx) => {
-      const row = /^[0-9a-f-]{36}$/i.test(useCaseId) ? await this.records.ofUseCase(tx, useCaseId) : null;
+      const row = isIdLike(useCaseId) ? await this.records.ofUseCase(tx, useCaseId) : null;
       if (!row) {
         throw DomainError.notFound('The transparency record');
       }

@@ -31,6 +31,7 @@ export * from './runs/run-comparison.service';
 export * from './runs/runs.service';
 export * from './runs/runs.views';
 export * from './gates/gate.views';
+export * from './gates/approval-eligibility';
 export * from './gates/gate-decisions.service';
 export * from './gates/gate-evaluations.service';
 export * from './gates/gate-evidence.service';

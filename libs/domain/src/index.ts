@@ -29,3 +29,4 @@ export * from './gates/gate-access';
 export * from './gates/default-policies';
 export * from './transparency/transparency-record';
 export * from './registry/artefact-ownership';
+export * from './notifications/notification-events';

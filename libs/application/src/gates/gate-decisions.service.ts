@@ -1,25 +1,15 @@
 import {
   type Actor,
-  type ApprovalContext,
-  approvalRefusal,
   approvalState,
-  approvalsNeedReviewerGrantedByOther,
   assertIndependentApprover,
   decisionRefusal,
   DomainError,
-  gateRules,
 } from '@gatehouse/domain';
-import {
-  GateApprovalEntity,
-  type GateEvaluationEntity,
-  GatePolicyRepository,
-  GateRepository,
-  type Tx,
-  UnitOfWork,
-} from '@gatehouse/persistence';
+import { GateApprovalEntity, GateRepository, UnitOfWork } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { ApprovalEligibility } from './approval-eligibility';
 import { type RequestContext } from '../request-context';
 import { GateReads } from './gate-reads';
 import { type GateEvaluationView } from './gate.views';
@@ -33,7 +23,7 @@ export class GateDecisionsService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly gates: GateRepository,
-    private readonly policies: GatePolicyRepository,
+    private readonly eligibility: ApprovalEligibility,
     private readonly reads: GateReads,
     private readonly audit: AuditService,
     private readonly refusals: RefusalAudit,
@@ -69,7 +59,7 @@ export class GateDecisionsService {
         const verdictDecision = decision as 'approve' | 'reject';
         assertIndependentApprover(
           context.actor,
-          await this.approvalContext(tx, context.actor, entity, useCase.ownerTeamId),
+          await this.eligibility.context(tx, context.actor, entity, useCase.ownerTeamId),
         );
         if (input.evaluationHash !== undefined && input.evaluationHash !== entity.hash) {
           throw new DomainError(
@@ -153,34 +143,7 @@ export class GateDecisionsService {
     return this.uow.read(async (tx) => {
       const entity = await this.reads.evaluation(tx, actor, evaluationId);
       const useCase = await this.reads.useCase(tx, actor, entity.aiUseCaseId);
-      return approvalRefusal(actor, await this.approvalContext(tx, actor, entity, useCase.ownerTeamId));
+      return this.eligibility.refusal(tx, actor, entity, useCase.ownerTeamId);
     });
-  }
-
-  /** Who produced the evidence, and whether (and by whom) the approver's reviewer role must be granted. */
-  private async approvalContext(
-    tx: Tx,
-    actor: Actor,
-    entity: GateEvaluationEntity,
-    ownerTeamId: string,
-  ): Promise<ApprovalContext> {
-    const grantedByOther = await this.approvalsNeedGrantByOther(tx, entity);
-    return {
-      ownerTeamId,
-      proposedBy: entity.createdBy,
-      runStarters: entity.result.runsUsed.map((run) => run.startedBy),
-      suiteAuthors: entity.result.runsUsed.map((run) => run.suiteAuthorId),
-      requireReviewerRoleGrantedByOther: grantedByOther,
-      reviewerRoleGrantedBy: grantedByOther
-        ? await this.gates.reviewerRoleGrantedBy(tx, actor.id)
-        : undefined,
-    };
-  }
-
-  /** Whether the evaluation's gate (in its policy version) asks for reviewers granted by someone else. */
-  private async approvalsNeedGrantByOther(tx: Tx, entity: GateEvaluationEntity): Promise<boolean> {
-    const policy = await this.policies.byId(tx, entity.policyId);
-    const rules = policy ? gateRules(policy.document, entity.riskTier, entity.toStage) : null;
-    return approvalsNeedReviewerGrantedByOther(rules ?? []);
   }
 }

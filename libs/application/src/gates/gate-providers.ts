@@ -1,3 +1,4 @@
+import { ApprovalEligibility } from './approval-eligibility';
 import { GateDecisionsService } from './gate-decisions.service';
 import { GateEvaluationsService } from './gate-evaluations.service';
 import { GateEvidenceService } from './gate-evidence.service';
@@ -12,6 +13,7 @@ import { TransparencyService } from './transparency.service';
 export const GATE_PROVIDERS = [
   RefusalAudit,
   GateReads,
+  ApprovalEligibility,
   TransparencyService,
   GateEvidenceService,
   GatePoliciesService,

@@ -52,7 +52,9 @@ export class WebSessionsService {
       const expiresAt = new Date(Math.min(now.getTime() + hours, row.expiresAt?.getTime() ?? Infinity));
       const session = Object.assign(new WebSessionEntity(), {
         id: sha256Hex(secret),
+        userId: row.user.id,
         tokenId: row.id,
+        via: 'api_token' as const,
         csrfToken: randomBytes(32).toString('base64url'),
         createdAt: now,
         expiresAt,
@@ -85,18 +87,22 @@ export class WebSessionsService {
     }
     const session = await this.sessions.findWithHolder(sha256Hex(secret));
     const now = new Date();
-    const token = session?.token;
-    if (
-      !session ||
-      session.expiresAt <= now ||
-      !token?.user ||
-      token.revokedAt ||
-      (token.expiresAt && token.expiresAt <= now) ||
-      token.user.disabledAt
-    ) {
+    const user = session?.user;
+    if (!session || session.expiresAt <= now || !user || user.disabledAt) {
       return null;
     }
-    const user = token.user;
+    if (session.via === 'api_token') {
+      // A token session ends with its token: revoked, expired or gone.
+      const token = session.token;
+      if (
+        !token ||
+        token.userId !== user.id ||
+        token.revokedAt ||
+        (token.expiresAt && token.expiresAt <= now)
+      ) {
+        return null;
+      }
+    }
     return {
       actor: { id: user.id, name: user.name, teamId: user.teamId, roles: user.roles },
       csrfToken: session.csrfToken,

@@ -140,6 +140,13 @@ export class GateApprovalEntity {
   @Column({ type: 'text' })
   reason!: string;
 
+  /**
+   * How the reviewer was signed in when they decided (`oidc`: an identity-provider session; `api_token`:
+   * an API token or a web session opened with one); null for decisions from before this was recorded.
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  via!: 'oidc' | 'api_token' | null;
+
   @Column({ name: 'created_at', type: TIMESTAMP })
   createdAt!: Date;
 }

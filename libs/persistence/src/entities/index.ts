@@ -14,6 +14,12 @@ import {
   StageChangeEntity,
   TransparencyRecordEntity,
 } from './gate.entity';
+import {
+  NotificationDeliveryEntity,
+  NotificationEventEntity,
+  WebhookEndpointEntity,
+} from './notification.entity';
+import { OidcSignInEntity } from './oidc-sign-in.entity';
 import { ProviderConnectionEntity } from './provider-connection.entity';
 import { CassetteEntity, SuiteEntity } from './suite.entity';
 import { TeamEntity } from './team.entity';
@@ -28,6 +34,8 @@ export * from './dataset.entity';
 export * from './enrolment.entity';
 export * from './evaluation-run.entity';
 export * from './gate.entity';
+export * from './notification.entity';
+export * from './oidc-sign-in.entity';
 export * from './provider-connection.entity';
 export * from './suite.entity';
 export * from './team.entity';
@@ -58,4 +66,8 @@ export const ENTITIES = [
   TransparencyRecordEntity,
   WebSessionEntity,
   ProviderConnectionEntity,
+  OidcSignInEntity,
+  NotificationEventEntity,
+  WebhookEndpointEntity,
+  NotificationDeliveryEntity,
 ];

@@ -4,6 +4,7 @@ import { TIMESTAMP } from '../column-types';
 import { TeamEntity } from './team.entity';
 
 @Entity({ name: 'users' })
+@Index('uq_users_oidc', ['oidcIssuer', 'oidcSubject'], { unique: true })
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -28,6 +29,14 @@ export class UserEntity {
   /** Who granted each role held (see RoleGrants); null for users from before grants were recorded. */
   @Column({ name: 'roles_granted_by', type: 'json', nullable: true })
   rolesGrantedBy!: RoleGrants | null;
+
+  /** The identity provider (issuer URL) the user signs in with, or null for token-only users. */
+  @Column({ name: 'oidc_issuer', type: 'varchar', length: 255, nullable: true })
+  oidcIssuer!: string | null;
+
+  /** The provider's stable subject (`sub`) for the user: with the issuer, who they are across sign-ins. */
+  @Column({ name: 'oidc_subject', type: 'varchar', length: 255, nullable: true })
+  oidcSubject!: string | null;
 
   @Column({ name: 'disabled_at', type: TIMESTAMP, nullable: true })
   disabledAt!: Date | null;

@@ -1,10 +1,13 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { TIMESTAMP } from '../column-types';
 import { ApiTokenEntity } from './api-token.entity';
+import { UserEntity } from './user.entity';
 
 /**
- * A signed-in browser. The cookie holds a random secret; only its sha256 is stored. The session lives as
- * long as the API token it was opened with: revoke or expire the token and the session ends with it.
+ * A signed-in browser. The cookie holds a random secret; only its sha256 is stored. A session opened with
+ * an API token lives as long as that token (revoke or expire it and the session ends with it); one opened
+ * through the identity provider (`via: oidc`) has no token and lives until it expires or the user is
+ * disabled.
  */
 @Entity({ name: 'web_sessions' })
 export class WebSessionEntity {
@@ -12,13 +15,26 @@ export class WebSessionEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;
 
-  @Index('idx_web_sessions_token')
-  @Column({ name: 'token_id', type: 'varchar', length: 36 })
-  tokenId!: string;
+  @Index('idx_web_sessions_user')
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId!: string;
 
-  @ManyToOne(() => ApiTokenEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity;
+
+  /** The API token the session was opened with; null for identity-provider sessions. */
+  @Index('idx_web_sessions_token')
+  @Column({ name: 'token_id', type: 'varchar', length: 36, nullable: true })
+  tokenId!: string | null;
+
+  @ManyToOne(() => ApiTokenEntity, { onDelete: 'CASCADE', nullable: true })
   @JoinColumn({ name: 'token_id' })
-  token?: ApiTokenEntity;
+  token?: ApiTokenEntity | null;
+
+  /** How the browser signed in: `api_token` or `oidc`. */
+  @Column({ type: 'varchar', length: 16 })
+  via!: 'api_token' | 'oidc';
 
   /** The synchronizer token every form of this session carries. */
   @Column({ name: 'csrf_token', type: 'varchar', length: 64 })

@@ -1,3 +1,4 @@
+import { type Role } from '@gatehouse/domain';
 import { IsNull } from 'typeorm';
 import { UserEntity } from '../entities';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
@@ -38,6 +39,15 @@ export class UserRepository {
       select: { id: true, roles: true },
     });
     return users.filter((u) => u.roles.includes('admin')).length;
+  }
+
+  /** Users not disabled who hold the role (roles are a JSON list, so the filter happens here). */
+  async activeWithRole(tx: Tx, role: Role): Promise<UserEntity[]> {
+    const users = await managerOf(tx).find(UserEntity, {
+      where: { disabledAt: IsNull() },
+      order: { name: 'ASC', id: 'ASC' },
+    });
+    return users.filter((u) => u.roles.includes(role));
   }
 
   /** A page of users by name, with their teams, and how many there are. */

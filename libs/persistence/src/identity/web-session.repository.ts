@@ -6,10 +6,10 @@ import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
 export class WebSessionRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  /** The session with its token and the token's user loaded (`session.token.user`). */
+  /** The session with its user and (for token sessions) its token loaded. */
   findWithHolder(id: string): Promise<WebSessionEntity | null> {
     return this.uow.read((m) =>
-      managerOf(m).findOne(WebSessionEntity, { where: { id }, relations: { token: { user: true } } }),
+      managerOf(m).findOne(WebSessionEntity, { where: { id }, relations: { user: true, token: true } }),
     );
   }
 

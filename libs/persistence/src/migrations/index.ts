@@ -6,6 +6,7 @@ import { ProviderConnections1766764800000 } from './1766764800000-provider-conne
 import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolment';
 import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownership';
 import { RunRateLimits1767024000000 } from './1767024000000-run-rate-limits';
+import { ReviewerWorkflow1767110400000 } from './1767110400000-reviewer-workflow';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   IdentityEnrolment1766937600000,
   ArtefactOwnership1766851200000,
   RunRateLimits1767024000000,
+  ReviewerWorkflow1767110400000,
 ];

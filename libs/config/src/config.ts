@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type NotifyConfig, notifyConfig, notifyEnvironment } from './notify-config';
 import { Secret } from './secret';
 import { type TrustProxy, trustProxySchema } from './trust-proxy';
 
@@ -87,6 +88,8 @@ export interface GatehouseConfig {
    * keeps one in the data folder; with PostgreSQL connections cannot hold secrets until it is set.
    */
   secretsKey?: Secret;
+  /** GOV.UK Notify e-mails and signed webhooks (see docs/notifications.md). */
+  notify: NotifyConfig;
   /**
    * The environment evaluation targets and judges read their keys and header values from (a suite names
    * the variable, never the secret). Not enumerable, so it never appears when the config is printed.
@@ -204,6 +207,7 @@ const environmentSchema = z.object({
     .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
       message: 'must be 32 random bytes in base64 (use `openssl rand -base64 32`)',
     }),
+  ...notifyEnvironment,
   TZ: z
     .string()
     .optional()
@@ -303,6 +307,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
         : null,
     },
     secretsKey: e.GATEHOUSE_SECRETS_KEY ? new Secret(e.GATEHOUSE_SECRETS_KEY) : undefined,
+    notify: notifyConfig(e),
   };
   return Object.defineProperty(config, 'evalEnvironment', {
     value: Object.freeze({ ...env }),

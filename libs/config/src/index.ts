@@ -1,2 +1,3 @@
 export * from './config';
 export * from './secret';
+export * from './notify-config';

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type NotifyConfig, notifyConfig, notifyEnvironment } from './notify-config';
+import { type OidcConfig, parseOidcSettings } from './oidc-config';
 import { Secret } from './secret';
 import { type TrustProxy, trustProxySchema } from './trust-proxy';
 
@@ -90,6 +91,10 @@ export interface GatehouseConfig {
   secretsKey?: Secret;
   /** GOV.UK Notify e-mails and signed webhooks (see docs/notifications.md). */
   notify: NotifyConfig;
+  /** Sign-in through the organisation's identity provider, or null (see docs/identity-provider.md). */
+  oidc: OidcConfig | null;
+  /** Whether /sign-in offers the API-token form (GATEHOUSE_WEB_TOKEN_SIGN_IN; always with no provider). */
+  webTokenSignIn: boolean;
   /**
    * The environment evaluation targets and judges read their keys and header values from (a suite names
    * the variable, never the secret). Not enumerable, so it never appears when the config is printed.
@@ -238,13 +243,15 @@ export function remoteServerFromEnvironment(env: Environment = process.env): {
 export function loadConfig(env: Environment = process.env, cwd: string = process.cwd()): GatehouseConfig {
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = environmentSchema.safeParse(blankAsUnset);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
+  const identityProvider = parseOidcSettings(blankAsUnset, cwd);
+  if (!parsed.success || identityProvider.problems.length > 0) {
+    throw new ConfigError([
+      ...(parsed.success ? [] : parsed.error.issues).map((issue) => ({
         variable: String(issue.path[0] ?? '(environment)'),
         message: issue.message,
       })),
-    );
+      ...identityProvider.problems,
+    ]);
   }
   const e = parsed.data;
   const dataDir = isAbsolute(e.GATEHOUSE_DATA_DIR)
@@ -308,6 +315,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     },
     secretsKey: e.GATEHOUSE_SECRETS_KEY ? new Secret(e.GATEHOUSE_SECRETS_KEY) : undefined,
     notify: notifyConfig(e),
+    ...identityProvider.settings,
   };
   return Object.defineProperty(config, 'evalEnvironment', {
     value: Object.freeze({ ...env }),

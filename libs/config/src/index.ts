@@ -1,3 +1,4 @@
 export * from './config';
 export * from './secret';
 export * from './notify-config';
+export * from './oidc-config';

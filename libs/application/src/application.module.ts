@@ -17,6 +17,7 @@ import { RegistryService } from './registry/registry.service';
 import { JOB_QUEUE, jobQueueProvider } from './runs/job-queue.provider';
 import { CONSUME_JOBS, JobRunnerService } from './runs/job-runner.service';
 import { RUN_PROVIDERS } from './runs/run-providers';
+import { WORK_PROVIDERS } from './work/work-providers';
 
 const services = [
   AuditService,
@@ -33,6 +34,7 @@ const services = [
   JobRunnerService,
   ...GATE_PROVIDERS,
   WebSessionsService,
+  ...WORK_PROVIDERS,
 ];
 
 export interface ApplicationOptions {

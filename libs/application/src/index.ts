@@ -45,3 +45,4 @@ export * from './identity/web-sessions.service';
 export * from './connections/connections.schema';
 export * from './connections/connections.service';
 export * from './connections/platform-network';
+export * from './work/evidence-expiry';

@@ -26,6 +26,7 @@ export * from './gates/gate-approvals';
 export * from './gates/gate-evaluation';
 export * from './gates/gate-policy';
 export * from './gates/gate-access';
+export * from './gates/evidence-expiry';
 export * from './gates/default-policies';
 export * from './transparency/transparency-record';
 export * from './registry/artefact-ownership';

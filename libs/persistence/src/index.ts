@@ -13,4 +13,5 @@ export * from './raw-rows';
 export * from './registry';
 export * from './repositories';
 export * from './runs';
+export * from './work';
 export { managerOf, readWith, type Tx, UnitOfWork, writeWith } from './unit-of-work';

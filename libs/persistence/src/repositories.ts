@@ -6,6 +6,7 @@ import { IDENTITY_REPOSITORIES } from './identity';
 import { REGISTRY_REPOSITORIES } from './registry';
 import { RUN_REPOSITORIES } from './runs';
 import { type UnitOfWork } from './unit-of-work';
+import { WORK_REPOSITORIES } from './work';
 
 /** A repository: built once per process from the unit of work, and nothing else. */
 export type RepositoryClass = new (uow: UnitOfWork) => object;
@@ -22,4 +23,5 @@ export const REPOSITORIES: readonly RepositoryClass[] = [
   ...IDENTITY_REPOSITORIES,
   ...REGISTRY_REPOSITORIES,
   ...RUN_REPOSITORIES,
+  ...WORK_REPOSITORIES,
 ];

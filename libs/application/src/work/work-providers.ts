@@ -1,0 +1,4 @@
+import { EvidenceExpiry } from './evidence-expiry';
+
+/** The work-list feature's services: what waits for a reviewer or a team. */
+export const WORK_PROVIDERS = [EvidenceExpiry];

@@ -1,0 +1,5 @@
+import { WorkRepository } from './work.repository';
+
+export * from './work.repository';
+
+export const WORK_REPOSITORIES = [WorkRepository] as const;

@@ -19,6 +19,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { RequestBodyInterceptor } from './http/request-body.interceptor';
 import { TeamsController } from './identity/teams.controller';
 import { UsersController } from './identity/users.controller';
+import { MeController } from './me/me.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { CassettesController } from './registry/cassettes.controller';
 import { DatasetsController } from './registry/datasets.controller';
@@ -28,6 +29,7 @@ import { SignInController } from './web/sign-in.controller';
 import { AiUseCasesWebController } from './web/ai-use-cases.controller';
 import { RunPagesController } from './web/runs.controller';
 import { GatePagesController } from './web/gates.controller';
+import { WorkPagesController } from './web/work.controller';
 import { WebExceptionFilter } from './web/web-exception.filter';
 import { WebRenderer } from './web/web-renderer';
 import { WebSessionGuard } from './web/web-session.guard';
@@ -68,6 +70,8 @@ export class ApiModule implements NestModule {
         AiUseCasesWebController,
         RunPagesController,
         GatePagesController,
+        MeController,
+        WorkPagesController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },

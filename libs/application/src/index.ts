@@ -46,3 +46,5 @@ export * from './connections/connections.schema';
 export * from './connections/connections.service';
 export * from './connections/platform-network';
 export * from './work/evidence-expiry';
+export * from './work/work.service';
+export * from './work/work.views';

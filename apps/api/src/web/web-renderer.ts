@@ -16,6 +16,7 @@ export class WebRenderer {
     const path = req.path;
     const navigation = actor
       ? [
+          { href: '/work', text: 'Waiting for me', active: path.startsWith('/work') },
           { href: '/ai-use-cases', text: 'AI use cases', active: path.startsWith('/ai-use-cases') },
           ...(hasRole(actor, 'reviewer', 'admin')
             ? [{ href: '/audit', text: 'Audit log', active: path.startsWith('/audit') }]

@@ -1,4 +1,5 @@
 import { EvidenceExpiry } from './evidence-expiry';
+import { WorkService } from './work.service';
 
 /** The work-list feature's services: what waits for a reviewer or a team. */
-export const WORK_PROVIDERS = [EvidenceExpiry];
+export const WORK_PROVIDERS = [EvidenceExpiry, WorkService];

@@ -14,6 +14,7 @@ export class MeController {
 
   @Get('work')
   @ZodResponse({
+    status: 200,
     type: WorkDto,
     description:
       'Waiting for me: evaluations you may decide, evidence going stale, and your team’s rejected evaluations and failed runs.',

@@ -70,6 +70,8 @@ const MATRIX: RouteCase[] = [
     expected: only({ reviewer: 201 }),
   },
   { method: 'get', path: '/v1/users/me', url: () => '/v1/users/me', expected: all(200) },
+  // What waits for the caller: everyone signed in gets their own list (it filters, it never refuses).
+  { method: 'get', path: '/v1/me/work', url: () => '/v1/me/work', expected: all(200) },
   { method: 'get', path: '/v1/teams', url: () => '/v1/teams', expected: all(200) },
   // Provider connections: everyone sees those their team may use; only admins change them.
   { method: 'get', path: '/v1/connections', url: () => '/v1/connections', expected: all(200) },

@@ -26,6 +26,7 @@ import { DatasetsController } from './registry/datasets.controller';
 import { SuitesController } from './registry/suites.controller';
 import { RunsController } from './runs/runs.controller';
 import { SignInController } from './web/sign-in.controller';
+import { OidcSignInController } from './web/oidc.controller';
 import { AiUseCasesWebController } from './web/ai-use-cases.controller';
 import { RunPagesController } from './web/runs.controller';
 import { GatePagesController } from './web/gates.controller';
@@ -67,6 +68,7 @@ export class ApiModule implements NestModule {
         CassettesController,
         RunsController,
         SignInController,
+        OidcSignInController,
         AiUseCasesWebController,
         RunPagesController,
         GatePagesController,

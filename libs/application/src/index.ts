@@ -42,6 +42,7 @@ export * from './gates/stage-changes.service';
 export * from './gates/transparency.service';
 export * from './gates/gate-policy.schema';
 export * from './identity/web-sessions.service';
+export * from './identity/oidc-sign-in.service';
 export * from './connections/connections.schema';
 export * from './connections/connections.service';
 export * from './connections/platform-network';

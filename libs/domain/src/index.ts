@@ -31,3 +31,4 @@ export * from './gates/default-policies';
 export * from './transparency/transparency-record';
 export * from './registry/artefact-ownership';
 export * from './notifications/notification-events';
+export * from './identity/provider-roles';

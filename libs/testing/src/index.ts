@@ -7,3 +7,5 @@ export * from './openai-stub';
 export * from './givens';
 export * from './stored-givens';
 export * from './api-over-http';
+export * from './oidc/test-oidc-provider';
+export * from './oidc/oidc-sign-in-driver';

@@ -125,6 +125,12 @@ const gateEvaluationSchema = z.object({
         decision: z.enum(['approve', 'reject']),
         reason: z.string(),
         evaluationHash: z.string(),
+        via: z
+          .enum(['oidc', 'api_token'])
+          .nullable()
+          .describe(
+            'How the reviewer had signed in when deciding: oidc (the identity provider), api_token (a token or a page session opened with one), or null when not recorded.',
+          ),
         createdAt: z.string(),
       }),
     ),

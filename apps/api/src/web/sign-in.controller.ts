@@ -44,6 +44,12 @@ export class SignInController {
   @Post('sign-in')
   async signIn(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
     const body = req.body ?? {};
+    if (!this.config.webTokenSignIn) {
+      throw DomainError.forbidden(
+        'Signing in to the pages with an API token is turned off here: use the button to sign in through your organisation’s identity provider. API tokens still work for the API and the command line.',
+        'web_token_sign_in_off',
+      );
+    }
     if (!csrfMatches(req.cookies?.[SIGN_IN_CSRF_COOKIE] ?? '', body['_csrf'])) {
       this.showSignIn(req, res, { error: 'The sign-in form expired. Enter your API token again.' }, 400);
       return;
@@ -105,6 +111,8 @@ export class SignInController {
         csrfToken: csrf,
         next: safeNext(req.query['next'] ?? req.body?.['next']),
         signedOut: req.query['signedOut'] === '1',
+        oidcButtonText: this.config.oidc?.buttonText ?? null,
+        tokenSignIn: this.config.webTokenSignIn,
       },
       status,
     );

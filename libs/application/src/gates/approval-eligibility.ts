@@ -3,6 +3,7 @@ import {
   type ApprovalContext,
   approvalRefusal,
   approvalsNeedReviewerGrantedByOther,
+  approvalsNeedVia,
   gateRules,
 } from '@gatehouse/domain';
 import {
@@ -46,8 +47,14 @@ export class ApprovalEligibility {
     ownerTeamId: string,
   ): Promise<ApprovalContext> {
     const grantedByOther = await this.needsGrantByOther(tx, entity);
+    const policy = await this.policies.byId(tx, entity.policyId);
     return {
       ...this.evidenceMakers(entity, ownerTeamId),
+      // How the approver signed in is judged for the decision only: eligibleReviewers() does not filter on
+      // it, since any reviewer can sign in through the identity provider to decide.
+      requireVia: policy
+        ? approvalsNeedVia(gateRules(policy.document, entity.riskTier, entity.toStage) ?? [])
+        : undefined,
       requireReviewerRoleGrantedByOther: grantedByOther,
       reviewerRoleGrantedBy: grantedByOther
         ? await this.gates.reviewerRoleGrantedBy(tx, actor.id)

@@ -102,6 +102,7 @@ export class GateDecisionsService {
           approverId: context.actor.id,
           decision: verdictDecision,
           reason,
+          via: context.actor.signedInVia ?? null,
           createdAt: new Date(),
         });
         if (!(await this.gates.insertDecision(tx, approval))) {
@@ -121,6 +122,7 @@ export class GateDecisionsService {
             to: entity.toStage,
             evaluationHash: entity.hash,
             decision: verdictDecision,
+            via: context.actor.signedInVia ?? null,
           },
           reason,
         });

@@ -131,6 +131,12 @@ const approvalsRule = z.strictObject({
     .describe(
       'Only reviewers whose reviewer role was granted by someone else (not by themselves) may approve.',
     ),
+  via: z
+    .literal('oidc', { error: 'must be oidc (or left out)' })
+    .optional()
+    .describe(
+      'oidc: only approvals made in a page session opened through the identity provider count (not an API token or a token sign-in).',
+    ),
 });
 
 export const gateRuleSchema = z.discriminatedUnion('kind', [

@@ -32,6 +32,8 @@ export interface GateDecisionView {
   decision: 'approve' | 'reject';
   reason: string;
   evaluationHash: string;
+  /** How the reviewer had signed in when deciding: `oidc` (identity provider), `api_token`, or null (not recorded). */
+  via: 'oidc' | 'api_token' | null;
   createdAt: string;
 }
 
@@ -107,6 +109,7 @@ export function toGateEvaluationView(
       GateApprovalEntity,
       'approverId' | 'decision' | 'reason' | 'evaluationHash' | 'createdAt'
     > & {
+      via?: 'oidc' | 'api_token' | null;
       approverName: string;
     })[];
     state: ApprovalState;
@@ -138,6 +141,7 @@ export function toGateEvaluationView(
         decision: d.decision,
         reason: d.reason,
         evaluationHash: d.evaluationHash,
+        via: d.via ?? null,
         createdAt: d.createdAt.toISOString(),
       })),
     },

@@ -372,7 +372,13 @@ export class IdentityService {
     if (holder.expiresAt && holder.expiresAt <= new Date()) {
       return null;
     }
-    return { id: holder.userId, name: holder.name, teamId: holder.teamId, roles: holder.roles };
+    return {
+      id: holder.userId,
+      name: holder.name,
+      teamId: holder.teamId,
+      roles: holder.roles,
+      signedInVia: 'api_token',
+    };
   }
 
   /** Stores a token (generated, or given by the operator for the bootstrap admin) and audits its issue. */

@@ -1,6 +1,7 @@
 import { type Actor, hashApiToken, sha256Hex } from '@gatehouse/domain';
 import {
   ApiTokenRepository,
+  type Tx,
   UnitOfWork,
   WebSessionEntity,
   WebSessionRepository,
@@ -65,6 +66,7 @@ export class WebSessionsService {
         name: row.user.name,
         teamId: row.user.teamId,
         roles: row.user.roles,
+        signedInVia: 'api_token',
       };
       await this.audit.record(
         tx,
@@ -73,11 +75,60 @@ export class WebSessionsService {
           action: 'web_session.started',
           subjectType: 'user',
           subjectId: actor.id,
-          after: { tokenId: row.id, tokenPrefix: row.displayPrefix, expiresAt: expiresAt.toISOString() },
+          after: {
+            via: 'api_token',
+            tokenId: row.id,
+            tokenPrefix: row.displayPrefix,
+            expiresAt: expiresAt.toISOString(),
+          },
         },
       );
       return { secret, session: { actor, csrfToken: session.csrfToken, expiresAt } };
     });
+  }
+
+  /**
+   * Opens a session for a user the identity provider just vouched for (the caller checked the user may sign
+   * in), inside the caller's transaction, so provisioning, role changes and the session commit together.
+   */
+  async openOidcSession(
+    tx: Tx,
+    user: { id: string; name: string; teamId: string | null; roles: Actor['roles'] },
+    requestId: string | null,
+    note: { issuer: string },
+  ): Promise<{ secret: string; session: WebSession }> {
+    const now = new Date();
+    await this.sessions.deleteExpired(tx, now);
+    const secret = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + WEB_SESSION_HOURS * 3_600_000);
+    const session = Object.assign(new WebSessionEntity(), {
+      id: sha256Hex(secret),
+      userId: user.id,
+      tokenId: null,
+      via: 'oidc' as const,
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAt: now,
+      expiresAt,
+    });
+    await this.sessions.insert(tx, session);
+    const actor: Actor = {
+      id: user.id,
+      name: user.name,
+      teamId: user.teamId,
+      roles: user.roles,
+      signedInVia: 'oidc',
+    };
+    await this.audit.record(
+      tx,
+      { actor, requestId },
+      {
+        action: 'web_session.started',
+        subjectType: 'user',
+        subjectId: actor.id,
+        after: { via: 'oidc', issuer: note.issuer, expiresAt: expiresAt.toISOString() },
+      },
+    );
+    return { secret, session: { actor, csrfToken: session.csrfToken, expiresAt } };
   }
 
   /** The session behind a cookie's secret, or null (unknown, expired, token revoked or expired, user disabled). */
@@ -104,7 +155,13 @@ export class WebSessionsService {
       }
     }
     return {
-      actor: { id: user.id, name: user.name, teamId: user.teamId, roles: user.roles },
+      actor: {
+        id: user.id,
+        name: user.name,
+        teamId: user.teamId,
+        roles: user.roles,
+        signedInVia: session.via,
+      },
       csrfToken: session.csrfToken,
       expiresAt: session.expiresAt,
     };

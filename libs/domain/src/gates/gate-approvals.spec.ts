@@ -1,5 +1,10 @@
 import { approvalRefusal, type ApprovalContext } from './gate-approvals';
-import { approvalsNeedReviewerGrantedByOther, describeRule, type GateRule } from './gate-policy';
+import {
+  approvalsNeedReviewerGrantedByOther,
+  approvalsNeedVia,
+  describeRule,
+  type GateRule,
+} from './gate-policy';
 
 const base: ApprovalContext = {
   ownerTeamId: 'benefits',
@@ -64,5 +69,33 @@ describe('approvals from reviewers whose role someone else granted', () => {
     expect(
       describeRule({ kind: 'approvals', count: 2, role: 'reviewer', reviewerRoleGrantedByOther: true }),
     ).toBe('2 independent reviewer approvals (reviewer role granted by someone else)');
+  });
+});
+
+describe('approvals made in an identity-provider session (`via: oidc`)', () => {
+  it.each<[string, 'oidc' | 'api_token' | undefined, 'oidc' | undefined, string | null]>([
+    ['rule off: a token session approves', 'api_token', undefined, null],
+    ['rule off: the CLI (no session) approves', undefined, undefined, null],
+    ['rule on: an identity-provider session approves', 'oidc', 'oidc', null],
+    ['rule on: a token session is refused', 'api_token', 'oidc', 'approver_not_signed_in_via_oidc'],
+    ['rule on: no session at all is refused', undefined, 'oidc', 'approver_not_signed_in_via_oidc'],
+  ])('%s', (_name, signedInVia, requireVia, rule) => {
+    const refusal = approvalRefusal({ ...rita, signedInVia }, { ...base, requireVia });
+    expect(refusal?.rule ?? null).toBe(rule);
+    expect(refusal === null || /sign in with the identity provider/.test(refusal.message)).toBe(true);
+  });
+
+  it('checks independence first: an owning-team reviewer signed in by token is refused for the team', () => {
+    const actor = { ...rita, teamId: 'benefits', signedInVia: 'api_token' as const };
+    expect(approvalRefusal(actor, { ...base, requireVia: 'oidc' })?.rule).toBe('approver_in_owning_team');
+  });
+
+  it('reads the rule from the gate and names it in the title', () => {
+    const rule: GateRule = { kind: 'approvals', count: 1, role: 'reviewer', via: 'oidc' };
+    expect(approvalsNeedVia([rule])).toBe('oidc');
+    expect(approvalsNeedVia([{ kind: 'approvals', count: 1, role: 'reviewer' }])).toBeUndefined();
+    expect(describeRule(rule)).toBe(
+      '1 independent reviewer approval (signed in through the identity provider)',
+    );
   });
 });

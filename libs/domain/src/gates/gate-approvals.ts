@@ -17,6 +17,8 @@ export interface ApprovalContext {
   requireReviewerRoleGrantedByOther?: boolean;
   /** Who granted the approver their reviewer role (a user id, `system` or `cli`), or null when unknown. */
   reviewerRoleGrantedBy?: string | null;
+  /** The gate's approvals rule asks that the approver signed in through the identity provider (`via: oidc`). */
+  requireVia?: 'oidc';
 }
 
 export interface ApprovalRecord {
@@ -77,6 +79,13 @@ export function approvalRefusal(
           'You granted yourself the reviewer role: this gate needs a reviewer whose role someone else granted.',
       };
     }
+  }
+  if (context.requireVia === 'oidc' && actor.signedInVia !== 'oidc') {
+    return {
+      rule: 'approver_not_signed_in_via_oidc',
+      message:
+        'This gate needs approvals made in a session opened through your organisation’s identity provider: sign out, sign in with the identity provider button on the Gatehouse sign-in page, and decide there (an API token is not enough).',
+    };
   }
   return null;
 }

@@ -82,6 +82,8 @@ export type GateRule =
       role: 'reviewer';
       /** Only reviewers whose reviewer role was granted by someone else (not by themselves, not unknown). */
       reviewerRoleGrantedByOther?: boolean;
+      /** `oidc`: approvals only from reviewers signed in through the identity provider (not an API token). */
+      via?: 'oidc';
     };
 
 export type GateRuleKind = GateRule['kind'];
@@ -115,6 +117,11 @@ export function approvalsNeedReviewerGrantedByOther(rules: GateRule[]): boolean 
   return rules.some((r) => r.kind === 'approvals' && r.reviewerRoleGrantedByOther === true);
 }
 
+/** Whether a gate's approvals must be made in a session opened through the identity provider. */
+export function approvalsNeedVia(rules: GateRule[]): 'oidc' | undefined {
+  return rules.some((r) => r.kind === 'approvals' && r.via === 'oidc') ? 'oidc' : undefined;
+}
+
 /** A short name for a rule, as a reviewer reads it in the checklist. */
 export function describeRule(rule: GateRule): string {
   switch (rule.kind) {
@@ -133,7 +140,7 @@ export function describeRule(rule: GateRule): string {
     case 'pilot_metric':
       return `pilot ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} cases)`;
     case 'approvals':
-      return `${rule.count} independent ${rule.role} approval${rule.count === 1 ? '' : 's'}${rule.reviewerRoleGrantedByOther ? ' (reviewer role granted by someone else)' : ''}`;
+      return `${rule.count} independent ${rule.role} approval${rule.count === 1 ? '' : 's'}${rule.reviewerRoleGrantedByOther ? ' (reviewer role granted by someone else)' : ''}${rule.via === 'oidc' ? ' (signed in through the identity provider)' : ''}`;
   }
 }
 

@@ -8,6 +8,12 @@ export interface Actor {
   name: string;
   teamId: string | null;
   roles: readonly Role[];
+  /**
+   * How the person proved who they are on this request: `oidc` for a page session opened through the
+   * identity provider, `api_token` for a bearer token or a page session opened with one. Absent for the
+   * CLI and the system.
+   */
+  signedInVia?: 'oidc' | 'api_token';
 }
 
 /**

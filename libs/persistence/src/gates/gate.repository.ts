@@ -54,6 +54,8 @@ export interface DecisionRow {
   decision: 'approve' | 'reject';
   reason: string;
   evaluationHash: string;
+  /** How the reviewer had signed in (`oidc`, `api_token`), or null when not recorded. */
+  via?: 'oidc' | 'api_token' | null;
   createdAt: Date;
 }
 
@@ -256,6 +258,7 @@ export class GateRepository {
       decision: d.decision,
       reason: d.reason,
       evaluationHash: d.evaluationHash,
+      via: d.via ?? null,
       createdAt: d.createdAt,
     }));
   }

@@ -68,6 +68,8 @@ const EXPLANATIONS: Record<string, (ctx: { team: string; message: string }) => s
     'You started a run this evaluation uses as evidence. A reviewer who did not produce the evidence must decide on it.',
   approver_authored_suite: () =>
     'You published a test suite this evaluation uses. A reviewer who did not write the tests must decide on it.',
+  approver_not_signed_in_via_oidc: () =>
+    'This gate counts only decisions made after signing in through your organisation’s identity provider, and you signed in with an API token. Sign out, sign in with the identity provider button on the sign-in page, and decide here.',
   one_decision_per_reviewer: () =>
     'You have already decided on this evaluation. Each reviewer decides once; your decision stands.',
   signed_hash_matches: () =>

@@ -9,6 +9,7 @@ export * from './entities';
 export * from './gates';
 export * from './identity';
 export * from './migrations';
+export * from './notifications';
 export * from './raw-rows';
 export * from './registry';
 export * from './repositories';

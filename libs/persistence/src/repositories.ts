@@ -3,6 +3,7 @@ import { AuditLogRepository } from './audit-log.repository';
 import { CONNECTION_REPOSITORIES } from './connections';
 import { GATE_REPOSITORIES } from './gates';
 import { IDENTITY_REPOSITORIES } from './identity';
+import { NOTIFICATION_REPOSITORIES } from './notifications';
 import { REGISTRY_REPOSITORIES } from './registry';
 import { RUN_REPOSITORIES } from './runs';
 import { type UnitOfWork } from './unit-of-work';
@@ -21,6 +22,7 @@ export const REPOSITORIES: readonly RepositoryClass[] = [
   ...CONNECTION_REPOSITORIES,
   ...GATE_REPOSITORIES,
   ...IDENTITY_REPOSITORIES,
+  ...NOTIFICATION_REPOSITORIES,
   ...REGISTRY_REPOSITORIES,
   ...RUN_REPOSITORIES,
   ...WORK_REPOSITORIES,

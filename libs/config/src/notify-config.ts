@@ -78,9 +78,7 @@ export const notifyEnvironment = {
   GATEHOUSE_EVIDENCE_WARN_DAYS: whole(14, 1, 365),
 };
 
-type NotifyEnvironment = {
-  [K in keyof typeof notifyEnvironment]: z.output<(typeof notifyEnvironment)[K]>;
-};
+type NotifyEnvironment = z.output<z.ZodObject<typeof notifyEnvironment>>;
 
 /** The typed notifications configuration from the validated variables. */
 export function notifyConfig(e: NotifyEnvironment): NotifyConfig {

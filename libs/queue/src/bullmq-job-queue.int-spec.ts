@@ -41,6 +41,7 @@ function handlers(overrides: Partial<JobHandlers>): JobHandlers {
     [JobName.ExecuteItem]: async () => undefined,
     [JobName.AggregateRun]: async () => undefined,
     [JobName.ReconcileRuns]: async () => undefined,
+    [JobName.DeliverNotification]: async () => undefined,
     ...overrides,
   };
 }

@@ -9,6 +9,8 @@ export enum JobName {
   ExecuteItem = 'run.execute-item',
   AggregateRun = 'run.aggregate',
   ReconcileRuns = 'runs.reconcile',
+  /** Sends one notification delivery (an e-mail or a webhook call); retried by the delivery's own backoff. */
+  DeliverNotification = 'notification.deliver',
 }
 
 export interface JobPayloads {
@@ -18,6 +20,8 @@ export interface JobPayloads {
   [JobName.ExecuteItem]: { runId: string; itemId: string; seq: number; epoch: number };
   [JobName.AggregateRun]: { runId: string };
   [JobName.ReconcileRuns]: Record<string, never>;
+  /** `attempt`: the attempts the delivery had made when this job was added (its compare-and-set). */
+  [JobName.DeliverNotification]: { deliveryId: string; attempt: number };
 }
 
 /** Run control (start, aggregate, reconcile) shares one queue; items go to one queue per provider. */
@@ -37,4 +41,7 @@ export const jobIds = {
   fanOut: (runId: string, fromSeq: number, round: number) => `fanout-${runId}-${fromSeq}-${round}`,
   aggregateRun: (runId: string) => `aggregate-${runId}`,
   item: (runId: string, seq: number, epoch: number) => `item-${runId}-${seq}-${epoch}`,
+  /** One per delivery attempt and due time (a replay or a sweep after a lost attempt is a new job). */
+  deliverNotification: (deliveryId: string, attempt: number, dueAtMs: number) =>
+    `notify-${deliveryId}-${attempt}-${dueAtMs}`,
 };

@@ -32,6 +32,7 @@ function handlersWith(
     [JobName.ExecuteItem]: execute,
     [JobName.AggregateRun]: async () => undefined,
     [JobName.ReconcileRuns]: async () => undefined,
+    [JobName.DeliverNotification]: async () => undefined,
   };
 }
 

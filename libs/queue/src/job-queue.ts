@@ -28,7 +28,8 @@ export const ABORT_SHUTDOWN = 'worker-shutdown';
 export const ABORT_RUN_CANCELLED = 'run-cancelled';
 
 /** The control jobs producers add by name (the reconciler is scheduled by the consumer itself). */
-export type ControlJobName = JobName.StartRun | JobName.FanOutRun | JobName.AggregateRun;
+export type ControlJobName =
+  JobName.StartRun | JobName.FanOutRun | JobName.AggregateRun | JobName.DeliverNotification;
 
 export interface ItemJob {
   jobId: string;

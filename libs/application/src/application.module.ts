@@ -13,6 +13,7 @@ import { IdentityService } from './identity/identity.service';
 import { OidcSignInService } from './identity/oidc-sign-in.service';
 import { WebSessionsService } from './identity/web-sessions.service';
 import { MetricsService } from './metrics/metrics.service';
+import { NOTIFICATION_PROVIDERS } from './notifications/notification-providers';
 import { EvalsImportService } from './registry/evals-import.service';
 import { RegistryService } from './registry/registry.service';
 import { JOB_QUEUE, jobQueueProvider } from './runs/job-queue.provider';
@@ -37,6 +38,7 @@ const services = [
   WebSessionsService,
   OidcSignInService,
   ...WORK_PROVIDERS,
+  ...NOTIFICATION_PROVIDERS,
 ];
 
 export interface ApplicationOptions {

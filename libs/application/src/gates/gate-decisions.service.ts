@@ -9,6 +9,8 @@ import { GateApprovalEntity, GateRepository, UnitOfWork } from '@gatehouse/persi
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { evaluationRejected } from '../notifications/notification-builders';
+import { NotificationsService } from '../notifications/notifications.service';
 import { ApprovalEligibility } from './approval-eligibility';
 import { type RequestContext } from '../request-context';
 import { GateReads } from './gate-reads';
@@ -27,6 +29,7 @@ export class GateDecisionsService {
     private readonly reads: GateReads,
     private readonly audit: AuditService,
     private readonly refusals: RefusalAudit,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async decide(
@@ -36,7 +39,7 @@ export class GateDecisionsService {
   ): Promise<GateEvaluationView> {
     const attempt = { attempted: 'gate.decide', subjectType: 'gate_evaluation', subjectId: evaluationId };
     try {
-      return await this.uow.write(async (tx) => {
+      return await this.notifications.write(async (tx) => {
         const entity = await this.reads.evaluation(tx, context.actor, evaluationId);
         const useCase = await this.reads.useCase(tx, context.actor, entity.aiUseCaseId, true);
         const decision = input.decision;
@@ -126,6 +129,10 @@ export class GateDecisionsService {
           },
           reason,
         });
+        if (verdictDecision === 'reject') {
+          // An approval sends nothing: the promotion that may follow does (stage-changes).
+          await this.notifications.record(tx, evaluationRejected(useCase, entity, reason));
+        }
         return this.reads.view(tx, entity, useCase);
       });
     } catch (error) {

@@ -20,6 +20,7 @@ import {
 import { aiUseCaseRow, describeIntegration, useTestDataSource } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { notificationsServiceOn } from '../notifications/notifications.standalone';
 import { type RequestContext } from '../request-context';
 import { RunComparisonService } from '../runs/run-comparison.service';
 import { GateEvaluationsService } from './gate-evaluations.service';
@@ -63,6 +64,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
       new GateReads(gates, policies, new StageChangeRepository(uow)),
       audit,
       refusals,
+      notificationsServiceOn(uow),
     );
     teamId = randomUUID();
     await writeWith(uow, (m) =>

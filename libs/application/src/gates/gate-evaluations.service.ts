@@ -24,6 +24,8 @@ import {
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { awaitingApproval } from '../notifications/notification-builders';
+import { NotificationsService } from '../notifications/notifications.service';
 import { type RequestContext } from '../request-context';
 import {
   GateEvidenceService,
@@ -77,6 +79,7 @@ export class GateEvaluationsService {
     private readonly reads: GateReads,
     private readonly audit: AuditService,
     private readonly refusals: RefusalAudit,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
@@ -101,7 +104,8 @@ export class GateEvaluationsService {
         if (judged.standing) {
           return { evaluation: judged.standing, created: false };
         }
-        const written = await this.uow.write((tx) => this.recordIfUnchanged(tx, context, judged));
+        // Through the outbox: the approval requests recorded with the evaluation are sent once it commits.
+        const written = await this.notifications.write((tx) => this.recordIfUnchanged(tx, context, judged));
         if (written?.kind === 'standing') {
           return { evaluation: written.standing, created: false };
         }
@@ -242,6 +246,15 @@ export class GateEvaluationsService {
           .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),
       },
     });
+    if (row.verdict === 'pass' && row.approvalsRequired > 0) {
+      const facts = {
+        id: useCase.id,
+        name: useCase.record.name,
+        stage: useCase.stage,
+        ownerTeamId: useCase.ownerTeamId,
+      };
+      await this.notifications.record(tx, awaitingApproval(facts, row));
+    }
     return { kind: 'created', row };
   }
 

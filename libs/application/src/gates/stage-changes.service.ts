@@ -21,6 +21,8 @@ import {
 import { Injectable } from '@nestjs/common';
 import { type AiUseCaseView, toAiUseCaseView } from '../ai-use-cases/ai-use-case.views';
 import { AuditService } from '../audit/audit.service';
+import { useCasePromoted } from '../notifications/notification-builders';
+import { NotificationsService } from '../notifications/notifications.service';
 import { type RequestContext } from '../request-context';
 import { GateReads, isIdLike } from './gate-reads';
 import { type StageChangeView, toStageChangeView } from './gate.views';
@@ -44,6 +46,7 @@ export class StageChangesService {
     private readonly transparency: TransparencyService,
     private readonly audit: AuditService,
     private readonly refusals: RefusalAudit,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
@@ -58,7 +61,7 @@ export class StageChangesService {
   ): Promise<StageChangeResult> {
     const attempt = { attempted: 'gate.promote', subjectType: 'ai_use_case', subjectId: useCaseId };
     try {
-      return await this.uow.write(async (tx) => {
+      return await this.notifications.write(async (tx) => {
         const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
         assertCanPromote(context.actor, useCase);
         const entity = isIdLike(evaluationId)
@@ -105,6 +108,7 @@ export class StageChangesService {
             approvers: [...approvers],
           },
         });
+        await this.notifications.record(tx, useCasePromoted(useCase, change));
         return result(change, useCase);
       });
     } catch (error) {

@@ -96,6 +96,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly notificationAttempts = new Counter({
+    name: 'gatehouse_notification_attempts_total',
+    help: 'Notification delivery attempts, by channel (email, webhook) and outcome (delivered, retrying, failed).',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   private beforeScrape: (() => Promise<void>) | null = null;
 
   constructor() {

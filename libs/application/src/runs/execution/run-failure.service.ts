@@ -1,7 +1,8 @@
 import { type RunStatus, SYSTEM_ACTOR } from '@gatehouse/domain';
-import { RunProgressRepository, UnitOfWork } from '@gatehouse/persistence';
+import { RunProgressRepository } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
+import { NotificationsService } from '../../notifications/notifications.service';
 
 const system = { actor: SYSTEM_ACTOR, requestId: null };
 
@@ -9,9 +10,9 @@ const system = { actor: SYSTEM_ACTOR, requestId: null };
 @Injectable()
 export class RunFailureService {
   constructor(
-    private readonly uow: UnitOfWork,
     private readonly progress: RunProgressRepository,
     private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
@@ -19,7 +20,7 @@ export class RunFailureService {
    * transaction; true when it moved, false when the run had left `from` meanwhile.
    */
   fail(runId: string, reason: string, from: RunStatus = 'running', after: object = {}): Promise<boolean> {
-    return this.uow.write(async (tx) => {
+    return this.notifications.write(async (tx) => {
       if (!(await this.progress.fail(tx, runId, reason, from))) {
         return false;
       }
@@ -30,6 +31,7 @@ export class RunFailureService {
         after: { status: 'failed', ...after },
         reason,
       });
+      await this.notifications.recordRunFailed(tx, runId, reason);
       return true;
     });
   }

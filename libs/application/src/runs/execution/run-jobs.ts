@@ -1,5 +1,7 @@
 import { JobName, type JobHandlers } from '@gatehouse/queue';
 import { Injectable } from '@nestjs/common';
+import { DeliveryService } from '../../notifications/delivery.service';
+import { NotificationSweepService } from '../../notifications/notification-sweep.service';
 import { ItemExecutorService } from './item-executor.service';
 import { RunAggregationService } from './run-aggregation.service';
 import { RunReconcilerService } from './run-reconciler.service';
@@ -16,6 +18,8 @@ export class RunJobs {
     private readonly items: ItemExecutorService,
     private readonly aggregation: RunAggregationService,
     private readonly reconciler: RunReconcilerService,
+    private readonly deliveries: DeliveryService,
+    private readonly sweep: NotificationSweepService,
   ) {}
 
   handlers(): JobHandlers {
@@ -24,7 +28,15 @@ export class RunJobs {
       [JobName.FanOutRun]: this.start.continueFanOut.bind(this.start),
       [JobName.ExecuteItem]: this.items.executeItem.bind(this.items),
       [JobName.AggregateRun]: this.aggregation.aggregate.bind(this.aggregation),
-      [JobName.ReconcileRuns]: this.reconciler.reconcile.bind(this.reconciler),
+      // The reconciler's pass also sweeps the notification outbox (lost or crashed deliveries).
+      [JobName.ReconcileRuns]: async () => {
+        try {
+          await this.reconciler.reconcile();
+        } finally {
+          await this.sweep.sweep();
+        }
+      },
+      [JobName.DeliverNotification]: this.deliveries.deliver.bind(this.deliveries),
     };
   }
 }

@@ -14,6 +14,7 @@ import { describeIntegration, insertEmptySuite, runRow, useTestDataSource } from
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { MetricsService } from '../../metrics/metrics.service';
+import { notificationsServiceOn } from '../../notifications/notifications.standalone';
 import { type RunAggregationService } from './run-aggregation.service';
 import { RunFailureService } from './run-failure.service';
 import { RunReconcilerService } from './run-reconciler.service';
@@ -92,7 +93,7 @@ describeIntegration('RunReconcilerService (repairs stuck runs, gives up after it
           : { jobs: missing, retriedFailed: 0, rerunCompleted: 0, failureReasons: [] };
       },
     };
-    const failures = new RunFailureService(uow, progress, audit);
+    const failures = new RunFailureService(progress, audit, notificationsServiceOn(uow));
     const reconciler = new RunReconcilerService(uow, progress, failures, audit, metrics, config, start, {
       aggregate,
     });

@@ -1,0 +1,188 @@
+import {
+  type NotificationPayload,
+  type NotificationType,
+  notificationEventId,
+  type Stage,
+} from '@gatehouse/domain';
+import { type GateEvaluationEntity } from '@gatehouse/persistence';
+
+/**
+ * An event to record: its idempotency key (type and what it is about), the team it is about (which
+ * webhook endpoints may get it), and its payload. The payload's `link` is a path, made absolute on the
+ * configured public URL when recorded.
+ */
+export interface NewNotification {
+  id: string;
+  type: NotificationType;
+  teamId: string | null;
+  aiUseCaseId: string | null;
+  payload: NotificationPayload;
+  /** Who the e-mails go to, worked out when the event is recorded. */
+  audience:
+    | { kind: 'eligible_reviewers'; evaluation: GateEvaluationEntity; ownerTeamId: string }
+    | { kind: 'team'; teamId: string }
+    | { kind: 'starter'; userId: string };
+}
+
+/** What the events read of a use case: nothing beyond its id, name, stage and owning team. */
+export interface UseCaseFacts {
+  id: string;
+  name: string;
+  stage: Stage;
+  ownerTeamId: string;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function useCaseOf(useCase: UseCaseFacts): NonNullable<NotificationPayload['aiUseCase']> {
+  return { id: useCase.id, name: clip(useCase.name, 200), stage: useCase.stage };
+}
+
+/** A passing evaluation waits for independent approvals: to the reviewers who may decide it. */
+export function awaitingApproval(useCase: UseCaseFacts, evaluation: GateEvaluationEntity): NewNotification {
+  return {
+    id: notificationEventId('evaluation.awaiting_approval', evaluation.id),
+    type: 'evaluation.awaiting_approval',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(`${useCase.name}: the gate to ${evaluation.toStage} needs your approval`, 300),
+      aiUseCase: useCaseOf(useCase),
+      evaluation: {
+        id: evaluation.id,
+        to: evaluation.toStage,
+        verdict: evaluation.verdict,
+        approvals: { have: 0, need: evaluation.approvalsRequired },
+      },
+      link: `/gate-evaluations/${evaluation.id}`,
+    },
+    audience: { kind: 'eligible_reviewers', evaluation, ownerTeamId: useCase.ownerTeamId },
+  };
+}
+
+/** A reviewer rejected an evaluation: to the owning team, with the reviewer's reason. */
+export function evaluationRejected(
+  useCase: UseCaseFacts,
+  evaluation: Pick<GateEvaluationEntity, 'id' | 'toStage' | 'verdict' | 'approvalsRequired'>,
+  reason: string,
+): NewNotification {
+  return {
+    id: notificationEventId('evaluation.rejected', evaluation.id),
+    type: 'evaluation.rejected',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(`${useCase.name}: the gate to ${evaluation.toStage} was rejected`, 300),
+      aiUseCase: useCaseOf(useCase),
+      evaluation: { id: evaluation.id, to: evaluation.toStage, verdict: evaluation.verdict },
+      reason: clip(reason, 2000),
+      link: `/gate-evaluations/${evaluation.id}`,
+    },
+    audience: { kind: 'team', teamId: useCase.ownerTeamId },
+  };
+}
+
+/** A use case moved through its gate (`useCase` at its new stage): to the owning team. */
+export function useCasePromoted(
+  useCase: UseCaseFacts,
+  change: { id: string; fromStage: Stage; toStage: Stage },
+): NewNotification {
+  return {
+    id: notificationEventId('use_case.promoted', change.id),
+    type: 'use_case.promoted',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(
+        change.fromStage === change.toStage
+          ? `${useCase.name}: its change was approved at ${change.toStage}`
+          : `${useCase.name} moved from ${change.fromStage} to ${change.toStage}`,
+        300,
+      ),
+      aiUseCase: useCaseOf(useCase),
+      stageChange: { from: change.fromStage, to: change.toStage },
+      link: `/ai-use-cases/${useCase.id}`,
+    },
+    audience: { kind: 'team', teamId: useCase.ownerTeamId },
+  };
+}
+
+/** What a failed run's event reads. */
+export interface FailedRunFacts {
+  id: string;
+  suite: string;
+  reason: string;
+  startedBy: string;
+  starterTeamId: string | null;
+  useCase: UseCaseFacts | null;
+}
+
+/** A run failed: to the team of whoever started it (or them alone when they have no team). */
+export function runFailed(run: FailedRunFacts): NewNotification {
+  return {
+    id: notificationEventId('run.failed', run.id),
+    type: 'run.failed',
+    teamId: run.useCase?.ownerTeamId ?? run.starterTeamId,
+    aiUseCaseId: run.useCase?.id ?? null,
+    payload: {
+      title: clip(`A run of ${run.suite}${run.useCase ? ` for ${run.useCase.name}` : ''} failed`, 300),
+      ...(run.useCase ? { aiUseCase: useCaseOf(run.useCase) } : {}),
+      run: { id: run.id, suite: run.suite, status: 'failed', reason: clip(run.reason, 1000) },
+      link: `/runs/${run.id}`,
+    },
+    audience: run.starterTeamId
+      ? { kind: 'team', teamId: run.starterTeamId }
+      : { kind: 'starter', userId: run.startedBy },
+  };
+}
+
+/** The evidence a use case's stage rests on goes stale soon: to the owning team, once per approving evaluation. */
+export function evidenceExpiring(
+  useCase: UseCaseFacts,
+  evaluationId: string,
+  expiresAt: Date,
+): NewNotification {
+  return {
+    id: notificationEventId('evidence.expiring', useCase.id, evaluationId),
+    type: 'evidence.expiring',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(
+        `${useCase.name}: the evidence for ${useCase.stage} goes stale on ${expiresAt.toISOString().slice(0, 10)}`,
+        300,
+      ),
+      aiUseCase: useCaseOf(useCase),
+      expiresAt: expiresAt.toISOString(),
+      link: `/ai-use-cases/${useCase.id}`,
+    },
+    audience: { kind: 'team', teamId: useCase.ownerTeamId },
+  };
+}
+
+/**
+ * The flat strings a GOV.UK Notify template is personalised with: the same keys for every event (Notify
+ * refuses a template whose placeholder has no value), empty where the event has nothing to say.
+ */
+export function personalisation(
+  type: NotificationType,
+  payload: NotificationPayload,
+  recipientName: string,
+): Record<string, string> {
+  return {
+    event_type: type,
+    title: payload.title,
+    recipient_name: recipientName,
+    use_case_name: payload.aiUseCase?.name ?? '',
+    use_case_stage: payload.aiUseCase?.stage ?? '',
+    evaluation_to: payload.evaluation?.to ?? '',
+    approvals_needed: payload.evaluation?.approvals ? String(payload.evaluation.approvals.need) : '',
+    stage_from: payload.stageChange?.from ?? '',
+    stage_to: payload.stageChange?.to ?? '',
+    reason: payload.reason ?? '',
+    run_suite: payload.run?.suite ?? '',
+    run_reason: payload.run?.reason ?? '',
+    expires_on: payload.expiresAt ? payload.expiresAt.slice(0, 10) : '',
+    link: payload.link,
+  };
+}

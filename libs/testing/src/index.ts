@@ -7,5 +7,7 @@ export * from './openai-stub';
 export * from './givens';
 export * from './stored-givens';
 export * from './api-over-http';
+export * from './notify/notify-server';
+export * from './notify/webhook-receiver';
 export * from './oidc/test-oidc-provider';
 export * from './oidc/oidc-sign-in-driver';

@@ -12,6 +12,7 @@ import { GatePoliciesController } from './gates/gate-policies.controller';
 import { PublicTransparencyController } from './transparency/public-transparency.controller';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { ConnectionsController } from './connections/connections.controller';
+import { WebhooksController } from './notifications/webhooks.controller';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { HealthController } from './health/health.controller';
 import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
@@ -63,6 +64,7 @@ export class ApiModule implements NestModule {
         PublicTransparencyController,
         AuditEventsController,
         ConnectionsController,
+        WebhooksController,
         DatasetsController,
         SuitesController,
         CassettesController,

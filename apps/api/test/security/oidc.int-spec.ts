@@ -10,6 +10,10 @@ import {
   startTestOidcProvider,
   type TestOidcProvider,
 } from '@gatehouse/testing';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestApi } from '../support/test-api';
 
 const CLIENT_ID = 'gatehouse-test';
@@ -378,6 +382,58 @@ describeIntegration('the sign-in page with the token form turned off', () => {
     expect(started.status).toBe(502);
     expect(started.text).toContain('could not reach the identity provider');
     expect(started.text).not.toMatch(/at \w+ \(/);
+  });
+});
+
+describeIntegration('authenticating to the provider with a private key (private_key_jwt)', () => {
+  let provider: TestOidcProvider;
+  let api: TestApi;
+  let gatehouseUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    gatehouseUrl = `http://127.0.0.1:${port}`;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'gh-oidc-key-')), 'gatehouse.jwk');
+    writeFileSync(keyFile, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'gatehouse-1' }));
+    provider = await startTestOidcProvider({
+      clients: [
+        {
+          client_id: 'gatehouse-pkjwt',
+          redirect_uris: [`${gatehouseUrl}/sign-in/oidc/callback`],
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: {
+            keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'gatehouse-1', alg: 'ES256', use: 'sig' }],
+          },
+        },
+      ],
+    });
+    api = await TestApi.start({
+      GATEHOUSE_PUBLIC_URL: gatehouseUrl,
+      GATEHOUSE_OIDC_ISSUER: provider.issuer,
+      GATEHOUSE_OIDC_CLIENT_ID: 'gatehouse-pkjwt',
+      GATEHOUSE_OIDC_PRIVATE_KEY_FILE: keyFile,
+      GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
+    });
+    await api.app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await provider?.close();
+  });
+
+  it('signs in with a client assertion signed by the configured key, with no roles until an admin grants them', async () => {
+    await provider.setAccount('kim-sub', { name: 'Kim', email: 'kim@example.gov.uk', email_verified: true });
+    const { response, sessionCookie } = await signInThroughProvider({ gatehouseUrl, login: 'kim-sub' });
+    expect(response.status).toBe(303);
+    expect(sessionCookie).toBeDefined();
+    expect(await provisioned(api, 'kim-sub')).toMatchObject({ roles: [], email: 'kim@example.gov.uk' });
+    // A person with no role yet can still read the pages.
+    await api.http
+      .get('/ai-use-cases')
+      .set('Cookie', `gh_session=${sessionCookie as string}`)
+      .expect(200);
   });
 });
 

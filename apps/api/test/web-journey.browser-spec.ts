@@ -388,8 +388,14 @@ describeBrowser('the web pages in Chromium: from registration to the public reco
 
     await step('reviewer-approves', [rita], async () => {
       const { page } = rita;
-      await go(page, useCasePath);
-      await loads(page, () => page.getByRole('link', { name: 'proposed to test' }).first().click());
+      // The evaluation waits in Rita's work list, linked to where she decides; she follows it by keyboard.
+      await go(page, '/work');
+      await accessible(page);
+      const waiting = page.getByRole('link', {
+        name: new RegExp(`^${NAME}\\s*: read the evaluation and decide$`),
+      });
+      await waiting.focus();
+      await loads(page, () => page.keyboard.press('Enter'));
       expect(new URL(page.url()).pathname).toBe(passingGatePath);
       await page.getByRole('radio', { name: 'Approve' }).check();
       await page.getByLabel('Reason').fill('Read the guardrail run, the success criteria and the risk.');

@@ -121,6 +121,7 @@ describe('identity provider configuration', () => {
     writeFileSync(
       join(dir, 'ec.jwk'),
       JSON.stringify({
+        x5t: 'AbCdEfGhIjKlMnOpQrStUvWxYz0',
         ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }),
         kid: 'key-1',
       }),
@@ -132,7 +133,13 @@ describe('identity provider configuration', () => {
     expect(rsa).toMatchObject({ kind: 'private_key_jwt', format: 'pem', algorithm: 'RS256', keyId: null });
     expect(inspect(rsa)).not.toContain('PRIVATE KEY');
     const ec = loadConfig({ ...env, GATEHOUSE_OIDC_PRIVATE_KEY_FILE: 'ec.jwk' }, dir).oidc?.clientAuth;
-    expect(ec).toMatchObject({ kind: 'private_key_jwt', format: 'jwk', algorithm: 'ES384', keyId: 'key-1' });
+    expect(ec).toMatchObject({
+      kind: 'private_key_jwt',
+      format: 'jwk',
+      algorithm: 'ES384',
+      keyId: 'key-1',
+      thumbprints: { x5t: 'AbCdEfGhIjKlMnOpQrStUvWxYz0' },
+    });
     expect(problemsOf({ ...env, GATEHOUSE_OIDC_PRIVATE_KEY_FILE: join(dir, 'public.pem') })).toEqual([
       `GATEHOUSE_OIDC_PRIVATE_KEY_FILE: does not hold a private key as PEM or JWK: ${join(dir, 'public.pem')}`,
     ]);

@@ -18,6 +18,11 @@ export type OidcClientAuth =
       format: 'pem' | 'jwk';
       /** The key id the provider knows the public key by (a JWK's `kid`), if any. */
       keyId: string | null;
+      /**
+       * Certificate thumbprints from the JWK (`x5t`, `x5t#S256`), sent in the assertion's header: Microsoft
+       * Entra ID finds a certificate credential by them.
+       */
+      thumbprints: Record<string, string>;
       /** The JWS algorithm the key signs with: RS256 for RSA, ES256/ES384/ES512 for EC, EdDSA for Ed25519. */
       algorithm: 'RS256' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
     };
@@ -330,6 +335,13 @@ function parseClientAuth(
       key: new Secret(text),
       format,
       keyId: typeof jwk?.['kid'] === 'string' ? jwk['kid'] : null,
+      thumbprints: Object.fromEntries(
+        ['x5t', 'x5t#S256'].flatMap((name) =>
+          typeof jwk?.[name] === 'string' && /^[\w-]{20,100}$/.test(jwk[name] as string)
+            ? [[name, jwk[name] as string]]
+            : [],
+        ),
+      ),
       algorithm,
     };
   } catch {

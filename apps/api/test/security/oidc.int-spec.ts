@@ -395,7 +395,15 @@ describeIntegration('authenticating to the provider with a private key (private_
     gatehouseUrl = `http://127.0.0.1:${port}`;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const keyFile = join(mkdtempSync(join(tmpdir(), 'gh-oidc-key-')), 'gatehouse.jwk');
-    writeFileSync(keyFile, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'gatehouse-1' }));
+    // The thumbprint Entra ID looks certificate credentials up by travels in the assertion's header.
+    writeFileSync(
+      keyFile,
+      JSON.stringify({
+        ...privateKey.export({ format: 'jwk' }),
+        kid: 'gatehouse-1',
+        x5t: 'AbCdEfGhIjKlMnOpQrStUvWxYz0',
+      }),
+    );
     provider = await startTestOidcProvider({
       clients: [
         {

@@ -479,7 +479,12 @@ async function clientAuthentication(
     false,
     ['sign'],
   );
-  return client.PrivateKeyJwt(auth.keyId ? { key, kid: auth.keyId } : key);
+  const thumbprints = auth.thumbprints;
+  return client.PrivateKeyJwt(auth.keyId ? { key, kid: auth.keyId } : key, {
+    [client.modifyAssertion]: (header) => {
+      Object.assign(header, thumbprints);
+    },
+  });
 }
 
 function actorOf(user: UserEntity): Actor {

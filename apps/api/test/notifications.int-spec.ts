@@ -1,4 +1,10 @@
-import { NotificationsService, useCasePromoted } from '@gatehouse/application';
+import {
+  EvidenceExpiryNotices,
+  NotificationSweepService,
+  NotificationsService,
+  useCasePromoted,
+} from '@gatehouse/application';
+import { UnitOfWork } from '@gatehouse/persistence';
 import {
   describeIntegration,
   jsonl,
@@ -28,6 +34,7 @@ const TEMPLATES = {
   rejected: 'a0000000-0000-4000-8000-000000000002',
   promoted: 'a0000000-0000-4000-8000-000000000003',
   runFailed: 'a0000000-0000-4000-8000-000000000004',
+  expiring: 'a0000000-0000-4000-8000-000000000005',
 };
 const MAX_ATTEMPTS = 3;
 
@@ -146,6 +153,9 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
       GATEHOUSE_NOTIFY_TEMPLATE_REJECTED: TEMPLATES.rejected,
       GATEHOUSE_NOTIFY_TEMPLATE_PROMOTED: TEMPLATES.promoted,
       GATEHOUSE_NOTIFY_TEMPLATE_RUN_FAILED: TEMPLATES.runFailed,
+      GATEHOUSE_NOTIFY_TEMPLATE_EVIDENCE_EXPIRING: TEMPLATES.expiring,
+      // The suite's runs count for 30 days: warning 30 days ahead makes a fresh approval's evidence "expiring".
+      GATEHOUSE_EVIDENCE_WARN_DAYS: '30',
       GATEHOUSE_NOTIFY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       GATEHOUSE_NOTIFY_BACKOFF_MS: '50',
       GATEHOUSE_WEBHOOK_TIMEOUT_MS: '5000',
@@ -360,6 +370,63 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
         .filter((e) => e.personalisation['use_case_name'] === 'Replayed record')
         .map((e) => e.emailAddress),
     ).toEqual(['otto@example.gov.uk']);
+  });
+
+  it('sends what a crash between commit and enqueue left pending when the sweep runs', async () => {
+    const service = api.app.get(NotificationsService);
+    const change = randomUUID();
+    // Recorded in a transaction not opened by NotificationsService.write: nothing is enqueued after it.
+    await api.app
+      .get(UnitOfWork)
+      .write((tx) =>
+        service.record(
+          tx,
+          useCasePromoted(
+            {
+              id: randomUUID(),
+              name: 'Left in the outbox',
+              stage: 'test',
+              ownerTeamId: otto.teamId as string,
+            },
+            { id: change, fromStage: 'proposed', toStage: 'test' },
+          ),
+        ),
+      );
+    const eventId = `use_case.promoted:${change}`;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await deliveries()).filter((d) => d.eventId === eventId).map((d) => d.status)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    await api.app.get(NotificationSweepService).sweep();
+    await waitForDeliveries(
+      (all) => all.filter((d) => d.eventId === eventId && d.status === 'delivered').length === 2,
+    );
+    expect(board.received.filter((c) => c.id === eventId)).toHaveLength(1);
+  });
+
+  it('warns the owning team once when the evidence of its stage goes stale soon', async () => {
+    const { useCaseId, evaluation } = await waiting();
+    await givenApproved(api, evaluation, cast());
+    await givenPromoted(api, useCaseId, evaluation, cast());
+    const notices = api.app.get(EvidenceExpiryNotices);
+    expect(await notices.scan()).toBeGreaterThan(0);
+    const eventId = `evidence.expiring:${useCaseId}:${evaluation.id}`;
+    await waitForDeliveries(settledFor(eventId));
+    const sent = notify.emails.filter(
+      (e) =>
+        e.templateId === TEMPLATES.expiring &&
+        e.personalisation['link'] === `https://gatehouse.example.gov.uk/ai-use-cases/${useCaseId}`,
+    );
+    expect(sent.map((e) => emails.get(e.emailAddress)).sort()).toEqual(['Eve', 'Rex', 'Sam']);
+    expect(String(sent[0].personalisation['expires_on'])).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const [call] = board.received.filter((c) => c.id === eventId);
+    expect(call.body.data).toMatchObject({ aiUseCase: { id: useCaseId, stage: 'test' } });
+    expect(Date.parse(String(call.body.data['expiresAt']))).toBeGreaterThan(Date.now());
+    // Scanning again warns nobody twice.
+    expect(await notices.scan()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(board.received.filter((c) => c.id === eventId)).toHaveLength(1);
   });
 
   it('sends nothing to a disabled endpoint nor to a team-scoped endpoint about another team', async () => {

@@ -12,6 +12,26 @@ const base = {
   GATEHOUSE_OIDC_CLIENT_SECRET: 'client-secret-value-123',
 };
 
+/** A throw-away test certificate and its EC P-256 key (as an Entra ID certificate credential would be kept). */
+const TEST_CERTIFICATE = `-----BEGIN CERTIFICATE-----
+MIIBijCCAS+gAwIBAgIUCPm5j7YNCsRxcjVfQFPxLQUl9N4wCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOZ2F0ZWhvdXNlLXRlc3QwIBcNMjYxMjA1MDEwMTI4WhgPMjEy
+NjExMTEwMTAxMjhaMBkxFzAVBgNVBAMMDmdhdGVob3VzZS10ZXN0MFkwEwYHKoZI
+zj0CAQYIKoZIzj0DAQcDQgAE7g95Wr13PRWi0O9EX1xlq4mCfsGY2rzkocVC1pjf
+tl2f1tQwF82lzAszlw2oW/e9uXpKx4WX/UmazXCecexZmKNTMFEwHQYDVR0OBBYE
+FGDjDmTtDs8RKGJZbNovjQ/5JmKJMB8GA1UdIwQYMBaAFGDjDmTtDs8RKGJZbNov
+jQ/5JmKJMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAO0C/HRp
+7skUY9mJaP5diLdm3eXUVAWPdf3zTCX48wh4AiEA7dDGCSAlzgju+yNruoMKWa4e
+QlyClGQw0sZMvmWjiP0=
+-----END CERTIFICATE-----
+`;
+const TEST_CERTIFICATE_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgJs3JMqRn/2lx1M7B
+ZF4GQBaQOkMYMwHxsBaLqzrhLfChRANCAATuD3lavXc9FaLQ70RfXGWriYJ+wZja
+vOShxULWmN+2XZ/W1DAXzaXMCzOXDahb9725ekrHhZf9SZrNcJ5x7FmY
+-----END PRIVATE KEY-----
+`;
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env, '/srv/app');
@@ -141,7 +161,7 @@ describe('identity provider configuration', () => {
       thumbprints: { x5t: 'AbCdEfGhIjKlMnOpQrStUvWxYz0' },
     });
     expect(problemsOf({ ...env, GATEHOUSE_OIDC_PRIVATE_KEY_FILE: join(dir, 'public.pem') })).toEqual([
-      `GATEHOUSE_OIDC_PRIVATE_KEY_FILE: does not hold a private key as PEM or JWK: ${join(dir, 'public.pem')}`,
+      expect.stringMatching(/^GATEHOUSE_OIDC_PRIVATE_KEY_FILE: does not hold a private key as PEM or JWK/),
     ]);
     expect(problemsOf({ ...env, GATEHOUSE_OIDC_PRIVATE_KEY_FILE: join(dir, 'missing.pem') })).toEqual([
       `GATEHOUSE_OIDC_PRIVATE_KEY_FILE: cannot be read (ENOENT): ${join(dir, 'missing.pem')}`,
@@ -152,5 +172,28 @@ describe('identity provider configuration', () => {
     expect(problemsOf({ PORT: 'eighty', GATEHOUSE_OIDC_CLIENT_ID: 'x' }).map((p) => p.split(':')[0])).toEqual(
       ['PORT', 'GATEHOUSE_OIDC_CLIENT_ID'],
     );
+  });
+
+  it('reads a certificate beside the key in a PEM file and sends its thumbprints; refuses a certificate for another key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-oidc-'));
+    writeFileSync(join(dir, 'both.pem'), TEST_CERTIFICATE + TEST_CERTIFICATE_KEY);
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    writeFileSync(join(dir, 'mismatch.pem'), TEST_CERTIFICATE + String(other));
+    const env = { GATEHOUSE_OIDC_ISSUER: ISSUER, GATEHOUSE_OIDC_CLIENT_ID: 'gatehouse' };
+    expect(
+      loadConfig({ ...env, GATEHOUSE_OIDC_PRIVATE_KEY_FILE: join(dir, 'both.pem') }).oidc?.clientAuth,
+    ).toMatchObject({
+      algorithm: 'ES256',
+      thumbprints: {
+        x5t: 'esqFdWw7mZqiFLTKHTRaIwVuvJI',
+        'x5t#S256': '0WGMfIaceInC3ZmJs2SGrEYJ9KBsxAiKVRQ9NS-DUiM',
+      },
+    });
+    expect(problemsOf({ ...env, GATEHOUSE_OIDC_PRIVATE_KEY_FILE: join(dir, 'mismatch.pem') })).toEqual([
+      expect.stringMatching(/^GATEHOUSE_OIDC_PRIVATE_KEY_FILE: does not hold a private key as PEM or JWK/),
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -335,19 +335,43 @@ function parseClientAuth(
       key: new Secret(text),
       format,
       keyId: typeof jwk?.['kid'] === 'string' ? jwk['kid'] : null,
-      thumbprints: Object.fromEntries(
-        ['x5t', 'x5t#S256'].flatMap((name) =>
-          typeof jwk?.[name] === 'string' && /^[\w-]{20,100}$/.test(jwk[name] as string)
-            ? [[name, jwk[name] as string]]
-            : [],
-        ),
-      ),
+      thumbprints: jwk ? jwkThumbprints(jwk) : certificateThumbprints(text, key),
       algorithm,
     };
   } catch {
-    problem('GATEHOUSE_OIDC_PRIVATE_KEY_FILE', `does not hold a private key as PEM or JWK: ${path}`);
+    problem(
+      'GATEHOUSE_OIDC_PRIVATE_KEY_FILE',
+      `does not hold a private key as PEM or JWK (with a certificate: the certificate of that key): ${path}`,
+    );
     return null;
   }
+}
+
+/** The certificate thumbprints a JWK carries (`x5t`, `x5t#S256`). */
+function jwkThumbprints(jwk: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    ['x5t', 'x5t#S256'].flatMap((name) => {
+      const value = jwk[name];
+      return typeof value === 'string' && /^[\w-]{20,100}$/.test(value) ? [[name, value]] : [];
+    }),
+  );
+}
+
+/**
+ * The thumbprints of the certificate in a PEM file that holds the private key and its certificate (as an
+ * Entra ID certificate credential is uploaded); none when there is no certificate or it is for another key.
+ */
+function certificateThumbprints(pem: string, key: KeyObject): Record<string, string> {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (!block) {
+    return {};
+  }
+  const certificate = new X509Certificate(block);
+  if (!certificate.checkPrivateKey(key)) {
+    throw new Error('the certificate is not for the private key');
+  }
+  const thumbprint = (hex: string) => Buffer.from(hex.replace(/:/g, ''), 'hex').toString('base64url');
+  return { x5t: thumbprint(certificate.fingerprint), 'x5t#S256': thumbprint(certificate.fingerprint256) };
 }
 
 function signingAlgorithm(

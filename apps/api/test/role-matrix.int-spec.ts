@@ -48,6 +48,15 @@ const only = (allowed: Partial<Record<Who, number>>): Record<Who, number> => ({
  * Who may call what. The service-team member owns the use case; the engineer is in the same team; the
  * reviewer is in an assurance team; the admin is in the platform team. Every documented route must be here.
  */
+/** The endpoint the last `givenWebhookEndpoint` made (each case gets a fresh one, so it holds alone). */
+let webhookEndpointId = '';
+const givenWebhookEndpoint = async (api: TestApi) => {
+  const made = await api.admin
+    .post('/v1/webhook-endpoints', { name: 'bridge', url: 'http://127.0.0.1:9/hook', events: ['run.failed'] })
+    .expect(201);
+  webhookEndpointId = made.body.id;
+};
+
 const MATRIX: RouteCase[] = [
   // First: the reviewer decides before anything changes the use case (a change voids the evaluation).
   {
@@ -77,6 +86,46 @@ const MATRIX: RouteCase[] = [
   { method: 'get', path: '/v1/connections', url: () => '/v1/connections', expected: all(200) },
   { method: 'get', path: '/v1/connections/{name}', url: () => '/v1/connections/stub', expected: all(200) },
   { method: 'get', path: '/v1/langchain-modules', url: () => '/v1/langchain-modules', expected: all(200) },
+  // Webhooks and notification deliveries: admins only.
+  {
+    method: 'get',
+    path: '/v1/webhook-endpoints',
+    url: () => '/v1/webhook-endpoints',
+    expected: only({ admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook-endpoints',
+    url: () => '/v1/webhook-endpoints',
+    body: () => ({ name: 'bridge', url: 'http://127.0.0.1:9/hook', events: ['use_case.promoted'] }),
+    expected: only({ admin: 201 }),
+  },
+  {
+    method: 'delete',
+    path: '/v1/webhook-endpoints/{id}',
+    url: () => `/v1/webhook-endpoints/${webhookEndpointId}`,
+    given: givenWebhookEndpoint,
+    expected: only({ admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    url: () => `/v1/webhook-endpoints/${webhookEndpointId}/rotate-secret`,
+    given: givenWebhookEndpoint,
+    expected: only({ admin: 200 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/webhook-deliveries',
+    url: () => '/v1/webhook-deliveries?status=failed&limit=10',
+    expected: only({ admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook-deliveries/{id}/replay',
+    url: () => '/v1/webhook-deliveries/00000000-0000-4000-8000-000000000000/replay',
+    expected: only({ admin: 404 }),
+  },
   {
     method: 'post',
     path: '/v1/connections',

@@ -55,11 +55,16 @@ describeIntegration('EvidenceExpiry (approving evidence that goes stale)', () =>
   }, 60_000);
 
   /** A completed run of the suite for the use case, completed `age` days before NOW. */
-  async function completedRun(useCaseId: string, age: number): Promise<string> {
+  async function completedRun(
+    useCaseId: string,
+    age: number,
+    overrides: Partial<EvaluationRunEntity> = {},
+  ): Promise<string> {
     const run = runRow(suiteId, {
       aiUseCaseId: useCaseId,
       status: 'completed',
       outcome: 'passed',
+      ...overrides,
       createdAt: daysAgo(age + 1),
       completedAt: daysAgo(age),
       updatedAt: daysAgo(age),
@@ -138,8 +143,8 @@ describeIntegration('EvidenceExpiry (approving evidence that goes stale)', () =>
     return evaluationId;
   }
 
-  async function useCaseAt(stage: Stage): Promise<string> {
-    const row = aiUseCaseRow(teamId, { stage });
+  async function useCaseAt(stage: Stage, targetHash: string | null = null): Promise<string> {
+    const row = aiUseCaseRow(teamId, { stage, targetHash });
     await db.uow.write((tx) => managerOf(tx).insert(AiUseCaseEntity, row));
     return row.id;
   }
@@ -201,6 +206,28 @@ describeIntegration('EvidenceExpiry (approving evidence that goes stale)', () =>
     expect((await expiring(14)).some((e) => e.aiUseCaseId === id)).toBe(false);
     const within30 = (await expiring(30)).find((e) => e.aiUseCaseId === id);
     expect(within30).toMatchObject({ evaluationId: reapproval, runId: freshRun });
+  });
+
+  it('renews the evidence with a newer passing run of the suite against the registered target', async () => {
+    const target = 'a'.repeat(64);
+    const id = await useCaseAt('learn', target);
+    const used = await completedRun(id, 28, { targetHash: target });
+    // expiry-suite@1 is the suite every run here belongs to; the rule reads it by name.
+    await promoted(id, 'test', 'learn', [suitePassed('expiry-suite', 30, used)], 27, 1);
+    expect((await expiring(7)).find((e) => e.aiUseCaseId === id)).toMatchObject({ runId: used });
+
+    // Newer runs that do not count: one whose thresholds failed, one against another target.
+    await completedRun(id, 3, { targetHash: target, outcome: 'failed' });
+    await completedRun(id, 2, { targetHash: 'b'.repeat(64) });
+    expect((await expiring(7)).find((e) => e.aiUseCaseId === id)).toMatchObject({ runId: used });
+
+    // A newer passing run against the target: thirty days from five days ago.
+    const rerun = await completedRun(id, 5, { targetHash: target });
+    expect((await expiring(7)).some((e) => e.aiUseCaseId === id)).toBe(false);
+    expect((await expiring(25)).find((e) => e.aiUseCaseId === id)).toMatchObject({
+      runId: rerun,
+      expiresAt: new Date(daysAgo(5).getTime() + 30 * DAY),
+    });
   });
 
   it('leaves out retired and proposed use cases, and evaluations with no suite rule', async () => {

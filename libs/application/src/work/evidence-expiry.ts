@@ -1,5 +1,5 @@
-import { evidenceExpiry, type Stage } from '@gatehouse/domain';
-import { type Tx, WorkRepository } from '@gatehouse/persistence';
+import { evidenceExpiry, ruleReadsSuite, type Stage } from '@gatehouse/domain';
+import { type LatestPassedRunRow, type Tx, WorkRepository } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 
 const DAY_MS = 86_400_000;
@@ -12,9 +12,12 @@ export interface ExpiringEvidence {
   stage: Stage;
   /** The evaluation whose promotion (or re-approval) put the use case at its stage. */
   evaluationId: string;
-  /** When the first of the runs it used grows older than its rule's `maxAgeDays`. */
+  /**
+   * When the first of its `suite_passed` rules' evidence grows older than the rule's `maxAgeDays`: the run
+   * the evaluation used, or a newer passing run of the suite against the registered target.
+   */
   expiresAt: Date;
-  /** The run, suite and rule that decide `expiresAt`. */
+  /** The run (the one used, or the newer one that renewed it), suite and rule that decide `expiresAt`. */
   runId: string;
   suite: string;
   maxAgeDays: number;
@@ -23,7 +26,8 @@ export interface ExpiringEvidence {
 /**
  * Evidence going stale, platform-wide: for each use case at test, learn or scale, the evaluation that
  * approved its current stage, and when the runs that evaluation used grow older than the `maxAgeDays` of
- * the `suite_passed` rules that read them. For the work list (filtered to what the reader may see) and for
+ * the `suite_passed` rules that read them, unless a newer passing run of the same suite against the
+ * registered target renews the evidence (the run the rule would read next). For the work list (filtered to what the reader may see) and for
  * the notifications that warn teams before it happens. Nothing here checks who is asking.
  */
 @Injectable()
@@ -44,9 +48,25 @@ export class EvidenceExpiry {
       tx,
       stages.flatMap((stage) => stage.rules.map((rule) => rule.runId).filter((id): id is string => !!id)),
     );
+    const latest = new Map<string, LatestPassedRunRow[]>();
+    for (const run of await this.work.latestPassedRuns(tx)) {
+      latest.set(run.aiUseCaseId, [...(latest.get(run.aiUseCaseId) ?? []), run]);
+    }
     const expiring: ExpiringEvidence[] = [];
     for (const stage of stages) {
-      const point = evidenceExpiry(stage.rules, (runId) => completed.get(runId) ?? null);
+      const runs = latest.get(stage.aiUseCaseId) ?? [];
+      const point = evidenceExpiry(
+        stage.rules,
+        (runId) => completed.get(runId) ?? null,
+        (rule) =>
+          runs
+            .filter((run) => ruleReadsSuite(rule, run.suite, run.version))
+            .reduce<LatestPassedRunRow | null>(
+              (newest, run) =>
+                newest === null || run.completedAt.getTime() > newest.completedAt.getTime() ? run : newest,
+              null,
+            ),
+      );
       if (point && point.expiresAt.getTime() <= until) {
         expiring.push({
           aiUseCaseId: stage.aiUseCaseId,

@@ -1,4 +1,4 @@
-import { daysUntil, evidenceExpiry } from './evidence-expiry';
+import { daysUntil, evidenceExpiry, ruleReadsSuite } from './evidence-expiry';
 import { type GateRule } from './gate-policy';
 
 const DAY = 86_400_000;
@@ -50,6 +50,40 @@ describe('evidenceExpiry', () => {
     expect(result === null ? null : { ...result, expiresAt: result.expiresAt.toISOString() }).toEqual(
       expected,
     );
+  });
+});
+
+describe('evidenceExpiry with newer runs', () => {
+  const completed = (id: string) => (id === 'used' ? at('2026-01-01T00:00:00Z') : null);
+  const rules = [{ rule: suitePassed('a', 30), runId: 'used' }];
+
+  it('a newer run of the suite renews the evidence, and names that run', () => {
+    const result = evidenceExpiry(rules, completed, () => ({
+      runId: 'rerun',
+      completedAt: at('2026-01-20T00:00:00Z'),
+    }));
+    expect(result).toMatchObject({ runId: 'rerun', expiresAt: at('2026-02-19T00:00:00Z') });
+  });
+
+  it('an older one changes nothing', () => {
+    const result = evidenceExpiry(rules, completed, () => ({
+      runId: 'older',
+      completedAt: at('2025-12-01T00:00:00Z'),
+    }));
+    expect(result).toMatchObject({ runId: 'used', expiresAt: at('2026-01-31T00:00:00Z') });
+  });
+});
+
+describe('ruleReadsSuite', () => {
+  it.each([
+    { rule: suitePassed('a', 30), suite: 'a', version: 3, reads: true },
+    { rule: suitePassed('a', 30), suite: 'b', version: 3, reads: false },
+    { rule: { ...suitePassed('a', 30), version: 2 }, suite: 'a', version: 3, reads: false },
+    { rule: { ...suitePassed('a', 30), version: 3 }, suite: 'a', version: 3, reads: true },
+    { rule: { ...suitePassed('a', 30), minVersion: 4 }, suite: 'a', version: 3, reads: false },
+    { rule: { ...suitePassed('a', 30), minVersion: 2 }, suite: 'a', version: 3, reads: true },
+  ])('$suite@$version for $rule.suite: $reads', ({ rule, suite, version, reads }) => {
+    expect(ruleReadsSuite(rule as Extract<GateRule, { kind: 'suite_passed' }>, suite, version)).toBe(reads);
   });
 });
 

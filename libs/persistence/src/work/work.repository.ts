@@ -23,6 +23,15 @@ export interface ApprovedStageRow {
   rules: RuleVerdict[];
 }
 
+/** The latest passing run of one suite version for a live use case, against its registered target. */
+export interface LatestPassedRunRow {
+  aiUseCaseId: string;
+  suite: string;
+  version: number;
+  runId: string;
+  completedAt: Date;
+}
+
 /** The use case an evaluation is for, as the work list shows it. */
 export interface WorkUseCase {
   id: string;
@@ -76,6 +85,23 @@ SELECT u.id, u.name, u.owner_team_id, u.stage, e.id AS evaluation_id, e.result, 
                     WHERE n.ai_use_case_id = u.id AND n.kind IN ('promotion', 'reapproval')
                       AND n.to_stage = u.stage AND n.created_at > s.created_at)`;
 
+/**
+ * For each live use case and suite version, its latest completed run that passed its thresholds against
+ * the use case's registered target: the run a `suite_passed` rule would read next.
+ */
+const LATEST_PASSED_RUNS_SQL = `
+SELECT r.ai_use_case_id, s.name AS suite, s.version, r.id, r.completed_at
+  FROM evaluation_runs r
+  JOIN ai_use_cases u ON u.id = r.ai_use_case_id
+  JOIN suites s ON s.id = r.suite_id
+ WHERE u.stage IN ('test', 'learn', 'scale')
+   AND r.status = 'completed' AND r.outcome = 'passed' AND r.target_hash = u.target_hash
+   AND r.completed_at IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM evaluation_runs n
+                    WHERE n.ai_use_case_id = r.ai_use_case_id AND n.suite_id = r.suite_id
+                      AND n.status = 'completed' AND n.outcome = 'passed'
+                      AND n.target_hash = r.target_hash AND n.completed_at > r.completed_at)`;
+
 interface ApprovedStageSqlRow {
   id: string;
   name: string;
@@ -108,6 +134,24 @@ export class WorkRepository {
       stage: row.stage,
       evaluationId: row.evaluation_id,
       rules: rawJson<{ rules?: RuleVerdict[] }>(row.result).rules ?? [],
+    }));
+  }
+
+  /** Each live use case's latest passing run per suite version against its registered target. */
+  async latestPassedRuns(tx: Tx): Promise<LatestPassedRunRow[]> {
+    const rows = await this.uow.rows<{
+      ai_use_case_id: string;
+      suite: string;
+      version: number;
+      id: string;
+      completed_at: unknown;
+    }>(tx, LATEST_PASSED_RUNS_SQL, []);
+    return rows.map((row) => ({
+      aiUseCaseId: row.ai_use_case_id,
+      suite: row.suite,
+      version: Number(row.version),
+      runId: row.id,
+      completedAt: rawDate(row.completed_at),
     }));
   }
 

@@ -28,9 +28,11 @@ export class WorkPagesController {
   async show(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
     const { actor } = webContext(req);
     const raw = req.query['withinDays'];
-    const asked = typeof raw === 'string' ? raw.trim() : undefined;
-    const withinDays = asked === undefined || asked === '' ? WORK_WITHIN_DAYS.default : Number(asked);
-    const valid = /^\d{1,3}$/.test(String(withinDays)) && withinDays >= min && withinDays <= max;
+    // Absent or left empty: the default window. Repeated (`?withinDays=1&withinDays=2`) or nested: refused.
+    const asked = raw === undefined ? '' : typeof raw === 'string' ? raw.trim() : null;
+    const withinDays = asked === '' ? WORK_WITHIN_DAYS.default : Number(asked);
+    const valid =
+      asked !== null && /^\d{1,3}$/.test(String(withinDays)) && withinDays >= min && withinDays <= max;
     const work = await this.work.forActor(actor, {
       withinDays: valid ? withinDays : WORK_WITHIN_DAYS.default,
     });

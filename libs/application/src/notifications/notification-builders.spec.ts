@@ -1,0 +1,118 @@
+import { type GateEvaluationEntity } from '@gatehouse/persistence';
+import {
+  awaitingApproval,
+  evaluationRejected,
+  evidenceExpiring,
+  personalisation,
+  redactSecrets,
+  runFailed,
+  useCasePromoted,
+} from './notification-builders';
+
+const useCase = { id: 'uc-1', name: 'Benefits triage', stage: 'test' as const, ownerTeamId: 'team-1' };
+const evaluation = {
+  id: 'ev-1',
+  toStage: 'learn',
+  verdict: 'pass',
+  approvalsRequired: 2,
+} as unknown as GateEvaluationEntity;
+
+describe('notification events', () => {
+  it.each([
+    [
+      'evaluation.awaiting_approval',
+      awaitingApproval(useCase, evaluation),
+      'evaluation.awaiting_approval:ev-1',
+    ],
+    [
+      'evaluation.rejected',
+      evaluationRejected(useCase, evaluation, 'No rollback plan'),
+      'evaluation.rejected:ev-1',
+    ],
+    [
+      'use_case.promoted',
+      useCasePromoted(useCase, { id: 'sc-1', fromStage: 'test', toStage: 'learn' }),
+      'use_case.promoted:sc-1',
+    ],
+    [
+      'run.failed',
+      runFailed({ id: 'run-1', suite: 's@1', reason: 'x', startedBy: 'u-1', starterTeamId: 't-2', useCase }),
+      'run.failed:run-1',
+    ],
+    [
+      'evidence.expiring',
+      evidenceExpiring(useCase, 'ev-1', new Date('2027-01-02T00:00:00Z')),
+      'evidence.expiring:uc-1:ev-1',
+    ],
+  ])('%s has a deterministic id, a relative link and the team it is about', (type, event, id) => {
+    expect(event.type).toBe(type);
+    expect(event.id).toBe(id);
+    expect(event.payload.link).toMatch(/^\/(gate-evaluations|ai-use-cases|runs)\//);
+    expect(event.teamId).toBe('team-1');
+  });
+
+  it('asks the eligible reviewers of an awaiting evaluation, the team otherwise, the starter without a team', () => {
+    expect(awaitingApproval(useCase, evaluation).audience.kind).toBe('eligible_reviewers');
+    expect(evaluationRejected(useCase, evaluation, 'why').audience).toEqual({
+      kind: 'team',
+      teamId: 'team-1',
+    });
+    const base = { id: 'r', suite: 's@1', reason: 'x', startedBy: 'u-9', useCase: null };
+    expect(runFailed({ ...base, starterTeamId: 't-2' }).audience).toEqual({ kind: 'team', teamId: 't-2' });
+    expect(runFailed({ ...base, starterTeamId: null }).audience).toEqual({ kind: 'starter', userId: 'u-9' });
+    expect(runFailed({ ...base, starterTeamId: null }).teamId).toBeNull();
+  });
+
+  it('gives every template the same flat string keys, empty where the event has nothing to say', () => {
+    const promoted = useCasePromoted(useCase, { id: 'sc-1', fromStage: 'test', toStage: 'learn' });
+    const fields = personalisation(
+      promoted.type,
+      { ...promoted.payload, link: 'https://g.example/x' },
+      'Sam',
+    );
+    const rejected = evaluationRejected(useCase, evaluation, 'No rollback plan');
+    expect(Object.keys(personalisation(rejected.type, rejected.payload, 'Sam'))).toEqual(Object.keys(fields));
+    expect(Object.values(fields).every((v) => typeof v === 'string')).toBe(true);
+    expect(fields).toMatchObject({
+      recipient_name: 'Sam',
+      use_case_name: 'Benefits triage',
+      stage_from: 'test',
+      stage_to: 'learn',
+      reason: '',
+      link: 'https://g.example/x',
+    });
+  });
+
+  it.each([
+    ['refused (401): Incorrect API key provided: sk-proj-abcdEFGH1234****wxyz', 'sk-proj'],
+    ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig failed', 'eyJhbGci'],
+    ['GET https://api.example/v1?api_key=abc123secret&x=1 timed out', 'abc123secret'],
+    ['signed with whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ= and failed', 'whsec_c2Vj'],
+  ])('masks what looks like a credential in a failure reason: %s', (reason, secret) => {
+    const event = runFailed({
+      id: 'r',
+      suite: 's@1',
+      reason,
+      startedBy: 'u',
+      starterTeamId: 't',
+      useCase: null,
+    });
+    expect(event.payload.run?.reason).not.toContain(secret);
+    expect(event.payload.run?.reason).toContain('[redacted]');
+    for (const plain of [
+      'nothing secret here (ECONNREFUSED)',
+      'skippedItemsCount exceeded',
+      'task-runner failed',
+    ]) {
+      expect(redactSecrets(plain)).toBe(plain);
+    }
+  });
+
+  it('keeps long texts within bounds', () => {
+    const long = 'x'.repeat(10_000);
+    expect(evaluationRejected({ ...useCase, name: long }, evaluation, long).payload.reason?.length).toBe(
+      2000,
+    );
+    expect(awaitingApproval({ ...useCase, name: long }, evaluation).payload.title.length).toBe(300);
+  });
+});

@@ -34,6 +34,22 @@ export interface UseCaseFacts {
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/**
+ * Free text from elsewhere (a run's failure reason quotes what a model server answered) with anything
+ * shaped like a credential masked: bearer tokens, API keys (`sk-…`, Gatehouse's `ghk_…`, `whsec_…`) and
+ * `key=value` secrets in URLs. The run page shows the reason to its team; a webhook may go further.
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]')
+    .replace(/\b(sk|ghk|whsec|xox[abpr])[-_][A-Za-z0-9*_-]{8,}/g, '[redacted]')
+    .replace(/\bAKIA[0-9A-Z]{16}\b/g, '[redacted]')
+    .replace(
+      /([?&](?:key|api[-_]?key|token|access_token|sig|signature|secret|password)=)[^&\s]+/gi,
+      '$1[redacted]',
+    );
+}
+
 function useCaseOf(useCase: UseCaseFacts): NonNullable<NotificationPayload['aiUseCase']> {
   return { id: useCase.id, name: clip(useCase.name, 200), stage: useCase.stage };
 }
@@ -127,7 +143,7 @@ export function runFailed(run: FailedRunFacts): NewNotification {
     payload: {
       title: clip(`A run of ${run.suite}${run.useCase ? ` for ${run.useCase.name}` : ''} failed`, 300),
       ...(run.useCase ? { aiUseCase: useCaseOf(run.useCase) } : {}),
-      run: { id: run.id, suite: run.suite, status: 'failed', reason: clip(run.reason, 1000) },
+      run: { id: run.id, suite: run.suite, status: 'failed', reason: clip(redactSecrets(run.reason), 1000) },
       link: `/runs/${run.id}`,
     },
     audience: run.starterTeamId

@@ -295,11 +295,11 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
 
   it('does not merge a new identity into an account that already has the e-mail address', async () => {
     const existing = await api.admin
-      .post('/v1/users', { name: 'Token Tom', roles: ['reviewer'], email: 'tom@example.gov.uk' })
+      .post('/v1/users', { name: 'Token Tom', roles: ['reviewer'], email: 'Tom.Smith@example.gov.uk' })
       .expect(201);
     await provider.setAccount('tom-sub', {
       name: 'Tom',
-      email: 'Tom@example.gov.uk',
+      email: 'tom.smith@EXAMPLE.gov.uk',
       email_verified: true,
       groups: ['ai-assurance', 'ml-engineers'],
     });

@@ -282,7 +282,7 @@ export class OidcSignInService {
     const now = new Date();
     if (!user) {
       const email = verifiedEmail(claims);
-      if (email && (await this.signIns.userByEmail(tx, email))) {
+      if (email && (await this.signIns.emailHeld(tx, email))) {
         throw new OidcSignInRefused('email_taken');
       }
       user = Object.assign(new UserEntity(), {

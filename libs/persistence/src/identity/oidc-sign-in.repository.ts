@@ -39,8 +39,13 @@ export class OidcSignInRepository {
     });
   }
 
-  /** The user holding this e-mail address, if any (e-mail addresses are unique). */
-  userByEmail(tx: Tx, email: string): Promise<UserEntity | null> {
-    return managerOf(tx).findOneBy(UserEntity, { email });
+  /** Whether any user holds this e-mail address, in any letter case (`Tom@…` and `tom@…` are one mailbox). */
+  async emailHeld(tx: Tx, email: string): Promise<boolean> {
+    const found = await managerOf(tx)
+      .createQueryBuilder(UserEntity, 'u')
+      .select('u.id')
+      .where('LOWER(u.email) = :email', { email: email.toLowerCase() })
+      .getOne();
+    return found !== null;
   }
 }

@@ -1,5 +1,12 @@
-import { EvaluationRunEntity, managerOf, UnitOfWork, UserEntity } from '@gatehouse/persistence';
 import {
+  AiUseCaseEntity,
+  EvaluationRunEntity,
+  managerOf,
+  UnitOfWork,
+  UserEntity,
+} from '@gatehouse/persistence';
+import {
+  aiUseCaseRow,
   describeIntegration,
   insertEmptySuite,
   jsonl,
@@ -23,8 +30,11 @@ jest.setTimeout(180_000);
 
 const DAY = 86_400_000;
 
-/** Every gate: the suite passed within 30 days, and two reviewers whose reviewer role someone else granted. */
-const policy = () => ({
+/**
+ * Every gate: the suite passed within 30 days, and two reviewers whose reviewer role someone else granted
+ * (`approvals` changes that rule).
+ */
+const policy = (approvals: Record<string, unknown> = {}) => ({
   description: 'work list test policy',
   gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
     (['test', 'learn', 'scale'] as const).map((to) => ({
@@ -32,7 +42,7 @@ const policy = () => ({
       to,
       rules: [
         { kind: 'suite_passed', suite: 'work-gate', maxAgeDays: 30 },
-        { kind: 'approvals', count: 2, role: 'reviewer', reviewerRoleGrantedByOther: true },
+        { kind: 'approvals', count: 2, role: 'reviewer', reviewerRoleGrantedByOther: true, ...approvals },
       ],
     })),
   ),
@@ -374,6 +384,33 @@ describeIntegration('GET /v1/me/work (waiting for me)', () => {
     });
   });
 
+  describe('bounded lists', () => {
+    it('shows the newest 100 and says the list is truncated', async () => {
+      const tess = await api.user('Tess', ['service_team'], 'Tax');
+      const useCase = aiUseCaseRow(tess.teamId as string, { name: 'Tax letters' });
+      await uow.write((tx) => managerOf(tx).insert(AiUseCaseEntity, useCase));
+      const suiteId = await insertEmptySuite(uow, 'work-many');
+      const runs = Array.from({ length: 101 }, (_, i) => {
+        const at = new Date(Date.now() - DAY - i * 60_000);
+        return runRow(suiteId, {
+          aiUseCaseId: useCase.id,
+          status: 'failed',
+          error: `failure ${i}`,
+          createdAt: at,
+          updatedAt: at,
+        });
+      });
+      await uow.write((tx) => managerOf(tx).insert(EvaluationRunEntity, runs));
+
+      const body = await work(tess);
+      expect(body.teamFailedRuns.items).toHaveLength(100);
+      expect(body.teamFailedRuns.truncated).toBe(true);
+      expect(body.teamFailedRuns.items[0]?.runId).toBe(runs[0]?.id);
+      expect(body.teamFailedRuns.items.map((i) => i.runId)).not.toContain(runs[100]?.id);
+      expect(body.teamRejected.truncated).toBe(false);
+    });
+  });
+
   describe('refusals', () => {
     it.each([
       ['0', 'too small'],
@@ -405,6 +442,41 @@ describeIntegration('GET /v1/me/work (waiting for me)', () => {
     it('answers 401 without a token, or with a bad one', async () => {
       await api.http.get('/v1/me/work').expect(401);
       await api.as('not-a-real-token').get('/v1/me/work').expect(401);
+    });
+  });
+
+  // Last: its new policy version voids the evaluations the blocks above wait on.
+  describe('a gate that needs an identity-provider session', () => {
+    let evaluationId: string;
+
+    beforeAll(async () => {
+      await api.admin.post('/v1/gate-policies', policy({ count: 1, via: 'oidc' })).expect(201);
+      const oidc = given('Needs <oidc> helper');
+      const id = await givenUseCaseAt(api, 'proposed', oidc);
+      await givenEvidenceFor(api, id, 'test', oidc);
+      evaluationId = (await givenPassingEvaluation(api, id, 'test', oidc)).id;
+    }, 180_000);
+
+    it('still lists the evaluation to a reviewer signed in with a token, saying how to decide', async () => {
+      const item = (await work(rita)).awaitingMyDecision.items.find((i) => i.evaluationId === evaluationId);
+      expect(item?.note).toBe('Sign in through your identity provider to decide.');
+      // The note is true: with the token, the decision is refused.
+      const evaluation = (await api.as(rita.token).get(`/v1/gate-evaluations/${evaluationId}`).expect(200))
+        .body as { hash: string };
+      const refused = await api
+        .as(rita.token)
+        .post(`/v1/gate-evaluations/${evaluationId}/approvals`, {
+          decision: 'approve',
+          reason: 'Evidence checked',
+          evaluationHash: evaluation.hash,
+        })
+        .expect(403);
+      expect(refused.body.rule).toBe('approver_not_signed_in_via_oidc');
+      // Those the other rules rule out are still not shown it.
+      for (const user of [rex, sel]) {
+        const ids = (await work(user)).awaitingMyDecision.items.map((i) => i.evaluationId);
+        expect(ids).not.toContain(evaluationId);
+      }
     });
   });
 });

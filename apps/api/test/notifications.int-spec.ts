@@ -18,6 +18,9 @@ import {
   type WebhookReceiver,
 } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type EvaluationView,
   givenApproved,
@@ -376,22 +379,20 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
     const service = api.app.get(NotificationsService);
     const change = randomUUID();
     // Recorded in a transaction not opened by NotificationsService.write: nothing is enqueued after it.
-    await api.app
-      .get(UnitOfWork)
-      .write((tx) =>
-        service.record(
-          tx,
-          useCasePromoted(
-            {
-              id: randomUUID(),
-              name: 'Left in the outbox',
-              stage: 'test',
-              ownerTeamId: otto.teamId as string,
-            },
-            { id: change, fromStage: 'proposed', toStage: 'test' },
-          ),
+    await api.app.get(UnitOfWork).write((tx) =>
+      service.record(
+        tx,
+        useCasePromoted(
+          {
+            id: randomUUID(),
+            name: 'Left in the outbox',
+            stage: 'test',
+            ownerTeamId: otto.teamId as string,
+          },
+          { id: change, fromStage: 'proposed', toStage: 'test' },
         ),
-      );
+      ),
+    );
     const eventId = `use_case.promoted:${change}`;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await deliveries()).filter((d) => d.eventId === eventId).map((d) => d.status)).toEqual([
@@ -538,6 +539,40 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
         .expect(400);
       expect(extra.body.errors.map((e: { field: string }) => e.field)).toEqual(['secret']);
       expect((await api.admin.get('/v1/webhook-endpoints').expect(200)).body.items).toHaveLength(before);
+    });
+
+    it('refuses to make an endpoint on a PostgreSQL server with no secrets key, saying so (embedded mode keeps one)', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-keyless-'));
+      const keyless = await TestApi.start({ GATEHOUSE_SECRETS_KEY: '', GATEHOUSE_DATA_DIR: dataDir });
+      try {
+        const response = await keyless.admin.post('/v1/webhook-endpoints', {
+          name: 'bridge',
+          url: board.url,
+          events: ['run.failed'],
+        });
+        const listed = (await keyless.admin.get('/v1/webhook-endpoints').expect(200)).body.items.length;
+        const seen = {
+          status: response.status,
+          rule: response.body.rule ?? null,
+          namesTheSetting: /GATEHOUSE_SECRETS_KEY/.test(response.body.detail ?? ''),
+          secretShown: /^whsec_/.test(response.body.secret ?? ''),
+          endpoints: listed,
+        };
+        expect(seen).toEqual(
+          keyless.database.url.startsWith('postgres')
+            ? {
+                status: 409,
+                rule: 'secrets_key_configured',
+                namesTheSetting: true,
+                secretShown: false,
+                endpoints: 0,
+              }
+            : { status: 201, rule: null, namesTheSetting: false, secretShown: true, endpoints: 1 },
+        );
+      } finally {
+        await keyless.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
 
     it('is for admins only (403), and ids that are not UUIDs are 404', async () => {

@@ -19,7 +19,7 @@ export class WebhookSecrets {
     this.box = SecretBox.fromConfig(config);
   }
 
-  /** A new secret and its sealed form; refused (400) when the server has no secrets key. */
+  /** A new secret and its sealed form; refused (409, `secrets_key_configured`) when the server has no secrets key. */
   generate(endpointId: string): { secret: string; sealed: string } {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     try {
@@ -28,7 +28,7 @@ export class WebhookSecrets {
       if (error instanceof DomainError) {
         const message =
           'this server has no GATEHOUSE_SECRETS_KEY, so webhook signing secrets cannot be stored: an operator sets it (32 random bytes, base64) on the API and every worker';
-        throw DomainError.validation([{ field: 'url', message, code: 'no_secrets_key' }], message);
+        throw new DomainError('invalid_state', message, [], 'secrets_key_configured');
       }
       throw error;
     }

@@ -151,6 +151,8 @@ describeIntegration('a gate that counts only approvals made in identity-provider
     expect(view.approvals.decisions).toEqual([
       expect.objectContaining({ approverName: 'Olu Reviewer', decision: 'approve', via: 'oidc' }),
     ]);
+    const shown = await api.http.get(`/gate-evaluations/${evaluation.id}`).set('Cookie', cookie).expect(200);
+    expect(shown.text).toContain('signed in through the identity provider');
     const approved = (await api.admin.get('/v1/audit-events?action=gate.approved&limit=10').expect(200)).body
       .items;
     expect(approved[0].after).toMatchObject({ via: 'oidc' });

@@ -104,6 +104,32 @@ describeIntegration(
       expect(await seen).toBeGreaterThanOrEqual(390);
     });
 
+    it('delivers notifications on their own queue while the control queue is busy', async () => {
+      const worker = open();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const started = firstCall<string>(4_000);
+      const delivered = firstCall<JobPayloads[JobName.DeliverNotification]>(4_000);
+      await worker.start(
+        handlers({
+          [JobName.StartRun]: async (data) => {
+            started.record(data.runId);
+            await held; // the control queue's only slot (controlConcurrency 1) stays taken
+          },
+          [JobName.DeliverNotification]: async (data) => delivered.record(data),
+        }),
+        OPTIONS,
+      );
+      await worker.add(JobName.StartRun, { runId: 'slow' }, 'start-slow');
+      expect(await started.seen).toBe('slow');
+      await worker.add(JobName.DeliverNotification, { deliveryId: 'd-1', attempt: 0 }, 'notify-d-1-0-0');
+      expect(await delivered.seen).toEqual({ deliveryId: 'd-1', attempt: 0 });
+      expect(Object.keys(await worker.counts())).toEqual(
+        expect.arrayContaining(['gatehouse-control', 'gatehouse-notifications']),
+      );
+      release();
+    });
+
     it('really enqueues again an item whose job failed for good, and says so', async () => {
       const failures: { jobId: string | undefined; reason: string; final: boolean }[] = [];
       const observer: QueueObserver = {

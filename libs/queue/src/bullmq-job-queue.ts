@@ -1,6 +1,14 @@
 import { Job, Queue, RateLimitError, WaitingError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { CONTROL_QUEUE, itemQueueName, JobName, type JobPayloads } from './contracts';
+import {
+  CONTROL_QUEUE,
+  controlQueueOf,
+  itemQueueName,
+  JobName,
+  type JobPayloads,
+  NOTIFICATION_CONCURRENCY,
+  NOTIFICATION_QUEUE,
+} from './contracts';
 import {
   ABORT_RUN_CANCELLED,
   ABORT_SHUTDOWN,
@@ -84,7 +92,7 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     jobId: string,
     options: { delayMs?: number } = {},
   ): Promise<void> {
-    await this.queue(CONTROL_QUEUE).add(name, data, {
+    await this.queue(controlQueueOf(name)).add(name, data, {
       jobId,
       ...(options.delayMs ? { delay: options.delayMs } : {}),
       attempts: 5,
@@ -189,7 +197,11 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
   async counts(): Promise<
     Record<string, { waiting: number; active: number; delayed: number; failed: number }>
   > {
-    const names = new Set([CONTROL_QUEUE, ...(await this.producer.smembers(this.providersKey))]);
+    const names = new Set([
+      CONTROL_QUEUE,
+      NOTIFICATION_QUEUE,
+      ...(await this.producer.smembers(this.providersKey)),
+    ]);
     const result: Record<string, { waiting: number; active: number; delayed: number; failed: number }> = {};
     for (const name of names) {
       const counts = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed');
@@ -225,6 +237,7 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     });
     await this.subscriber.subscribe(this.cancelChannel, this.newQueueChannel);
     this.startWorker(CONTROL_QUEUE, options.controlConcurrency);
+    this.startWorker(NOTIFICATION_QUEUE, NOTIFICATION_CONCURRENCY);
     await this.discoverItemQueues();
     const every = (ms: number, task: () => Promise<void>) => {
       const timer = setInterval(() => void task().catch(() => undefined), ms);
@@ -263,7 +276,7 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
       stalledInterval: options.lockMs,
       maximumRateLimitDelay: 60_000,
       maxStartedAttempts: 20,
-      ...(name !== CONTROL_QUEUE && options.maxItemsPerMinute
+      ...(name !== CONTROL_QUEUE && name !== NOTIFICATION_QUEUE && options.maxItemsPerMinute
         ? { limiter: { max: options.maxItemsPerMinute, duration: 60_000 } }
         : {}),
     });

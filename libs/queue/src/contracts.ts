@@ -27,6 +27,20 @@ export interface JobPayloads {
 /** Run control (start, aggregate, reconcile) shares one queue; items go to one queue per provider. */
 export const CONTROL_QUEUE = 'gatehouse-control';
 
+/**
+ * Notification deliveries have a queue of their own: a slow or hanging receiver (up to its time-out per call)
+ * never holds the control queue's few slots that runs start and aggregate through.
+ */
+export const NOTIFICATION_QUEUE = 'gatehouse-notifications';
+
+/** Deliveries in flight per process. */
+export const NOTIFICATION_CONCURRENCY = 8;
+
+/** The queue a control job goes to. */
+export function controlQueueOf(name: JobName): string {
+  return name === JobName.DeliverNotification ? NOTIFICATION_QUEUE : CONTROL_QUEUE;
+}
+
 /** A provider's item queue: its own rate limit and 429 pauses, so one provider cannot stall another. */
 export function itemQueueName(provider: string): string {
   return `gatehouse-items-${provider

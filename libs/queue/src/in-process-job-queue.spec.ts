@@ -109,6 +109,28 @@ describe('the in-process queue (the embedded mode)', () => {
     expect(ran[0].at).toBeGreaterThanOrEqual(55);
   });
 
+  it('delivers notifications on their own queue while the control queue is busy', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const delivered: string[] = [];
+    await queue.start(
+      {
+        ...handlersWith(async () => undefined),
+        [JobName.StartRun]: () => held, // the control queue's only slot (controlConcurrency 1) stays taken
+        [JobName.DeliverNotification]: async (data) => {
+          delivered.push(data.deliveryId);
+        },
+      },
+      OPTIONS,
+    );
+    await queue.add(JobName.StartRun, { runId: 'slow' }, 'start-slow');
+    await queue.add(JobName.DeliverNotification, { deliveryId: 'd-1', attempt: 0 }, 'notify-d-1-0-0');
+    await tick(20);
+    expect(delivered).toEqual(['d-1']);
+    expect((await queue.counts())['gatehouse-control']).toMatchObject({ active: 1 });
+    release();
+  });
+
   it('pauses the whole provider queue on a rate limit without using an attempt, then runs the job again', async () => {
     const starts: { seq: number; at: number; attempt: number }[] = [];
     const began = Date.now();

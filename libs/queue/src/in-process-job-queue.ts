@@ -1,4 +1,12 @@
-import { CONTROL_QUEUE, itemQueueName, JobName, type JobPayloads } from './contracts';
+import {
+  CONTROL_QUEUE,
+  controlQueueOf,
+  itemQueueName,
+  JobName,
+  type JobPayloads,
+  NOTIFICATION_CONCURRENCY,
+  NOTIFICATION_QUEUE,
+} from './contracts';
 import {
   ABORT_RUN_CANCELLED,
   ABORT_SHUTDOWN,
@@ -64,7 +72,7 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     options: { delayMs?: number } = {},
   ): Promise<void> {
     const add = () =>
-      this.enqueue(CONTROL_QUEUE, {
+      this.enqueue(controlQueueOf(name), {
         name,
         id: jobId,
         data,
@@ -210,7 +218,11 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
       return;
     }
     queue.concurrency =
-      name === CONTROL_QUEUE ? this.options.controlConcurrency : this.options.itemConcurrency;
+      name === CONTROL_QUEUE
+        ? this.options.controlConcurrency
+        : name === NOTIFICATION_QUEUE
+          ? NOTIFICATION_CONCURRENCY
+          : this.options.itemConcurrency;
     const wait = queue.pausedUntil - Date.now();
     if (wait > 0) {
       queue.wake ??= setTimeout(() => {

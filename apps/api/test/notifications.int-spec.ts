@@ -222,8 +222,13 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
       approvals_needed: '1',
       link: `https://gatehouse.example.gov.uk/gate-evaluations/${evaluation.id}`,
     });
-    // Every value is a flat string, as Notify's personalisation takes them.
+    // Every value is a flat string, as Notify's personalisation takes them; all but the link are sanitised
+    // by Notify (Markdown escaped, URLs removed): names and reasons are what people typed.
     expect(Object.values(toRita?.personalisation ?? {}).every((v) => typeof v === 'string')).toBe(true);
+    expect(toRita?.sanitised).toEqual(
+      expect.arrayContaining(['title', 'use_case_name', 'reason', 'run_reason', 'recipient_name']),
+    );
+    expect(toRita?.sanitised).not.toContain('link');
     const mine = (await deliveries()).filter((d) => d.eventId === eventId);
     expect(
       mine

@@ -83,7 +83,13 @@ export class NotifyEmailSender {
       return { kind: 'retry', error: 'no GATEHOUSE_NOTIFY_API_KEY on this process' };
     }
     try {
-      await this.client.sendEmail(templateId, emailAddress, { personalisation, reference });
+      await this.client.sendEmail(templateId, emailAddress, {
+        personalisation,
+        reference,
+        // What people typed (names, reasons, error text) is sent with Markdown escaped and URLs removed by
+        // Notify, so a use case called "[Approve here](https://…)" cannot put a link in a reviewer's e-mail.
+        sanitiseContentFor: Object.keys(personalisation).filter((key) => key !== 'link'),
+      });
       return { kind: 'delivered' };
     } catch (error) {
       if (error instanceof NotifyHttpError) {

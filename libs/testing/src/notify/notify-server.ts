@@ -9,6 +9,8 @@ export interface ReceivedEmail {
   emailAddress: string;
   personalisation: Record<string, unknown>;
   reference: string | null;
+  /** The personalisation keys the sender asked Notify to sanitise (escape Markdown, remove URLs). */
+  sanitised: string[];
   /** The service id the request's token was issued for (`iss`). */
   serviceId: string;
   receivedAt: Date;
@@ -100,9 +102,23 @@ export async function startNotifyServer(options: { templates?: string[] } = {}):
     ) {
       problems.push('reference is not a string of at most 1000 characters');
     }
+    const sanitised = body['sanitise_content_for'] ?? [];
+    if (
+      !Array.isArray(sanitised) ||
+      !sanitised.every((key) => typeof key === 'string' && Object.hasOwn(personalisation as object, key))
+    ) {
+      problems.push('sanitise_content_for must list keys of personalisation');
+    }
     const known = Object.keys(body).filter(
       (key) =>
-        !['template_id', 'email_address', 'personalisation', 'reference', 'email_reply_to_id'].includes(key),
+        ![
+          'template_id',
+          'email_address',
+          'personalisation',
+          'reference',
+          'email_reply_to_id',
+          'sanitise_content_for',
+        ].includes(key),
     );
     if (known.length > 0) {
       problems.push(`Additional properties are not allowed (${known.join(', ')} were unexpected)`);
@@ -123,6 +139,7 @@ export async function startNotifyServer(options: { templates?: string[] } = {}):
       emailAddress: body['email_address'] as string,
       personalisation: personalisation as Record<string, unknown>,
       reference: (body['reference'] as string | undefined) ?? null,
+      sanitised: sanitised as string[],
       serviceId,
       receivedAt: new Date(),
     };

@@ -1,12 +1,12 @@
 import { loadConfig } from '@gatehouse/config';
-import { type NotifyServer, startNotifyServer } from '@gatehouse/testing';
+import { describeIntegration, type NotifyServer, startNotifyServer } from '@gatehouse/testing';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { NotifyEmailSender } from './notify-email-sender';
 
 const TEMPLATE = 'c0000000-0000-4000-8000-000000000001';
 
-describe('NotifyEmailSender (notifications-node-client against a local Notify)', () => {
+describeIntegration('NotifyEmailSender (notifications-node-client against a local Notify)', () => {
   let notify: NotifyServer;
   let other: NotifyServer;
   const senders: NotifyEmailSender[] = [];

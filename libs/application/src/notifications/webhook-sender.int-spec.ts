@@ -1,4 +1,5 @@
 import { EgressPolicy } from '@gatehouse/evals';
+import { describeIntegration } from '@gatehouse/testing';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -7,7 +8,7 @@ import { sendWebhook } from './webhook-sender';
 const SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
-describe('sendWebhook', () => {
+describeIntegration('sendWebhook', () => {
   let server: Server;
   let base: string;
   let handler: Handler = (_req, res) => res.writeHead(204).end();

@@ -163,6 +163,8 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
       GATEHOUSE_NOTIFY_BACKOFF_MS: '50',
       GATEHOUSE_WEBHOOK_TIMEOUT_MS: '5000',
       GATEHOUSE_PUBLIC_URL: 'https://gatehouse.example.gov.uk',
+      // The sweep runs when a test calls it (and once at start), not on a timer that could race the test.
+      GATEHOUSE_RECONCILE_EVERY_MS: '3600000',
     });
     await api.connection('stub', stub.url);
     const person = async (name: string, roles: Parameters<TestApi['user']>[1], team: string) => {
@@ -312,6 +314,13 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
       expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, lastError: null });
       expect(flaky.failed).toBe(2);
       expect(flaky.received.map((c) => c.id)).toEqual([eventId]);
+      const metrics = (await api.http.get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(
+        /gatehouse_notification_attempts_total\{channel="webhook",outcome="retrying"\} [1-9]/,
+      );
+      expect(metrics).toMatch(
+        /gatehouse_notification_attempts_total\{channel="webhook",outcome="delivered"\} [1-9]/,
+      );
       await adminDelete(`/v1/webhook-endpoints/${id}`).expect(200);
     } finally {
       await flaky.close();
@@ -404,6 +413,10 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
       'pending',
       'pending',
     ]);
+    // Still being sent (pending): a replay is refused until it is delivered or failed.
+    const pending = (await deliveries()).find((d) => d.eventId === eventId) as Delivery;
+    const refused = await api.admin.post(`/v1/webhook-deliveries/${pending.id}/replay`).expect(409);
+    expect(refused.body.rule).toBe('delivery_settled');
     await api.app.get(NotificationSweepService).sweep();
     await waitForDeliveries(
       (all) => all.filter((d) => d.eventId === eventId && d.status === 'delivered').length === 2,

@@ -180,6 +180,12 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
     rita = await person('Rita', ['reviewer'], 'Assurance');
     rob = await person('Rob', ['reviewer'], 'Assurance');
     otto = await person('Otto', ['service_team'], 'Pensions');
+    // Reviewers who would be eligible but get no e-mail: one without an address, one disabled.
+    await api.user('Nia', ['reviewer'], 'Assurance');
+    const dan = await person('Dan', ['reviewer'], 'Assurance');
+    await api.admin
+      .patch(`/v1/users/${dan.id}`, { disabled: true, reason: 'left the department' })
+      .expect(200);
     await api.admin.post('/v1/gate-policies', policy()).expect(201);
     await api
       .as(eve.token)
@@ -206,7 +212,7 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
     await Promise.all([stub?.close(), notify?.close(), board?.close()]);
   });
 
-  it('asks only the eligible reviewers to approve (not the team, not its own reviewer), by e-mail and signed webhook', async () => {
+  it('asks only the eligible reviewers to approve (not the team, not its own reviewer, not the disabled or address-less), by e-mail and signed webhook', async () => {
     const before = notify.emails.length;
     const { useCaseId, evaluation } = await waiting();
     const eventId = `evaluation.awaiting_approval:${evaluation.id}`;

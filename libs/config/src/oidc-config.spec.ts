@@ -70,11 +70,27 @@ describe('identity provider configuration', () => {
       teamMap: { 'grp-benefits': 'Benefits', 'cn=a=b': 'Tax Credits' },
       buttonText: 'Microsoft',
       allowHttp: false,
+      trustedEmailDomains: [],
     });
     expect(config.webTokenSignIn).toBe(false);
     const secret = config.oidc?.clientAuth.kind === 'client_secret' ? config.oidc.clientAuth.secret : null;
     expect(secret?.reveal()).toBe('client-secret-value-123');
     expect(JSON.stringify(config) + inspect(config, { depth: 10 })).not.toContain('client-secret-value-123');
+  });
+
+  it('reads the mail domains the tenant owns, and refuses what is not a domain', () => {
+    const config = loadConfig({
+      ...base,
+      GATEHOUSE_OIDC_EMAIL_DOMAINS: ' Digital.Example.gov.uk ,justice.example.gov.uk',
+    });
+    expect(config.oidc?.trustedEmailDomains).toEqual(['digital.example.gov.uk', 'justice.example.gov.uk']);
+    expect(problemsOf({ ...base, GATEHOUSE_OIDC_EMAIL_DOMAINS: 'example.gov.uk,@evil,*.gov.uk' })).toEqual([
+      expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: "@evil" is not a mail domain/),
+      expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: "\*\.gov\.uk" is not a mail domain/),
+    ]);
+    expect(problemsOf({ GATEHOUSE_OIDC_EMAIL_DOMAINS: 'example.gov.uk' })).toEqual([
+      expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: is set but GATEHOUSE_OIDC_ISSUER is not/),
+    ]);
   });
 
   it('refuses a half-configured provider, naming each variable', () => {

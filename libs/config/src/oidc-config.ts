@@ -44,6 +44,12 @@ export interface OidcConfig {
   buttonText: string;
   /** Plain http to the provider (a local or test provider only; refused with NODE_ENV=production). */
   allowHttp: boolean;
+  /**
+   * Mail domains the provider's tenant owns: an `email` claim in one of them is taken as the person's
+   * address even without `email_verified: true` (Microsoft Entra ID does not send that claim). Empty: only
+   * addresses the provider says it verified are kept.
+   */
+  trustedEmailDomains: string[];
 }
 
 export interface OidcSettings {
@@ -68,6 +74,7 @@ const oidcEnvironment = z.object({
   GATEHOUSE_OIDC_TEAM_MAP: optional,
   GATEHOUSE_OIDC_BUTTON_TEXT: optional,
   GATEHOUSE_OIDC_ALLOW_HTTP: optional,
+  GATEHOUSE_OIDC_EMAIL_DOMAINS: optional,
   GATEHOUSE_WEB_TOKEN_SIGN_IN: optional,
 });
 
@@ -81,6 +88,7 @@ const OIDC_ONLY = [
   'GATEHOUSE_OIDC_TEAM_MAP',
   'GATEHOUSE_OIDC_BUTTON_TEXT',
   'GATEHOUSE_OIDC_ALLOW_HTTP',
+  'GATEHOUSE_OIDC_EMAIL_DOMAINS',
 ] as const;
 
 /**
@@ -208,6 +216,19 @@ export function parseOidcSettings(
     problem('GATEHOUSE_OIDC_BUTTON_TEXT', 'must be at most 80 characters');
   }
 
+  const trustedEmailDomains = (e.GATEHOUSE_OIDC_EMAIL_DOMAINS ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
+  for (const domain of trustedEmailDomains) {
+    if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
+      problem(
+        'GATEHOUSE_OIDC_EMAIL_DOMAINS',
+        `"${domain.slice(0, 80)}" is not a mail domain (e.g. digital.example.gov.uk): list the domains your tenant owns, separated by commas`,
+      );
+    }
+  }
+
   if (problems.length > 0 || !clientAuth || !clientId) {
     return { settings: { oidc: null, webTokenSignIn: true }, problems };
   }
@@ -223,6 +244,7 @@ export function parseOidcSettings(
         teamMap,
         buttonText,
         allowHttp,
+        trustedEmailDomains,
       },
       webTokenSignIn: tokenSignIn,
     },

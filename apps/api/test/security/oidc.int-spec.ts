@@ -58,6 +58,7 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
       GATEHOUSE_OIDC_ROLE_MAP: 'ai-assurance=reviewer,ml-engineers=engineer,benefits-team=service_team',
       GATEHOUSE_OIDC_TEAM_MAP: 'grp-benefits=Benefits,grp-nowhere=No Such Team',
       GATEHOUSE_OIDC_BUTTON_TEXT: 'Test Identity',
+      GATEHOUSE_OIDC_EMAIL_DOMAINS: 'tenant.example.gov.uk',
     });
     await api.app.listen(port, '127.0.0.1');
     await api.team('Benefits');
@@ -311,6 +312,17 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
     const tom = (await api.admin.get(`/v1/users/${existing.body.user.id}`).expect(200)).body;
     expect(tom.roles).toEqual(['reviewer']);
     expect((await refusals()).map((r) => r.after.reason)).toContain('email_taken');
+  });
+
+  it('keeps an unverified address only in a domain the tenant owns (as Entra ID sends it)', async () => {
+    await provider.setAccount('entra-sub', { name: 'Ana', email: 'Ana.Lee@Tenant.example.gov.uk' });
+    await provider.setAccount('guest-sub', { name: 'Gus', email: 'gus@elsewhere.example.com' });
+    expect((await signInThroughProvider({ gatehouseUrl, login: 'entra-sub' })).sessionCookie).toBeDefined();
+    expect((await signInThroughProvider({ gatehouseUrl, login: 'guest-sub' })).sessionCookie).toBeDefined();
+    expect((await provisioned(api, 'entra-sub')).email).toBe('ana.lee@tenant.example.gov.uk');
+    // Anyone can type an address at a provider that does not verify it: outside the tenant's domains it is
+    // not kept, so nobody is e-mailed at an address they did not prove.
+    expect((await provisioned(api, 'guest-sub')).email).toBeNull();
   });
 
   it('refuses a disabled user', async () => {

@@ -281,7 +281,7 @@ export class OidcSignInService {
     }
     const now = new Date();
     if (!user) {
-      const email = verifiedEmail(claims);
+      const email = verifiedEmail(claims, oidc.trustedEmailDomains);
       if (email && (await this.signIns.emailHeld(tx, email))) {
         throw new OidcSignInRefused('email_taken');
       }
@@ -497,14 +497,21 @@ function groupsOf(value: unknown): string[] {
   return list.filter((g): g is string => typeof g === 'string' && g.length <= 255).slice(0, 1000);
 }
 
-/** The e-mail address, only when the provider says it verified it. */
-function verifiedEmail(claims: Claims): string | null {
+/**
+ * The e-mail address, only when the provider says it verified it, or when it is in a domain the operator
+ * says the provider's tenant owns (GATEHOUSE_OIDC_EMAIL_DOMAINS: Entra ID sends no `email_verified`).
+ */
+function verifiedEmail(claims: Claims, trustedDomains: readonly string[]): string | null {
   const email = claims['email'];
-  if (claims['email_verified'] !== true || typeof email !== 'string') {
+  if (typeof email !== 'string') {
     return null;
   }
   const trimmed = email.trim().toLowerCase();
-  return trimmed.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(trimmed) ? trimmed : null;
+  if (trimmed.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(trimmed)) {
+    return null;
+  }
+  const domain = trimmed.slice(trimmed.lastIndexOf('@') + 1);
+  return claims['email_verified'] === true || trustedDomains.includes(domain) ? trimmed : null;
 }
 
 function displayName(claims: Claims, subject: string): string {

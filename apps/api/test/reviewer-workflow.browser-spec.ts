@@ -185,6 +185,21 @@ describeBrowser('the reviewer workflow in Chromium: identity provider, work list
       expect(await page.locator('main').innerText()).not.toContain('Correspondence');
     });
 
+    await step('oidc-cancelled', [rita], async () => {
+      // Someone who cancels at the provider gets Gatehouse's page saying so, and a way back; no session.
+      const other = await browser.newContext();
+      const page = await other.newPage();
+      await page.goto(`${base}/sign-in/oidc?next=/work`);
+      await loads(page, () => page.getByRole('button', { name: 'Cancel' }).click());
+      expect(new URL(page.url()).pathname).toBe('/sign-in/oidc/callback');
+      expect(await page.locator('h1').innerText()).toBe('You are not signed in');
+      expect(await page.locator('#refusal').innerText()).toContain('did not sign you in');
+      await accessible(page);
+      await page.goto(`${base}/work`);
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
+      await other.close();
+    });
+
     const useCaseId = (
       await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201)
     ).body.id as string;

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type NotifyConfig, notifyConfig, notifyEnvironment } from './notify-config';
 import { type OidcConfig, parseOidcSettings } from './oidc-config';
+import { wholeNumber } from './env-values';
 import { Secret } from './secret';
 import { type TrustProxy, trustProxySchema } from './trust-proxy';
 
@@ -119,21 +120,7 @@ const bool = (fallback: boolean | undefined) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') {
-        return fallback;
-      }
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const int = wholeNumber;
 
 const urlWithScheme = (schemes: string[]) =>
   z

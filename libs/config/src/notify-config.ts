@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from './env-values';
 import { Secret } from './secret';
 
 /** Which GOV.UK Notify template each notification type is e-mailed with (absent: no e-mail for it). */
@@ -34,22 +35,6 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** Notify's API key: a name, the service id and the secret key id, joined by `-`. */
 const API_KEY = new RegExp(`^[\\x21-\\x7e][\\x20-\\x7e]{0,199}-${UUID}-${UUID}$`, 'i');
 
-const whole = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') {
-        return fallback;
-      }
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
 const templateId = z
   .string()
   .regex(new RegExp(`^${UUID}$`, 'i'), 'must be a GOV.UK Notify template id (a UUID)')
@@ -72,10 +57,10 @@ export const notifyEnvironment = {
   GATEHOUSE_NOTIFY_TEMPLATE_PROMOTED: templateId,
   GATEHOUSE_NOTIFY_TEMPLATE_RUN_FAILED: templateId,
   GATEHOUSE_NOTIFY_TEMPLATE_EVIDENCE_EXPIRING: templateId,
-  GATEHOUSE_NOTIFY_MAX_ATTEMPTS: whole(8, 1, 50),
-  GATEHOUSE_NOTIFY_BACKOFF_MS: whole(30_000, 10, 3_600_000),
-  GATEHOUSE_WEBHOOK_TIMEOUT_MS: whole(10_000, 100, 120_000),
-  GATEHOUSE_EVIDENCE_WARN_DAYS: whole(14, 1, 365),
+  GATEHOUSE_NOTIFY_MAX_ATTEMPTS: wholeNumber(8, 1, 50),
+  GATEHOUSE_NOTIFY_BACKOFF_MS: wholeNumber(30_000, 10, 3_600_000),
+  GATEHOUSE_WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 100, 120_000),
+  GATEHOUSE_EVIDENCE_WARN_DAYS: wholeNumber(14, 1, 365),
 };
 
 type NotifyEnvironment = z.output<z.ZodObject<typeof notifyEnvironment>>;

@@ -15,12 +15,12 @@ export function rolesFromGroups(
   const granted = new Set<Role>();
   const teams = new Set<string>();
   for (const group of groups) {
-    for (const role of roleMap[group] ?? []) {
+    // Own entries only: a group called `constructor` or `__proto__` must not read Object.prototype.
+    for (const role of Object.hasOwn(roleMap, group) ? roleMap[group] : []) {
       granted.add(role);
     }
-    const team = teamMap[group];
-    if (team !== undefined) {
-      teams.add(team);
+    if (Object.hasOwn(teamMap, group)) {
+      teams.add(teamMap[group]);
     }
   }
   return { roles: ROLES.filter((role) => granted.has(role)), teamNames: [...teams].sort() };

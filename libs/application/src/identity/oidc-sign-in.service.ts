@@ -241,6 +241,10 @@ export class OidcSignInService {
     if (!idClaims || typeof idClaims['sub'] !== 'string') {
       throw new OidcSignInRefused('id_token_invalid', 'no subject');
     }
+    // OpenID Connect Core 1.0 §2: `sub` MUST NOT exceed 255 ASCII characters (and the column holds 255).
+    if (idClaims['sub'].length === 0 || idClaims['sub'].length > 255) {
+      throw new OidcSignInRefused('id_token_invalid', 'claim sub');
+    }
     let userinfo: Claims = {};
     if (configuration.serverMetadata().userinfo_endpoint && tokens.access_token) {
       try {

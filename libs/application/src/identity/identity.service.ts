@@ -263,7 +263,11 @@ export class IdentityService {
       const teamId = input.teamId === undefined ? user.teamId : input.teamId;
       const roles = input.roles ?? user.roles;
       const change = changeRoleGrants(user.rolesGrantedBy, user.roles, roles, context.actor.id);
-      const problems = checkUserRoles(roles, teamId);
+      // A user the identity provider provisioned may hold no role yet: an admin can still change or disable
+      // them without granting one (only a change of roles must leave at least one).
+      const problems = checkUserRoles(roles, teamId).filter(
+        (p) => input.roles !== undefined || p.code !== 'required' || p.field !== 'roles',
+      );
       if (problems.length > 0) {
         throw DomainError.validation(problems);
       }

@@ -35,7 +35,13 @@ export function cookieOptions(req: Request, publicUrl: string, maxAgeMs?: number
 
 /** Only same-site relative paths may be returned to after signing in. */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) ? value : '/ai-use-cases';
+  // No `//` and no `.` or `..` segment (`%2e` is a dot to a browser) in the path: `/.//evil.example` and
+  // `/%2e//evil.example` resolve to the path `//evil.example`.
+  return typeof value === 'string' &&
+    /^\/(?!\/)[\w\-./?=&%]*$/.test(value) &&
+    !/^[^?]*(\/\/|\/(\.|%2e){1,2}(\/|\?|$))/i.test(value)
+    ? value
+    : '/ai-use-cases';
 }
 
 /** The request id pino-http assigned, for the audit log. */

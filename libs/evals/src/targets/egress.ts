@@ -46,6 +46,9 @@ const NON_PUBLIC_V4: [string, number, string][] = [
 const NON_PUBLIC_V6: [string, number, string][] = [
   ['::', 128, 'an unspecified address'],
   ['::1', 128, 'a loopback address'],
+  // IPv4-compatible (deprecated) and IPv4-translated spellings of IPv4 addresses: never a public peer.
+  ['::', 96, 'an IPv4-compatible address'],
+  ['::ffff:0:0:0', 96, 'an IPv4-translated address'],
   ['fc00::', 7, 'a private (unique local) address'],
   ['fe80::', 10, 'a link-local address'],
   ['ff00::', 8, 'a multicast address'],

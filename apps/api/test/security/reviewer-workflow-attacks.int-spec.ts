@@ -1,0 +1,393 @@
+import { NotificationsService, useCasePromoted } from '@gatehouse/application';
+import { managerOf, readWith, UnitOfWork, UserEntity, WebhookEndpointEntity } from '@gatehouse/persistence';
+import {
+  authenticateAtProvider,
+  CookieJar,
+  describeIntegration,
+  finishOidcSignIn,
+  freePort,
+  signInThroughProvider,
+  startOidcSignIn,
+  startTestOidcProvider,
+  startWebhookReceiver,
+  type TestOidcProvider,
+  type WebhookReceiver,
+} from '@gatehouse/testing';
+import { randomUUID } from 'node:crypto';
+import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
+
+const CLIENT_ID = 'gatehouse-attacks';
+const CLIENT_SECRET = 'attacks-client-secret-0123456789';
+
+interface Delivery {
+  id: string;
+  eventId: string;
+  endpointId: string | null;
+  status: string;
+  lastError: string | null;
+}
+
+/**
+ * Issue 13 attacked: sign-in through the identity provider (login CSRF, stolen state, open redirects,
+ * hostile claims, account takeover by e-mail), the work list, webhook endpoints (SSRF, replay) and the
+ * routes before authentication. Each test is an attack; it passes when Gatehouse refuses it.
+ */
+describeIntegration('reviewer workflow attacks (identity provider, work list, notifications)', () => {
+  let provider: TestOidcProvider;
+  let api: TestApi;
+  let gatehouseUrl: string;
+  let port: number;
+  let receiver: WebhookReceiver;
+  let reviewer: TestUser;
+  let adminUser: TestUser;
+  let benefitsId: string;
+  let pensionsId: string;
+
+  const userBySubject = (subject: string) =>
+    readWith(api.app.get(UnitOfWork), (m) => m.findOneBy(UserEntity, { oidcSubject: subject }));
+  const adminDelete = (url: string) => api.http.delete(url).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+  const pageAs = (cookie: string, path: string) => api.http.get(path).set('Cookie', `gh_session=${cookie}`);
+  const deliveries = async (): Promise<Delivery[]> =>
+    (await api.admin.get('/v1/webhook-deliveries?limit=200').expect(200)).body.items;
+  const settled = async (eventId: string, count: number): Promise<Delivery[]> => {
+    for (let i = 0; i < 300; i++) {
+      const mine = (await deliveries()).filter(
+        (d) => d.eventId === eventId && (d.status === 'delivered' || d.status === 'failed'),
+      );
+      if (mine.length >= count) {
+        return mine;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`deliveries of ${eventId} never settled: ${JSON.stringify(await deliveries())}`);
+  };
+  const settledDelivery = async (id: string, status: string): Promise<Delivery> => {
+    for (let i = 0; i < 300; i++) {
+      const found = (await deliveries()).find((d) => d.id === id && d.status === status);
+      if (found) {
+        return found;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`delivery ${id} never reached ${status}`);
+  };
+  const promoted = async (teamId: string, name = 'Attacked record') => {
+    const service = api.app.get(NotificationsService);
+    const change = randomUUID();
+    await service.write((tx) =>
+      service.record(
+        tx,
+        useCasePromoted(
+          { id: randomUUID(), name, stage: 'test', ownerTeamId: teamId },
+          { id: change, fromStage: 'proposed', toStage: 'test' },
+        ),
+      ),
+    );
+    return `use_case.promoted:${change}`;
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    gatehouseUrl = `http://127.0.0.1:${port}`;
+    provider = await startTestOidcProvider({
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${gatehouseUrl}/sign-in/oidc/callback`],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
+    });
+    receiver = await startWebhookReceiver();
+    api = await TestApi.start({
+      PORT: String(port),
+      GATEHOUSE_PUBLIC_URL: gatehouseUrl,
+      GATEHOUSE_OIDC_ISSUER: provider.issuer,
+      GATEHOUSE_OIDC_CLIENT_ID: CLIENT_ID,
+      GATEHOUSE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+      GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
+      GATEHOUSE_OIDC_ROLE_MAP: 'ai-assurance=reviewer,benefits-team=service_team',
+      GATEHOUSE_OIDC_TEAM_MAP: 'grp-benefits=Benefits',
+      GATEHOUSE_NOTIFY_BACKOFF_MS: '50',
+      GATEHOUSE_NOTIFY_MAX_ATTEMPTS: '2',
+      GATEHOUSE_WEBHOOK_TIMEOUT_MS: '3000',
+      GATEHOUSE_RECONCILE_EVERY_MS: '3600000',
+    });
+    await api.app.listen(port, '127.0.0.1');
+    benefitsId = await api.team('Benefits');
+    pensionsId = await api.team('Pensions');
+    reviewer = await api.user('Rhea', ['reviewer'], 'Assurance');
+    adminUser = await api.user('Ada Admin', ['admin'], null);
+    await api.admin.patch(`/v1/users/${adminUser.id}`, { email: 'ada.admin@example.gov.uk' }).expect(200);
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await provider?.close();
+    await receiver?.close();
+  });
+
+  describe('before authentication', () => {
+    it('answers 401 on every new API route and sends /work to the sign-in page', async () => {
+      const id = randomUUID();
+      const calls = [
+        api.http.get('/v1/me/work'),
+        api.http.get('/v1/webhook-endpoints'),
+        api.http.post('/v1/webhook-endpoints').send({ name: 'x', url: receiver.url, events: ['run.failed'] }),
+        api.http.delete(`/v1/webhook-endpoints/${id}`),
+        api.http.post(`/v1/webhook-endpoints/${id}/rotate-secret`),
+        api.http.get('/v1/webhook-deliveries'),
+        api.http.post(`/v1/webhook-deliveries/${id}/replay`),
+      ];
+      for (const call of calls) {
+        const response = await call;
+        expect(response.status).toBe(401);
+        expect(JSON.stringify(response.body)).not.toContain('whsec_');
+      }
+      const page = await api.http.get('/work').expect(303);
+      expect(page.headers['location']).toBe('/sign-in?next=%2Fwork');
+    });
+
+    it('refuses the webhook routes to a signed-in reviewer (admins only)', async () => {
+      const as = api.as(reviewer.token);
+      expect((await as.get('/v1/webhook-endpoints')).status).toBe(403);
+      expect((await as.get('/v1/webhook-deliveries')).status).toBe(403);
+      expect(
+        (await as.post('/v1/webhook-endpoints', { name: 'x', url: receiver.url, events: ['run.failed'] }))
+          .status,
+      ).toBe(403);
+      expect((await as.post(`/v1/webhook-deliveries/${randomUUID()}/replay`)).status).toBe(403);
+    });
+  });
+
+  describe('sign-in through the identity provider', () => {
+    it('refuses a callback carrying another browser’s state (login CSRF): no session is opened', async () => {
+      await provider.setAccount('mallory-sub', { name: 'Mallory', groups: ['ai-assurance'] });
+      const attacker = new CookieJar();
+      const attackerCallback = await authenticateAtProvider(
+        await startOidcSignIn(gatehouseUrl, attacker),
+        attacker,
+        'mallory-sub',
+      );
+      // The victim has a sign-in of their own pending (the attacker made their browser start one).
+      const victim = new CookieJar();
+      await startOidcSignIn(gatehouseUrl, victim);
+      const forced = await finishOidcSignIn(attackerCallback, victim);
+      expect(forced.response.status).toBe(400);
+      expect(forced.sessionCookie).toBeUndefined();
+      // A browser with no pending sign-in at all is refused too.
+      const bare = await finishOidcSignIn(attackerCallback, new CookieJar());
+      expect(bare.response.status).toBe(400);
+      expect(bare.sessionCookie).toBeUndefined();
+    });
+
+    it.each([
+      '//evil.example/x',
+      '/\\evil.example/x',
+      '/%5Cevil.example',
+      '/%2F%2Fevil.example',
+      '/\tevil.example',
+      'https://evil.example/',
+      '/.//evil.example',
+      '/%2e//evil.example',
+      '/%2E%2e/%2e%2e//evil.example',
+      '/x/..//evil.example',
+      'javascript:alert(1)',
+    ])('keeps the browser on Gatehouse after sign-in whatever next says (%j)', async (next) => {
+      await provider.setAccount('nina-sub', { name: 'Nina', groups: ['ai-assurance'] });
+      const done = await signInThroughProvider({ gatehouseUrl, login: 'nina-sub', next });
+      expect(done.response.status).toBe(303);
+      const location = done.response.headers.get('location') as string;
+      expect(location).toMatch(/^\/(?![/\\])/);
+      expect(new URL(location, gatehouseUrl).origin).toBe(gatehouseUrl);
+      expect(new URL(location, gatehouseUrl).pathname).not.toMatch(/^\/\//);
+    });
+
+    it('takes no account over by e-mail: a verified claim of an admin’s address, in any case, is refused', async () => {
+      for (const [sub, email] of [
+        ['takeover-1', 'ada.admin@example.gov.uk'],
+        ['takeover-2', ' ADA.Admin@Example.GOV.uk '],
+      ]) {
+        await provider.setAccount(sub, { name: 'Ada Admin', email, email_verified: true, groups: [] });
+        const done = await signInThroughProvider({ gatehouseUrl, login: sub });
+        expect(done.response.status).toBe(409);
+        expect(done.sessionCookie).toBeUndefined();
+        expect(await userBySubject(sub)).toBeNull();
+      }
+      const admin = await readWith(api.app.get(UnitOfWork), (m) =>
+        m.findOneBy(UserEntity, { id: adminUser.id }),
+      );
+      expect(admin).toMatchObject({ oidcSubject: null, roles: ['admin'] });
+    });
+
+    it('provisions safely from hostile claims: a 60 KB name, groups as an object, an e-mail with CRLF', async () => {
+      await provider.setAccount('hostile-sub', {
+        name: 'A'.repeat(60_000),
+        email: 'evil@example.gov.uk\r\nBcc: everyone@example.gov.uk',
+        email_verified: true,
+        groups: { 'ai-assurance': true } as unknown as string[],
+      });
+      const done = await signInThroughProvider({ gatehouseUrl, login: 'hostile-sub' });
+      expect(done.response.status).toBe(303);
+      const user = await userBySubject('hostile-sub');
+      expect(user?.name.length).toBeLessThanOrEqual(120);
+      expect(user?.email).toBeNull();
+      expect(user?.roles).toEqual([]);
+    });
+
+    it('refuses a subject longer than OpenID Connect allows (255) with a page, not a server error', async () => {
+      const sub = `s${'x'.repeat(255)}`;
+      await provider.setAccount(sub, { name: 'Long Subject', groups: ['ai-assurance'] });
+      const done = await signInThroughProvider({ gatehouseUrl, login: sub });
+      expect(done.response.status).toBe(401);
+      expect(done.body).toContain('could not be verified');
+      expect(done.sessionCookie).toBeUndefined();
+      expect(await userBySubject(sub)).toBeNull();
+    });
+
+    it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+      'grants nothing for a group named like an object property (%s), and does not fail',
+      async (group) => {
+        const sub = `proto-${group}`;
+        await provider.setAccount(sub, { name: `Proto ${group}`, groups: [group] });
+        const done = await signInThroughProvider({ gatehouseUrl, login: sub });
+        expect(done.response.status).toBe(303);
+        expect(done.sessionCookie).toBeDefined();
+        const user = await userBySubject(sub);
+        expect(user).toMatchObject({ roles: [], teamId: null });
+      },
+    );
+
+    it('ends an identity-provider session when the user is disabled; a removed group ends the role at the next sign-in', async () => {
+      await provider.setAccount('vic-sub', { name: 'Vic', groups: ['ai-assurance'] });
+      const first = await signInThroughProvider({ gatehouseUrl, login: 'vic-sub' });
+      const vic = (await userBySubject('vic-sub')) as UserEntity;
+      expect(vic.roles).toEqual(['reviewer']);
+
+      await provider.setAccount('vic-sub', { name: 'Vic', groups: [] });
+      const second = await signInThroughProvider({ gatehouseUrl, login: 'vic-sub' });
+      expect(second.response.status).toBe(303);
+      expect((await userBySubject('vic-sub'))?.roles).toEqual([]);
+
+      // Vic holds no role now: an admin can still disable them.
+      await api.admin.patch(`/v1/users/${vic.id}`, { disabled: true, reason: 'left' }).expect(200);
+      for (const cookie of [first.sessionCookie, second.sessionCookie]) {
+        const page = await pageAs(cookie as string, '/work');
+        expect(page.status).toBe(303);
+        expect(page.headers['location']).toMatch(/^\/sign-in/);
+      }
+      const again = await signInThroughProvider({ gatehouseUrl, login: 'vic-sub' });
+      expect(again.response.status).toBe(403);
+      expect(again.sessionCookie).toBeUndefined();
+    });
+  });
+
+  describe('bounds', () => {
+    it.each(['1e9', '-1', '0', '201', 'abc', '1.5'])(
+      'refuses webhook-deliveries?limit=%s with 400',
+      async (limit) => {
+        await api.admin.get(`/v1/webhook-deliveries?limit=${limit}`).expect(400);
+      },
+    );
+
+    it.each(['1e9', '-5', '0', '366', 'x'])(
+      'refuses a work list window of %s days with 400',
+      async (days) => {
+        await api.as(reviewer.token).get(`/v1/me/work?withinDays=${days}`).expect(400);
+      },
+    );
+  });
+
+  describe('webhook endpoints', () => {
+    const create = (url: string, extra: Record<string, unknown> = {}) =>
+      api.admin.post('/v1/webhook-endpoints', {
+        name: 'Bridge',
+        url,
+        events: ['use_case.promoted'],
+        ...extra,
+      });
+
+    it.each([
+      'https://[::ffff:127.0.0.2]/hook',
+      'https://[::ffff:7f00:2]/hook',
+      'https://[::ffff:a9fe:a9fe]/latest/meta-data',
+      'https://169.254.169.254/latest/meta-data',
+      'https://[fd00:ec2::254]/',
+      'https://2130706434/hook',
+      'https://0x7f000002/hook',
+      'https://0177.0.0.2/hook',
+      'https://10.1.2.3/hook',
+      'https://[::1]/hook',
+      'https://0/hook',
+      'https://[::]/hook',
+      'https://[::127.0.0.2]/hook',
+      'https://[::ffff:0:7f00:2]/hook',
+      'https://[64:ff9b::a9fe:a9fe]/hook',
+    ])('refuses an endpoint at a non-public address (%s)', async (url) => {
+      const refused = await create(url).expect(400);
+      expect(JSON.stringify(refused.body)).toContain('url');
+    });
+
+    it('refuses credentials in the URL, a very long URL, plain http to a public host, and Gatehouse itself', async () => {
+      await create('https://user:secret@hooks.example.com/x').expect(400);
+      await create(`https://hooks.example.com/${'a'.repeat(2100)}`).expect(400);
+      await create('http://93.184.215.14/hook').expect(400);
+      const self = await create(`http://127.0.0.1:${port}/v1/webhook-deliveries`).expect(400);
+      expect(JSON.stringify(self.body)).toContain('itself');
+      await create('https://hooks.example.com/x', { name: 'Bridge\r\nX-Injected: 1' }).expect(400);
+    });
+
+    it('checks the egress policy on every socket: an endpoint whose name now resolves to Gatehouse is refused when sent', async () => {
+      const made = await create(receiver.url).expect(201);
+      // As if DNS for the endpoint's host changed after it was saved (rebinding).
+      await api.app
+        .get(UnitOfWork)
+        .write((tx) =>
+          managerOf(tx).update(
+            WebhookEndpointEntity,
+            { id: made.body.id },
+            { url: `http://localhost:${port}/v1/webhook-deliveries` },
+          ),
+        );
+      const eventId = await promoted(pensionsId);
+      const [delivery] = (await settled(eventId, 1)).filter((d) => d.endpointId === made.body.id);
+      expect(delivery.status).toBe('failed');
+      expect(delivery.lastError).toMatch(/^egress refused/);
+      await adminDelete(`/v1/webhook-endpoints/${made.body.id}`).expect(200);
+    });
+
+    it('keeps a team’s endpoint to its team, leaks no address, and a replay to a disabled endpoint sends nothing', async () => {
+      const made = await create(receiver.url, { teamId: benefitsId }).expect(201);
+      receiver.setSecret(made.body.secret);
+      const before = receiver.received.length;
+      const other = await promoted(pensionsId, 'Pensions secret draft');
+      const mine = await promoted(benefitsId, 'Benefits record');
+      const [delivered] = (await settled(mine, 1)).filter((d) => d.endpointId === made.body.id);
+      expect(delivered.status).toBe('delivered');
+      expect(
+        (await deliveries()).filter((d) => d.eventId === other && d.endpointId === made.body.id),
+      ).toEqual([]);
+      const got = receiver.received.slice(before);
+      expect(got.map((c) => c.id)).toEqual([mine]);
+      expect(got[0].raw).not.toContain('Pensions');
+      expect(got[0].raw).not.toMatch(/[\w.]+@[\w.]+/);
+
+      await adminDelete(`/v1/webhook-endpoints/${made.body.id}`).expect(200);
+      await api.admin.post(`/v1/webhook-endpoints/${made.body.id}/rotate-secret`).expect(409);
+      await api.admin.post(`/v1/webhook-deliveries/${delivered.id}/replay`).expect(202);
+      const replayed = await settledDelivery(delivered.id, 'failed');
+      expect(replayed).toMatchObject({ status: 'failed', lastError: 'endpoint disabled' });
+      expect(receiver.received.slice(before).map((c) => c.id)).toEqual([mine]);
+    });
+
+    it('answers 404 for a replay of a delivery that does not exist or is not an id', async () => {
+      await api.admin.post(`/v1/webhook-deliveries/${randomUUID()}/replay`).expect(404);
+      await api.admin.post('/v1/webhook-deliveries/..%2F..%2Fusers/replay').expect(404);
+      await api.http
+        .post(`/v1/webhook-deliveries/${randomUUID()}/replay`)
+        .set('Authorization', `Bearer ${ADMIN_TOKEN}x`)
+        .expect(401);
+    });
+  });
+});

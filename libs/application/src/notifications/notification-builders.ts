@@ -133,7 +133,11 @@ export interface FailedRunFacts {
   useCase: UseCaseFacts | null;
 }
 
-/** A run failed: to the team of whoever started it (or them alone when they have no team). */
+/**
+ * A run failed: a use case's run to the use case's owning team (only it, or an admin of any team, may start
+ * one, and the payload names a use case that may be a draft); any other run to the team of whoever started
+ * it (or them alone when they have no team).
+ */
 export function runFailed(run: FailedRunFacts): NewNotification {
   return {
     id: notificationEventId('run.failed', run.id),
@@ -146,9 +150,11 @@ export function runFailed(run: FailedRunFacts): NewNotification {
       run: { id: run.id, suite: run.suite, status: 'failed', reason: clip(redactSecrets(run.reason), 1000) },
       link: `/runs/${run.id}`,
     },
-    audience: run.starterTeamId
-      ? { kind: 'team', teamId: run.starterTeamId }
-      : { kind: 'starter', userId: run.startedBy },
+    audience: run.useCase
+      ? { kind: 'team', teamId: run.useCase.ownerTeamId }
+      : run.starterTeamId
+        ? { kind: 'team', teamId: run.starterTeamId }
+        : { kind: 'starter', userId: run.startedBy },
   };
 }
 

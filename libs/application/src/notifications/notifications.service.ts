@@ -126,7 +126,7 @@ export class NotificationsService {
     return deliveries.length;
   }
 
-  /** Records `run.failed` for a run that has just failed in `tx` (to its starter's team). */
+  /** Records `run.failed` for a run that has just failed in `tx` (to its use case's team, else its starter's). */
   async recordRunFailed(tx: Tx, runId: string, reason: string): Promise<number> {
     const facts = await this.notifications.runFacts(tx, runId);
     if (!facts) {

@@ -1,4 +1,5 @@
-import { NotificationsService, useCasePromoted } from '@gatehouse/application';
+import { NotificationsService, runFailed, useCasePromoted, WebSessionsService } from '@gatehouse/application';
+import { approvalRefusal } from '@gatehouse/domain';
 import { managerOf, readWith, UnitOfWork, UserEntity, WebhookEndpointEntity } from '@gatehouse/persistence';
 import {
   authenticateAtProvider,
@@ -9,11 +10,14 @@ import {
   signInThroughProvider,
   startOidcSignIn,
   startTestOidcProvider,
+  startNotifyServer,
   startWebhookReceiver,
+  type NotifyServer,
   type TestOidcProvider,
   type WebhookReceiver,
 } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
 
 const CLIENT_ID = 'gatehouse-attacks';
@@ -42,6 +46,8 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
   let adminUser: TestUser;
   let benefitsId: string;
   let pensionsId: string;
+  let notify: NotifyServer;
+  const RUN_FAILED_TEMPLATE = 'a0000000-0000-4000-8000-0000000000f4';
 
   const userBySubject = (subject: string) =>
     readWith(api.app.get(UnitOfWork), (m) => m.findOneBy(UserEntity, { oidcSubject: subject }));
@@ -100,6 +106,7 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       ],
     });
     receiver = await startWebhookReceiver();
+    notify = await startNotifyServer({ templates: [RUN_FAILED_TEMPLATE] });
     api = await TestApi.start({
       PORT: String(port),
       GATEHOUSE_PUBLIC_URL: gatehouseUrl,
@@ -113,6 +120,9 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       GATEHOUSE_NOTIFY_MAX_ATTEMPTS: '2',
       GATEHOUSE_WEBHOOK_TIMEOUT_MS: '3000',
       GATEHOUSE_RECONCILE_EVERY_MS: '3600000',
+      GATEHOUSE_NOTIFY_API_KEY: notify.apiKey,
+      GATEHOUSE_NOTIFY_BASE_URL: notify.url,
+      GATEHOUSE_NOTIFY_TEMPLATE_RUN_FAILED: RUN_FAILED_TEMPLATE,
     });
     await api.app.listen(port, '127.0.0.1');
     benefitsId = await api.team('Benefits');
@@ -126,6 +136,7 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
     await api?.close();
     await provider?.close();
     await receiver?.close();
+    await notify?.close();
   });
 
   describe('before authentication', () => {
@@ -280,6 +291,117 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       const again = await signInThroughProvider({ gatehouseUrl, login: 'vic-sub' });
       expect(again.response.status).toBe(403);
       expect(again.sessionCookie).toBeUndefined();
+    });
+  });
+
+  describe('approvals that need an identity-provider session', () => {
+    /** Who a page session's cookie secret signs in (the test fails when it signs in nobody). */
+    const actorOf = async (secret: string | undefined) => {
+      const session = await api.app.get(WebSessionsService).resolve(secret);
+      if (!session) {
+        throw new Error('the cookie opened no session');
+      }
+      return session.actor;
+    };
+    const gate = (ownerTeamId: string) => ({
+      ownerTeamId,
+      proposedBy: randomUUID(),
+      runStarters: [],
+      suiteAuthors: [],
+      requireVia: 'oidc' as const,
+    });
+
+    it('opens a token page session as api_token whatever the form claims, and a via: oidc gate refuses it', async () => {
+      const agent = request.agent(api.app.getHttpServer());
+      const form = await agent.get('/sign-in').expect(200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
+      const signedIn = await agent
+        .post('/sign-in')
+        .type('form')
+        .send({ _csrf: csrf, token: reviewer.token, via: 'oidc', signedInVia: 'oidc', next: '/work' })
+        .expect(303);
+      const cookie = ([] as string[])
+        .concat(signedIn.headers['set-cookie'] ?? [])
+        .find((c) => c.startsWith('gh_session='));
+      const secret = decodeURIComponent((cookie ?? '').split(';')[0].slice('gh_session='.length));
+      const actor = await actorOf(secret);
+      expect(actor).toMatchObject({ id: reviewer.id, signedInVia: 'api_token' });
+      expect(approvalRefusal(actor, gate(benefitsId))?.rule).toBe('approver_not_signed_in_via_oidc');
+      // A bearer token on the API is no identity-provider session either.
+      expect(approvalRefusal({ ...actor, signedInVia: undefined }, gate(benefitsId))?.rule).toBe(
+        'approver_not_signed_in_via_oidc',
+      );
+
+      await provider.setAccount('olly-sub', { name: 'Olly', groups: ['ai-assurance'] });
+      const oidc = await signInThroughProvider({ gatehouseUrl, login: 'olly-sub' });
+      const olly = await actorOf(oidc.sessionCookie);
+      expect(olly.signedInVia).toBe('oidc');
+      expect(approvalRefusal(olly, gate(benefitsId))).toBeNull();
+    });
+  });
+
+  describe('what notifications carry', () => {
+    it('e-mails a failed run of a team’s draft to that team, not to the team of the admin who started it', async () => {
+      const person = async (name: string, roles: Parameters<TestApi['user']>[1], team: string) => {
+        const user = await api.user(name, roles, team);
+        await api.admin
+          .patch(`/v1/users/${user.id}`, { email: `${name.toLowerCase()}@example.gov.uk` })
+          .expect(200);
+        return user;
+      };
+      const pia = await person('Pia', ['admin'], 'Pensions');
+      const pat = await person('Pat', ['service_team'], 'Pensions');
+      const bea = await person('Bea', ['service_team'], 'Benefits');
+      const runId = randomUUID();
+      const service = api.app.get(NotificationsService);
+      await service.write((tx) =>
+        service.record(
+          tx,
+          runFailed({
+            id: runId,
+            suite: 'qs@1',
+            reason: 'the model server answered 500',
+            startedBy: pia.id,
+            starterTeamId: pensionsId,
+            useCase: {
+              id: randomUUID(),
+              name: 'Benefits secret draft',
+              stage: 'proposed',
+              ownerTeamId: benefitsId,
+            },
+          }),
+        ),
+      );
+      const eventId = `run.failed:${runId}`;
+      const recipients = (await deliveries())
+        .filter((d) => d.eventId === eventId)
+        .map((d) => (d as Delivery & { recipientUserId: string | null }).recipientUserId);
+      expect(recipients).toContain(bea.id);
+      expect(recipients).not.toContain(pat.id);
+      expect(recipients).not.toContain(pia.id);
+      await notify.waitForEmails(1);
+      expect(notify.emails.map((e) => e.emailAddress)).not.toContain('pat@example.gov.uk');
+    });
+
+    it('never shows a signing secret or an endpoint URL’s path again: not in listings, not in the audit log', async () => {
+      const made = await api.admin
+        .post('/v1/webhook-endpoints', {
+          name: 'Tokened bridge',
+          url: `${receiver.url}/hooks/T0KEN-IN-PATH?sig=abc123`,
+          events: ['run.failed'],
+        })
+        .expect(201);
+      expect(made.body.secret).toMatch(/^whsec_/);
+      const listed = await api.admin.get('/v1/webhook-endpoints').expect(200);
+      expect(JSON.stringify(listed.body)).not.toContain(made.body.secret);
+      expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+      const audit = await api.admin.get(`/v1/audit-events?subjectId=${made.body.id}&limit=50`).expect(200);
+      const text = JSON.stringify(audit.body);
+      expect(text).toContain('webhook_endpoint.created');
+      expect(text).not.toContain('whsec_');
+      expect(text).not.toContain('T0KEN-IN-PATH');
+      expect(text).not.toContain('abc123');
+      await adminDelete(`/v1/webhook-endpoints/${made.body.id}`).expect(200);
     });
   });
 

@@ -1,5 +1,11 @@
 import { backoffDelayMs, type GatehouseConfig } from '@gatehouse/config';
-import { NotificationRepository, UnitOfWork, UserRepository } from '@gatehouse/persistence';
+import {
+  type NotificationEventEntity,
+  NotificationRepository,
+  UnitOfWork,
+  type UserEntity,
+  UserRepository,
+} from '@gatehouse/persistence';
 import { type JobContext, type JobPayloads, type JobName } from '@gatehouse/queue';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PlatformNetwork } from '../connections/platform-network';
@@ -75,6 +81,10 @@ export class DeliveryService implements OnApplicationShutdown {
       if (!recipient?.email || recipient.disabledAt !== null) {
         return { kind: 'permanent', error: 'recipient has no e-mail address or is disabled' };
       }
+      const left = audienceLeft(event, recipient);
+      if (left) {
+        return { kind: 'permanent', error: left };
+      }
       return this.email.send(
         delivery.templateId ?? '',
         recipient.email,
@@ -136,4 +146,21 @@ export class DeliveryService implements OnApplicationShutdown {
     await this.email.close();
     await this.dispatcher?.close();
   }
+}
+
+/**
+ * Why a recipient may no longer read an event they were e-mailed about when it was recorded (a retry or a
+ * replay comes later): they left the team it is about, or, for an approval request, are no longer a reviewer
+ * outside the owning team. Null when they may (or the event went to its starter alone).
+ */
+function audienceLeft(event: NotificationEventEntity, recipient: UserEntity): string | null {
+  if (event.teamId === null) {
+    return null;
+  }
+  if (event.type === 'evaluation.awaiting_approval') {
+    return recipient.roles.includes('reviewer') && recipient.teamId !== event.teamId
+      ? null
+      : 'recipient may no longer decide the evaluation';
+  }
+  return recipient.teamId === event.teamId ? null : 'recipient is no longer in the team the event is about';
 }

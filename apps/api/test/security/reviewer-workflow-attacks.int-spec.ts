@@ -27,6 +27,7 @@ interface Delivery {
   id: string;
   eventId: string;
   endpointId: string | null;
+  recipientUserId: string | null;
   status: string;
   lastError: string | null;
 }
@@ -373,14 +374,24 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
         ),
       );
       const eventId = `run.failed:${runId}`;
-      const recipients = (await deliveries())
-        .filter((d) => d.eventId === eventId)
-        .map((d) => (d as Delivery & { recipientUserId: string | null }).recipientUserId);
+      const mine = (await deliveries()).filter((d) => d.eventId === eventId && d.recipientUserId !== null);
+      const recipients = mine.map((d) => d.recipientUserId);
       expect(recipients).toContain(bea.id);
       expect(recipients).not.toContain(pat.id);
       expect(recipients).not.toContain(pia.id);
-      await notify.waitForEmails(1);
+      const beas = mine.find((d) => d.recipientUserId === bea.id) as Delivery;
+      await settledDelivery(beas.id, 'delivered');
+      expect(notify.emails.map((e) => e.emailAddress)).toContain('bea@example.gov.uk');
       expect(notify.emails.map((e) => e.emailAddress)).not.toContain('pat@example.gov.uk');
+
+      // Bea moves to Pensions; an admin replays her delivered e-mail: Benefits' draft stays with Benefits.
+      const sentToBea = () => notify.emails.filter((e) => e.emailAddress === 'bea@example.gov.uk').length;
+      const before = sentToBea();
+      await api.admin.patch(`/v1/users/${bea.id}`, { teamId: pensionsId }).expect(200);
+      await api.admin.post(`/v1/webhook-deliveries/${beas.id}/replay`).expect(202);
+      const replayed = await settledDelivery(beas.id, 'failed');
+      expect(replayed.lastError).toBe('recipient is no longer in the team the event is about');
+      expect(sentToBea()).toBe(before);
     });
 
     it('never shows a signing secret or an endpoint URL’s path again: not in listings, not in the audit log', async () => {

@@ -216,6 +216,27 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       expect(new URL(location, gatehouseUrl).pathname).not.toMatch(/^\/\//);
     });
 
+    it('shows no markup from a hostile callback or work-page query, and opens no session', async () => {
+      const jar = new CookieJar();
+      await startOidcSignIn(gatehouseUrl, jar);
+      const hostile = encodeURIComponent('<script>alert(1)</script>');
+      const refused = await finishOidcSignIn(
+        `${gatehouseUrl}/sign-in/oidc/callback?error=${hostile}&error_description=${hostile}&state=x`,
+        jar,
+      );
+      expect(refused.response.status).toBe(401);
+      expect(refused.body).not.toContain('<script>alert');
+      expect(refused.body).toContain('unknown_error');
+      expect(refused.sessionCookie).toBeUndefined();
+
+      await provider.setAccount('quinn-sub', { name: 'Quinn <img src=x onerror=alert(1)>', groups: [] });
+      const quinn = await signInThroughProvider({ gatehouseUrl, login: 'quinn-sub' });
+      const page = await pageAs(quinn.sessionCookie as string, `/work?withinDays=${hostile}`);
+      expect(page.status).toBe(400);
+      expect(page.text).not.toContain('<script>alert');
+      expect(page.text).not.toContain('<img src=x');
+    });
+
     it('takes no account over by e-mail: a verified claim of an admin’s address, in any case, is refused', async () => {
       for (const [sub, email] of [
         ['takeover-1', 'ada.admin@example.gov.uk'],

@@ -515,7 +515,10 @@ function verifiedEmail(claims: Claims, trustedDomains: readonly string[]): strin
     return null;
   }
   const domain = trimmed.slice(trimmed.lastIndexOf('@') + 1);
-  return claims['email_verified'] === true || trustedDomains.includes(domain) ? trimmed : null;
+  // A trusted domain stands in for a missing `email_verified` (Entra ID), never for a provider's explicit
+  // `false`: an unverified address could otherwise squat a colleague's and refuse them their own account.
+  const verified = claims['email_verified'];
+  return verified === true || (verified === undefined && trustedDomains.includes(domain)) ? trimmed : null;
 }
 
 function displayName(claims: Claims, subject: string): string {

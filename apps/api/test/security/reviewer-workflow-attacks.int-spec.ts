@@ -117,6 +117,7 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
       GATEHOUSE_OIDC_ROLE_MAP: 'ai-assurance=reviewer,benefits-team=service_team',
       GATEHOUSE_OIDC_TEAM_MAP: 'grp-benefits=Benefits',
+      GATEHOUSE_OIDC_EMAIL_DOMAINS: 'tenant.example.gov.uk',
       GATEHOUSE_NOTIFY_BACKOFF_MS: '50',
       GATEHOUSE_NOTIFY_MAX_ATTEMPTS: '2',
       GATEHOUSE_WEBHOOK_TIMEOUT_MS: '3000',
@@ -235,6 +236,26 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       expect(page.status).toBe(400);
       expect(page.text).not.toContain('<script>alert');
       expect(page.text).not.toContain('<img src=x');
+    });
+
+    it('keeps no address in a trusted domain that the provider says it did not verify (no squatting a colleague’s)', async () => {
+      await provider.setAccount('squat-sub', {
+        name: 'Squatter',
+        email: 'permanent.secretary@tenant.example.gov.uk',
+        email_verified: false,
+        groups: [],
+      });
+      const squat = await signInThroughProvider({ gatehouseUrl, login: 'squat-sub' });
+      expect(squat.response.status).toBe(303);
+      expect((await userBySubject('squat-sub'))?.email).toBeNull();
+      // Without the claim (as Entra ID sends it) the trusted domain keeps the address.
+      await provider.setAccount('entra-sub', {
+        name: 'Entra',
+        email: 'entra@tenant.example.gov.uk',
+        groups: [],
+      });
+      await signInThroughProvider({ gatehouseUrl, login: 'entra-sub' });
+      expect((await userBySubject('entra-sub'))?.email).toBe('entra@tenant.example.gov.uk');
     });
 
     it('takes no account over by e-mail: a verified claim of an admin’s address, in any case, is refused', async () => {

@@ -83,7 +83,7 @@ function parseAllowEntry(entry: string): AllowEntry {
   const [address, prefix] = rest.split('/');
   const family = isIP(address);
   if (!family) {
-    return { host: rest, port };
+    return { host: rest.replace(/\.$/, ''), port };
   }
   const range = new BlockList();
   const type = family === 4 ? 'ipv4' : 'ipv6';
@@ -111,7 +111,7 @@ export class EgressPolicy {
       return { list, why };
     });
     this.selfPorts = new Set(options.selfPorts);
-    this.selfHosts = new Set((options.selfHosts ?? []).map((h) => h.toLowerCase()));
+    this.selfHosts = new Set((options.selfHosts ?? []).map((h) => h.toLowerCase().replace(/\.$/, '')));
   }
 
   /** Why a call to `address` (resolved from `host`) on `port` is refused, or null when it may go. */
@@ -119,7 +119,11 @@ export class EgressPolicy {
     const ip = unmapped(address);
     const family = isIP(ip);
     const type = family === 6 ? 'ipv6' : 'ipv4';
-    const name = host.toLowerCase().replace(/^\[|\]$/g, '');
+    // `gatehouse.example.gov.uk.` (fully qualified, trailing dot) is the same host as without it.
+    const name = host
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
     const where = name === ip ? ip : `${name} (${ip})`;
     // BlockList also matches IPv4-mapped IPv6 spellings (::ffff:a9fe:a9fe) against the IPv4 entries.
     if (METADATA.check(ip, type)) {

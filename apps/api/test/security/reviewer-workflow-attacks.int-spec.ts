@@ -1,5 +1,6 @@
 import { NotificationsService, runFailed, useCasePromoted, WebSessionsService } from '@gatehouse/application';
 import { approvalRefusal } from '@gatehouse/domain';
+import { EgressPolicy } from '@gatehouse/evals';
 import { managerOf, readWith, UnitOfWork, UserEntity, WebhookEndpointEntity } from '@gatehouse/persistence';
 import {
   authenticateAtProvider,
@@ -511,6 +512,18 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       const self = await create(`http://127.0.0.1:${port}/v1/webhook-deliveries`).expect(400);
       expect(JSON.stringify(self.body)).toContain('itself');
       await create('https://hooks.example.com/x', { name: 'Bridge\r\nX-Injected: 1' }).expect(400);
+    });
+
+    it('knows Gatehouse’s published name with a trailing dot, in any case, as Gatehouse itself', () => {
+      const policy = new EgressPolicy({ allow: [], selfPorts: [], selfHosts: ['gatehouse.example.gov.uk'] });
+      for (const name of [
+        'gatehouse.example.gov.uk',
+        'gatehouse.example.gov.uk.',
+        'GATEHOUSE.example.gov.uk.',
+      ]) {
+        expect(policy.refusal('203.0.113.10', 443, name)).toMatch(/itself/);
+      }
+      expect(policy.refusal('203.0.113.10', 443, 'hooks.example.com.')).toBeNull();
     });
 
     it('checks the egress policy on every socket: an endpoint whose name now resolves to Gatehouse is refused when sent', async () => {

@@ -181,6 +181,31 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
     });
   });
 
+  it('takes away a team the groups gave when the person leaves the team group, but keeps a team an admin set', async () => {
+    const benefits = await api.team('Benefits');
+    await provider.setAccount('lea-sub', { name: 'Lea', groups: ['benefits-team', 'grp-benefits'] });
+    expect((await signInThroughProvider({ gatehouseUrl, login: 'lea-sub' })).sessionCookie).toBeDefined();
+    expect(await provisioned(api, 'lea-sub')).toMatchObject({
+      teamId: benefits,
+      teamSetBy: 'oidc',
+      roles: ['service_team'],
+    });
+    // Lea moves to another department: out of both groups. Her team goes with them, so she can no longer
+    // read the team's drafts or receive its e-mails.
+    await provider.setAccount('lea-sub', { name: 'Lea', groups: [] });
+    expect((await signInThroughProvider({ gatehouseUrl, login: 'lea-sub' })).sessionCookie).toBeDefined();
+    expect(await provisioned(api, 'lea-sub')).toMatchObject({ teamId: null, teamSetBy: null, roles: [] });
+
+    // A team an admin set by hand is the admin's decision: the provider leaves it alone.
+    await provider.setAccount('max-sub', { name: 'Max', groups: ['ai-assurance'] });
+    expect((await signInThroughProvider({ gatehouseUrl, login: 'max-sub' })).sessionCookie).toBeDefined();
+    const max = await provisioned(api, 'max-sub');
+    await api.admin.patch(`/v1/users/${max.id}`, { teamId: benefits }).expect(200);
+    expect((await signInThroughProvider({ gatehouseUrl, login: 'max-sub' })).sessionCookie).toBeDefined();
+    expect(await provisioned(api, 'max-sub')).toMatchObject({ teamId: benefits, roles: ['reviewer'] });
+    expect((await provisioned(api, 'max-sub')).teamSetBy).not.toBe('oidc');
+  });
+
   it('refuses a wrong state, and audits why', async () => {
     const jar = new CookieJar();
     const authorize = await startOidcSignIn(gatehouseUrl, jar);

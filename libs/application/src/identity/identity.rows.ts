@@ -26,6 +26,7 @@ export function newUser(input: CreateUserInput, teamId: string | null, grantedBy
     name: input.name,
     email: input.email ?? null,
     teamId,
+    teamSetBy: teamId ? grantedBy : null,
     roles: input.roles,
     rolesGrantedBy: changeRoleGrants(null, [], input.roles, grantedBy).grants,
     disabledAt: null,
@@ -34,18 +35,23 @@ export function newUser(input: CreateUserInput, teamId: string | null, grantedBy
   });
 }
 
-/** Applies an admin's change to a user (and drops the loaded team, which no longer applies). */
+/**
+ * Applies an admin's change to a user (and drops the loaded team, which no longer applies). A team the
+ * admin sets is recorded as set `by` them, so the identity provider's group mapping leaves it alone.
+ */
 export function applyUserChange(
   user: UserEntity,
   input: UpdateUserInput,
   teamId: string | null,
   roles: Role[],
   change: ReturnType<typeof changeRoleGrants>,
+  by: string,
 ): void {
   Object.assign(user, {
     name: input.name ?? user.name,
     email: input.email === undefined ? user.email : input.email,
     teamId,
+    teamSetBy: teamId === user.teamId ? user.teamSetBy : teamId ? by : null,
     roles,
     rolesGrantedBy: change.granted.length + change.removed.length > 0 ? change.grants : user.rolesGrantedBy,
     disabledAt:

@@ -280,7 +280,7 @@ export class IdentityService {
       if (input.email && input.email !== user.email && (await this.users.emailTaken(tx, input.email))) {
         throw emailTaken(input.email);
       }
-      applyUserChange(user, input, team?.id ?? null, roles, change);
+      applyUserChange(user, input, team?.id ?? null, roles, change, context.actor.id);
       await this.users.save(tx, user);
       const after = toUserView(user, team);
       await this.audit.record(tx, context, {

@@ -6,6 +6,7 @@ import {
   rolesFromGroups,
   sha256Hex,
   syncProviderRoles,
+  syncProviderTeam,
 } from '@gatehouse/domain';
 import {
   OidcSignInEntity,
@@ -294,6 +295,7 @@ export class OidcSignInService {
         name: displayName(claims, subject),
         email,
         teamId: mappedTeam?.id ?? null,
+        teamSetBy: mappedTeam ? OIDC_GRANTOR : null,
         roles: [],
         rolesGrantedBy: {},
         oidcIssuer: oidc.issuer,
@@ -325,7 +327,8 @@ export class OidcSignInService {
     }
     const before = { roles: [...user.roles], rolesGrantedBy: user.rolesGrantedBy, teamId: user.teamId };
     const sync = syncProviderRoles(user.roles, user.rolesGrantedBy, mapped.roles);
-    const teamId = mappedTeam ? mappedTeam.id : user.teamId;
+    const team = syncProviderTeam(user, mappedTeam?.id ?? null);
+    const teamId = team.teamId;
     const problems = checkUserRoles(sync.roles, teamId).filter(
       (p) => p.code !== 'required' || p.field !== 'roles',
     );
@@ -333,7 +336,13 @@ export class OidcSignInService {
       throw new OidcSignInRefused('team_required');
     }
     if (sync.granted.length + sync.removed.length > 0 || teamId !== user.teamId) {
-      Object.assign(user, { roles: sync.roles, rolesGrantedBy: sync.grants, teamId, updatedAt: now });
+      Object.assign(user, {
+        roles: sync.roles,
+        rolesGrantedBy: sync.grants,
+        teamId,
+        teamSetBy: team.teamSetBy,
+        updatedAt: now,
+      });
       delete user.team;
       await this.users.save(tx, user);
       await this.audit.record(

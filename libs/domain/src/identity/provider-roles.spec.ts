@@ -1,4 +1,4 @@
-import { rolesFromGroups, syncProviderRoles } from './provider-roles';
+import { rolesFromGroups, syncProviderRoles, syncProviderTeam } from './provider-roles';
 import { type Role, type RoleGrants } from './roles';
 
 describe('roles from the identity provider', () => {
@@ -81,6 +81,33 @@ describe('roles from the identity provider', () => {
       grants: nextGrants,
       granted,
       removed,
+    });
+  });
+});
+
+describe('syncProviderTeam', () => {
+  const byAdmin = { teamId: 'team-a', teamSetBy: 'admin-1' };
+  const byProvider = { teamId: 'team-a', teamSetBy: 'oidc' };
+
+  it('sets the mapped team, recorded as set by the provider', () => {
+    expect(syncProviderTeam({ teamId: null, teamSetBy: null }, 'team-b')).toEqual({
+      teamId: 'team-b',
+      teamSetBy: 'oidc',
+    });
+    expect(syncProviderTeam(byAdmin, 'team-b')).toEqual({ teamId: 'team-b', teamSetBy: 'oidc' });
+    expect(syncProviderTeam(byProvider, 'team-a')).toEqual(byProvider);
+  });
+
+  it('takes away a team the provider set when no group maps one any more', () => {
+    expect(syncProviderTeam(byProvider, null)).toEqual({ teamId: null, teamSetBy: null });
+  });
+
+  it('leaves a team an admin set (or set before this was recorded), mapped to the same team or not mapped', () => {
+    expect(syncProviderTeam(byAdmin, null)).toEqual(byAdmin);
+    expect(syncProviderTeam(byAdmin, 'team-a')).toEqual(byAdmin);
+    expect(syncProviderTeam({ teamId: 'team-a', teamSetBy: null }, null)).toEqual({
+      teamId: 'team-a',
+      teamSetBy: null,
     });
   });
 });

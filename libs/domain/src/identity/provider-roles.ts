@@ -58,3 +58,20 @@ export function syncProviderRoles(
   }
   return { roles, grants: next, granted, removed };
 }
+
+/**
+ * The team a person has after signing in: the team their groups map to now (recorded as set by `oidc`);
+ * none when the provider set their team and no group maps one any more (they left the team's group); else
+ * the team as it was (set by hand by an admin, or before this was recorded), which the provider leaves alone.
+ */
+export function syncProviderTeam(
+  current: { teamId: string | null; teamSetBy: string | null },
+  mappedTeamId: string | null,
+): { teamId: string | null; teamSetBy: string | null } {
+  if (mappedTeamId !== null) {
+    return mappedTeamId === current.teamId && current.teamSetBy !== OIDC_GRANTOR
+      ? current
+      : { teamId: mappedTeamId, teamSetBy: OIDC_GRANTOR };
+  }
+  return current.teamSetBy === OIDC_GRANTOR ? { teamId: null, teamSetBy: null } : current;
+}

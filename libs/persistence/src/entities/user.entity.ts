@@ -23,6 +23,13 @@ export class UserEntity {
   @JoinColumn({ name: 'team_id' })
   team?: TeamEntity;
 
+  /**
+   * Who set the team: `oidc` when the identity provider's group mapping did (the team then goes when the
+   * group does), a user id or `cli` when someone set it by hand; null for teams set before this was kept.
+   */
+  @Column({ name: 'team_set_by', type: 'varchar', length: 64, nullable: true })
+  teamSetBy!: string | null;
+
   @Column({ type: 'json' })
   roles!: Role[];
 

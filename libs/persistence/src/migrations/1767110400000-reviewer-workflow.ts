@@ -10,7 +10,8 @@ import { timestampTypeFor } from '../column-types';
 import { id, integer, json, text, varchar } from './migration-columns';
 
 /**
- * The reviewers' workflow: users known to an identity provider (issuer + subject), browser sessions opened
+ * The reviewers' workflow: users known to an identity provider (issuer + subject, and whether their team
+ * came from its groups), browser sessions opened
  * through it (no API token), pending identity-provider sign-ins, how each approval was signed in, and
  * notifications (events, webhook endpoints, deliveries). Web sessions are rebuilt: everyone signed in to
  * the pages signs in again once after the upgrade (API tokens are untouched).
@@ -25,6 +26,7 @@ export class ReviewerWorkflow1767110400000 implements MigrationInterface {
     await queryRunner.addColumns('users', [
       new TableColumn(varchar('oidc_issuer', 255, true)),
       new TableColumn(varchar('oidc_subject', 255, true)),
+      new TableColumn(varchar('team_set_by', 64, true)),
     ]);
     await queryRunner.createIndex(
       'users',
@@ -205,6 +207,7 @@ export class ReviewerWorkflow1767110400000 implements MigrationInterface {
     );
     await queryRunner.dropColumn('gate_approvals', 'via');
     await queryRunner.dropIndex('users', 'uq_users_oidc');
+    await queryRunner.dropColumn('users', 'team_set_by');
     await queryRunner.dropColumn('users', 'oidc_subject');
     await queryRunner.dropColumn('users', 'oidc_issuer');
   }

@@ -10,6 +10,7 @@ import { GATE_PROVIDERS } from './gates/gate-providers';
 import { ReadinessService } from './health/readiness.service';
 import { BootstrapService } from './identity/bootstrap.service';
 import { IdentityService } from './identity/identity.service';
+import { OidcProvisioningService } from './identity/oidc-provisioning.service';
 import { OidcSignInService } from './identity/oidc-sign-in.service';
 import { WebSessionsService } from './identity/web-sessions.service';
 import { MetricsService } from './metrics/metrics.service';
@@ -36,6 +37,7 @@ const services = [
   JobRunnerService,
   ...GATE_PROVIDERS,
   WebSessionsService,
+  OidcProvisioningService,
   OidcSignInService,
   ...WORK_PROVIDERS,
   ...NOTIFICATION_PROVIDERS,

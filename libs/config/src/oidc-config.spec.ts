@@ -71,6 +71,7 @@ describe('identity provider configuration', () => {
       buttonText: 'Microsoft',
       allowHttp: false,
       trustedEmailDomains: [],
+      maxPendingSignIns: 10_000,
     });
     expect(config.webTokenSignIn).toBe(false);
     const secret = config.oidc?.clientAuth.kind === 'client_secret' ? config.oidc.clientAuth.secret : null;
@@ -87,6 +88,9 @@ describe('identity provider configuration', () => {
     expect(problemsOf({ ...base, GATEHOUSE_OIDC_EMAIL_DOMAINS: 'example.gov.uk,@evil,*.gov.uk' })).toEqual([
       expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: "@evil" is not a mail domain/),
       expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: "\*\.gov\.uk" is not a mail domain/),
+    ]);
+    expect(problemsOf({ ...base, GATEHOUSE_OIDC_MAX_PENDING: '0' })).toEqual([
+      'GATEHOUSE_OIDC_MAX_PENDING: must be a whole number from 1 to 1000000',
     ]);
     expect(problemsOf({ GATEHOUSE_OIDC_EMAIL_DOMAINS: 'example.gov.uk' })).toEqual([
       expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: is set but GATEHOUSE_OIDC_ISSUER is not/),

@@ -50,6 +50,11 @@ export interface OidcConfig {
    * addresses the provider says it verified are kept.
    */
   trustedEmailDomains: string[];
+  /**
+   * Sign-ins started and not yet back from the provider (each a row for 10 minutes) above which new ones
+   * are refused with 503: anyone can start one, so their number is bounded.
+   */
+  maxPendingSignIns: number;
 }
 
 export interface OidcSettings {
@@ -75,6 +80,7 @@ const oidcEnvironment = z.object({
   GATEHOUSE_OIDC_BUTTON_TEXT: optional,
   GATEHOUSE_OIDC_ALLOW_HTTP: optional,
   GATEHOUSE_OIDC_EMAIL_DOMAINS: optional,
+  GATEHOUSE_OIDC_MAX_PENDING: optional,
   GATEHOUSE_WEB_TOKEN_SIGN_IN: optional,
 });
 
@@ -89,6 +95,7 @@ const OIDC_ONLY = [
   'GATEHOUSE_OIDC_BUTTON_TEXT',
   'GATEHOUSE_OIDC_ALLOW_HTTP',
   'GATEHOUSE_OIDC_EMAIL_DOMAINS',
+  'GATEHOUSE_OIDC_MAX_PENDING',
 ] as const;
 
 /**
@@ -229,6 +236,11 @@ export function parseOidcSettings(
     }
   }
 
+  const maxPendingSignIns = Number(e.GATEHOUSE_OIDC_MAX_PENDING ?? 10_000);
+  if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1 || maxPendingSignIns > 1_000_000) {
+    problem('GATEHOUSE_OIDC_MAX_PENDING', 'must be a whole number from 1 to 1000000');
+  }
+
   if (problems.length > 0 || !clientAuth || !clientId) {
     return { settings: { oidc: null, webTokenSignIn: true }, problems };
   }
@@ -245,6 +257,7 @@ export function parseOidcSettings(
         buttonText,
         allowHttp,
         trustedEmailDomains,
+        maxPendingSignIns,
       },
       webTokenSignIn: tokenSignIn,
     },

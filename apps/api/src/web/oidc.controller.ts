@@ -1,4 +1,9 @@
-import { InjectConfig, OidcSignInRefused, OidcSignInService } from '@gatehouse/application';
+import {
+  InjectConfig,
+  OidcSignInRefused,
+  OidcSignInService,
+  WebSessionsService,
+} from '@gatehouse/application';
 import { type GatehouseConfig } from '@gatehouse/config';
 import { DomainError } from '@gatehouse/domain';
 import { Controller, Get, Req, Res, UseFilters } from '@nestjs/common';
@@ -24,6 +29,7 @@ const OIDC_COOKIE_PATH = '/sign-in/oidc';
 export class OidcSignInController {
   constructor(
     private readonly oidc: OidcSignInService,
+    private readonly sessions: WebSessionsService,
     private readonly renderer: WebRenderer,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
@@ -56,6 +62,9 @@ export class OidcSignInController {
     const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     try {
       const done = await this.oidc.finish(secret, query, requestIdOf(req));
+      // A session this browser already had (another person's, or a token session) ends: one browser, one
+      // signed-in person, and no forgotten session left behind the new cookie.
+      await this.sessions.signOut(req.cookies?.[SESSION_COOKIE], requestIdOf(req));
       res.cookie(
         SESSION_COOKIE,
         done.secret,

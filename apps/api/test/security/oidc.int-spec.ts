@@ -379,6 +379,74 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
   });
 });
 
+describeIntegration('bounds on signing in through the identity provider', () => {
+  let provider: TestOidcProvider;
+  let api: TestApi;
+  let gatehouseUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    gatehouseUrl = `http://127.0.0.1:${port}`;
+    provider = await startTestOidcProvider({
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${gatehouseUrl}/sign-in/oidc/callback`],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
+    });
+    api = await TestApi.start({
+      GATEHOUSE_PUBLIC_URL: gatehouseUrl,
+      GATEHOUSE_OIDC_ISSUER: provider.issuer,
+      GATEHOUSE_OIDC_CLIENT_ID: CLIENT_ID,
+      GATEHOUSE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+      GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
+      GATEHOUSE_OIDC_ROLE_MAP: 'ai-assurance=reviewer',
+      GATEHOUSE_OIDC_MAX_PENDING: '3',
+    });
+    await api.app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await provider?.close();
+  });
+
+  it('ends the session a browser already had when someone signs in on it', async () => {
+    await provider.setAccount('first-sub', { name: 'First', groups: ['ai-assurance'] });
+    await provider.setAccount('second-sub', { name: 'Second', groups: ['ai-assurance'] });
+    const first = await signInThroughProvider({ gatehouseUrl, login: 'first-sub' });
+    const firstCookie = first.sessionCookie as string;
+    const asFirst = () => api.http.get('/work').set('Cookie', `gh_session=${firstCookie}`);
+    expect((await asFirst()).status).toBe(200);
+    const second = await signInThroughProvider({ gatehouseUrl, login: 'second-sub', jar: first.jar });
+    expect(second.sessionCookie).toBeDefined();
+    expect(second.sessionCookie).not.toBe(firstCookie);
+    const after = await asFirst();
+    expect(after.status).toBe(303);
+    expect(after.headers['location']).toMatch(/^\/sign-in/);
+  });
+
+  it('refuses new sign-ins with 503 while too many are pending, and writes nothing for them', async () => {
+    // Anyone can start a sign-in: each is a row for 10 minutes, so their number is bounded.
+    const started = [];
+    for (let i = 0; i < 3; i++) {
+      started.push((await api.http.get('/sign-in/oidc?next=/work')).status);
+    }
+    expect(started).toEqual([303, 303, 303]);
+    const refused = await api.http.get('/sign-in/oidc?next=/work');
+    expect(refused.status).toBe(503);
+    expect(refused.text).toContain('Too many sign-ins are in progress');
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    const audit = (await api.admin.get('/v1/audit-events?limit=200').expect(200)).body.items as {
+      action: string;
+    }[];
+    expect(audit.filter((e) => e.action === 'web_session.refused')).toEqual([]);
+  });
+});
+
 describeIntegration('the sign-in page with the token form turned off', () => {
   let provider: TestOidcProvider;
   let api: TestApi;

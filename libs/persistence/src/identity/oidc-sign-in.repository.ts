@@ -1,4 +1,4 @@
-import { LessThan } from 'typeorm';
+import { LessThan, MoreThanOrEqual } from 'typeorm';
 import { OidcSignInEntity, UserEntity } from '../entities';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
 
@@ -25,6 +25,11 @@ export class OidcSignInRepository {
     }
     const deleted = await m.delete(OidcSignInEntity, { id });
     return deleted.affected === 0 ? null : row;
+  }
+
+  /** Sign-ins started and not yet expired. */
+  countPending(tx: Tx, now: Date): Promise<number> {
+    return managerOf(tx).countBy(OidcSignInEntity, { expiresAt: MoreThanOrEqual(now) });
   }
 
   async deleteExpired(tx: Tx, now: Date): Promise<void> {

@@ -7,14 +7,11 @@ import {
 import { UnitOfWork } from '@gatehouse/persistence';
 import {
   describeIntegration,
-  jsonl,
   type NotifyServer,
   type OpenAiStub,
-  questionItems,
   startNotifyServer,
   startOpenAiStub,
   startWebhookReceiver,
-  stubSuiteYaml,
   type WebhookReceiver,
 } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +24,8 @@ import {
   givenEvidenceFor,
   givenPassingEvaluation,
   givenPromoted,
+  givenStubSuite,
+  suitePassedPolicy,
   type UseCaseGiven,
 } from './support/givens';
 import { lowRiskRecord } from './support/records';
@@ -40,21 +39,6 @@ const TEMPLATES = {
   expiring: 'a0000000-0000-4000-8000-000000000005',
 };
 const MAX_ATTEMPTS = 3;
-
-/** One policy for every tier: a passing run of the suite and one reviewer's approval at each gate. */
-function policy() {
-  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
-    (['test', 'learn', 'scale'] as const).map((to) => ({
-      tier,
-      to,
-      rules: [
-        { kind: 'suite_passed', suite: 'notify-qs', maxAgeDays: 30 },
-        { kind: 'approvals', count: 1, role: 'reviewer' },
-      ],
-    })),
-  );
-  return { description: 'notifications test policy', gates };
-}
 
 interface Delivery {
   id: string;
@@ -186,24 +170,13 @@ describeIntegration('notifications: GOV.UK Notify e-mails and signed webhooks', 
     await api.admin
       .patch(`/v1/users/${dan.id}`, { disabled: true, reason: 'left the department' })
       .expect(200);
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload('/v1/datasets?name=notify-questions', jsonl(questionItems(20)), 'application/x-ndjson')
-      .expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/suites',
-        stubSuiteYaml({
-          name: 'notify-qs',
-          dataset: 'notify-questions@1',
-          concurrency: 8,
-          thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.5 }],
-        }),
-        'application/yaml',
-      )
-      .expect(201);
+    // One policy for every tier: a passing run of the suite and one reviewer's approval at each gate.
+    await api.admin.post('/v1/gate-policies', suitePassedPolicy('notify-qs')).expect(201);
+    await givenStubSuite(api, eve, 'notify-qs', {
+      items: 20,
+      concurrency: 8,
+      thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.5 }],
+    });
     boardEndpointId = (await endpoint(board)).id;
   }, 120_000);
 

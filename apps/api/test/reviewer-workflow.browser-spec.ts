@@ -1,15 +1,12 @@
 /// <reference lib="dom" />
 import {
   freePort,
-  jsonl,
   type NotifyServer,
   type OpenAiStub,
-  questionItems,
   startNotifyServer,
   startOpenAiStub,
   startTestOidcProvider,
   startWebhookReceiver,
-  stubSuiteYaml,
   type TestOidcProvider,
   type WebhookReceiver,
 } from '@gatehouse/testing';
@@ -23,7 +20,13 @@ import {
   tabAndType,
   tabTo,
 } from './support/browser-journey';
-import { givenEvidenceFor, givenPassingEvaluation, type UseCaseGiven } from './support/givens';
+import {
+  givenEvidenceFor,
+  givenPassingEvaluation,
+  givenStubSuite,
+  suitePassedPolicy,
+  type UseCaseGiven,
+} from './support/givens';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 
@@ -39,19 +42,7 @@ const TEMPLATES = {
  * reviewer whose role someone else granted (here: the identity provider's group mapping) and who decided
  * in an identity-provider session (`via: oidc`), as a department would require in production.
  */
-function policy() {
-  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
-    (['test', 'learn', 'scale'] as const).map((to) => ({
-      tier,
-      to,
-      rules: [
-        { kind: 'suite_passed', suite: 'journey-qs', maxAgeDays: 30 },
-        { kind: 'approvals', count: 1, role: 'reviewer', reviewerRoleGrantedByOther: true, via: 'oidc' },
-      ],
-    })),
-  );
-  return { description: 'reviewer workflow journey policy', gates };
-}
+const POLICY = suitePassedPolicy('journey-qs', { reviewerRoleGrantedByOther: true, via: 'oidc' });
 
 /**
  * Issue 13's journey in Chromium: an assurance reviewer signs in through the department's identity provider
@@ -113,23 +104,10 @@ describeBrowser('the reviewer workflow in Chromium: identity provider, work list
     eve = await api.user('Eve Okafor', ['engineer'], 'Benefits');
     await api.admin.patch(`/v1/users/${sam.id}`, { email: 'sam@benefits.example.gov.uk' }).expect(200);
     await api.admin.patch(`/v1/users/${eve.id}`, { email: 'eve@benefits.example.gov.uk' }).expect(200);
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload('/v1/datasets?name=journey-questions', jsonl(questionItems(10)), 'application/x-ndjson')
-      .expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/suites',
-        stubSuiteYaml({
-          name: 'journey-qs',
-          dataset: 'journey-questions@1',
-          thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.5 }],
-        }),
-        'application/yaml',
-      )
-      .expect(201);
+    await api.admin.post('/v1/gate-policies', POLICY).expect(201);
+    await givenStubSuite(api, eve, 'journey-qs', {
+      thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.5 }],
+    });
     const endpoint = await api.admin
       .post('/v1/webhook-endpoints', {
         name: 'Assurance board bridge',

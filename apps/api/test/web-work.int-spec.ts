@@ -2,18 +2,17 @@ import { EvaluationRunEntity, managerOf, UnitOfWork } from '@gatehouse/persisten
 import {
   describeIntegration,
   insertEmptySuite,
-  jsonl,
   type OpenAiStub,
-  questionItems,
   runRow,
   startOpenAiStub,
-  stubSuiteYaml,
 } from '@gatehouse/testing';
 import request from 'supertest';
 import {
   givenEvidenceFor,
   givenPassingEvaluation,
+  givenStubSuite,
   givenUseCaseAt,
+  suitePassedPolicy,
   type UseCaseGiven,
 } from './support/givens';
 import { lowRiskRecord } from './support/records';
@@ -23,20 +22,6 @@ import { signIn, type WebClient } from './support/web';
 jest.setTimeout(180_000);
 
 const DAY = 86_400_000;
-
-const policy = () => ({
-  description: 'work page test policy',
-  gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
-    (['test', 'learn', 'scale'] as const).map((to) => ({
-      tier,
-      to,
-      rules: [
-        { kind: 'suite_passed', suite: 'work-page', maxAgeDays: 30 },
-        { kind: 'approvals', count: 1, role: 'reviewer' },
-      ],
-    })),
-  ),
-});
 
 /** The page's text as a reader sees it: tags gone, entities decoded, spaces collapsed. */
 const textOf = (html: string) =>
@@ -93,23 +78,8 @@ describeIntegration('the "Waiting for me" page', () => {
     hank = await api.user('Hank', ['service_team'], 'Housing');
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
     rob = await api.user('Rob', ['reviewer'], 'Assurance');
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/datasets?name=work-page-questions',
-        jsonl(questionItems(8, { idPrefix: 'p-' })),
-        'application/x-ndjson',
-      )
-      .expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/suites',
-        stubSuiteYaml({ name: 'work-page', dataset: 'work-page-questions@1', concurrency: 4 }),
-        'application/yaml',
-      )
-      .expect(201);
+    await api.admin.post('/v1/gate-policies', suitePassedPolicy('work-page')).expect(201);
+    await givenStubSuite(api, eve, 'work-page', { items: 8, idPrefix: 'p-', concurrency: 4 });
 
     // A use case at test whose evidence is 25 days old (5 days left), and one waiting for a decision.
     liveUseCase = await givenUseCaseAt(api, 'test', given('Live <letters> helper'));

@@ -9,18 +9,17 @@ import {
   aiUseCaseRow,
   describeIntegration,
   insertEmptySuite,
-  jsonl,
   type OpenAiStub,
-  questionItems,
   runRow,
   startOpenAiStub,
-  stubSuiteYaml,
 } from '@gatehouse/testing';
 import {
   givenCompletedRun,
   givenEvidenceFor,
   givenPassingEvaluation,
+  givenStubSuite,
   givenUseCaseAt,
+  suitePassedPolicy,
   type UseCaseGiven,
 } from './support/givens';
 import { lowRiskRecord } from './support/records';
@@ -34,19 +33,12 @@ const DAY = 86_400_000;
  * Every gate: the suite passed within 30 days, and two reviewers whose reviewer role someone else granted
  * (`approvals` changes that rule).
  */
-const policy = (approvals: Record<string, unknown> = {}) => ({
-  description: 'work list test policy',
-  gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
-    (['test', 'learn', 'scale'] as const).map((to) => ({
-      tier,
-      to,
-      rules: [
-        { kind: 'suite_passed', suite: 'work-gate', maxAgeDays: 30 },
-        { kind: 'approvals', count: 2, role: 'reviewer', reviewerRoleGrantedByOther: true, ...approvals },
-      ],
-    })),
-  ),
-});
+const policy = (approvals: Record<string, unknown> = {}) =>
+  suitePassedPolicy(
+    'work-gate',
+    { count: 2, reviewerRoleGrantedByOther: true, ...approvals },
+    'work list test policy',
+  );
 
 interface WorkBody {
   withinDays: number;
@@ -169,22 +161,7 @@ describeIntegration('GET /v1/me/work (waiting for me)', () => {
       managerOf(tx).update(UserEntity, { id: sel.id }, { rolesGrantedBy: { reviewer: sel.id } }),
     );
     await api.admin.post('/v1/gate-policies', policy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/datasets?name=work-gate-questions',
-        jsonl(questionItems(8, { idPrefix: 'w-' })),
-        'application/x-ndjson',
-      )
-      .expect(201);
-    await api
-      .as(eve.token)
-      .upload(
-        '/v1/suites',
-        stubSuiteYaml({ name: 'work-gate', dataset: 'work-gate-questions@1', concurrency: 4 }),
-        'application/yaml',
-      )
-      .expect(201);
+    await givenStubSuite(api, eve, 'work-gate', { items: 8, idPrefix: 'w-', concurrency: 4 });
   }, 180_000);
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { jsonl, questionItems, type StubSuite, stubSuiteYaml } from '@gatehouse/testing';
 import { lowRiskRecord, recordedRisks } from './records';
 import { type TestApi, type TestUser } from './test-api';
 
@@ -205,4 +206,56 @@ export async function givenTargetChangeApproved(
   const evaluation = await givenPassingEvaluation(api, useCaseId, stage, given);
   await givenApproved(api, evaluation, given);
   await givenPromoted(api, useCaseId, evaluation, given);
+}
+
+/**
+ * A policy whose every gate (each tier, each stage) asks for a passing run of `suite` in the last 30 days
+ * and the approvals rule given (one reviewer unless `approvals` says otherwise: `count`, `via`, …).
+ */
+export function suitePassedPolicy(
+  suite: string,
+  approvals: Record<string, unknown> = {},
+  description = `every gate: ${suite} passed, and approvals`,
+) {
+  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
+    (['test', 'learn', 'scale'] as const).map((to) => ({
+      tier,
+      to,
+      rules: [
+        { kind: 'suite_passed', suite, maxAgeDays: 30 },
+        { kind: 'approvals', count: 1, role: 'reviewer', ...approvals },
+      ],
+    })),
+  );
+  return { description, gates };
+}
+
+/**
+ * The engineer publishes a dataset of `items` stub questions (`<suite>-questions@1`) and the suite
+ * `<suite>@1` against the model stub (`stubSuiteYaml`, with `options`). Returns the suite reference.
+ */
+export async function givenStubSuite(
+  api: TestApi,
+  engineer: TestUser,
+  suite: string,
+  options: { items?: number; idPrefix?: string } & Omit<Partial<StubSuite>, 'name' | 'dataset'> = {},
+): Promise<string> {
+  const { items = 10, idPrefix, ...yaml } = options;
+  await api
+    .as(engineer.token)
+    .upload(
+      `/v1/datasets?name=${suite}-questions`,
+      jsonl(questionItems(items, idPrefix ? { idPrefix } : {})),
+      'application/x-ndjson',
+    )
+    .expect(201);
+  await api
+    .as(engineer.token)
+    .upload(
+      '/v1/suites',
+      stubSuiteYaml({ ...yaml, name: suite, dataset: `${suite}-questions@1` }),
+      'application/yaml',
+    )
+    .expect(201);
+  return `${suite}@1`;
 }

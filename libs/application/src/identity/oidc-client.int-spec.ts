@@ -3,6 +3,14 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { cappedFetch, MAX_PROVIDER_ANSWER_BYTES } from './oidc-client';
 
+/** A GET as openid-client hands it to its fetch. */
+const GET: Parameters<typeof cappedFetch>[1] = {
+  method: 'GET',
+  headers: {},
+  body: undefined,
+  redirect: 'manual',
+};
+
 /** Every call to the identity provider goes through cappedFetch: a local server answers in its place. */
 describeIntegration('answers from the identity provider are size-capped', () => {
   let server: Server;
@@ -42,21 +50,21 @@ describeIntegration('answers from the identity provider are size-capped', () => 
   });
 
   it('passes an answer within the cap on unchanged', async () => {
-    const response = await cappedFetch(`${base}/doc?bytes=2048`, { method: 'GET', headers: {} });
+    const response = await cappedFetch(`${base}/doc?bytes=2048`, GET);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect((await response.text()).length).toBe(2048);
   });
 
   it('refuses an answer whose declared length is over the cap', async () => {
-    await expect(
-      cappedFetch(`${base}/doc?bytes=${MAX_PROVIDER_ANSWER_BYTES + 1}`, { method: 'GET', headers: {} }),
-    ).rejects.toThrow(/larger than 1048576 bytes/);
+    await expect(cappedFetch(`${base}/doc?bytes=${MAX_PROVIDER_ANSWER_BYTES + 1}`, GET)).rejects.toThrow(
+      /larger than 1048576 bytes/,
+    );
   });
 
   it('stops reading an answer without a length once it passes the cap', async () => {
-    await expect(
-      cappedFetch(`${base}/chunked?bytes=${8 * MAX_PROVIDER_ANSWER_BYTES}`, { method: 'GET', headers: {} }),
-    ).rejects.toThrow(/larger than 1048576 bytes/);
+    await expect(cappedFetch(`${base}/chunked?bytes=${8 * MAX_PROVIDER_ANSWER_BYTES}`, GET)).rejects.toThrow(
+      /larger than 1048576 bytes/,
+    );
   });
 });

@@ -100,11 +100,14 @@ module.exports = {
       globalSetup: services,
     },
     {
-      // Pages in headless Chromium (Debian's, via playwright-core).
+      // Pages in headless Chromium (Debian's, via playwright-core). A journey that starts the API in-process
+      // (TestApi) uses SQLite: the driver setup pins the entities' column types to it, whatever DATABASE_URL
+      // the other projects' global setup left in the environment.
       ...base,
       displayName: 'browser',
       globals: { gatehouseTestTimeout: timeouts.browser },
       testMatch: ['<rootDir>/{apps,libs}/**/*.browser-spec.ts'],
+      setupFiles: [...base.setupFiles, '<rootDir>/libs/testing/src/jest/driver-sqlite.ts'],
     },
     {
       ...base,

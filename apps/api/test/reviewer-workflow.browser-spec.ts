@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import {
-  freePort,
+  reservePort,
   type NotifyServer,
   type OpenAiStub,
   startNotifyServer,
@@ -65,7 +65,8 @@ describeBrowser('the reviewer workflow in Chromium: identity provider, work list
   let eve: TestUser;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const reserved = await reservePort();
+    const { port } = reserved;
     base = `http://127.0.0.1:${port}`;
     [provider, notify, board, stub] = await Promise.all([
       startTestOidcProvider({
@@ -97,7 +98,7 @@ describeBrowser('the reviewer workflow in Chromium: identity provider, work list
       GATEHOUSE_NOTIFY_TEMPLATE_APPROVAL_NEEDED: TEMPLATES.approval,
       GATEHOUSE_NOTIFY_TEMPLATE_PROMOTED: TEMPLATES.promoted,
     });
-    await api.app.listen(port, '127.0.0.1');
+    await reserved.listen(api.app.getHttpServer());
     await api.connection('stub', stub.url);
     await api.team('Assurance');
     sam = await api.user('Sam Patel', ['service_team'], 'Benefits');

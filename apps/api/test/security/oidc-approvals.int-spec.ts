@@ -1,6 +1,6 @@
 import {
   describeIntegration,
-  freePort,
+  reservePort,
   jsonl,
   type OpenAiStub,
   questionItems,
@@ -45,7 +45,8 @@ describeIntegration('a gate that counts only approvals made in identity-provider
   let evaluation: { id: string; hash: string };
 
   beforeAll(async () => {
-    const port = await freePort();
+    const reserved = await reservePort();
+    const { port } = reserved;
     gatehouseUrl = `http://127.0.0.1:${port}`;
     provider = await startTestOidcProvider({
       clients: [
@@ -67,7 +68,7 @@ describeIntegration('a gate that counts only approvals made in identity-provider
       GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
       GATEHOUSE_OIDC_ROLE_MAP: 'ai-assurance=reviewer',
     });
-    await api.app.listen(port, '127.0.0.1');
+    await reserved.listen(api.app.getHttpServer());
     await api.connection('stub', stub.url);
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');

@@ -4,7 +4,7 @@ import {
   CookieJar,
   describeIntegration,
   finishOidcSignIn,
-  freePort,
+  reservePort,
   signInThroughProvider,
   startOidcSignIn,
   startTestOidcProvider,
@@ -37,7 +37,8 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
   let gatehouseUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const reserved = await reservePort();
+    const { port } = reserved;
     gatehouseUrl = `http://127.0.0.1:${port}`;
     provider = await startTestOidcProvider({
       clients: [
@@ -60,7 +61,7 @@ describeIntegration('signing in through the identity provider (OpenID Connect)',
       GATEHOUSE_OIDC_BUTTON_TEXT: 'Test Identity',
       GATEHOUSE_OIDC_EMAIL_DOMAINS: 'tenant.example.gov.uk',
     });
-    await api.app.listen(port, '127.0.0.1');
+    await reserved.listen(api.app.getHttpServer());
     await api.team('Benefits');
   });
 
@@ -385,7 +386,8 @@ describeIntegration('bounds on signing in through the identity provider', () => 
   let gatehouseUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const reserved = await reservePort();
+    const { port } = reserved;
     gatehouseUrl = `http://127.0.0.1:${port}`;
     provider = await startTestOidcProvider({
       clients: [
@@ -406,7 +408,7 @@ describeIntegration('bounds on signing in through the identity provider', () => 
       GATEHOUSE_OIDC_ROLE_MAP: 'ai-assurance=reviewer',
       GATEHOUSE_OIDC_MAX_PENDING: '3',
     });
-    await api.app.listen(port, '127.0.0.1');
+    await reserved.listen(api.app.getHttpServer());
   });
 
   afterAll(async () => {
@@ -496,7 +498,8 @@ describeIntegration('authenticating to the provider with a private key (private_
   let gatehouseUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const reserved = await reservePort();
+    const { port } = reserved;
     gatehouseUrl = `http://127.0.0.1:${port}`;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const keyFile = join(mkdtempSync(join(tmpdir(), 'gh-oidc-key-')), 'gatehouse.jwk');
@@ -528,7 +531,7 @@ describeIntegration('authenticating to the provider with a private key (private_
       GATEHOUSE_OIDC_PRIVATE_KEY_FILE: keyFile,
       GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
     });
-    await api.app.listen(port, '127.0.0.1');
+    await reserved.listen(api.app.getHttpServer());
   });
 
   afterAll(async () => {

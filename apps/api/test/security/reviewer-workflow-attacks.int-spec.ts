@@ -7,7 +7,8 @@ import {
   CookieJar,
   describeIntegration,
   finishOidcSignIn,
-  freePort,
+  type ReservedPort,
+  reservePort,
   signInThroughProvider,
   startOidcSignIn,
   startTestOidcProvider,
@@ -43,6 +44,7 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
   let api: TestApi;
   let gatehouseUrl: string;
   let port: number;
+  let reserved: ReservedPort;
   let receiver: WebhookReceiver;
   let reviewer: TestUser;
   let adminUser: TestUser;
@@ -95,7 +97,8 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
   };
 
   beforeAll(async () => {
-    port = await freePort();
+    reserved = await reservePort();
+    port = reserved.port;
     gatehouseUrl = `http://127.0.0.1:${port}`;
     provider = await startTestOidcProvider({
       clients: [
@@ -127,7 +130,7 @@ describeIntegration('reviewer workflow attacks (identity provider, work list, no
       GATEHOUSE_NOTIFY_BASE_URL: notify.url,
       GATEHOUSE_NOTIFY_TEMPLATE_RUN_FAILED: RUN_FAILED_TEMPLATE,
     });
-    await api.app.listen(port, '127.0.0.1');
+    await reserved.listen(api.app.getHttpServer());
     benefitsId = await api.team('Benefits');
     pensionsId = await api.team('Pensions');
     reviewer = await api.user('Rhea', ['reviewer'], 'Assurance');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -98,13 +98,40 @@ export async function startTestOidcProvider(options: {
   };
 }
 
-/** A TCP port free at the moment of asking (for a server whose URL must be known before it starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+/** A loopback port held open until a server takes it over (see {@link reservePort}). */
+export interface ReservedPort {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Makes `server` listen on the held socket: no other process can have taken the port meanwhile. */
+  listen(server: Server): Promise<void>;
+  /** Lets the port go unused (when the server never started). */
+  release(): Promise<void>;
+}
+
+/**
+ * A loopback port for a server whose URL must be known before it starts (an identity provider's redirect
+ * URI names it). The port stays bound by this process until `listen` hands the socket to the server, so
+ * it cannot be taken in between: asking for a free port and binding it later lost it, on a busy machine,
+ * to another worker's outgoing connection (EADDRINUSE in CI).
+ */
+export async function reservePort(): Promise<ReservedPort> {
+  const holder = createServer();
+  holder.listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const { port } = holder.address() as AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    listen: async (server) => {
+      server.listen(holder);
+      await once(server, 'listening');
+    },
+    release: async () => {
+      if (holder.listening) {
+        holder.close();
+        await once(holder, 'close');
+      }
+    },
+  };
 }

@@ -20,6 +20,7 @@ import { RegistryService } from './registry/registry.service';
 import { JOB_QUEUE, jobQueueProvider } from './runs/job-queue.provider';
 import { CONSUME_JOBS, JobRunnerService } from './runs/job-runner.service';
 import { RUN_PROVIDERS } from './runs/run-providers';
+import { REVIEW_PROVIDERS } from './reviews/review-providers';
 import { WORK_PROVIDERS } from './work/work-providers';
 
 const services = [
@@ -40,6 +41,7 @@ const services = [
   OidcProvisioningService,
   OidcSignInService,
   ...WORK_PROVIDERS,
+  ...REVIEW_PROVIDERS,
   ...NOTIFICATION_PROVIDERS,
 ];
 

@@ -46,6 +46,7 @@ export * from './identity/oidc-sign-in.service';
 export * from './connections/connections.schema';
 export * from './connections/connections.service';
 export * from './connections/platform-network';
+export * from './reviews/review-evidence.service';
 export * from './work/evidence-expiry';
 export * from './work/work.service';
 export * from './work/work.views';

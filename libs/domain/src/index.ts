@@ -32,3 +32,4 @@ export * from './transparency/transparency-record';
 export * from './registry/artefact-ownership';
 export * from './notifications/notification-events';
 export * from './identity/provider-roles';
+export * from './reviews';

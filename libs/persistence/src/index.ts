@@ -14,5 +14,6 @@ export * from './raw-rows';
 export * from './registry';
 export * from './repositories';
 export * from './runs';
+export * from './reviews';
 export * from './work';
 export { managerOf, readWith, type Tx, UnitOfWork, writeWith } from './unit-of-work';

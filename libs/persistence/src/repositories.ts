@@ -5,6 +5,7 @@ import { GATE_REPOSITORIES } from './gates';
 import { IDENTITY_REPOSITORIES } from './identity';
 import { NOTIFICATION_REPOSITORIES } from './notifications';
 import { REGISTRY_REPOSITORIES } from './registry';
+import { REVIEW_REPOSITORIES } from './reviews';
 import { RUN_REPOSITORIES } from './runs';
 import { type UnitOfWork } from './unit-of-work';
 import { WORK_REPOSITORIES } from './work';
@@ -24,6 +25,7 @@ export const REPOSITORIES: readonly RepositoryClass[] = [
   ...IDENTITY_REPOSITORIES,
   ...NOTIFICATION_REPOSITORIES,
   ...REGISTRY_REPOSITORIES,
+  ...REVIEW_REPOSITORIES,
   ...RUN_REPOSITORIES,
   ...WORK_REPOSITORIES,
 ];

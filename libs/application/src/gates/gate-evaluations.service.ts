@@ -343,6 +343,7 @@ export class GateEvaluationsService {
         baselines: entity.inputs.baselines,
         comparisons,
         pilot: pilotEvidence(observations),
+        reviews: [],
         now: entity.evaluatedAt,
       };
       const again = evaluateGate(input);

@@ -194,6 +194,7 @@ export class GateEvidenceService {
       baselines,
       comparisons: [],
       pilot: pilotEvidence(observations),
+      reviews: [],
       now: new Date(),
     };
     // The paired comparisons the no-regression rules need: computed once per pair, then kept.

@@ -344,7 +344,8 @@ describe('DEFAULT_GATE_POLICY against the shipped suites', () => {
 
   it.each(
     suiteRules.map(
-      ([gate, rule]) => [gate, rule.kind, rule.suite, 'metric' in rule ? rule.metric : '', rule] as const,
+      ([gate, rule]) =>
+        [gate, rule.kind, rule.suite, 'metric' in rule ? (rule.metric ?? '') : '', rule] as const,
     ),
   )('%s: %s on %s %s names a shipped suite and one of its metrics', (_gate, _kind, suite, metric, rule) => {
     const shipped = suites.get(suite);

@@ -4,6 +4,7 @@ import {
   EVIDENCE_REQUIREMENTS,
   GATE_TARGETS,
   type GatePolicyDocument,
+  MAX_SAMPLE_SIZE,
   type MetricStat,
   PILOT_MEASURES,
   RISK_TIERS,
@@ -35,6 +36,8 @@ const GROUP_STATS: readonly MetricStat[] = ['max_group_gap', 'max_group_gap_uppe
 
 export const MAX_RULES_PER_GATE = 200;
 export const MAX_APPROVALS = 20;
+/** A review sample holds at most this many items (the domain's MAX_SAMPLE_SIZE). */
+const MAX_REVIEW_ITEMS = MAX_SAMPLE_SIZE;
 
 const slug = z
   .string()
@@ -121,6 +124,36 @@ const pilotMetricRule = z.strictObject({
   minCases: count(100_000_000),
 });
 
+const humanReviewRule = z.strictObject({
+  kind: z.literal('human_review'),
+  suite: slug,
+  minItems: count(MAX_REVIEW_ITEMS).describe(
+    'Sampled items of the latest run reviewed by at least one person independent of the team.',
+  ),
+  maxFailureUpper95: share.describe(
+    'The one-sided 95% upper bound of the failure rate as independent reviewers read it (design-weighted), at most this.',
+  ),
+  metric: slug.optional().describe("One metric's failures; absent: an item fails when any metric fails it."),
+});
+
+const judgeAgreementRule = z.strictObject({
+  kind: z.literal('judge_agreement'),
+  suite: slug,
+  statistic: z
+    .enum(['kappa', 'agreement'])
+    .describe("kappa: Cohen's kappa, bootstrap lower bound; agreement: raw agreement, Wilson lower bound."),
+  minLower: finite
+    .min(-1, 'must be between -1 and 1')
+    .max(1, 'must be between -1 and 1')
+    .describe(
+      'The lower bound of agreement between each model judge and independent reviewers, at least this.',
+    ),
+  minItems: count(MAX_REVIEW_ITEMS).describe(
+    "Reviewed items of the judge's metric needed before agreement is judged at all.",
+  ),
+  metric: slug.optional().describe('One judge metric; absent: every model judge metric of the suite.'),
+});
+
 const approvalsRule = z.strictObject({
   kind: z.literal('approvals'),
   count: count(MAX_APPROVALS),
@@ -146,6 +179,8 @@ export const gateRuleSchema = z.discriminatedUnion('kind', [
   unscoredMaxRule,
   evidenceRule,
   pilotMetricRule,
+  humanReviewRule,
+  judgeAgreementRule,
   approvalsRule,
 ]);
 

@@ -57,6 +57,10 @@ function ruleKey(rule: GateRule): string {
       return `evidence:${rule.requirement}`;
     case 'pilot_metric':
       return `pilot_metric:${rule.measure}:${rule.stat}:${rule.op}`;
+    case 'human_review':
+      return `human_review:${rule.suite}:${rule.metric ?? ''}`;
+    case 'judge_agreement':
+      return `judge_agreement:${rule.suite}:${rule.metric ?? ''}:${rule.statistic}`;
     case 'approvals':
       return 'approvals';
   }
@@ -393,6 +397,7 @@ describe('DEFAULT_GATE_POLICY under evaluateGate', () => {
       policy: { id: 'default', version: 1, rules: rulesOf(tier, to) },
       runs: [run],
       baselines: {},
+      reviews: [],
       comparisons: [],
       pilot: to === 'scale' ? quietPilot : null,
       now: NOW,

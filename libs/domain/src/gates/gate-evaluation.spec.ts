@@ -81,6 +81,7 @@ function input(
     baselines: {},
     comparisons: [],
     pilot: null,
+    reviews: [],
     now: NOW,
     ...overrides,
   };

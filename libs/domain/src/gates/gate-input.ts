@@ -1,6 +1,7 @@
 import { type AiUseCaseRecord } from '../ai-use-cases/ai-use-case-record';
 import { type RiskTier, type Stage } from '../ai-use-cases/stage';
 import { type RunSummary } from '../evaluation/run-summary';
+import { type ReviewStatistics } from '../reviews/review-statistics';
 import { type GateRule, type GateTarget } from './gate-policy';
 
 // What a gate evaluation reads: the use case, the policy, and the evidence (runs, comparisons, pilot).
@@ -41,6 +42,19 @@ export interface PilotEvidence {
   hash: string;
 }
 
+/** A review sample of a run with its people's current reviews, as gate evidence. */
+export interface ReviewEvidence {
+  sampleId: string;
+  runId: string;
+  /** The sample's hash (run, design, strata, items). */
+  sampleHash: string;
+  /** Hash of the current reviews the statistics count: binds the evaluation to exactly these. */
+  reviewsHash: string;
+  /** Over reviews by people independent of the use case's team, the run's starter and the suite's author. */
+  statistics: ReviewStatistics;
+  drawnAt: string;
+}
+
 export interface GateInput {
   useCase: {
     id: string;
@@ -60,5 +74,7 @@ export interface GateInput {
   baselines: Record<string, string>;
   comparisons: ComparisonEvidence[];
   pilot: PilotEvidence | null;
+  /** Review samples of the runs linked to the use case (every sample of every completed run). */
+  reviews: ReviewEvidence[];
   now: Date;
 }

@@ -76,6 +76,28 @@ export type GateRule =
       minCases: number;
     }
   | {
+      kind: 'human_review';
+      suite: string;
+      /** At least this many sampled items of the latest run reviewed by people independent of the team. */
+      minItems: number;
+      /** The corrected failure rate's one-sided 95% upper bound, as those people read it, at most this. */
+      maxFailureUpper95: number;
+      /** One metric's failures; absent: an item fails when any metric fails it. */
+      metric?: string;
+    }
+  | {
+      kind: 'judge_agreement';
+      suite: string;
+      /** `kappa`: Cohen's kappa (bootstrap lower bound); `agreement`: raw agreement (Wilson lower bound). */
+      statistic: 'kappa' | 'agreement';
+      /** The lower bound of agreement between each model judge and independent reviewers, at least this. */
+      minLower: number;
+      /** Reviewed items of that judge's metric needed before agreement is judged at all. */
+      minItems: number;
+      /** One judge metric; absent: every model judge metric of the suite. */
+      metric?: string;
+    }
+  | {
       kind: 'approvals';
       count: number;
       /** Approvers hold this role and are independent (see assertIndependentApprover). */
@@ -139,6 +161,10 @@ export function describeRule(rule: GateRule): string {
       return `evidence: ${rule.requirement.replace(/_/g, ' ')}`;
     case 'pilot_metric':
       return `pilot ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} cases)`;
+    case 'human_review':
+      return `${rule.suite}: at least ${rule.minItems} items reviewed by independent people, corrected ${rule.metric ?? 'failure'} rate upper95 <= ${rule.maxFailureUpper95}`;
+    case 'judge_agreement':
+      return `${rule.suite}${rule.metric ? ` ${rule.metric}` : ''}: model judges agree with independent reviewers (${rule.statistic} lower bound >= ${rule.minLower}, at least ${rule.minItems} items)`;
     case 'approvals':
       return `${rule.count} independent ${rule.role} approval${rule.count === 1 ? '' : 's'}${rule.reviewerRoleGrantedByOther ? ' (reviewer role granted by someone else)' : ''}${rule.via === 'oidc' ? ' (signed in through the identity provider)' : ''}`;
   }

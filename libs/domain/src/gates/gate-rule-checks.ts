@@ -208,6 +208,9 @@ export function judge(rule: GateRule, input: GateInput): Judgement {
         actual,
       );
     }
+    case 'human_review':
+    case 'judge_agreement':
+      return judgement('missing', `${rule.kind} is not implemented yet`);
     case 'approvals':
       return judgement('pass', 'approvals are collected on the evaluation');
   }

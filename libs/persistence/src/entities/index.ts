@@ -21,6 +21,7 @@ import {
 } from './notification.entity';
 import { OidcSignInEntity } from './oidc-sign-in.entity';
 import { ProviderConnectionEntity } from './provider-connection.entity';
+import { ItemReviewEntity, ReviewSampleEntity, ReviewSampleItemEntity } from './review.entity';
 import { CassetteEntity, SuiteEntity } from './suite.entity';
 import { TeamEntity } from './team.entity';
 import { UserEntity } from './user.entity';
@@ -37,6 +38,7 @@ export * from './gate.entity';
 export * from './notification.entity';
 export * from './oidc-sign-in.entity';
 export * from './provider-connection.entity';
+export * from './review.entity';
 export * from './suite.entity';
 export * from './team.entity';
 export * from './user.entity';
@@ -70,4 +72,7 @@ export const ENTITIES = [
   NotificationEventEntity,
   WebhookEndpointEntity,
   NotificationDeliveryEntity,
+  ReviewSampleEntity,
+  ReviewSampleItemEntity,
+  ItemReviewEntity,
 ];

@@ -7,6 +7,7 @@ import { IdentityEnrolment1766937600000 } from './1766937600000-identity-enrolme
 import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownership';
 import { RunRateLimits1767024000000 } from './1767024000000-run-rate-limits';
 import { ReviewerWorkflow1767110400000 } from './1767110400000-reviewer-workflow';
+import { ReviewSamples1767196800000 } from './1767196800000-review-samples';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ArtefactOwnership1766851200000,
   RunRateLimits1767024000000,
   ReviewerWorkflow1767110400000,
+  ReviewSamples1767196800000,
 ];

@@ -28,8 +28,16 @@ export interface ReviewSampleView {
     /** The first item in review order the caller has not reviewed, or null when they are done. */
     nextForYou: number | null;
   };
-  /** Over everyone's reviews, and over independent reviewers' only (what gates read). */
-  statistics: { all: ReviewStatistics; independent: ReviewStatistics; reviewsHash: string };
+  /**
+   * Over everyone's reviews, and over independent reviewers' only (what gates read); each with the hash of
+   * exactly the reviews it counted (`independentReviewsHash` is what a gate evaluation binds).
+   */
+  statistics: {
+    all: ReviewStatistics;
+    independent: ReviewStatistics;
+    reviewsHash: string;
+    independentReviewsHash: string;
+  };
 }
 
 /** What one scorer said about the item, as the reviewer sees it. */

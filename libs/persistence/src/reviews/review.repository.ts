@@ -2,6 +2,7 @@ import { In, LessThanOrEqual } from 'typeorm';
 import { type MetricSummary } from '@gatehouse/domain';
 import {
   AiUseCaseEntity,
+  DatasetItemEntity,
   EvaluationRunEntity,
   ItemReviewEntity,
   ReviewSampleEntity,
@@ -213,6 +214,52 @@ export class ReviewRepository {
     return managerOf(tx).find(ItemReviewEntity, {
       where: { sampleId, position, reviewerKey },
       order: { revision: 'ASC' },
+    });
+  }
+
+  /** One run result of a sampled item (output, scores, groups), or null. */
+  async result(tx: Tx, runId: string, itemId: string, epoch: number): Promise<SampledResultRow | null> {
+    const row = await managerOf(tx).findOne(RunResultEntity, {
+      where: { runId, itemId, epoch },
+      select: { itemId: true, epoch: true, output: true, scores: true, groups: true },
+    });
+    return (
+      row && {
+        itemId: row.itemId,
+        epoch: row.epoch,
+        output: row.output,
+        scores: row.scores as Record<string, StoredScore>,
+        groups: row.groups as Record<string, string>,
+      }
+    );
+  }
+
+  /** A dataset item as frozen (input, expected, metadata), or null. */
+  async datasetItem(tx: Tx, datasetId: string, itemId: string): Promise<Record<string, unknown> | null> {
+    const row = await managerOf(tx).findOneBy(DatasetItemEntity, { datasetId, itemId });
+    return row ? (row.item as Record<string, unknown>) : null;
+  }
+
+  /** Each user's name and e-mail (users not found are left out). */
+  async people(
+    tx: Tx,
+    userIds: readonly string[],
+  ): Promise<Map<string, { name: string; email: string | null }>> {
+    if (userIds.length === 0) {
+      return new Map();
+    }
+    const users = await managerOf(tx).find(UserEntity, {
+      where: { id: In([...userIds]) },
+      select: { id: true, name: true, email: true },
+    });
+    return new Map(users.map((user) => [user.id, { name: user.name, email: user.email }]));
+  }
+
+  /** Every review of one sample written by this user (their own and those they imported), every revision. */
+  reviewsByUser(tx: Tx, sampleId: string, reviewerId: string): Promise<ItemReviewEntity[]> {
+    return managerOf(tx).find(ItemReviewEntity, {
+      where: { sampleId, reviewerId },
+      order: { position: 'ASC', revision: 'ASC' },
     });
   }
 

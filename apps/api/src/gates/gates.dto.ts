@@ -105,13 +105,28 @@ const gateEvaluationSchema = z.object({
       suiteAuthorId: z.string(),
     }),
   ),
+  reviewsUsed: z
+    .array(
+      z.object({
+        sampleId: z.string(),
+        runId: z.string(),
+        sampleHash: z.string(),
+        reviewsHash: z
+          .string()
+          .describe('sha256 of the reviews by independent people the statistics counted.'),
+        items: z.number().int(),
+        reviewedItems: z.number().int(),
+        reviewers: z.number().int(),
+      }),
+    )
+    .describe('The review samples the human_review and judge_agreement rules read (empty when none).'),
   policy: z.object({ id: z.string(), version: z.number().int() }),
   riskTier: z.string(),
   useCaseRevision: z.number().int(),
   hash: z
     .string()
     .describe(
-      'sha256 over the policy version, the use-case revision and target, the transition, the runs and pilot data used, and the verdicts. The same inputs give the same hash; asking for an evaluation then answers 200 with this one.',
+      'sha256 over the policy version, the use-case revision and target, the transition, the runs, pilot data and review samples (with their reviews) used, and the verdicts. The same inputs give the same hash; asking for an evaluation then answers 200 with this one.',
     ),
   evaluatedAt: z.string(),
   createdBy: z.string(),

@@ -10,6 +10,7 @@ import {
   GateRepository,
   PilotObservationRepository,
   readWith,
+  ReviewRepository,
   RunRepository,
   StageChangeRepository,
   TeamEntity,
@@ -22,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { notificationsServiceOn } from '../notifications/notifications.standalone';
 import { type RequestContext } from '../request-context';
+import { ReviewEvidenceService } from '../reviews/review-evidence.service';
 import { RunComparisonService } from '../runs/run-comparison.service';
 import { GateEvaluationsService } from './gate-evaluations.service';
 import { GateEvidenceService } from './gate-evidence.service';
@@ -47,12 +49,14 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
     const pilots = new PilotObservationRepository(uow);
     const audit = new AuditService(new AuditLogRepository(uow));
     const refusals = new RefusalAudit(uow, audit);
+    const reviewEvidence = new ReviewEvidenceService(new ReviewRepository(uow));
     const evidence = new GateEvidenceService(
       gates,
       policies,
       pilots,
       new GateEvidenceRepository(uow),
       new RunComparisonService(uow, new RunRepository(uow)),
+      reviewEvidence,
     );
     evaluations = new GateEvaluationsService(
       uow,
@@ -65,6 +69,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
       audit,
       refusals,
       notificationsServiceOn(uow),
+      reviewEvidence,
     );
     teamId = randomUUID();
     await writeWith(uow, (m) =>

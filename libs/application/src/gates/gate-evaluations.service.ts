@@ -12,6 +12,7 @@ import {
   type GateTarget,
   type GateVerdict,
   gateRules,
+  type ReviewEvidence,
 } from '@gatehouse/domain';
 import {
   type GateEvaluationEntity,
@@ -24,6 +25,7 @@ import {
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { ReviewEvidenceService } from '../reviews/review-evidence.service';
 import { awaitingApproval } from '../notifications/notification-builders';
 import { NotificationsService } from '../notifications/notifications.service';
 import { type RequestContext } from '../request-context';
@@ -80,6 +82,7 @@ export class GateEvaluationsService {
     private readonly audit: AuditService,
     private readonly refusals: RefusalAudit,
     private readonly notifications: NotificationsService,
+    private readonly reviewEvidence: ReviewEvidenceService,
   ) {}
 
   /**
@@ -295,6 +298,25 @@ export class GateEvaluationsService {
       : null;
   }
 
+  /**
+   * The review evidence the evaluation read: the samples it stored, with the reviews written up to its
+   * time (reviews are only ever added, so this is what it counted), independent reviewers only. Samples
+   * drawn since are left out.
+   */
+  private async reviewsRead(tx: Tx, entity: GateEvaluationEntity): Promise<ReviewEvidence[]> {
+    const stored = entity.inputs.reviews ?? [];
+    if (stored.length === 0) {
+      return [];
+    }
+    const sampleIds = new Set(stored.map((r) => r.sampleId));
+    const runIds = [...new Set(stored.map((r) => r.runId))].sort();
+    const read = await this.reviewEvidence.ofRuns(tx, runIds, {
+      independentOnly: true,
+      asOf: entity.evaluatedAt,
+    });
+    return read.filter((r) => sampleIds.has(r.sampleId));
+  }
+
   async get(actor: Actor, id: string): Promise<GateEvaluationView> {
     return this.uow.read(async (tx) => this.reads.view(tx, await this.reads.evaluation(tx, actor, id)));
   }
@@ -327,6 +349,7 @@ export class GateEvaluationsService {
       const runs = await this.evidence.runEvidence(tx, { ids: entity.inputs.runIds });
       const comparisons = await this.evidence.storedComparisons(tx, entity.inputs.baselines, runs);
       const observations = await this.pilots.byIds(tx, entity.inputs.pilotObservationIds);
+      const reviews = await this.reviewsRead(tx, entity);
       const input: GateInput = {
         useCase: {
           id: entity.aiUseCaseId,
@@ -343,7 +366,7 @@ export class GateEvaluationsService {
         baselines: entity.inputs.baselines,
         comparisons,
         pilot: pilotEvidence(observations),
-        reviews: [],
+        reviews,
         now: entity.evaluatedAt,
       };
       const again = evaluateGate(input);
@@ -353,6 +376,13 @@ export class GateEvaluationsService {
           return !stored || stored.verdict !== rule.verdict || stored.actual !== rule.actual;
         })
         .map((rule) => rule.title);
+      // A review sample whose counted reviews differ now (a reviewer has since joined the team, say).
+      for (const stored of entity.inputs.reviews ?? []) {
+        const now = reviews.find((r) => r.sampleId === stored.sampleId);
+        if (now?.reviewsHash !== stored.reviewsHash) {
+          differences.push(`the independent reviews of review sample ${stored.sampleId}`);
+        }
+      }
       return {
         id: entity.id,
         hash: entity.hash,

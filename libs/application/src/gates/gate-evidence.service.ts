@@ -9,6 +9,7 @@ import {
   type GateTarget,
   gateRules,
   type PilotEvidence,
+  type ReviewEvidence,
   type RunEvidence,
   type RunSummary,
   selectRun,
@@ -28,6 +29,7 @@ import {
   type Tx,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
+import { ReviewEvidenceService } from '../reviews/review-evidence.service';
 import { RunComparisonService } from '../runs/run-comparison.service';
 import { BoundedMap } from './bounded-map';
 
@@ -90,6 +92,7 @@ export class GateEvidenceService {
     private readonly pilots: PilotObservationRepository,
     private readonly runRows: GateEvidenceRepository,
     private readonly runComparisons: RunComparisonService,
+    private readonly reviewEvidence: ReviewEvidenceService,
   ) {}
 
   /** A policy version (never edited, so kept once read). */
@@ -212,6 +215,7 @@ export class GateEvidenceService {
     for (const [key, pair] of pairs) {
       input.comparisons.push(...(await this.comparison(tx, key, pair.baseline, pair.candidate)));
     }
+    input.reviews = await this.reviews(tx, input, rules);
     return {
       input,
       inputs: {
@@ -220,8 +224,32 @@ export class GateEvidenceService {
         pilotObservationIds: observations.map((o) => o.id),
         targetHash: useCase.targetHash,
         transparencyPublished: snapshot.transparencyPublished,
+        ...(input.reviews.length > 0 ? { reviews: reviewInputs(input.reviews) } : {}),
       },
     };
+  }
+
+  /**
+   * The review evidence the `human_review` and `judge_agreement` rules read: every sample of the runs they
+   * select (the latest run of their suite against the target; a rule never reads another run's samples),
+   * counting only independent reviewers. Read only for a gate with such rules (the statistics are computed
+   * from the rows, bootstrap included) and never cached: reviews keep arriving, and the next evaluation must
+   * count the latest. Reviews are read as of the evaluation's time, as re-derivation reads them.
+   */
+  private async reviews(tx: Tx, input: GateInput, rules: GateRule[]): Promise<ReviewEvidence[]> {
+    const runIds = new Set<string>();
+    for (const rule of rules) {
+      if (rule.kind === 'human_review' || rule.kind === 'judge_agreement') {
+        const run = selectRun(input, rule.suite);
+        if (typeof run !== 'string') {
+          runIds.add(run.id);
+        }
+      }
+    }
+    if (runIds.size === 0) {
+      return [];
+    }
+    return this.reviewEvidence.ofRuns(tx, [...runIds].sort(), { independentOnly: true, asOf: input.now });
   }
 
   /**
@@ -350,6 +378,11 @@ function toComparisonEvidence(row: RunComparisonEntity): ComparisonEvidence[] {
     pValue: metric.pValue,
     test: metric.test,
   }));
+}
+
+/** What an evaluation stores of the review evidence it read, to read the same again when re-derived. */
+export function reviewInputs(reviews: ReviewEvidence[]): NonNullable<GateEvaluationInputs['reviews']> {
+  return reviews.map((r) => ({ sampleId: r.sampleId, runId: r.runId, reviewsHash: r.reviewsHash }));
 }
 
 /** Totals of the pilot observations, hashed so an evaluation is bound to exactly these. */

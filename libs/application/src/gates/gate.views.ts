@@ -47,6 +47,8 @@ export interface GateEvaluationView {
   verdict: 'pass' | 'fail';
   rules: RuleVerdict[];
   runsUsed: GateVerdict['runsUsed'];
+  /** The review samples the review rules read, with the hash of the reviews counted (empty when none). */
+  reviewsUsed: GateVerdict['reviewsUsed'];
   policy: { id: string; version: number };
   riskTier: string;
   useCaseRevision: number;
@@ -126,6 +128,8 @@ export function toGateEvaluationView(
     verdict: entity.verdict,
     rules: entity.result.rules,
     runsUsed: entity.result.runsUsed,
+    // Evaluations stored before the review rules existed have no such list.
+    reviewsUsed: entity.result.reviewsUsed ?? [],
     policy: { id: entity.policyId, version: entity.policyVersion },
     riskTier: entity.riskTier,
     useCaseRevision: entity.useCaseRevision,

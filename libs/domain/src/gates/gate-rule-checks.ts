@@ -2,8 +2,9 @@ import { compareStat, readMetricStat } from '../evaluation/metric-stat';
 import { type MetricSummary } from '../evaluation/run-summary';
 import { exactUpperBound } from '../statistics/proportions';
 import { judgeEvidence } from './gate-evidence-requirements';
-import { type GateInput, type RunEvidence } from './gate-input';
+import { type GateInput, type ReviewEvidence, type RunEvidence } from './gate-input';
 import { formatShare, type GateRule } from './gate-policy';
+import { judgeHumanReview, judgeJudgeAgreement } from './gate-review-checks';
 import { type Judgement, judgement } from './gate-verdict';
 
 // The check of each rule kind against the evidence. The `evidence` rules (what the record must hold)
@@ -44,7 +45,10 @@ function metricOf(run: RunEvidence, name: string): MetricSummary | undefined {
   return run.summary.metrics.find((metric) => metric.name === name);
 }
 
-export function judge(rule: GateRule, input: GateInput): Judgement {
+/** A rule's verdict, with the review samples it read (the review rules only). */
+export type RuleCheck = Judgement & { samples?: ReviewEvidence[] };
+
+export function judge(rule: GateRule, input: GateInput): RuleCheck {
   switch (rule.kind) {
     case 'suite_passed': {
       const run = selectRun(input, rule.suite, rule.version, rule.minVersion);
@@ -209,8 +213,17 @@ export function judge(rule: GateRule, input: GateInput): Judgement {
       );
     }
     case 'human_review':
-    case 'judge_agreement':
-      return judgement('missing', `${rule.kind} is not implemented yet`);
+    case 'judge_agreement': {
+      // Like the metric rules: the latest completed run of the suite against the registered target, and
+      // only the review samples of that run.
+      const run = selectRun(input, rule.suite);
+      if (typeof run === 'string') {
+        return judgement('missing', run);
+      }
+      return rule.kind === 'human_review'
+        ? judgeHumanReview(rule, input, run)
+        : judgeJudgeAgreement(rule, input, run);
+    }
     case 'approvals':
       return judgement('pass', 'approvals are collected on the evaluation');
   }

@@ -30,14 +30,33 @@ export interface GateVerdict {
     startedBy: string;
     suiteAuthorId: string;
   }[];
+  /**
+   * The review samples the `human_review` and `judge_agreement` rules read, with the hash of each sample and
+   * of exactly the reviews its statistics counted (people independent of the team only). Absent from
+   * evaluations stored before these rules existed.
+   */
+  reviewsUsed: ReviewUsed[];
   approvals: { count: number; role: 'reviewer' };
   /**
    * sha256 over everything the evaluation stands on: the policy version, the use case (its revision, which
    * every record, tier, target and stage change moves, and its target hash), the transition, the runs used
-   * with the hash of their summaries, the pilot data, and each rule's verdict, number and run. Equal hashes
+   * with the hash of their summaries, the pilot data, the review samples used with the hash of their
+   * reviews (when a rule read any), and each rule's verdict, number and run. Equal hashes
    * mean nothing the gate reads has changed, so the earlier evaluation (and its approvals) still stands.
    */
   hash: string;
+}
+
+/** A review sample a rule read: which, of which run, and the hashes that bind the evaluation to it. */
+export interface ReviewUsed {
+  sampleId: string;
+  runId: string;
+  sampleHash: string;
+  reviewsHash: string;
+  /** Sampled items, those reviewed by independent people, and how many such people. */
+  items: number;
+  reviewedItems: number;
+  reviewers: number;
 }
 
 /** One rule's verdict before it is numbered and titled: what each rule check returns. */

@@ -45,6 +45,12 @@ export interface GateEvaluationInputs {
   /** The registered target's hash at the time (runs against another target do not count). */
   targetHash: string | null;
   transparencyPublished: boolean;
+  /**
+   * The review samples read for the `human_review` and `judge_agreement` rules, each with the hash of the
+   * independent reviewers' reviews counted (absent when the gate has no such rule, or none was read).
+   * Re-derivation reads these samples' reviews as of the evaluation's time.
+   */
+  reviews?: { sampleId: string; runId: string; reviewsHash: string }[];
 }
 
 /** One gate evaluation: the policy applied to the evidence at one moment. Immutable once written. */

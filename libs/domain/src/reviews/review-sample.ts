@@ -1,4 +1,5 @@
 import { contentHash } from '../hashing/canonical-json';
+import { seededRandom } from '../statistics/random';
 
 /**
  * A review sample: the items of a completed run that people will review, drawn by a stated, recorded
@@ -73,11 +74,198 @@ export interface DrawnSample {
  * group, `(none)`). Allocation: n_h proportional to N_h × weight_h (largest remainder), at most N_h, and
  * at least one from every non-empty stratum when the size allows (so every stratum has an estimate).
  * Deterministic for the candidates' order, the design and the seed.
+ *
+ * Stratum keys join the stratified dimensions' parts with `|`: `failed` or `passed`, `judged` or
+ * `unjudged`, `<groupKey>=<value>`; an unstratified design has the one stratum `all`. Strata are listed
+ * failed before passed, judged before unjudged, then by group value (code-unit order), and only non-empty
+ * ones. Within a stratum the draw is a partial Fisher–Yates shuffle of its candidates (in the run's
+ * order), stratum by stratum in that order, from one seeded stream; the drawn items are then shuffled
+ * into the review order with the same stream. Size at or above the population takes every item.
+ * O(N + n + H log H) for N candidates, n drawn and H strata.
  */
 export function drawReviewSample(candidates: readonly SampleCandidate[], design: SampleDesign): DrawnSample {
-  void candidates;
-  void design;
-  throw new Error('drawReviewSample: not implemented yet');
+  assertDesign(design);
+  const strata = stratify(candidates, design);
+  const allocation = allocateSample(
+    design.size,
+    strata.map((s) => s.members.length),
+    strata.map((s) => s.weight),
+  );
+  const random = seededRandom(design.seed);
+  const drawn: Omit<SampledItem, 'position'>[] = [];
+  strata.forEach((stratum, h) => {
+    const members = stratum.members;
+    const count = allocation[h];
+    const weight = members.length / count;
+    for (let i = 0; i < count; i++) {
+      const j = i + random.nextInt(members.length - i);
+      [members[i], members[j]] = [members[j], members[i]];
+      const candidate = candidates[members[i]];
+      drawn.push({ itemId: candidate.itemId, epoch: candidate.epoch, stratum: stratum.key, weight });
+    }
+  });
+  for (let i = drawn.length - 1; i > 0; i--) {
+    const j = random.nextInt(i + 1);
+    [drawn[i], drawn[j]] = [drawn[j], drawn[i]];
+  }
+  return {
+    population: candidates.length,
+    strata: strata.map((stratum, h) => ({
+      key: stratum.key,
+      failed: stratum.failed,
+      judged: stratum.judged,
+      group: stratum.group,
+      population: stratum.members.length,
+      drawn: allocation[h],
+    })),
+    items: drawn.map((item, i) => ({ position: i + 1, ...item })),
+  };
+}
+
+/** The group of a candidate that has no value for the sample's group key. */
+export const NO_GROUP = '(none)';
+
+/** The last line of defence (the application validates designs first): a RangeError naming the field. */
+function assertDesign(design: SampleDesign): void {
+  if (!Number.isSafeInteger(design.size) || design.size < 1 || design.size > MAX_SAMPLE_SIZE) {
+    throw new RangeError(`size must be an integer from 1 to ${MAX_SAMPLE_SIZE}, got ${design.size}`);
+  }
+  if (!Number.isSafeInteger(design.seed)) {
+    throw new RangeError(`seed must be a safe integer, got ${design.seed}`);
+  }
+  for (const field of ['failureWeight', 'judgedWeight'] as const) {
+    const weight = design[field];
+    if (!Number.isFinite(weight) || weight < 1 || weight > MAX_OVERSAMPLE_WEIGHT) {
+      throw new RangeError(`${field} must be a number from 1 to ${MAX_OVERSAMPLE_WEIGHT}, got ${weight}`);
+    }
+  }
+  if (design.groupKey !== null && (typeof design.groupKey !== 'string' || design.groupKey === '')) {
+    throw new RangeError(`groupKey must be a non-empty string or null, got ${String(design.groupKey)}`);
+  }
+}
+
+interface Stratum {
+  key: string;
+  failed: boolean | null;
+  judged: boolean | null;
+  group: string | null;
+  /** Allocation weight: failureWeight for failed items times judgedWeight for judged ones. */
+  weight: number;
+  /** Indexes of the stratum's candidates, in the run's order. */
+  members: number[];
+}
+
+function stratify(candidates: readonly SampleCandidate[], design: SampleDesign): Stratum[] {
+  const byVerdict = design.failureWeight !== 1;
+  const judgedCount = candidates.reduce((count, c) => count + (c.judged ? 1 : 0), 0);
+  const byJudged = design.judgedWeight !== 1 && judgedCount > 0 && judgedCount < candidates.length;
+  const groupKey = design.groupKey;
+  const strata = new Map<string, Stratum>();
+  candidates.forEach((candidate, index) => {
+    const failed = byVerdict ? candidate.failed : null;
+    const judged = byJudged ? candidate.judged : null;
+    const group = groupKey === null ? null : groupOf(candidate, groupKey);
+    const parts = [
+      ...(failed === null ? [] : [failed ? 'failed' : 'passed']),
+      ...(judged === null ? [] : [judged ? 'judged' : 'unjudged']),
+      ...(group === null ? [] : [`${groupKey}=${group}`]),
+    ];
+    const key = parts.length === 0 ? 'all' : parts.join('|');
+    let stratum = strata.get(key);
+    if (!stratum) {
+      const weight = (failed ? design.failureWeight : 1) * (judged ? design.judgedWeight : 1);
+      stratum = { key, failed, judged, group, weight, members: [] };
+      strata.set(key, stratum);
+    }
+    stratum.members.push(index);
+  });
+  const rank = (flag: boolean | null) => (flag === true ? 0 : 1);
+  return [...strata.values()].sort(
+    (a, b) =>
+      rank(a.failed) - rank(b.failed) ||
+      rank(a.judged) - rank(b.judged) ||
+      compareCodeUnits(a.group ?? '', b.group ?? ''),
+  );
+}
+
+/** The candidate's own value for the key (never one inherited from Object.prototype), else NO_GROUP. */
+function groupOf(candidate: SampleCandidate, key: string): string {
+  const groups: unknown = candidate.groups;
+  const value: unknown =
+    typeof groups === 'object' && groups !== null && Object.hasOwn(groups, key)
+      ? (groups as Record<string, unknown>)[key]
+      : undefined;
+  return typeof value === 'string' ? value : NO_GROUP;
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * n_h for a sample of `size` from strata of `populations` with allocation `weights`: the quota
+ * q_h = clamp(λ N_h w_h, lower_h, N_h) with λ such that Σ q_h = size (lower_h = 1 when the size covers one
+ * per stratum, else 0), then rounded by largest remainder within the same bounds. The clamping is the
+ * redistribution: what a capped stratum cannot take goes to the others in proportion to their shares.
+ */
+export function allocateSample(
+  size: number,
+  populations: readonly number[],
+  weights: readonly number[],
+): number[] {
+  const total = populations.reduce((sum, n) => sum + n, 0);
+  if (size >= total) {
+    return [...populations];
+  }
+  const lower = populations.map((n) => (size >= populations.length && n > 0 ? 1 : 0));
+  const shares = populations.map((n, h) => n * weights[h]);
+  const quotaAt = (scale: number) =>
+    shares.map((share, h) => Math.min(populations[h], Math.max(lower[h], scale * share)));
+  const sumAt = (scale: number) => quotaAt(scale).reduce((sum, q) => sum + q, 0);
+  // Σ q_h(λ) is continuous and non-decreasing in λ, from Σ lower ≤ size to N > size: bisect for λ, then
+  // take λ exactly from the strata it leaves unclamped.
+  let low = 0;
+  let high = populations.reduce((most, n, h) => Math.max(most, shares[h] > 0 ? n / shares[h] : 0), 0);
+  for (let i = 0; i < 200 && high - low > high * 1e-15; i++) {
+    const middle = (low + high) / 2;
+    if (sumAt(middle) < size) {
+      low = middle;
+    } else {
+      high = middle;
+    }
+  }
+  const clamped = quotaAt(high);
+  const free = clamped.map((q, h) => q > lower[h] && q < populations[h]);
+  const fixedSum = clamped.reduce((sum, q, h) => sum + (free[h] ? 0 : q), 0);
+  const freeShares = shares.reduce((sum, share, h) => sum + (free[h] ? share : 0), 0);
+  const quotas = clamped.map((q, h) =>
+    free[h] ? Math.min(populations[h], ((size - fixedSum) * shares[h]) / freeShares) : q,
+  );
+  const counts = quotas.map((q, h) => Math.max(lower[h], Math.min(populations[h], Math.floor(q + 1e-9))));
+  let missing = size - counts.reduce((sum, n) => sum + n, 0);
+  // Largest remainder first (ties to the earlier stratum); a rounding surplus comes off the smallest.
+  const order = quotas
+    .map((q, h) => ({ h, remainder: q - counts[h] }))
+    .sort((a, b) => b.remainder - a.remainder || a.h - b.h);
+  while (missing !== 0) {
+    const before = missing;
+    for (const { h } of missing > 0 ? order : [...order].reverse()) {
+      if (missing > 0 && counts[h] < populations[h]) {
+        counts[h] += 1;
+        missing -= 1;
+      } else if (missing < 0 && counts[h] > lower[h]) {
+        counts[h] -= 1;
+        missing += 1;
+      }
+      if (missing === 0) {
+        break;
+      }
+    }
+    if (missing === before) {
+      throw new Error(`allocate: cannot place ${missing} items within the strata's bounds`);
+    }
+  }
+  return counts;
 }
 
 /** The hash a sample is known by: its run, design, strata and items (canonical JSON, sha256). */

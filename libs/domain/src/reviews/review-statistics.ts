@@ -1,5 +1,16 @@
 import { type Interval } from '../evaluation/run-summary';
-import { type ReviewVerdicts, type ScorerReading } from './review-labels';
+import { krippendorffAlphaNominal } from '../statistics/agreement';
+import { DEFAULT_RESAMPLES } from '../statistics/bootstrap';
+import { clusterBootstrapInterval } from '../statistics/cluster-bootstrap';
+import { cohensKappaBinary } from '../statistics/kappa';
+import { wilsonInterval } from '../statistics/proportions';
+import {
+  clopperPearsonBounds,
+  kornGraubardBounds,
+  stratifiedProportion,
+} from '../statistics/survey-proportion';
+import { assertPositiveInteger } from '../statistics/validate';
+import { humanPassed, type ReviewVerdicts, type ScorerReading } from './review-labels';
 import { type SampleStratum } from './review-sample';
 
 /** One sampled item with the scorers' readings and the people's current (not superseded) reviews. */
@@ -108,8 +119,327 @@ export interface ReviewStatistics {
 
 /**
  * Agreement and the human-corrected failure rate of a review sample. Pure and deterministic for the seed.
+ *
+ * A person's reading of an item for a metric is humanPassed(scorer's reading, their verdict); pairs where
+ * either side is null are left out. `independentOnly` counts only reviews marked independent; a reviewer
+ * listed twice on one item counts once (the later entry). Every bootstrap draws from its own stream seeded
+ * with `seed`, so one metric's intervals do not change when another metric's reviews do.
+ *
+ * The corrected failure rate of an item is y = the share of its counted readers who read it as failing,
+ * weighted back to the run by stratifiedProportion (strata without a reviewed item left out, `coverage`
+ * saying how much that leaves out; a stratum with one reviewed item gets the conservative variance 0.25).
+ * With one stratum (method `simple`) the interval is Clopper–Pearson on Σy of n, the exact interval when
+ * reviews are unanimous: a variable in [0, 1] has variance at most p(1 − p), so the Korn–Graubard
+ * effective n of a simple random sample, capped at n, is n. With several (`design_weighted`), Korn and
+ * Graubard's Clopper–Pearson at the design's effective n (kornGraubardBounds). Items whose stratum is not
+ * among `strata` cannot be weighted and are left out of the corrected rates (not out of agreement).
+ * `anyFailure` reads a reviewer's verdict on the item as failing when any metric they reviewed fails.
  */
 export function reviewStatistics(input: ReviewStatisticsInput): ReviewStatistics {
-  void input;
-  throw new Error('reviewStatistics: not implemented yet');
+  const resamples = input.resamples ?? DEFAULT_RESAMPLES;
+  assertPositiveInteger('resamples', resamples);
+  if (!Number.isSafeInteger(input.seed)) {
+    throw new RangeError(`seed must be a safe integer, got ${input.seed}`);
+  }
+  const items = input.items.map((item) => ({ item, reviews: countedReviews(item, input.independentOnly) }));
+  const reviewers = new Set(items.flatMap(({ reviews }) => reviews.map((review) => review.reviewer)));
+  const design = designOf(input.strata);
+  const options = { seed: input.seed, resamples };
+  const perMetric = input.metrics.map((metric) =>
+    items.map(({ item, reviews }) => metricReadings(item, reviews, metric.name)),
+  );
+  return {
+    items: input.items.length,
+    reviewedItems: items.filter(({ reviews }) => reviews.length > 0).length,
+    reviewers: reviewers.size,
+    independentOnly: input.independentOnly,
+    metrics: input.metrics.map((metric, m) => metricStatistics(metric, perMetric[m], design, options)),
+    anyFailure: correctedFailureRate(
+      items.map(({ item }, i) => anyFailureReadings(item.stratum, perMetric, i)),
+      design,
+    ),
+  };
+}
+
+type Reviews = ReviewedItem['reviews'];
+
+/** What one metric's reviews of one item say. */
+interface MetricReadings {
+  stratum: string;
+  /** The scorer's pass/fail reading, null when it left the item unscored (or has no reading of it). */
+  scorer: boolean | null;
+  /**
+   * Per counted review of the item (in the same order for every metric): the person's reading, null when
+   * it cannot be told, undefined when the review has no verdict for this metric.
+   */
+  people: (boolean | null | undefined)[];
+}
+
+interface Design {
+  /** N_h by stratum key, in the order of the sample's strata. */
+  populations: Map<string, number>;
+  method: CorrectedFailureRate['method'];
+}
+
+interface BootstrapSettings {
+  seed: number;
+  resamples: number;
+}
+
+const UNSCORED: ScorerReading = { passed: null, value: null };
+
+/** The value of an own property (never one inherited from Object.prototype, e.g. `__proto__`). */
+function own<T>(record: Record<string, T> | null | undefined, key: string): T | undefined {
+  return typeof record === 'object' && record !== null && Object.hasOwn(record, key)
+    ? record[key]
+    : undefined;
+}
+
+function countedReviews(item: ReviewedItem, independentOnly: boolean): Reviews {
+  const latest = new Map<string, Reviews[number]>();
+  for (const review of item.reviews) {
+    if (!independentOnly || review.independent === true) {
+      latest.delete(review.reviewer);
+      latest.set(review.reviewer, review);
+    }
+  }
+  return [...latest.values()];
+}
+
+function designOf(strata: readonly SampleStratum[]): Design {
+  const populations = new Map<string, number>();
+  for (const stratum of strata) {
+    populations.set(stratum.key, (populations.get(stratum.key) ?? 0) + stratum.population);
+  }
+  return { populations, method: populations.size <= 1 ? 'simple' : 'design_weighted' };
+}
+
+function metricReadings(item: ReviewedItem, reviews: Reviews, metric: string): MetricReadings {
+  const scorer = own(item.readings, metric) ?? UNSCORED;
+  return {
+    stratum: item.stratum,
+    scorer: typeof scorer.passed === 'boolean' ? scorer.passed : null,
+    people: reviews.map((review) => {
+      const verdict = own(review.verdicts, metric);
+      return typeof verdict === 'object' && verdict !== null ? humanPassed(scorer, verdict) : undefined;
+    }),
+  };
+}
+
+function metricStatistics(
+  metric: ReviewedMetric,
+  readings: readonly MetricReadings[],
+  design: Design,
+  bootstrap: BootstrapSettings,
+): MetricReviewStatistics {
+  let reviewedItems = 0;
+  let reviews = 0;
+  for (const item of readings) {
+    const count = item.people.filter((person) => person !== undefined).length;
+    reviews += count;
+    reviewedItems += count > 0 ? 1 : 0;
+  }
+  return {
+    metric: metric.name,
+    scorer: metric.scorer,
+    judge: metric.judge,
+    reviewedItems,
+    reviews,
+    humanVsScorer: humanVsScorer(readings, bootstrap),
+    humanVsHuman: humanVsHuman(readings, bootstrap),
+    corrected: correctedFailureRate(
+      readings.map((item) => ({ stratum: item.stratum, people: item.people, scorer: item.scorer })),
+      design,
+    ),
+  };
+}
+
+/**
+ * Scorer (first rater) against the people pooled (second rater) over (item, reviewer) pairs. Per item the
+ * four cells [both pass, scorer only passes, person only passes, both fail], so the bootstrap can
+ * resample items with all their pairs.
+ */
+function humanVsScorer(readings: readonly MetricReadings[], bootstrap: BootstrapSettings): HumanVsScorer {
+  const rows: number[] = [];
+  const cells = [0, 0, 0, 0];
+  for (const item of readings) {
+    if (item.scorer === null) {
+      continue;
+    }
+    const row = [0, 0, 0, 0];
+    for (const person of item.people) {
+      if (typeof person === 'boolean') {
+        row[cellOf(item.scorer, person)] += 1;
+      }
+    }
+    if (row[0] + row[1] + row[2] + row[3] > 0) {
+      rows.push(...row);
+      row.forEach((count, j) => (cells[j] += count));
+    }
+  }
+  const n = cells[0] + cells[1] + cells[2] + cells[3];
+  if (n === 0) {
+    return { n: 0, agreement: null, agreementInterval: null, kappa: null, kappaInterval: null };
+  }
+  const agreeing = cells[0] + cells[3];
+  const kappa = cohensKappaBinary(cells[0], cells[1], cells[2], cells[3]);
+  return {
+    n,
+    agreement: agreeing / n,
+    agreementInterval: wilsonInterval(agreeing, n),
+    kappa,
+    kappaInterval:
+      kappa === null
+        ? null
+        : clusterBootstrapInterval(
+            Float64Array.from(rows),
+            4,
+            (sums) => cohensKappaBinary(sums[0], sums[1], sums[2], sums[3]),
+            bootstrap,
+          ),
+  };
+}
+
+/** The cell of a (scorer, person) pair: 0 both pass, 1 the scorer only, 2 the person only, 3 both fail. */
+function cellOf(scorer: boolean, person: boolean): number {
+  return scorer ? (person ? 0 : 1) : person ? 2 : 3;
+}
+
+/**
+ * People against each other on items with two or more readings. Per item [m readings, Σ_c m_c(m_c − 1) /
+ * (m − 1), passes, fails]: the item's part of Krippendorff's coincidence matrix, additive over items, so a
+ * bootstrap replicate's alpha is 1 − (n − 1)(n − Σ o_cc) / (n² − n_pass² − n_fail²) of the sums.
+ */
+function humanVsHuman(readings: readonly MetricReadings[], bootstrap: BootstrapSettings): HumanVsHuman {
+  const units: string[][] = [];
+  const rows: number[] = [];
+  let pairs = 0;
+  let agreeingPairs = 0;
+  for (const item of readings) {
+    const told = item.people.filter((person): person is boolean => typeof person === 'boolean');
+    if (told.length < 2) {
+      continue;
+    }
+    const passes = told.filter((person) => person).length;
+    const fails = told.length - passes;
+    const m = told.length;
+    units.push(told.map((person) => (person ? 'pass' : 'fail')));
+    rows.push(m, (passes * (passes - 1) + fails * (fails - 1)) / (m - 1), passes, fails);
+    pairs += (m * (m - 1)) / 2;
+    agreeingPairs += (passes * (passes - 1) + fails * (fails - 1)) / 2;
+  }
+  const alpha = krippendorffAlphaNominal(units);
+  return {
+    items: units.length,
+    alpha,
+    alphaInterval:
+      alpha === null ? null : clusterBootstrapInterval(Float64Array.from(rows), 4, alphaOfSums, bootstrap),
+    agreement: pairs === 0 ? null : agreeingPairs / pairs,
+  };
+}
+
+function alphaOfSums(sums: Float64Array): number | null {
+  const [n, agreeing, passes, fails] = sums;
+  const expected = n * n - passes * passes - fails * fails;
+  return n < 2 || expected === 0 ? null : 1 - ((n - 1) * (n - agreeing)) / expected;
+}
+
+/** One item's readings for a corrected failure rate. */
+interface ItemFailure {
+  stratum: string;
+  /** The people's readings (true = passes); null or undefined readings are not counted. */
+  people: readonly (boolean | null | undefined)[];
+  scorer: boolean | null;
+}
+
+/** y = share of the item's readers who read it as failing; the design-weighted rate over the items. */
+function correctedFailureRate(items: readonly ItemFailure[], design: Design): CorrectedFailureRate {
+  const human = new Map<string, number[]>();
+  const scorer = new Map<string, number[]>();
+  for (const item of items) {
+    if (!design.populations.has(item.stratum)) {
+      continue;
+    }
+    const told = item.people.filter((person): person is boolean => typeof person === 'boolean');
+    if (told.length === 0) {
+      continue;
+    }
+    push(human, item.stratum, told.filter((person) => !person).length / told.length);
+    if (item.scorer !== null) {
+      push(scorer, item.stratum, item.scorer ? 0 : 1);
+    }
+  }
+  const observations = (values: Map<string, number[]>) =>
+    [...design.populations].map(([key, population]) => ({ population, values: values.get(key) ?? [] }));
+  const estimate = stratifiedProportion(observations(human));
+  if (estimate === null) {
+    return {
+      n: 0,
+      value: null,
+      interval: null,
+      upper95: null,
+      scorerValue: null,
+      coverage: 0,
+      method: design.method,
+    };
+  }
+  const bounds =
+    design.method === 'simple'
+      ? clopperPearsonBounds(sumOf(observations(human)), estimate.n)
+      : kornGraubardBounds(estimate.value, estimate.variance, estimate.n);
+  return {
+    n: estimate.n,
+    value: estimate.value,
+    interval: bounds.interval,
+    upper95: bounds.upper,
+    scorerValue: stratifiedProportion(observations(scorer))?.value ?? null,
+    coverage: estimate.coverage,
+    method: design.method,
+  };
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const values = map.get(key);
+  if (values) {
+    values.push(value);
+  } else {
+    map.set(key, [value]);
+  }
+}
+
+function sumOf(strata: readonly { values: readonly number[] }[]): number {
+  let sum = 0;
+  for (const stratum of strata) {
+    for (const value of stratum.values) {
+      sum += value;
+    }
+  }
+  return sum;
+}
+
+/**
+ * The item as a whole: a reviewer's reading fails when any metric they read fails, passes when they read
+ * at least one and none fails; the scorer's likewise over the metrics' readings.
+ */
+function anyFailureReadings(
+  stratum: string,
+  perMetric: readonly (readonly MetricReadings[])[],
+  item: number,
+): ItemFailure {
+  const people: (boolean | null)[] = [];
+  let scorer: boolean | null = null;
+  for (const readings of perMetric) {
+    const reading = readings[item];
+    if (reading.scorer !== null) {
+      scorer = (scorer ?? true) && reading.scorer;
+    }
+    reading.people.forEach((person, r) => {
+      if (typeof person === 'boolean') {
+        people[r] = (people[r] ?? true) && person;
+      } else {
+        people[r] ??= null;
+      }
+    });
+  }
+  return { stratum, people, scorer };
 }

@@ -13,3 +13,14 @@ export {
 } from './paired';
 export { clopperPearsonInterval, exactUpperBound, normalQuantile, wilsonInterval } from './proportions';
 export { type SeededRandom, seededRandom } from './random';
+export { type ClusterBootstrapOptions, clusterBootstrapInterval } from './cluster-bootstrap';
+export { cohensKappa, cohensKappaBinary } from './kappa';
+export {
+  type ProportionBounds,
+  type StratifiedProportion,
+  type StratumObservations,
+  SINGLETON_STRATUM_VARIANCE,
+  clopperPearsonBounds,
+  kornGraubardBounds,
+  stratifiedProportion,
+} from './survey-proportion';

@@ -39,11 +39,18 @@ function problemsOf(doc: unknown) {
   return zodProblems(parsed.error);
 }
 
-/** Sets `key` on the first rule of `kind` in gate 0 (low → test) or the low → scale gate for scale-only kinds. */
+/**
+ * Sets `key` on the first rule of `kind` in gate 0 (low → test), the low → scale gate for scale-only kinds,
+ * or the high → learn gate for the review rules (seeded at high tier only).
+ */
 const setRule =
   (kind: string, key: string, value: unknown) =>
   (doc: Doc): string => {
-    const g = ['no_regression', 'pilot_metric'].includes(kind) ? gateAt(doc, 'low', 'scale') : 0;
+    const g = ['no_regression', 'pilot_metric'].includes(kind)
+      ? gateAt(doc, 'low', 'scale')
+      : ['human_review', 'judge_agreement'].includes(kind)
+        ? gateAt(doc, 'high', 'learn')
+        : 0;
     const { rule, path } = ruleOf(doc, g, kind);
     rule[key] = value;
     return path(key);
@@ -184,6 +191,41 @@ describe('gatePolicyDocumentSchema', () => {
     ['a pilot stat that is not value or upper95', setRule('pilot_metric', 'stat', 'ci_lower')],
     ['a pilot rate threshold above 1', setRule('pilot_metric', 'threshold', 5)],
     ['a pilot minimum of 0 cases', setRule('pilot_metric', 'minCases', 0)],
+    ['a human review of 0 items', setRule('human_review', 'minItems', 0)],
+    ['a human review of more items than a sample holds', setRule('human_review', 'minItems', 2001)],
+    ['a fractional number of reviewed items', setRule('human_review', 'minItems', 49.5)],
+    ['reviewed items given as text', setRule('human_review', 'minItems', '50')],
+    ['a corrected failure bound above 1', setRule('human_review', 'maxFailureUpper95', 1.5)],
+    ['a negative corrected failure bound', setRule('human_review', 'maxFailureUpper95', -0.01)],
+    ['an infinite corrected failure bound', setRule('human_review', 'maxFailureUpper95', Infinity)],
+    ['a human review of a metric with a slash', setRule('human_review', 'metric', 'harm/compliance')],
+    ['a human review of a suite with capitals', setRule('human_review', 'suite', 'Safety')],
+    ['a human review with a stat (not one of its fields)', setRule('human_review', 'stat', 'upper95')],
+    [
+      'a judge agreement statistic other than kappa or agreement',
+      setRule('judge_agreement', 'statistic', 'alpha'),
+    ],
+    ['a judge agreement lower bound above 1', setRule('judge_agreement', 'minLower', 1.01)],
+    ['a judge agreement lower bound below -1', setRule('judge_agreement', 'minLower', -1.01)],
+    ['a NaN judge agreement lower bound', setRule('judge_agreement', 'minLower', Number.NaN)],
+    ['a judge agreement on 0 items', setRule('judge_agreement', 'minItems', 0)],
+    ['a judge agreement on a metric named with HTML', setRule('judge_agreement', 'metric', '<b>judge</b>')],
+    [
+      'a rule field named __proto__',
+      (doc: Doc) => {
+        const { rule, path } = ruleOf(doc, gateAt(doc, 'high', 'learn'), 'judge_agreement');
+        Object.defineProperty(rule, '__proto__', { value: { minLower: 0 }, enumerable: true });
+        return path('__proto__');
+      },
+    ],
+    [
+      'a human review without its bound',
+      (doc: Doc) => {
+        const { rule, path } = ruleOf(doc, gateAt(doc, 'high', 'scale'), 'human_review');
+        delete rule.maxFailureUpper95;
+        return path('maxFailureUpper95');
+      },
+    ],
     ['an approvals count of 0', setRule('approvals', 'count', 0)],
     ['an approvals count over 20', setRule('approvals', 'count', 21)],
     ['approvals by a role other than reviewer', setRule('approvals', 'role', 'admin')],
@@ -270,6 +312,27 @@ describe('gatePolicyDocumentSchema', () => {
           ...rules,
           ...Array.from({ length: MAX_RULES_PER_GATE - rules.length }, () => filler),
         ];
+      },
+    ],
+    ['a human review of any metric', (doc) => void setRule('human_review', 'metric', undefined)(doc)],
+    [
+      'a human review of the most items a sample holds',
+      (doc) => void setRule('human_review', 'minItems', 2000)(doc),
+    ],
+    [
+      'a judge agreement on raw agreement',
+      (doc) => void setRule('judge_agreement', 'statistic', 'agreement')(doc),
+    ],
+    ['a judge agreement lower bound of -1', (doc) => void setRule('judge_agreement', 'minLower', -1)(doc)],
+    ['a judge agreement lower bound of 1', (doc) => void setRule('judge_agreement', 'minLower', 1)(doc)],
+    ['a judge agreement on one named judge', (doc) => void setRule('judge_agreement', 'metric', 'tone')(doc)],
+    [
+      'review rules at a low-tier gate',
+      (doc) => {
+        const high = doc.gates[gateAt(doc, 'high', 'learn')].rules;
+        doc.gates[0].rules.push(
+          ...structuredClone(high.filter((r) => r.kind === 'human_review' || r.kind === 'judge_agreement')),
+        );
       },
     ],
     [

@@ -282,7 +282,7 @@ function banner(decided: unknown, unchanged: boolean): { banner: string | null; 
   }
   return {
     banner: unchanged
-      ? 'Nothing the gate reads has changed since this evaluation, so it still stands, with the reviewers’ decisions below. A change to the record, the target, the runs or the pilot data gives a new evaluation.'
+      ? 'Nothing the gate reads has changed since this evaluation, so it still stands, with the reviewers’ decisions below. A change to the record, the target, the runs, the pilot data or the human reviews it reads gives a new evaluation.'
       : null,
   };
 }

@@ -47,6 +47,8 @@ export * from './connections/connections.schema';
 export * from './connections/connections.service';
 export * from './connections/platform-network';
 export * from './reviews/item-reviews.service';
+export * from './reviews/review-access';
+export * from './reviews/review-inputs';
 export * from './reviews/review-evidence.service';
 export * from './reviews/review-samples.service';
 export * from './reviews/review.views';

@@ -16,7 +16,13 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { zodProblems } from '../validation/zod-problems';
 import { assertCanReviewRun } from './review-access';
-import { parseReviewJsonl, parseVerdicts, recordReviewSchema, type ParsedLine } from './review-inputs';
+import {
+  importProblems,
+  parseReviewJsonl,
+  parseVerdicts,
+  recordReviewSchema,
+  type ParsedLine,
+} from './review-inputs';
 import { type ActorOrContext, contextOf, loadVisibleSample } from './review-samples.service';
 import {
   type ItemReviewView,
@@ -92,10 +98,9 @@ export class ItemReviewsService {
     const context = contextOf(caller);
     const { actor } = context;
     const parsed = recordReviewSchema.safeParse(body ?? {});
-    if (!parsed.success) {
-      throw DomainError.validation(zodProblems(parsed.error), 'The review is not valid.');
-    }
-    const input = parsed.data;
+    const bodyProblems = parsed.success ? [] : zodProblems(parsed.error);
+    // The verdicts are checked against the run's metrics below, alongside the body's other problems.
+    const rawVerdicts = parsed.success ? parsed.data.verdicts : verdictsOf(body);
     return this.uow.write(async (tx) => {
       const loaded = await loadVisibleSample(this.runs, this.rows, tx, actor, sampleId);
       assertCanReviewRun(actor, owningTeam(loaded), 'Reviewing an item');
@@ -104,14 +109,16 @@ export class ItemReviewsService {
       const runContext = await this.context(tx, sample);
       const result = await this.rows.result(tx, sample.runId, item.itemId, item.epoch);
       const { verdicts, problems } = parseVerdicts(
-        input.verdicts,
+        rawVerdicts,
         new Set(runContext.metrics.map((m) => m.name)),
         readingsOf(runContext, result),
         '',
       );
-      if (!verdicts) {
-        throw DomainError.validation(problems, 'The review is not valid.');
+      const all = [...bodyProblems.filter((p) => !p.field.startsWith('verdicts')), ...problems];
+      if (!verdicts || !parsed.success || all.length > 0) {
+        throw DomainError.validation(all, 'The review is not valid.');
       }
+      const input = parsed.data;
       const previous = (await this.rows.reviewsBy(tx, sample.id, position, actor.id)).at(-1) ?? null;
       if (input.supersedesId !== undefined && input.supersedesId !== (previous?.id ?? null)) {
         throw new DomainError(
@@ -198,7 +205,7 @@ export class ItemReviewsService {
   async importJsonl(caller: ActorOrContext, sampleId: string, body: string): Promise<{ imported: number }> {
     const context = contextOf(caller);
     const { actor } = context;
-    const lines = parseReviewJsonl(body);
+    const { lines, problems } = parseReviewJsonl(body);
     return this.uow.write(async (tx) => {
       const loaded = await loadVisibleSample(this.runs, this.rows, tx, actor, sampleId);
       assertCanReviewRun(actor, owningTeam(loaded), 'Importing reviews');
@@ -213,6 +220,7 @@ export class ItemReviewsService {
       );
       const reviews = resolveLines(
         lines,
+        problems,
         sample,
         items,
         new Set(runContext.metrics.map((m) => m.name)),
@@ -277,6 +285,13 @@ export class ItemReviewsService {
 /** The team whose engineers may review: the use case's owner, else (a run of no use case) the suite's. */
 function owningTeam(loaded: LoadedSample): string | null {
   return loaded.useCase?.ownerTeamId ?? loaded.run.suite?.ownerTeamId ?? null;
+}
+
+/** The `verdicts` of a body that failed its own schema, to check them too (undefined when there are none). */
+function verdictsOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && Object.hasOwn(body, 'verdicts')
+    ? (body as { verdicts: unknown }).verdicts
+    : undefined;
 }
 
 function concurrentRevision(): DomainError {
@@ -367,6 +382,7 @@ interface ResolvedImport {
  */
 function resolveLines(
   lines: ParsedLine[],
+  problems: FieldProblem[],
   sample: ReviewSampleEntity,
   items: ReviewSampleItemEntity[],
   metrics: ReadonlySet<string>,
@@ -377,7 +393,6 @@ function resolveLines(
   for (const item of items) {
     byItemId.set(item.itemId, [...(byItemId.get(item.itemId) ?? []), item]);
   }
-  const problems: FieldProblem[] = [];
   const resolved: ResolvedImport[] = [];
   const seen = new Map<string, number>();
   for (const { line, value } of lines) {
@@ -421,10 +436,7 @@ function resolveLines(
     resolved.push({ item, rater, verdicts: parsed.verdicts, note: normaliseNote(value.note) });
   }
   if (problems.length > 0) {
-    throw DomainError.validation(
-      problems.slice(0, 100),
-      `${problems.length} problem(s) in the import: nothing was imported.`,
-    );
+    throw importProblems(problems);
   }
   return resolved;
 }

@@ -194,11 +194,12 @@ export interface ParsedLine {
 }
 
 /**
- * Splits and parses a JSONL import: the size cap first, then the line cap, then each non-blank line as
- * JSON (refusing prototype-reaching keys) and against the line schema. Every problem names
- * `lines[<n>].<field>` with the 1-based line number; any problem refuses the whole file.
+ * Splits and parses a JSONL import: the size cap first, then the line cap (both refuse the file at once),
+ * then each non-blank line as JSON (refusing prototype-reaching keys) and against the line schema. Every
+ * line problem names `lines[<n>].<field>` with the 1-based line number; the caller adds its own and refuses
+ * the whole file when there is any.
  */
-export function parseReviewJsonl(body: string): ParsedLine[] {
+export function parseReviewJsonl(body: string): { lines: ParsedLine[]; problems: FieldProblem[] } {
   if (Buffer.byteLength(body, 'utf8') > MAX_IMPORT_BYTES) {
     throw new DomainError('payload_too_large', `A review import is at most ${MAX_IMPORT_BYTES} bytes.`, [
       { field: '(body)', message: `must be at most ${MAX_IMPORT_BYTES} bytes`, code: 'too_big' },
@@ -254,11 +255,15 @@ export function parseReviewJsonl(body: string): ParsedLine[] {
     }
     lines.push({ line: index + 1, value: parsed.data });
   });
-  if (problems.length > 0) {
-    throw DomainError.validation(
-      problems.slice(0, 100),
-      `${problems.length} problem(s) in the import: nothing was imported.`,
-    );
-  }
-  return lines;
+  return { lines, problems };
+}
+
+/** Refuses a whole import for its problems, in line order (the first 100 named). */
+export function importProblems(problems: FieldProblem[]): DomainError {
+  const line = (p: FieldProblem) => Number(/^lines\[(\d+)\]/.exec(p.field)?.[1] ?? 0);
+  const sorted = [...problems].sort((a, b) => line(a) - line(b));
+  return DomainError.validation(
+    sorted.slice(0, 100),
+    `${problems.length} problem(s) in the import: nothing was imported.`,
+  );
 }

@@ -42,7 +42,7 @@ describe('stratifiedProportion', () => {
         };
       });
       const all = strata.flatMap((s) => s.values);
-      const plain = all.reduce((a, b) => a + b, 0) / all.length;
+      const plain = all.reduce((a: number, b) => a + b, 0) / all.length;
       expect(stratifiedProportion(strata)?.value).toBeCloseTo(plain, 12);
     }
   });

@@ -32,6 +32,7 @@ import { AiUseCasesWebController } from './web/ai-use-cases.controller';
 import { RunPagesController } from './web/runs.controller';
 import { GatePagesController } from './web/gates.controller';
 import { WorkPagesController } from './web/work.controller';
+import { ReviewPagesController } from './web/reviews.controller';
 import { WebExceptionFilter } from './web/web-exception.filter';
 import { WebRenderer } from './web/web-renderer';
 import { WebSessionGuard } from './web/web-session.guard';
@@ -76,6 +77,7 @@ export class ApiModule implements NestModule {
         GatePagesController,
         MeController,
         WorkPagesController,
+        ReviewPagesController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },

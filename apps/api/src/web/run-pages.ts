@@ -1,7 +1,14 @@
-import { type RunResultView, type RunView, type StoredRunReport } from '@gatehouse/application';
+import {
+  canReviewRun,
+  type ReviewSampleView,
+  type RunResultView,
+  type RunView,
+  type StoredRunReport,
+} from '@gatehouse/application';
 import {
   type Actor,
   allowedRunActions,
+  hasRole,
   isLiveRunStatus,
   type MetricComparison,
   type MetricSummary,
@@ -16,6 +23,7 @@ import {
   type ThresholdResult,
 } from '@gatehouse/evals';
 import { type ChartThreshold, intervalChart } from './charts';
+import { reportGroupKeys, runReviewSection } from './review-pages';
 
 /**
  * What the run report page shows, worked out from the application's views and the run's stored report (no
@@ -83,6 +91,8 @@ export function runPageView(args: {
   useCase: RunUseCase | null;
   failed: { items: RunResultView[]; total: number; page: number } | null;
   comparison: RunComparisonView | null;
+  /** The run's review samples (none until the run has a report). */
+  reviewSamples?: ReviewSampleView[];
 }) {
   const { actor, run, starter, useCase, failed, comparison } = args;
   const metrics = run.report?.summary.metrics ?? [];
@@ -106,6 +116,30 @@ export function runPageView(args: {
     hasGuardrails: guardrails.size > 0,
     failedItems: failed ? failedItemsView(run, failed, failed.page, run.report?.failures ?? []) : null,
     comparison,
+    humanReview: run.report ? humanReviewView(actor, run, useCase, args.reviewSamples ?? []) : null,
+  };
+}
+
+/**
+ * The "Human review" section: the samples with progress and statistics, and the draw form for those who
+ * may draw (a reviewer, or the owning team's engineers and service team; with no use case, the suite's
+ * team, which the service checks).
+ */
+function humanReviewView(
+  actor: Actor,
+  run: RunView,
+  useCase: RunUseCase | null,
+  samples: ReviewSampleView[],
+) {
+  const mayDraw =
+    run.status === 'completed' &&
+    (useCase?.ownerTeamId
+      ? canReviewRun(actor, useCase.ownerTeamId)
+      : hasRole(actor, 'reviewer', 'engineer', 'service_team'));
+  return {
+    ...runReviewSection(samples, reportGroupKeys(run.report)),
+    mayDraw,
+    draw: { size: '', seed: '', groupKey: '', failureWeight: '3', judgedWeight: '2' },
   };
 }
 

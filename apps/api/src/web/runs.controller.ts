@@ -1,6 +1,7 @@
 import {
   AiUseCasesService,
   IdentityService,
+  ReviewSamplesService,
   RunComparisonService,
   RunsService,
   WebSessionsService,
@@ -37,6 +38,7 @@ export class RunPagesController {
     private readonly identity: IdentityService,
     private readonly renderer: WebRenderer,
     private readonly sessions: WebSessionsService,
+    private readonly reviewSamples: ReviewSamplesService,
   ) {}
 
   @Get(':id')
@@ -44,7 +46,7 @@ export class RunPagesController {
     const actor = webContext(req).actor;
     const run = await this.runs.get(actor, pageId(id, 'The run'));
     const requested = pageNumber(req.query['page']);
-    const [starter, useCase, failed, comparison] = await Promise.all([
+    const [starter, useCase, failed, comparison, reviewSamples] = await Promise.all([
       this.identity.getUser(run.createdBy).then(
         (user) => user.name,
         () => 'an unknown user',
@@ -57,12 +59,13 @@ export class RunPagesController {
         : null,
       run.report ? this.failedPage(actor, run.id, requested) : null,
       run.report && run.baselineRunId ? this.comparison(actor, run) : null,
+      run.report ? this.reviewSamples.list(actor, run.id) : [],
     ]);
     this.renderer.send(
       res,
       req,
       'runs/show.njk',
-      runPageView({ actor, run, starter, useCase, failed, comparison }),
+      runPageView({ actor, run, starter, useCase, failed, comparison, reviewSamples }),
     );
   }
 

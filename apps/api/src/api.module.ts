@@ -26,6 +26,7 @@ import { CassettesController } from './registry/cassettes.controller';
 import { DatasetsController } from './registry/datasets.controller';
 import { SuitesController } from './registry/suites.controller';
 import { RunsController } from './runs/runs.controller';
+import { ReviewSamplesController, RunReviewSamplesController } from './reviews/reviews.controller';
 import { SignInController } from './web/sign-in.controller';
 import { OidcSignInController } from './web/oidc.controller';
 import { AiUseCasesWebController } from './web/ai-use-cases.controller';
@@ -70,6 +71,8 @@ export class ApiModule implements NestModule {
         SuitesController,
         CassettesController,
         RunsController,
+        RunReviewSamplesController,
+        ReviewSamplesController,
         SignInController,
         OidcSignInController,
         AiUseCasesWebController,

@@ -57,6 +57,16 @@ const givenWebhookEndpoint = async (api: TestApi) => {
   webhookEndpointId = made.body.id;
 };
 
+/** The review sample the last `givenReviewSample` drew, of the fixture run, as the owning team's member. */
+let reviewSampleId = '';
+const givenReviewSample = async (api: TestApi, f: Fixtures) => {
+  const drawn = await api
+    .as(f.sam.token)
+    .post(`/v1/runs/${f.runId}/review-samples`, { size: 1, seed: 1 })
+    .expect(201);
+  reviewSampleId = drawn.body.id;
+};
+
 const MATRIX: RouteCase[] = [
   // First: the reviewer decides before anything changes the use case (a change voids the evaluation).
   {
@@ -338,6 +348,61 @@ const MATRIX: RouteCase[] = [
     path: '/v1/runs/{a}/compare/{b}',
     url: (f) => `/v1/runs/${f.runId}/compare/${f.runId}`,
     expected: all(200),
+  },
+  // Human review: reviewers, or engineers and service teams of the owning team, draw and review; admin alone
+  // may only read. Each case that needs a sample draws a fresh one first (so it holds alone).
+  {
+    method: 'post',
+    path: '/v1/runs/{id}/review-samples',
+    url: (f) => `/v1/runs/${f.runId}/review-samples`,
+    body: () => ({ size: 1, seed: 1 }),
+    expected: only({ service_team: 201, engineer: 201, reviewer: 201 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/runs/{id}/review-samples',
+    url: (f) => `/v1/runs/${f.runId}/review-samples`,
+    expected: all(200),
+  },
+  {
+    method: 'get',
+    path: '/v1/review-samples/{id}',
+    url: () => `/v1/review-samples/${reviewSampleId}`,
+    given: givenReviewSample,
+    expected: all(200),
+  },
+  {
+    method: 'get',
+    path: '/v1/review-samples/{id}/items/{position}',
+    url: () => `/v1/review-samples/${reviewSampleId}/items/1`,
+    given: givenReviewSample,
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/review-samples/{id}/items/{position}/reviews',
+    url: () => `/v1/review-samples/${reviewSampleId}/items/1/reviews`,
+    given: givenReviewSample,
+    body: () => ({ verdicts: { includes: { agree: true } } }),
+    expected: only({ service_team: 201, engineer: 201, reviewer: 201 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/review-samples/{id}/reviews.jsonl',
+    url: () => `/v1/review-samples/${reviewSampleId}/reviews.jsonl`,
+    given: givenReviewSample,
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/review-samples/{id}/reviews.jsonl',
+    url: () => `/v1/review-samples/${reviewSampleId}/reviews.jsonl`,
+    given: givenReviewSample,
+    upload: {
+      type: 'application/x-ndjson',
+      text: () => '{"position":1,"reviewer":"Kim","verdicts":{"includes":{"agree":true}}}',
+    },
+    expected: only({ service_team: 201, engineer: 201, reviewer: 201 }),
   },
   // Stage gates; the new policy version comes last (it voids every open evaluation).
   {

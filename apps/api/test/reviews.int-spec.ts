@@ -438,6 +438,15 @@ describeIntegration('review samples and blind item review (API)', () => {
       expect(body.statistics.all.reviewedItems).toBe(3);
       expect(body.statistics.independent.reviewedItems).toBe(2);
       expect(body.statistics.independentReviewsHash).not.toBe(body.statistics.reviewsHash);
+      // Current revisions only: Rita's second review of item 1 left `quality` out, so her first no longer counts
+      // there. quality: Rob on 1 and 2, Eve on 3; correct: Rita and Rob on 1, Rob on 2, Eve on 3.
+      const metric = (which: 'all' | 'independent', name: string) =>
+        body.statistics[which].metrics.find((m: { metric: string }) => m.metric === name);
+      expect([metric('all', 'quality').reviews, metric('independent', 'quality').reviews]).toEqual([3, 2]);
+      expect([metric('all', 'correct').reviews, metric('independent', 'correct').reviews]).toEqual([4, 3]);
+      expect(metric('all', 'correct').humanVsHuman.items).toBe(1);
+      expect(metric('all', 'quality')).toMatchObject({ judge: true, scorer: 'rubric_judge' });
+      expect(metric('all', 'quality').humanVsScorer.n).toBe(3);
     });
   });
 
@@ -491,6 +500,8 @@ describeIntegration('review samples and blind item review (API)', () => {
         JSON.stringify({ itemId: 'q-999', reviewer: 'Kim', verdicts: { correct: { agree: true } } }),
         JSON.stringify({ position: 6, reviewer: 'Kim', verdicts: { made_up: { agree: true } } }),
         JSON.stringify({ position: 4, reviewer: 'Kim', verdicts: { correct: { agree: false } } }),
+        '',
+        '{"position": 7, "reviewer": "Kim", "verdicts": {"__proto__": {"agree": true}}}',
       ].join('\n');
       const refused = await importAs(rita, text).expect(400);
       expect(fields(refused.body)).toEqual(
@@ -501,9 +512,27 @@ describeIntegration('review samples and blind item review (API)', () => {
           'lines[5].itemId',
           'lines[6].verdicts.made_up',
           'lines[7].reviewer',
+          'lines[9].verdicts.__proto__',
         ].sort(),
       );
       expect((await storedReviews()).length).toBe(count);
+    });
+
+    it('refuses more than 10,000 lines before reading any of them', async () => {
+      const refused = await importAs(rita, '{}\n'.repeat(10_001)).expect(400);
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({ field: '(body)', message: expect.stringContaining('10000') }),
+      ]);
+    });
+
+    it("counts an import by the owning team's member, but never as independent", async () => {
+      const before = (await api.as(eve.token).get(`/v1/review-samples/${sampleId}`).expect(200)).body;
+      const line = { position: 5, reviewer: 'A Benefits colleague', verdicts: { correct: { agree: true } } };
+      await importAs(eve, JSON.stringify(line)).expect(201);
+      const after = (await api.as(eve.token).get(`/v1/review-samples/${sampleId}`).expect(200)).body;
+      expect(after.statistics.all.reviewers).toBe(before.statistics.all.reviewers + 1);
+      expect(after.statistics.independent.reviewers).toBe(before.statistics.independent.reviewers);
+      expect(after.statistics.independentReviewsHash).toBe(before.statistics.independentReviewsHash);
     });
 
     it('refuses an import over the size cap with 413, and JSON bodies with 415', async () => {

@@ -107,7 +107,7 @@ describeIntegration('judge_agreement and human review as gate evidence (API)', (
     if (!rule) {
       throw new Error('the evaluation has no judge_agreement rule');
     }
-    return rule;
+    return rule as typeof rule & { actual: number | null };
   };
   /** `reviewer` reviews `positions`, agreeing or not with the judge (a later review supersedes theirs). */
   const review = async (reviewer: TestUser, positions: number[], agree: boolean) => {

@@ -37,10 +37,7 @@ if (form) {
         if (!disagree) {
           return;
         }
-        // A click, so GOV.UK Frontend reveals the corrections as it would for a pointer or Space.
-        if (!disagree.checked) {
-          disagree.click();
-        }
+        disagree.checked = true;
         disagree.focus();
         break;
       }

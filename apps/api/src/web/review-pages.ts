@@ -482,7 +482,8 @@ export function itemPageView(
       index: i,
       graded: isGraded(s),
       tag: s.passed === null ? VERDICT_TAGS.none : s.passed ? VERDICT_TAGS.pass : VERDICT_TAGS.fail,
-      scoreText: s.value === null ? null : formatDecimal(s.value),
+      // A pass/fail scorer's 0 or 1 says nothing its verdict does not.
+      scoreText: s.value === null || !isGraded(s) ? null : formatDecimal(s.value),
       form: form.scorers[i],
     })),
     form,

@@ -40,6 +40,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
   const db = useTestDataSource();
   let uow: UnitOfWork;
   let evaluations: GateEvaluationsService;
+  let reviewEvidence: ReviewEvidenceService;
   let teamId: string;
 
   beforeAll(async () => {
@@ -49,7 +50,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
     const pilots = new PilotObservationRepository(uow);
     const audit = new AuditService(new AuditLogRepository(uow));
     const refusals = new RefusalAudit(uow, audit);
-    const reviewEvidence = new ReviewEvidenceService(new ReviewRepository(uow));
+    reviewEvidence = new ReviewEvidenceService(new ReviewRepository(uow));
     const evidence = new GateEvidenceService(
       gates,
       policies,
@@ -117,6 +118,8 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
   it('records a new evaluation, then answers with it, writing nothing, while nothing it reads changes', async () => {
     const useCaseId = await proposedUseCase();
     const context = member();
+    // The gate has no review rule: no review statistics are computed (they cost a bootstrap per sample).
+    const reviewReads = jest.spyOn(reviewEvidence, 'ofRuns');
 
     const first = await evaluations.evaluate(context, useCaseId, 'test');
     expect(first.created).toBe(true);
@@ -135,6 +138,11 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
 
     const read = await evaluations.get(context.actor, first.evaluation.id);
     expect(read).toEqual(first.evaluation);
+    expect(first.evaluation.reviewsUsed).toEqual([]);
+    expect(rows[0].inputs.reviews).toBeUndefined();
+    await evaluations.verify(context.actor, first.evaluation.id);
+    expect(reviewReads).not.toHaveBeenCalled();
+    reviewReads.mockRestore();
   });
 
   it('records one evaluation, not one per request, when requests on the same evidence race', async () => {

@@ -51,6 +51,13 @@ const SUITE_YAML = [
   'concurrency: 6',
 ].join('\n');
 
+/** An export's lines, parsed. */
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
 interface Problem {
   errors: { field: string; message: string }[];
 }
@@ -347,10 +354,7 @@ describeIntegration('review samples and blind item review (API)', () => {
         .expect(201);
       const after = await exportAs(rob);
       expect(after.headers['content-type']).toMatch(/^application\/x-ndjson/);
-      const lines = after.body
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line));
+      const lines = jsonLines(after.body);
       expect(lines.map((l) => l.note)).toContain(NOTE);
       expect(lines).toHaveLength(2);
       const seenByRita = await api.as(rita.token).get(itemUrl(1)).expect(200);
@@ -456,10 +460,7 @@ describeIntegration('review samples and blind item review (API)', () => {
 
     it('round-trips: an export imported into the same sample as another rater', async () => {
       const exported = await exportAs(rita);
-      const lines = exported.body
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = jsonLines(exported.body);
       expect(lines.length).toBeGreaterThanOrEqual(2);
       // Each exported review re-rated by a rater of its own (one line per item and rater).
       const rater = (i: number) => `Pat Elsewhere ${i + 1}`;
@@ -467,10 +468,7 @@ describeIntegration('review samples and blind item review (API)', () => {
       const imported = await importAs(rita, relabelled, 'text/plain').expect(201);
       expect(imported.body).toEqual({ imported: lines.length });
       const again = await exportAs(rita);
-      const rows = again.body
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line));
+      const rows = jsonLines(again.body);
       lines.forEach((line, i) => {
         expect(rows).toContainEqual(
           expect.objectContaining({ reviewer: rater(i), position: line.position, verdicts: line.verdicts }),

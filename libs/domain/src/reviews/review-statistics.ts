@@ -1,7 +1,11 @@
 import { type Interval } from '../evaluation/run-summary';
 import { krippendorffAlphaNominal } from '../statistics/agreement';
 import { DEFAULT_RESAMPLES } from '../statistics/bootstrap';
-import { clusterBootstrapInterval } from '../statistics/cluster-bootstrap';
+import {
+  type ClusterBootstrapOptions,
+  type ClusterStatistic,
+  clusterBootstrapIntervals,
+} from '../statistics/cluster-bootstrap';
 import { cohensKappaBinary } from '../statistics/kappa';
 import { wilsonInterval } from '../statistics/proportions';
 import {
@@ -144,16 +148,20 @@ export function reviewStatistics(input: ReviewStatisticsInput): ReviewStatistics
   const items = input.items.map((item) => ({ item, reviews: countedReviews(item, input.independentOnly) }));
   const reviewers = new Set(items.flatMap(({ reviews }) => reviews.map((review) => review.reviewer)));
   const design = designOf(input.strata);
-  const options = { seed: input.seed, resamples };
   const perMetric = input.metrics.map((metric) =>
     items.map(({ item, reviews }) => metricReadings(item, reviews, metric.name)),
   );
+  const bootstraps = new Bootstraps();
+  const metrics = input.metrics.map((metric, m) =>
+    metricStatistics(metric, perMetric[m], design, bootstraps),
+  );
+  bootstraps.run({ seed: input.seed, resamples });
   return {
     items: input.items.length,
     reviewedItems: items.filter(({ reviews }) => reviews.length > 0).length,
     reviewers: reviewers.size,
     independentOnly: input.independentOnly,
-    metrics: input.metrics.map((metric, m) => metricStatistics(metric, perMetric[m], design, options)),
+    metrics,
     anyFailure: correctedFailureRate(
       items.map(({ item }, i) => anyFailureReadings(item.stratum, perMetric, i)),
       design,
@@ -181,9 +189,22 @@ interface Design {
   method: CorrectedFailureRate['method'];
 }
 
-interface BootstrapSettings {
-  seed: number;
-  resamples: number;
+/**
+ * The bootstrap intervals of every metric, run together once all are read: clusterBootstrapIntervals
+ * shares the draws of statistics with as many clusters, and each interval is what it would be alone.
+ */
+class Bootstraps {
+  private readonly statistics: ClusterStatistic[] = [];
+  private readonly settle: ((interval: Interval | null) => void)[] = [];
+
+  add(statistic: ClusterStatistic, settle: (interval: Interval | null) => void): void {
+    this.statistics.push(statistic);
+    this.settle.push(settle);
+  }
+
+  run(options: ClusterBootstrapOptions): void {
+    clusterBootstrapIntervals(this.statistics, options).forEach((interval, i) => this.settle[i](interval));
+  }
 }
 
 const UNSCORED: ScorerReading = { passed: null, value: null };
@@ -230,7 +251,7 @@ function metricStatistics(
   metric: ReviewedMetric,
   readings: readonly MetricReadings[],
   design: Design,
-  bootstrap: BootstrapSettings,
+  bootstraps: Bootstraps,
 ): MetricReviewStatistics {
   let reviewedItems = 0;
   let reviews = 0;
@@ -245,8 +266,8 @@ function metricStatistics(
     judge: metric.judge,
     reviewedItems,
     reviews,
-    humanVsScorer: humanVsScorer(readings, bootstrap),
-    humanVsHuman: humanVsHuman(readings, bootstrap),
+    humanVsScorer: humanVsScorer(readings, bootstraps),
+    humanVsHuman: humanVsHuman(readings, bootstraps),
     corrected: correctedFailureRate(
       readings.map((item) => ({ stratum: item.stratum, people: item.people, scorer: item.scorer })),
       design,
@@ -259,7 +280,7 @@ function metricStatistics(
  * four cells [both pass, scorer only passes, person only passes, both fail], so the bootstrap can
  * resample items with all their pairs.
  */
-function humanVsScorer(readings: readonly MetricReadings[], bootstrap: BootstrapSettings): HumanVsScorer {
+function humanVsScorer(readings: readonly MetricReadings[], bootstraps: Bootstraps): HumanVsScorer {
   const rows: number[] = [];
   const cells = [0, 0, 0, 0];
   for (const item of readings) {
@@ -283,21 +304,24 @@ function humanVsScorer(readings: readonly MetricReadings[], bootstrap: Bootstrap
   }
   const agreeing = cells[0] + cells[3];
   const kappa = cohensKappaBinary(cells[0], cells[1], cells[2], cells[3]);
-  return {
+  const statistics: HumanVsScorer = {
     n,
     agreement: agreeing / n,
     agreementInterval: wilsonInterval(agreeing, n),
     kappa,
-    kappaInterval:
-      kappa === null
-        ? null
-        : clusterBootstrapInterval(
-            Float64Array.from(rows),
-            4,
-            (sums) => cohensKappaBinary(sums[0], sums[1], sums[2], sums[3]),
-            bootstrap,
-          ),
+    kappaInterval: null,
   };
+  if (kappa !== null) {
+    bootstraps.add(
+      {
+        totals: Float64Array.from(rows),
+        width: 4,
+        statistic: (s) => cohensKappaBinary(s[0], s[1], s[2], s[3]),
+      },
+      (interval) => (statistics.kappaInterval = interval),
+    );
+  }
+  return statistics;
 }
 
 /** The cell of a (scorer, person) pair: 0 both pass, 1 the scorer only, 2 the person only, 3 both fail. */
@@ -310,7 +334,7 @@ function cellOf(scorer: boolean, person: boolean): number {
  * (m − 1), passes, fails]: the item's part of Krippendorff's coincidence matrix, additive over items, so a
  * bootstrap replicate's alpha is 1 − (n − 1)(n − Σ o_cc) / (n² − n_pass² − n_fail²) of the sums.
  */
-function humanVsHuman(readings: readonly MetricReadings[], bootstrap: BootstrapSettings): HumanVsHuman {
+function humanVsHuman(readings: readonly MetricReadings[], bootstraps: Bootstraps): HumanVsHuman {
   const units: string[][] = [];
   const rows: number[] = [];
   let pairs = 0;
@@ -329,17 +353,26 @@ function humanVsHuman(readings: readonly MetricReadings[], bootstrap: BootstrapS
     agreeingPairs += (passes * (passes - 1) + fails * (fails - 1)) / 2;
   }
   const alpha = krippendorffAlphaNominal(units);
-  return {
+  const statistics: HumanVsHuman = {
     items: units.length,
     alpha,
-    alphaInterval:
-      alpha === null ? null : clusterBootstrapInterval(Float64Array.from(rows), 4, alphaOfSums, bootstrap),
+    alphaInterval: null,
     agreement: pairs === 0 ? null : agreeingPairs / pairs,
   };
+  if (alpha !== null) {
+    bootstraps.add(
+      { totals: Float64Array.from(rows), width: 4, statistic: alphaOfSums },
+      (interval) => (statistics.alphaInterval = interval),
+    );
+  }
+  return statistics;
 }
 
 function alphaOfSums(sums: Float64Array): number | null {
-  const [n, agreeing, passes, fails] = sums;
+  const n = sums[0];
+  const agreeing = sums[1];
+  const passes = sums[2];
+  const fails = sums[3];
   const expected = n * n - passes * passes - fails * fails;
   return n < 2 || expected === 0 ? null : 1 - ((n - 1) * (n - agreeing)) / expected;
 }

@@ -13,7 +13,12 @@ export {
 } from './paired';
 export { clopperPearsonInterval, exactUpperBound, normalQuantile, wilsonInterval } from './proportions';
 export { type SeededRandom, seededRandom } from './random';
-export { type ClusterBootstrapOptions, clusterBootstrapInterval } from './cluster-bootstrap';
+export {
+  type ClusterBootstrapOptions,
+  type ClusterStatistic,
+  clusterBootstrapInterval,
+  clusterBootstrapIntervals,
+} from './cluster-bootstrap';
 export { cohensKappa, cohensKappaBinary } from './kappa';
 export {
   type ProportionBounds,

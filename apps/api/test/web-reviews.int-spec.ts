@@ -154,6 +154,7 @@ describeIntegration('the review pages', () => {
       /8 items drawn from 16, stratified by verdict(, [^,]+)? and band, failures weighted ×3, .*seed 42/,
     );
     expect(page.text).toMatch(/<span class="gh-hash" id="sample-hash">[0-9a-f]{64}<\/span>/);
+    expect(page.text).toMatch(/<span class="gh-hash" id="independent-reviews-hash">[0-9a-f]{64}<\/span>/);
     expect(page.text).toContain('You have reviewed 0 of 8 items');
     expect(page.text).toMatch(
       new RegExp(`href="${item(1)}"[^>]*id="start-reviewing"|id="start-reviewing"[^>]*href="${item(1)}"`),
@@ -350,6 +351,17 @@ describeIntegration('the review pages', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { position: number; note: string | null });
     expect(lines.find((l) => l.position === 3)?.note).toBe('RITA-SECRET-NOTE');
+  });
+
+  it("refuses a form body over the pages' limit with a page, not a stack trace, and records nothing", async () => {
+    const huge = await ritaWeb.post(sample('/import'), { jsonl: 'x'.repeat(300 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(huge.text).not.toMatch(/at \w+ \(|node_modules|PayloadTooLarge/);
+    expect(huge.text).toContain('larger than the limit');
+    const note = await ritaWeb.post(item(6), { ...agreeBoth, note: 'y'.repeat(300 * 1024) });
+    expect(note.status).toBe(413);
+    const stored = await api.as(rita.token).get(`/v1/review-samples/${sampleId}/items/6`).expect(200);
+    expect(stored.body.yourReview).toBeNull();
   });
 
   it('ends on the sample page with a success banner and the statistics, also on the run page', async () => {

@@ -56,7 +56,7 @@ function judgedPolicy() {
     (['test', 'learn', 'scale'] as const).map((to) => ({
       tier,
       to,
-      rules: [
+      rules: <Record<string, unknown>[]>[
         { kind: 'suite_passed', suite: 'judged', maxAgeDays: 30 },
         ...(tier === 'high' && to === 'learn' ? [JUDGE_RULE] : []),
         { kind: 'approvals', count: 1, role: 'reviewer' },
@@ -292,6 +292,38 @@ describeIntegration('judge_agreement and human review as gate evidence (API)', (
       expect(verified).toMatchObject({ matches: true, differences: [] });
       expect(verified.rederivedHash).toBe(evaluation?.hash);
     }
+  });
+
+  it('reads the same reviews for human_review: the failure rate as the independent reviewers read it', async () => {
+    const policy = judgedPolicy();
+    const rule = {
+      kind: 'human_review',
+      suite: 'judged',
+      metric: 'quality',
+      minItems: 10,
+      maxFailureUpper95: 0.5,
+    };
+    for (const gate of policy.gates) {
+      if (gate.tier === 'high' && gate.to === 'learn') {
+        gate.rules.splice(1, 0, rule);
+      }
+    }
+    await api.admin.post('/v1/gate-policies', policy).expect(201);
+    const evaluation = await evaluate();
+    expect(evaluation.status).toBe(201);
+    const human = evaluation.body.rules.find((r) => r.rule.kind === 'human_review') as
+      (EvaluationView['rules'][number] & { actual: number }) | undefined;
+    // Both reviewers read the 5 wrong answers of 20 as failing, as the judge did: 25%, the whole run reviewed.
+    expect(human).toMatchObject({ verdict: 'pass', runId });
+    expect(human?.reason).toMatch(
+      new RegExp(
+        `^quality as independent people read 20 reviewed items \\(sample ${sampleId}\\): corrected failure rate 25%, upper95 [\\d.]+% \\(design-weighted, coverage 100%\\), meeting <= 0\\.5; the scorer's own rate on the same items 25%$`,
+      ),
+    );
+    expect(human?.actual).toBeGreaterThanOrEqual(0.25);
+    expect(human?.actual).toBeLessThanOrEqual(0.5);
+    expect(evaluation.body.verdict).toBe('pass');
+    expect(evaluation.body.reviewsUsed.map((r) => r.sampleId)).toEqual([sampleId]);
   });
 
   it('shows the review sample the evaluation used on the gate page, and goes through to learn', async () => {

@@ -116,7 +116,7 @@ export function judgeHumanReview(rule: HumanReviewRule, input: GateInput, run: R
     // Strata nobody reviewed would drop out of the weighted estimate: their failures would go unseen.
     return reviewJudgement(
       'missing',
-      `the reviewed items of ${sampleName(chosen)} cover strata holding ${formatShare(rate.coverage)} of the run: review at least one item of every stratum`,
+      `the reviewed items of ${sampleName(chosen)} cover strata holding ${formatShare(rate.coverage)} of the run: review at least one item of every stratum (or draw a larger sample if a stratum has none)`,
       null,
       run,
       used,

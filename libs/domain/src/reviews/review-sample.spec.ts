@@ -201,6 +201,26 @@ describe('drawReviewSample', () => {
     expect(sample.strata.filter((s) => s.drawn === 0)).toHaveLength(6);
   });
 
+  it('picks at random which of more strata than items are represented, not by their names', () => {
+    // 300 groups of 3 items and a sample of 100: each group's quota is 1/3, all remainders equal.
+    const population = candidates(900, { group: (i) => ({ g: `g${String(i % 300).padStart(3, '0')}` }) });
+    const represented = [1, 2, 3].map(
+      (seed) =>
+        new Set(
+          drawReviewSample(population, design({ size: 100, groupKey: 'g', seed }))
+            .strata.filter((s) => s.drawn > 0)
+            .map((s) => s.group),
+        ),
+    );
+    for (const groups of represented) {
+      expect(groups.size).toBe(100);
+      // By name, g000–g099 would always be the ones; at random about a third of the last 200 are in.
+      const late = [...groups].filter((g) => (g ?? '') >= 'g100').length;
+      expect(late).toBeGreaterThan(45);
+    }
+    expect(represented[1]).not.toEqual(represented[0]);
+  });
+
   it('caps a stratum at its population and gives the rest to the others', () => {
     // 10 failed × 20 = 200 : 990 passed → the failed quota 200/1190 × 100 = 16.8 exceeds 10.
     const population = candidates(1000).map((c, i) => ({ ...c, failed: i < 10 }));
@@ -308,6 +328,13 @@ describe('allocateSample', () => {
         populations.reduce((a, b) => a + b, 0),
       ),
     );
+  });
+
+  it('breaks ties between equal remainders in the order given', () => {
+    expect(allocateSample(2, [5, 5, 5, 5], [1, 1, 1, 1])).toEqual([1, 1, 0, 0]);
+    expect(allocateSample(2, [5, 5, 5, 5], [1, 1, 1, 1], [3, 2, 0, 1])).toEqual([0, 0, 1, 1]);
+    // 9 × 5/11 = 4.09… and 9 × 3/11 = 2.45… twice: the one missing item goes to the better-ranked tie.
+    expect(allocateSample(9, [5, 3, 3], [1, 1, 1], [0, 2, 1])).toEqual([4, 2, 3]);
   });
 
   it('always places exactly the size within 0 ≤ n_h ≤ N_h over many random designs', () => {

@@ -1,5 +1,5 @@
 import { contentHash } from '../hashing/canonical-json';
-import { seededRandom } from '../statistics/random';
+import { type SeededRandom, seededRandom } from '../statistics/random';
 
 /**
  * A review sample: the items of a completed run that people will review, drawn by a stated, recorded
@@ -79,19 +79,24 @@ export interface DrawnSample {
  * `unjudged`, `<groupKey>=<value>`; an unstratified design has the one stratum `all`. Strata are listed
  * failed before passed, judged before unjudged, then by group value (code-unit order), and only non-empty
  * ones. Within a stratum the draw is a partial Fisher–Yates shuffle of its candidates (in the run's
- * order), stratum by stratum in that order, from one seeded stream; the drawn items are then shuffled
- * into the review order with the same stream. Size at or above the population takes every item.
+ * order), stratum by stratum in that order, from one seeded stream (which first orders the strata at
+ * random for the allocation's ties); the drawn items are then shuffled into the review order with the
+ * same stream. Size at or above the population takes every item.
  * O(N + n + H log H) for N candidates, n drawn and H strata.
  */
 export function drawReviewSample(candidates: readonly SampleCandidate[], design: SampleDesign): DrawnSample {
   assertDesign(design);
   const strata = stratify(candidates, design);
+  const random = seededRandom(design.seed);
   const allocation = allocateSample(
     design.size,
     strata.map((s) => s.members.length),
     strata.map((s) => s.weight),
+    shuffled(
+      strata.map((_, h) => h),
+      random,
+    ),
   );
-  const random = seededRandom(design.seed);
   const drawn: Omit<SampledItem, 'position'>[] = [];
   strata.forEach((stratum, h) => {
     const members = stratum.members;
@@ -202,16 +207,29 @@ function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The values in a seeded random order (Fisher–Yates). */
+function shuffled<T>(values: T[], random: SeededRandom): T[] {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = random.nextInt(i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
+  return values;
+}
+
 /**
  * n_h for a sample of `size` from strata of `populations` with allocation `weights`: the quota
  * q_h = clamp(λ N_h w_h, lower_h, N_h) with λ such that Σ q_h = size (lower_h = 1 when the size covers one
  * per stratum, else 0), then rounded by largest remainder within the same bounds. The clamping is the
  * redistribution: what a capped stratum cannot take goes to the others in proportion to their shares.
+ * Equal remainders go in the order of `tieBreak` (a rank per stratum; the draw passes a seeded random
+ * one, so that with more strata than items which equal strata are represented is not decided by their
+ * names).
  */
 export function allocateSample(
   size: number,
   populations: readonly number[],
   weights: readonly number[],
+  tieBreak: readonly number[] = populations.map((_, h) => h),
 ): number[] {
   const total = populations.reduce((sum, n) => sum + n, 0);
   if (size >= total) {
@@ -243,10 +261,11 @@ export function allocateSample(
   );
   const counts = quotas.map((q, h) => Math.max(lower[h], Math.min(populations[h], Math.floor(q + 1e-9))));
   let missing = size - counts.reduce((sum, n) => sum + n, 0);
-  // Largest remainder first (ties to the earlier stratum); a rounding surplus comes off the smallest.
+  // Largest remainder first (to 1e-9, so rounding noise does not break ties); a rounding surplus comes
+  // off the smallest.
   const order = quotas
-    .map((q, h) => ({ h, remainder: q - counts[h] }))
-    .sort((a, b) => b.remainder - a.remainder || a.h - b.h);
+    .map((q, h) => ({ h, remainder: Math.round((q - counts[h]) * 1e9) }))
+    .sort((a, b) => b.remainder - a.remainder || tieBreak[a.h] - tieBreak[b.h]);
   while (missing !== 0) {
     const before = missing;
     for (const { h } of missing > 0 ? order : [...order].reverse()) {

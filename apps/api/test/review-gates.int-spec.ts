@@ -324,6 +324,18 @@ describeIntegration('judge_agreement and human review as gate evidence (API)', (
     expect(human?.actual).toBeLessThanOrEqual(0.5);
     expect(evaluation.body.verdict).toBe('pass');
     expect(evaluation.body.reviewsUsed.map((r) => r.sampleId)).toEqual([sampleId]);
+    // The audit trail names the reviews the evaluation stood on.
+    const audit = await api.admin.get(`/v1/audit-events?subjectId=${useCaseId}&limit=200`).expect(200);
+    const evaluated = (audit.body.items as { action: string; after: Record<string, unknown> }[]).find(
+      (e) => e.action === 'gate.evaluated' && e.after['evaluationId'] === evaluation.body.id,
+    );
+    expect(evaluated?.after['reviewsUsed']).toEqual([
+      {
+        sampleId,
+        sampleHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        reviewsHash: evaluation.body.reviewsUsed[0].reviewsHash,
+      },
+    ]);
   });
 
   it('shows the review sample the evaluation used on the gate page, and goes through to learn', async () => {

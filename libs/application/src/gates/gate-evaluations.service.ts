@@ -244,6 +244,15 @@ export class GateEvaluationsService {
         policyVersion: policy.version,
         useCaseRevision: useCase.revision,
         runsUsed: result.runsUsed.map((run) => ({ id: run.id, resultsHash: run.resultsHash })),
+        ...(result.reviewsUsed.length > 0
+          ? {
+              reviewsUsed: result.reviewsUsed.map((r) => ({
+                sampleId: r.sampleId,
+                sampleHash: r.sampleHash,
+                reviewsHash: r.reviewsHash,
+              })),
+            }
+          : {}),
         notPassing: result.rules
           .filter((rule) => rule.verdict !== 'pass')
           .map((rule) => ({ rule: rule.title, verdict: rule.verdict, reason: rule.reason })),

@@ -274,6 +274,47 @@ describeIntegration('the review pages', () => {
     });
   });
 
+  it('tells the reviewer when another tab saved first, keeps their answers, and saves over it on the next try', async () => {
+    const page = await ritaWeb.get(item(3));
+    const seen = /name="supersedesId" value="([0-9a-f-]{36})"/.exec(page.text)?.[1];
+    expect(seen).toBeDefined();
+    // Another tab (here: the API) records a new revision meanwhile.
+    await api
+      .as(rita.token)
+      .post(`/v1/review-samples/${sampleId}/items/3/reviews`, {
+        verdicts: { correct: { agree: true } },
+        note: 'other tab',
+      })
+      .expect(201);
+    const stale = {
+      'agree-0': 'disagree',
+      'agree-1': 'agree',
+      note: 'from this tab',
+      supersedesId: seen ?? '',
+    };
+    const conflict = await ritaWeb.post(item(3), stale);
+    expect(conflict.status).toBe(409);
+    expect(conflict.text).toContain('You saved a review of this item in another tab or window');
+    expect(conflict.text).toContain('from this tab</textarea>');
+    expect(conflict.text).toMatch(/id="agree-0-2" name="agree-0" type="radio" value="disagree" checked/);
+    const current = /name="supersedesId" value="([0-9a-f-]{36})"/.exec(conflict.text)?.[1];
+    expect(current).not.toBe(seen);
+    const saved = await ritaWeb.post(item(3), { ...stale, supersedesId: current ?? '' });
+    expect(saved.status).toBe(303);
+    const stored = await api.as(rita.token).get(`/v1/review-samples/${sampleId}/items/3`).expect(200);
+    expect(stored.body.yourReview).toMatchObject({ note: 'from this tab', revision: 3 });
+    // Put back what the blind test below looks for.
+    const restored = await ritaWeb.post(item(3), {
+      'agree-0': 'agree',
+      'agree-1': 'disagree',
+      'passed-1': 'fail',
+      'value-1': '0.25',
+      note: 'RITA-SECRET-NOTE',
+      supersedesId: stored.body.yourReview.id,
+    });
+    expect(restored.status).toBe(303);
+  });
+
   it('is blind: another reviewer sees no trace of the first one’s verdict or note', async () => {
     const theirs = await rajWeb.get(item(3));
     expect(theirs.status).toBe(200);

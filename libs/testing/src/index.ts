@@ -11,3 +11,4 @@ export * from './notify/notify-server';
 export * from './notify/webhook-receiver';
 export * from './oidc/test-oidc-provider';
 export * from './oidc/oidc-sign-in-driver';
+export * from './review-worked-examples';

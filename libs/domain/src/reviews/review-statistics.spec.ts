@@ -108,7 +108,8 @@ describe('reviewStatistics: the published worked examples', () => {
     expect(judge.humanVsScorer.n).toBe(50);
     expect(judge.humanVsScorer.agreement).toBeCloseTo(0.7, 12);
     expect(judge.humanVsScorer.kappa).toBeCloseTo(0.4, 12);
-    // Wilson 35/50 by hand (z = 1.959964): centre 36.9207/53.8415, half-width 6.6351/53.8415.
+    // Wilson 35/50 by hand (z = 1.959964): centre 36.9207/53.8415, half-width 6.6351/53.8415. (The
+    // Wilson interval itself is checked against Newcombe (1998), Table II, in statistics/proportions.spec.ts.)
     expect(judge.humanVsScorer.agreementInterval).toEqual(wilsonInterval(35, 50));
     expect(judge.humanVsScorer.agreementInterval?.lower).toBeCloseTo(0.562496, 6);
     expect(judge.humanVsScorer.agreementInterval?.upper).toBeCloseTo(0.808964, 6);
@@ -419,6 +420,24 @@ describe('reviewStatistics: intervals', () => {
     expect(width(large.humanVsHuman.alphaInterval)).toBeLessThan(
       0.65 * width(small.humanVsHuman.alphaInterval),
     );
+  });
+
+  it("computes each replicate's kappa and alpha as the point estimates are computed", () => {
+    // Every item alike (judge passes, one person passes, one fails, one passes): every replicate has the
+    // same sums as the sample, so both intervals collapse onto the point estimates.
+    const items = Array.from({ length: 30 }, (_, i) =>
+      item(i + 1, true, { ann: true, bob: false, cy: true }),
+    );
+    const metric = reviewStatistics(input(items)).metrics[0];
+    // Pairs: 60 agree, 30 do not; p_e = 1 · 2/3: kappa = (2/3 − 2/3) / (1/3) = 0.
+    expect(metric.humanVsScorer.kappa).toBeCloseTo(0, 12);
+    expect(metric.humanVsScorer.kappaInterval?.lower).toBeCloseTo(0, 12);
+    expect(metric.humanVsScorer.kappaInterval?.upper).toBeCloseTo(0, 12);
+    // Alpha: n = 90, Σ o_cc = 30 · (2·1/2) = 30, n_pass = 60, n_fail = 30: 1 − 89 · 60 / (8100 − 4500).
+    const alpha = 1 - (89 * 60) / 3600;
+    expect(metric.humanVsHuman.alpha).toBeCloseTo(alpha, 12);
+    expect(metric.humanVsHuman.alphaInterval?.lower).toBeCloseTo(alpha, 12);
+    expect(metric.humanVsHuman.alphaInterval?.upper).toBeCloseTo(alpha, 12);
   });
 
   it.each<[string, Partial<ReviewStatisticsInput>, RegExp]>([

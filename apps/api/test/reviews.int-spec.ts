@@ -533,6 +533,22 @@ describeIntegration('review samples and blind item review (API)', () => {
       expect(after.statistics.independentReviewsHash).toBe(before.statistics.independentReviewsHash);
     });
 
+    it('imports the most lines a file may hold, 10,000, in one go', async () => {
+      const count = (await storedReviews()).length;
+      const text = Array.from({ length: 10_000 }, (_, i) =>
+        JSON.stringify({
+          position: (i % 12) + 1,
+          reviewer: `Panel rater ${Math.floor(i / 12)}`,
+          verdicts: { correct: { agree: i % 3 !== 0 } },
+        }),
+      ).join('\n');
+      const started = Date.now();
+      await importAs(rob, text).expect(201, { imported: 10_000 });
+      // Chunked inserts: seconds at most, not one round trip per line holding the write lock.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect((await storedReviews()).length).toBe(count + 10_000);
+    });
+
     it('refuses an import over the size cap with 413, and JSON bodies with 415', async () => {
       const line = JSON.stringify({ position: 1, reviewer: 'Big', verdicts: { correct: { agree: true } } });
       const big = `${line}\n`.repeat(Math.ceil((17 * 1024 * 1024) / (line.length + 1)));

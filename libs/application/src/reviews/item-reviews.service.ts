@@ -233,10 +233,10 @@ export class ItemReviewsService {
         latest.set(`${review.position}\u0000${review.reviewerKey}`, review);
       }
       const now = new Date();
-      for (const { item, rater, verdicts, note } of reviews) {
+      const rows = reviews.map(({ item, rater, verdicts, note }) => {
         const key = importReviewerKey(actor.id, rater);
         const previous = latest.get(`${item.position}\u0000${key}`) ?? null;
-        const review = Object.assign(new ItemReviewEntity(), {
+        return Object.assign(new ItemReviewEntity(), {
           id: randomUUID(),
           sampleId: sample.id,
           position: item.position,
@@ -250,9 +250,9 @@ export class ItemReviewsService {
           source: 'import',
           createdAt: now,
         });
-        if (!(await this.rows.insertReview(tx, review))) {
-          throw concurrentRevision();
-        }
+      });
+      if (!(await this.rows.insertReviews(tx, rows))) {
+        throw concurrentRevision();
       }
       const count = lines.length;
       await this.audit.record(tx, context, {

@@ -12,10 +12,13 @@ import {
   UserEntity,
 } from '../entities';
 import { type StoredScore, storedReport } from '../runs/run.repository';
+import { isUniqueViolation } from '../database-errors';
 import { insertUnique } from '../insert-unique';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
 
 const CHUNK = 500;
+/** Reviews have twelve columns: 200 rows stay well inside SQLite's limit on bound parameters. */
+const REVIEW_CHUNK = 200;
 
 /** A run result as a sample candidate reads it: its verdicts and groups, nothing large. */
 export interface CandidateRow {
@@ -261,6 +264,31 @@ export class ReviewRepository {
       where: { sampleId, reviewerId },
       order: { position: 'ASC', revision: 'ASC' },
     });
+  }
+
+  /**
+   * Inserts many reviews (an import) in chunks; false when one of them was written concurrently (on
+   * PostgreSQL the transaction is then aborted: the caller must throw).
+   */
+  async insertReviews(tx: Tx, reviews: readonly ItemReviewEntity[]): Promise<boolean> {
+    const manager = managerOf(tx);
+    for (let i = 0; i < reviews.length; i += REVIEW_CHUNK) {
+      try {
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(ItemReviewEntity)
+          .values(reviews.slice(i, i + REVIEW_CHUNK))
+          .updateEntity(false)
+          .execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          return false;
+        }
+        throw error;
+      }
+    }
+    return true;
   }
 
   /** Inserts a review; false when that revision was written concurrently (the caller answers 409). */

@@ -74,7 +74,11 @@ export interface GateInput {
   baselines: Record<string, string>;
   comparisons: ComparisonEvidence[];
   pilot: PilotEvidence | null;
-  /** Review samples of the runs linked to the use case (every sample of every completed run). */
+  /**
+   * Review samples, with statistics over independent reviewers only: every sample of each run a
+   * `human_review` or `judge_agreement` rule selects (empty when the gate has no such rule). A rule reads
+   * only the samples of the run it selects, whatever else is here.
+   */
   reviews: ReviewEvidence[];
   now: Date;
 }

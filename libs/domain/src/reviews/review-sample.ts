@@ -162,30 +162,33 @@ interface Stratum {
 
 function stratify(candidates: readonly SampleCandidate[], design: SampleDesign): Stratum[] {
   const byVerdict = design.failureWeight !== 1;
-  const judgedCount = candidates.reduce((count, c) => count + (c.judged ? 1 : 0), 0);
+  const judgedCount = candidates.reduce((count, c) => count + (c.judged === true ? 1 : 0), 0);
   const byJudged = design.judgedWeight !== 1 && judgedCount > 0 && judgedCount < candidates.length;
   const groupKey = design.groupKey;
-  const strata = new Map<string, Stratum>();
+  // Verdict × judged cell (0–3), then group value: the key string is built once per stratum, not per item.
+  const cells = [0, 1, 2, 3].map(() => new Map<string | null, Stratum>());
   candidates.forEach((candidate, index) => {
-    const failed = byVerdict ? candidate.failed : null;
-    const judged = byJudged ? candidate.judged : null;
+    const failed = byVerdict ? candidate.failed === true : null;
+    const judged = byJudged ? candidate.judged === true : null;
     const group = groupKey === null ? null : groupOf(candidate, groupKey);
-    const parts = [
-      ...(failed === null ? [] : [failed ? 'failed' : 'passed']),
-      ...(judged === null ? [] : [judged ? 'judged' : 'unjudged']),
-      ...(group === null ? [] : [`${groupKey}=${group}`]),
-    ];
-    const key = parts.length === 0 ? 'all' : parts.join('|');
-    let stratum = strata.get(key);
+    const cell = cells[(failed ? 2 : 0) + (judged ? 1 : 0)];
+    let stratum = cell.get(group);
     if (!stratum) {
+      const parts = [
+        ...(failed === null ? [] : [failed ? 'failed' : 'passed']),
+        ...(judged === null ? [] : [judged ? 'judged' : 'unjudged']),
+        ...(group === null ? [] : [`${groupKey}=${group}`]),
+      ];
+      const key = parts.length === 0 ? 'all' : parts.join('|');
       const weight = (failed ? design.failureWeight : 1) * (judged ? design.judgedWeight : 1);
       stratum = { key, failed, judged, group, weight, members: [] };
-      strata.set(key, stratum);
+      cell.set(group, stratum);
     }
     stratum.members.push(index);
   });
+  const strata = cells.flatMap((cell) => [...cell.values()]);
   const rank = (flag: boolean | null) => (flag === true ? 0 : 1);
-  return [...strata.values()].sort(
+  return strata.sort(
     (a, b) =>
       rank(a.failed) - rank(b.failed) ||
       rank(a.judged) - rank(b.judged) ||

@@ -286,6 +286,24 @@ describeBrowser('reviewing a sample of a run in Chromium, by keyboard', () => {
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await page.screenshot({ path: join(SCREENSHOTS, 'review-sample.png'), fullPage: true });
     });
+
+    await step('review-import-file', people, async () => {
+      // With JavaScript on, a chosen file's lines go into the import box to be checked before importing.
+      const line = '{"position":1,"reviewer":"Elsewhere","verdicts":{"correct":{"agree":true}}}';
+      await page.locator('#jsonl-file').setInputFiles({
+        name: 'reviews.jsonl',
+        mimeType: 'application/x-ndjson',
+        buffer: Buffer.from(`${line}\n`),
+      });
+      await page.waitForFunction(
+        () => (document.querySelector('#jsonl') as HTMLTextAreaElement).value !== '',
+      );
+      expect(await page.locator('#jsonl').inputValue()).toBe(`${line}\n`);
+      expect(await focused(page)).toBe('#jsonl');
+      await loads(page, () => page.getByRole('button', { name: 'Import reviews' }).click());
+      expect(path(page)).toBe(`/review-samples/${sampleId}?imported=1`);
+      expect(await page.locator('main').innerText()).toContain('1 review imported.');
+    });
     expect(person.problems).toEqual([]);
     await person.context.close();
   }, 240_000);

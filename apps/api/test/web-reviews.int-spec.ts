@@ -382,6 +382,9 @@ describeIntegration('the review pages', () => {
     expect(location(good)).toBe(sample('?imported=1'));
     const page = await ritaWeb.get(location(good));
     expect(page.text).toContain('1 review imported.');
+    // Rita has reviewed items 1 to 3: the button goes on to item 4.
+    expect(page.text).toMatch(/>\s*Continue\s*</);
+    expect(page.text).toContain(`href="${item(4)}"`);
 
     const exported = await ritaWeb.get(sample('/reviews.jsonl'));
     expect(exported.status).toBe(200);

@@ -163,6 +163,17 @@ describe('drawReviewSample', () => {
     expect(sample.strata.map((s) => s.drawn)).toEqual([13, 13, 7, 7]);
   });
 
+  it('reads only true as failed or judged (a missing flag from a stored row is false)', () => {
+    const population = candidates(6).map((c, i) =>
+      Object.assign(c, { failed: [true, 'yes', undefined][i % 3], judged: [true, 1, null][i % 3] }),
+    ) as unknown as SampleCandidate[];
+    const sample = drawReviewSample(population, design({ size: 6, failureWeight: 2, judgedWeight: 2 }));
+    expect(sample.strata.map((s) => [s.key, s.failed, s.judged, s.population])).toEqual([
+      ['failed|judged', true, true, 2],
+      ['passed|unjudged', false, false, 4],
+    ]);
+  });
+
   it('never reads a group from Object.prototype (a group key named __proto__ or toString)', () => {
     const population = candidates(20, { group: (i) => (i < 5 ? JSON.parse('{"__proto__": "x"}') : {}) });
     const proto = drawReviewSample(population, design({ size: 20, groupKey: '__proto__' }));

@@ -158,6 +158,27 @@ describe('parseReviewJsonl', () => {
     expect(big.code).toBe('payload_too_large');
   });
 
+  it('refuses a line nested past the depth limit before JSON.parse builds it (16 MiB of brackets would take seconds and gigabytes)', () => {
+    const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+    const deepInString = line({ position: 2, note: '['.repeat(200) });
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const { lines, problems } = parseReviewJsonl(`${line({ position: 1 })}\n${deep}\n${deepInString}`);
+      expect(problems).toEqual([
+        {
+          field: 'lines[2]',
+          code: 'too_deep',
+          message: 'is nested more than 64 levels deep (the limit is 64)',
+        },
+      ]);
+      // Brackets inside a string are text, not nesting.
+      expect(lines.map((l) => l.line)).toEqual([1, 3]);
+      expect(parse.mock.calls.some(([text]) => text === deep)).toBe(false);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('sorts problems by line number when refusing', () => {
     const error = importProblems([
       { field: 'lines[10].reviewer', message: 'x' },

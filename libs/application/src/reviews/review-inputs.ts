@@ -2,6 +2,8 @@ import {
   DomainError,
   type FieldProblem,
   jsonSafetyProblem,
+  jsonTextTooDeep,
+  MAX_JSON_DEPTH,
   MAX_OVERSAMPLE_WEIGHT,
   MAX_SAMPLE_SIZE,
   type ReviewVerdicts,
@@ -229,6 +231,15 @@ export function parseReviewJsonl(body: string): { lines: ParsedLine[]; problems:
       return;
     }
     const at = `lines[${index + 1}]`;
+    if (jsonTextTooDeep(text)) {
+      // Refused before parsing: JSON.parse would build the whole nest first (seconds and gigabytes for 16 MiB).
+      problems.push({
+        field: at,
+        message: `is nested more than ${MAX_JSON_DEPTH} levels deep (the limit is ${MAX_JSON_DEPTH})`,
+        code: 'too_deep',
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);

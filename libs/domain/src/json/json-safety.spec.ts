@@ -1,4 +1,4 @@
-import { jsonSafetyProblem, MAX_JSON_DEPTH } from './json-safety';
+import { jsonSafetyProblem, jsonTextTooDeep, MAX_JSON_DEPTH } from './json-safety';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 'leaf';
@@ -46,5 +46,31 @@ describe('jsonSafetyProblem', () => {
       code: 'too_deep',
       message: `is nested more than ${MAX_JSON_DEPTH} levels deep (the limit is ${MAX_JSON_DEPTH})`,
     });
+  });
+});
+
+describe('jsonTextTooDeep', () => {
+  it.each<[string, string, boolean]>([
+    ['flat JSON', '{"a": [1, 2, {"b": null}]}', false],
+    ['nesting at the limit', `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`, false],
+    ['one past the limit', `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`, true],
+    [
+      'objects past the limit',
+      `${'{"a":'.repeat(MAX_JSON_DEPTH + 1)}1${'}'.repeat(MAX_JSON_DEPTH + 1)}`,
+      true,
+    ],
+    ['brackets inside a string', JSON.stringify({ note: '['.repeat(500) }), false],
+    ['an escaped quote inside a string', JSON.stringify({ note: `"${'{'.repeat(500)}` }), false],
+    ['an escaped backslash ending a string', `{"a": "\\\\", "b": ${'['.repeat(MAX_JSON_DEPTH)}]}`, true],
+    ['unbalanced closers', `${']'.repeat(1000)}${'['.repeat(MAX_JSON_DEPTH)}`, false],
+  ])('%s', (_name, text, expected) => {
+    expect(jsonTextTooDeep(text)).toBe(expected);
+  });
+
+  it('agrees with jsonSafetyProblem on parsed nesting', () => {
+    for (const depth of [MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1]) {
+      const text = JSON.stringify(nested(depth));
+      expect(jsonTextTooDeep(text)).toBe(jsonSafetyProblem(JSON.parse(text)) !== null);
+    }
   });
 });

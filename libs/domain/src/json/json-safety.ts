@@ -89,3 +89,33 @@ function pathOf(frame: Frame, key: string | number): string {
   }
   return out;
 }
+
+/**
+ * Whether JSON text nests objects and arrays more than `maxDepth` deep, read in one pass over the text
+ * (brackets inside strings are not nesting), so input can be refused before JSON.parse builds it: parsing
+ * 16 MiB of `[` takes seconds and hundreds of megabytes, only for jsonSafetyProblem to refuse the result.
+ * Says nothing about whether the text is valid JSON.
+ */
+export function jsonTextTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) {
+        i++; // the escaped character, whatever it is
+      } else if (c === 0x22) {
+        inString = false;
+      }
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) {
+        return true;
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}

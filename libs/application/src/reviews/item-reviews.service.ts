@@ -182,14 +182,13 @@ export class ItemReviewsService {
       return shown
         .map((review) => {
           const item = items.get(review.position);
-          const person = people.get(review.reviewerId);
           const line: ReviewJsonlLine = {
             sampleId: sample.id,
             sampleHash: sample.hash,
             position: review.position,
             itemId: item?.itemId ?? '',
             epoch: item?.epoch ?? 0,
-            reviewer: review.rater ?? person?.email ?? person?.name ?? review.reviewerId,
+            reviewer: exportedReviewer(review, people),
             verdicts: review.verdicts,
             note: review.note,
             revision: review.revision,
@@ -225,6 +224,7 @@ export class ItemReviewsService {
         items,
         new Set(runContext.metrics.map((m) => m.name)),
         (item) => readingsOf(runContext, results.get(`${item.itemId}\u0000${item.epoch}`) ?? null),
+        await this.countedElsewhere(tx, sample.id, actor.id),
       );
       const latest = new Map<string, ItemReviewEntity>();
       for (const review of currentReviews(
@@ -265,6 +265,25 @@ export class ItemReviewsService {
     });
   }
 
+  /**
+   * The (position, reviewer) pairs, as the export names them, of current reviews the importer can export
+   * (on items they reviewed themselves) that an import under that name would count a second time: their
+   * own reviews and everyone else's, but not their own imports (importing a rater again supersedes it).
+   * Only items the importer reviewed: a refusal must not tell them who reviewed an item they have not.
+   */
+  private async countedElsewhere(tx: Tx, sampleId: string, importerId: string): Promise<Set<string>> {
+    const current = currentReviews(await this.rows.reviews(tx, [sampleId]));
+    const reviewedByImporter = new Set(
+      current.filter((r) => r.reviewerKey === importerId).map((r) => r.position),
+    );
+    const others = current.filter(
+      (r) =>
+        reviewedByImporter.has(r.position) && !r.reviewerKey.startsWith(importReviewerKey(importerId, '')),
+    );
+    const people = await this.rows.people(tx, [...new Set(others.map((r) => r.reviewerId))]);
+    return new Set(others.map((r) => `${r.position}\u0000${exportedReviewer(r, people)}`));
+  }
+
   private async sampledItem(tx: Tx, sample: ReviewSampleEntity, position: number) {
     const item = await this.rows.item(tx, sample.id, position);
     if (!item) {
@@ -292,6 +311,15 @@ function verdictsOf(body: unknown): unknown {
   return typeof body === 'object' && body !== null && Object.hasOwn(body, 'verdicts')
     ? (body as { verdicts: unknown }).verdicts
     : undefined;
+}
+
+/** Who a review is by, as an export names them: the imported rater, else the user's e-mail or name. */
+function exportedReviewer(
+  review: ItemReviewEntity,
+  people: Map<string, { name: string; email: string | null }>,
+): string {
+  const person = people.get(review.reviewerId);
+  return review.rater ?? person?.email ?? person?.name ?? review.reviewerId;
 }
 
 function concurrentRevision(): DomainError {
@@ -387,6 +415,7 @@ function resolveLines(
   items: ReviewSampleItemEntity[],
   metrics: ReadonlySet<string>,
   readings: (item: ReviewSampleItemEntity) => Map<string, ScorerReading>,
+  countedElsewhere: ReadonlySet<string>,
 ): ResolvedImport[] {
   const byPosition = new Map(items.map((item) => [item.position, item]));
   const byItemId = new Map<string, ReviewSampleItemEntity[]>();
@@ -428,6 +457,14 @@ function resolveLines(
       continue;
     }
     seen.set(key, line);
+    if (countedElsewhere.has(key)) {
+      problems.push({
+        field: `${at}.reviewer`,
+        message: `already has a review of item ${item.position} counted in Gatehouse (the export shows it): importing it would count ${rater} twice`,
+        code: 'duplicate',
+      });
+      continue;
+    }
     const parsed = parseVerdicts(value.verdicts, metrics, readings(item), at);
     if (!parsed.verdicts) {
       problems.push(...parsed.problems);

@@ -291,6 +291,37 @@ describeIntegration('review samples and reviews under attack', () => {
       ]);
     });
 
+    it('does not count the reviews of a reviewer who started the run, even an admin outside the team', async () => {
+      const sam = await api.user('Sam', ['admin', 'engineer', 'reviewer'], 'Assurance');
+      const started = await api
+        .as(sam.token)
+        .post('/v1/runs', { suite: 'attacked@1', aiUseCaseId: useCaseId })
+        .expect(202);
+      const run = await api.waitForRun(started.body.id, sam.token);
+      expect(run.status).toBe('completed');
+      const sample = (await draw(sam, { size: ITEMS, seed: 3 }, run.id)).id;
+      await review(sam, sample, range(1, ITEMS), true);
+      const evaluation = await evaluate();
+      expect(evaluation.judge).toMatchObject({ verdict: 'missing', runId: run.id });
+      expect(evaluation.judge.reason).toContain('checked against people on 0 items; 10 needed');
+      const view = (await api.as(sam.token).get(`/v1/review-samples/${sample}`).expect(200)).body;
+      expect(view.statistics.all.reviewers).toBe(1);
+      expect(view.statistics.independent.reviewers).toBe(0);
+    });
+
+    it('reads no sample of a run against a target the use case no longer has', async () => {
+      await api
+        .as(eve.token)
+        .put(`/v1/ai-use-cases/${useCaseId}/target`, {
+          target: { type: 'openai', model: 'stub-model-2', connection: 'stub' },
+          reason: 'a new model',
+        })
+        .expect(200);
+      const evaluation = await evaluate();
+      expect(evaluation.judge).toMatchObject({ verdict: 'missing', runId: null });
+      expect(evaluation.body.reviewsUsed).toEqual([]);
+    });
+
     it('has no route that edits or deletes a sample or a review', async () => {
       const before = await stored([teamSample, ritaSample, convenient]);
       const review = before.find((r) => r.sampleId === ritaSample) ?? before[0];
@@ -418,6 +449,41 @@ describeIntegration('review samples and reviews under attack', () => {
         expect(JSON.stringify(body)).not.toContain(SECRET);
         expect(JSON.stringify(body).replace(robsReview.id, '')).toBe(JSON.stringify(body));
       }
+    });
+
+    it('does not count a review twice when a reviewer imports back the export that showed it to them', async () => {
+      // Rita reviews item 1, so her export now holds Rob's review of it, and her own.
+      await api
+        .as(rita.token)
+        .post(`${itemUrl(sampleId, 1)}/reviews`, { verdicts: { correct: { agree: true } } })
+        .expect(201);
+      const exported = await exportAs(rita, sampleId);
+      const lines = exported.trim().split('\n');
+      expect(lines.map((line) => (JSON.parse(line) as { reviewer: string }).reviewer).sort()).toEqual(
+        ['Pat', 'Rita', 'Rob'].sort(),
+      );
+      const before = (await api.as(rita.token).get(`/v1/review-samples/${sampleId}`).expect(200)).body;
+      const refused = await importAs(rita, sampleId, exported).expect(400);
+      expect(refused.body.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            field: expect.stringMatching(/^lines\[\d\]\.reviewer$/),
+            code: 'duplicate',
+          }),
+        ]),
+      );
+      expect(refused.body.errors).toHaveLength(2);
+      expect(JSON.stringify(refused.body)).not.toContain(SECRET);
+      // Pat is Rita's own import: importing it again is its next revision, not a second rater.
+      const pat = lines.find((line) => line.includes('"Pat"')) ?? '';
+      await importAs(rita, sampleId, pat).expect(201, { imported: 1 });
+      const after = (await api.as(rita.token).get(`/v1/review-samples/${sampleId}`).expect(200)).body;
+      expect(after.statistics.independent.reviewers).toBe(before.statistics.independent.reviewers);
+      // Under another name the same labels are taken as another person's (the importer answers for them).
+      const renamed = lines
+        .filter((line) => line.includes('"Rob"'))
+        .map((line) => line.replace('"Rob"', '"Robin Elsewhere"'));
+      await importAs(rita, sampleId, renamed.join('\n')).expect(201, { imported: 1 });
     });
 
     it('lets an engineer of another team read a sample of a visible use case, but neither draw, review nor import', async () => {

@@ -680,6 +680,23 @@ describeIntegration('review samples and reviews under attack', () => {
       }
     });
 
+    it('samples no run whose every item errored: there is nothing a person could review', async () => {
+      stub.setOptions({ serverErrorRate: 1 });
+      try {
+        const started = await api.as(eve.token).post('/v1/runs', { suite: 'attacked@1' }).expect(202);
+        const run = await api.waitForRun(started.body.id, eve.token);
+        expect(['completed', 'failed']).toContain(run.status);
+        const refused = await api.as(rita.token).post(samplesOf(run.id), { size: 3 }).expect(409);
+        expect(refused.body.detail).toMatch(
+          run.status === 'failed'
+            ? /^The run is failed: only a completed run can be sampled/
+            : /^The run has no scored items to review \(every item errored\)/,
+        );
+      } finally {
+        stub.reset();
+      }
+    });
+
     it('draws concurrently without mixing samples: each stored hash re-derives from its stored rows', async () => {
       const responses = await Promise.all(
         [21, 22, 23, 24].map((seed) => api.as(rita.token).post(samplesOf(runId), { size: 7, seed })),

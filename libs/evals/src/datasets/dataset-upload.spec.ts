@@ -29,6 +29,20 @@ describe('readUploadedDataset', () => {
     expect(upload.fields.metadata.note.values.constructor).toBe(2500);
   });
 
+  it('refuses a line nested past the depth limit before JSON.parse builds it (64 MiB of brackets is gigabytes)', async () => {
+    const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const error = await readUploadedDataset(`${lines(2)}\n${deep}\n`, 'items').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EvalsError);
+      expect(error).toMatchObject({ message: expect.stringMatching(/nested more than 64 levels deep/) });
+      expect((error as EvalsError).location).toMatchObject({ file: 'items', line: 3, field: '(item)' });
+      expect(parse.mock.calls.some(([text]) => text === deep)).toBe(false);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('lets the event loop run while it works (a timer fires before it finishes)', async () => {
     let turns = 0;
     const ticker = setInterval(() => (turns += 1), 1);

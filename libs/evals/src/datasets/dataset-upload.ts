@@ -1,4 +1,4 @@
-import { canonicalJson } from '@gatehouse/domain';
+import { canonicalJson, jsonTextTooDeep, MAX_JSON_DEPTH } from '@gatehouse/domain';
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EvalsError } from '../evals-error';
@@ -54,6 +54,13 @@ export async function readUploadedDataset(text: string, source: string): Promise
     line += 1;
     if (row.trim() === '') {
       continue;
+    }
+    if (jsonTextTooDeep(row)) {
+      // Refused before parsing: JSON.parse would build the whole nest first (gigabytes for 64 MiB of `[`).
+      throw new EvalsError(
+        `is nested more than ${MAX_JSON_DEPTH} levels deep (the limit is ${MAX_JSON_DEPTH})`,
+        { file: source, line, field: '(item)' },
+      );
     }
     let value: unknown;
     try {

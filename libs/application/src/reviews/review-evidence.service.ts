@@ -61,8 +61,19 @@ export class ReviewEvidenceService {
       if (!context) {
         continue;
       }
-      const reviews = currentReviews(all.filter((r) => r.sampleId === sample.id));
-      evidence.push(await this.evidence(tx, sample, context, reviews, teams, options.independentOnly));
+      const ofSample = all.filter((r) => r.sampleId === sample.id);
+      const reviews = currentReviews(ofSample);
+      evidence.push(
+        await this.evidence(
+          tx,
+          sample,
+          context,
+          reviews,
+          firstRevisions(ofSample),
+          teams,
+          options.independentOnly,
+        ),
+      );
     }
     return evidence;
   }
@@ -72,6 +83,7 @@ export class ReviewEvidenceService {
     sample: ReviewSampleEntity,
     context: ReviewRunContext,
     reviews: ItemReviewEntity[],
+    firsts: Map<string, ItemReviewEntity>,
     teams: Map<string, string | null>,
     independentOnly: boolean,
   ): Promise<ReviewEvidence> {
@@ -119,6 +131,9 @@ export class ReviewEvidenceService {
           reviewer: review.reviewerKey,
           independent: independent(review),
           verdicts: review.verdicts,
+          ...(review.revision > 1
+            ? { blindVerdicts: firsts.get(revisionKey(review))?.verdicts ?? review.verdicts }
+            : {}),
         })),
       };
     });
@@ -137,4 +152,21 @@ export class ReviewEvidenceService {
       drawnAt: sample.createdAt.toISOString(),
     };
   }
+}
+
+const revisionKey = (review: ItemReviewEntity) => `${review.position}\u0000${review.reviewerKey}`;
+
+/**
+ * Each rater's first revision of each item's review: given blind, before anyone else's review of the item
+ * could be seen (agreement between people reads these; see ReviewedItem.reviews[].blindVerdicts).
+ */
+function firstRevisions(reviews: readonly ItemReviewEntity[]): Map<string, ItemReviewEntity> {
+  const firsts = new Map<string, ItemReviewEntity>();
+  for (const review of reviews) {
+    const seen = firsts.get(revisionKey(review));
+    if (!seen || review.revision < seen.revision) {
+      firsts.set(revisionKey(review), review);
+    }
+  }
+  return firsts;
 }

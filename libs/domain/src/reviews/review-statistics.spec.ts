@@ -142,6 +142,31 @@ describe('reviewStatistics: the published worked examples', () => {
     expect(judge.reviews).toBe(60);
   });
 
+  it('reads agreement between people from their blind first revisions: looking, then copying, changes nothing', () => {
+    const blind = reviewStatistics(input(kappaExample(true))).metrics[0];
+    // Bob revises each of his ten reviews to what ann said (as if he had read her review in the export
+    // after giving his own): his current readings now match hers, his first ones are kept as blind.
+    const copied = kappaExample(true).map((entry) => {
+      const ann = entry.reviews.find((r) => r.reviewer === 'ann');
+      return {
+        ...entry,
+        reviews: entry.reviews.map((review) =>
+          review.reviewer === 'bob' && ann
+            ? { ...review, verdicts: ann.verdicts, blindVerdicts: review.verdicts }
+            : review,
+        ),
+      };
+    });
+    const revised = reviewStatistics(input(copied)).metrics[0];
+    expect(revised.humanVsHuman.alpha).toBeCloseTo(0.095238095238, 9);
+    expect(revised.humanVsHuman.agreement).toBeCloseTo(0.6, 12);
+    expect(revised.humanVsHuman.alphaInterval).toEqual(blind.humanVsHuman.alphaInterval);
+    // Against the judge the current readings count: on those ten items ann agrees with the judge throughout
+    // (eight both pass, two both fail), so bob's copies add ten agreements to ann's 35: 45 of 60.
+    expect(revised.humanVsScorer.agreement).toBeCloseTo(45 / 60, 12);
+    expect(revised.humanVsScorer.agreement).not.toBeCloseTo(blind.humanVsScorer.agreement ?? 0, 6);
+  });
+
   it('gives the exact Clopper–Pearson bound as the corrected failure rate of one stratum read unanimously', () => {
     const judge = reviewStatistics(input(kappaExample(false))).metrics[0];
     // Ann reads 5 + 15 = 20 of 50 as failing; the judge failed 10 + 15 = 25.

@@ -29,6 +29,12 @@ export interface ReviewedItem {
     /** Independent of the use case's team, of who started the run and of who wrote the suite. */
     independent: boolean;
     verdicts: ReviewVerdicts;
+    /**
+     * The reviewer's first revision of this review, when they have revised it: given before they could
+     * have seen anyone else's review of the item (an export shows others' reviews only to someone who has
+     * reviewed it). Agreement between people reads these, so looking and then revising cannot inflate it.
+     */
+    blindVerdicts?: ReviewVerdicts;
   }[];
 }
 
@@ -66,7 +72,10 @@ export interface HumanVsScorer {
   kappaInterval: Interval | null;
 }
 
-/** Agreement between people, on items two or more of them reviewed (blind double review). */
+/**
+ * Agreement between people, on items two or more of them reviewed (blind double review), read from each
+ * person's first, blind revision of their review.
+ */
 export interface HumanVsHuman {
   items: number;
   /** Krippendorff's alpha (nominal, pass/fail readings). */
@@ -181,6 +190,8 @@ interface MetricReadings {
    * it cannot be told, undefined when the review has no verdict for this metric.
    */
   people: (boolean | null | undefined)[];
+  /** The same people's blind (first-revision) readings, for agreement between people. */
+  blindPeople: (boolean | null | undefined)[];
 }
 
 interface Design {
@@ -235,15 +246,22 @@ function designOf(strata: readonly SampleStratum[]): Design {
   return { populations, method: populations.size <= 1 ? 'simple' : 'design_weighted' };
 }
 
+function reading(
+  scorer: ScorerReading,
+  verdicts: ReviewVerdicts,
+  metric: string,
+): boolean | null | undefined {
+  const verdict = own(verdicts, metric);
+  return typeof verdict === 'object' && verdict !== null ? humanPassed(scorer, verdict) : undefined;
+}
+
 function metricReadings(item: ReviewedItem, reviews: Reviews, metric: string): MetricReadings {
   const scorer = own(item.readings, metric) ?? UNSCORED;
   return {
     stratum: item.stratum,
     scorer: typeof scorer.passed === 'boolean' ? scorer.passed : null,
-    people: reviews.map((review) => {
-      const verdict = own(review.verdicts, metric);
-      return typeof verdict === 'object' && verdict !== null ? humanPassed(scorer, verdict) : undefined;
-    }),
+    people: reviews.map((review) => reading(scorer, review.verdicts, metric)),
+    blindPeople: reviews.map((review) => reading(scorer, review.blindVerdicts ?? review.verdicts, metric)),
   };
 }
 
@@ -340,7 +358,7 @@ function humanVsHuman(readings: readonly MetricReadings[], bootstraps: Bootstrap
   let pairs = 0;
   let agreeingPairs = 0;
   for (const item of readings) {
-    const told = item.people.filter((person): person is boolean => typeof person === 'boolean');
+    const told = item.blindPeople.filter((person): person is boolean => typeof person === 'boolean');
     if (told.length < 2) {
       continue;
     }

@@ -697,6 +697,25 @@ describeIntegration('review samples and reviews under attack', () => {
       }
     });
 
+    it('caps a run at 20 samples, counting concurrent draws one after another', async () => {
+      const started = await api.as(eve.token).post('/v1/runs', { suite: 'attacked@1' }).expect(202);
+      const run = await api.waitForRun(started.body.id, eve.token);
+      expect(run.status).toBe('completed');
+      const drawn = await Promise.all(
+        Array.from({ length: 22 }, (_, seed) =>
+          api.as(rita.token).post(samplesOf(run.id), { size: 1, seed }),
+        ),
+      );
+      expect(drawn.filter((r) => r.status === 201)).toHaveLength(20);
+      const refused = drawn.filter((r) => r.status === 409);
+      expect(refused).toHaveLength(2);
+      expect(refused[0].body.detail).toMatch(
+        /^The run already has 20 review samples, the most one run may have/,
+      );
+      const listed = await api.as(rita.token).get(samplesOf(run.id)).expect(200);
+      expect(listed.body.items).toHaveLength(20);
+    });
+
     it('draws concurrently without mixing samples: each stored hash re-derives from its stored rows', async () => {
       const responses = await Promise.all(
         [21, 22, 23, 24].map((seed) => api.as(rita.token).post(samplesOf(runId), { size: 7, seed })),

@@ -44,6 +44,12 @@ const RANDOM_SEED_LIMIT = 2 ** 47;
  * Drawing review samples from completed runs and reading them back. Who may: see the run to read a
  * sample; draw one: a reviewer, or an engineer or service-team member of the use case's owning team.
  */
+/**
+ * Review samples one run may have: every read of the run's samples and every gate evaluation with review
+ * rules computes the statistics of each, so their number is bounded.
+ */
+export const MAX_SAMPLES_PER_RUN = 20;
+
 @Injectable()
 export class ReviewSamplesService {
   constructor(
@@ -59,12 +65,21 @@ export class ReviewSamplesService {
     const context = contextOf(caller);
     const input = parseDrawSample(body);
     return this.uow.write(async (tx) => {
-      const { run, useCase } = await loadVisibleRun(this.runs, tx, context.actor, runId);
+      // The run row is locked so that concurrent draws are counted one after another against the cap.
+      const { run, useCase } = await loadVisibleRun(this.runs, tx, context.actor, runId, true);
       assertCanReviewRun(
         context.actor,
         useCase?.ownerTeamId ?? run.suite?.ownerTeamId ?? null,
         'Drawing a review sample',
       );
+      if ((await this.rows.samplesOfRuns(tx, [run.id])).length >= MAX_SAMPLES_PER_RUN) {
+        throw new DomainError(
+          'invalid_state',
+          `The run already has ${MAX_SAMPLES_PER_RUN} review samples, the most one run may have: review one of them (the gate reads the one with the most independent reviews).`,
+          [],
+          'review_samples_per_run',
+        );
+      }
       const report = storedReport(run);
       if (run.status !== 'completed' || !report) {
         throw new DomainError(

@@ -57,9 +57,19 @@ const givenWebhookEndpoint = async (api: TestApi) => {
   webhookEndpointId = made.body.id;
 };
 
-/** The review sample the last `givenReviewSample` drew, of the fixture run, as the owning team's member. */
+/**
+ * A review sample of the fixture run, drawn by the owning team's member the first time a case asks for one
+ * and read back after (a run holds at most 20 samples, fewer than the cases that need one).
+ */
 let reviewSampleId = '';
+let importedRaters = 0;
 const givenReviewSample = async (api: TestApi, f: Fixtures) => {
+  const listed = await api.as(f.sam.token).get(`/v1/runs/${f.runId}/review-samples`).expect(200);
+  const existing = (listed.body.items as { id: string }[])[0];
+  if (existing) {
+    reviewSampleId = existing.id;
+    return;
+  }
   const drawn = await api
     .as(f.sam.token)
     .post(`/v1/runs/${f.runId}/review-samples`, { size: 1, seed: 1 })
@@ -400,7 +410,9 @@ const MATRIX: RouteCase[] = [
     given: givenReviewSample,
     upload: {
       type: 'application/x-ndjson',
-      text: () => '{"position":1,"reviewer":"Kim","verdicts":{"includes":{"agree":true}}}',
+      // A rater of the case's own: the cases share one sample, and a rater already counted there is refused.
+      text: () =>
+        `{"position":1,"reviewer":"Kim ${(importedRaters += 1)}","verdicts":{"includes":{"agree":true}}}`,
     },
     expected: only({ service_team: 201, engineer: 201, reviewer: 201 }),
   },

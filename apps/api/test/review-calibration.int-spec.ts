@@ -1,15 +1,12 @@
 import {
   describeIntegration,
-  jsonl,
   KAPPA_WORKED_EXAMPLE,
   kappaWorkedExampleItems,
   type OpenAiStub,
-  questionItems,
   startOpenAiStub,
-  type StubRequestBody,
 } from '@gatehouse/testing';
-import { type EvaluationView, givenUseCaseAt } from './support/givens';
-import { highRiskRecord } from './support/records';
+import { type EvaluationView } from './support/givens';
+import { givenJudgedUseCaseAtTest, judgedReply } from './support/judged';
 import { TestApi, type TestUser } from './support/test-api';
 
 jest.setTimeout(240_000);
@@ -28,32 +25,11 @@ jest.setTimeout(240_000);
  */
 const EXAMPLE = kappaWorkedExampleItems();
 const ITEMS = EXAMPLE.length;
-/** The judge passes question k exactly when the worked example's first rater (the judge) said yes. */
+/**
+ * The target answers question k right (and the judge passes it) exactly when the worked example's first
+ * rater, the judge, said yes.
+ */
 const judgePasses = (k: number) => EXAMPLE[k - 1].judgePasses;
-
-/** The target answers "yes" where the judge is to pass it, "no" elsewhere; the judge grades yes 5, no 1. */
-function reply(body: StubRequestBody): string {
-  const system = body.messages[0]?.content ?? '';
-  const user = body.messages.at(-1)?.content ?? '';
-  if (system.startsWith('You are an impartial assessor')) {
-    const answer = /Answer to grade:\n([\s\S]*)$/.exec(user)?.[1].trim() ?? '';
-    const score = answer === 'yes' ? 5 : 1;
-    return JSON.stringify({ score, reasoning: `graded ${score}: the answer is "${answer}"` });
-  }
-  return judgePasses(Number(/question (\d+)/.exec(user)?.[1])) ? 'yes' : 'no';
-}
-
-const SUITE_YAML = [
-  'name: calibrated',
-  'version: 1',
-  'dataset: calibrated-questions@1',
-  'target: { type: openai, model: stub-model, connection: stub }',
-  'scorers:',
-  '  - type: rubric_judge',
-  '    name: quality',
-  '    rubric: The answer is right.',
-  '    judge: { model: judge-model, connection: stub }',
-].join('\n');
 
 /** Every gate needs one approval; high → learn also needs the judge to agree with independent people. */
 function calibrationPolicy() {
@@ -145,7 +121,7 @@ describeIntegration('calibrating a model judge against people, to the gate (work
       .expect(201);
 
   beforeAll(async () => {
-    stub = await startOpenAiStub({ respond: reply });
+    stub = await startOpenAiStub({ respond: judgedReply(judgePasses) });
     api = await TestApi.start();
     await api.connection('stub', stub.url);
     owner = await api.user('Olive', ['service_team'], 'Benefits');
@@ -153,19 +129,13 @@ describeIntegration('calibrating a model judge against people, to the gate (work
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
     rob = await api.user('Rob', ['reviewer'], 'Assurance');
     await api.admin.post('/v1/gate-policies', calibrationPolicy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload('/v1/datasets?name=calibrated-questions', jsonl(questionItems(ITEMS)), 'application/x-ndjson')
-      .expect(201);
-    await api.as(eve.token).upload('/v1/suites', SUITE_YAML, 'application/yaml').expect(201);
-    useCaseId = await givenUseCaseAt(api, 'test', {
-      cast: { owner, engineer: eve, reviewers: [rita] },
-      suite: 'calibrated@1',
-      target: { type: 'openai', model: 'stub-model', connection: 'stub' },
-      record: highRiskRecord(),
-    });
-    const runs = await api.as(owner.token).get(`/v1/runs?aiUseCaseId=${useCaseId}`).expect(200);
-    runId = runs.body.items[0].id;
+    // Only the judge scores: an item failed is an item the judge failed (the strata by verdict).
+    ({ useCaseId, runId } = await givenJudgedUseCaseAtTest(
+      api,
+      { owner, engineer: eve, reviewers: [rita] },
+      'calibrated',
+      ITEMS,
+    ));
   });
 
   afterAll(async () => {

@@ -1,13 +1,6 @@
-import {
-  describeIntegration,
-  jsonl,
-  type OpenAiStub,
-  questionItems,
-  startOpenAiStub,
-  type StubRequestBody,
-} from '@gatehouse/testing';
-import { type EvaluationView, givenApproved, givenPromoted, givenUseCaseAt } from './support/givens';
-import { highRiskRecord } from './support/records';
+import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import { type EvaluationView, givenApproved, givenPromoted } from './support/givens';
+import { givenJudgedUseCaseAtTest, judgedReply } from './support/judged';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn } from './support/web';
 
@@ -16,31 +9,6 @@ jest.setTimeout(180_000);
 const ITEMS = 20;
 /** The target answers "no" (wrong) to every fourth question and "yes" to the rest. */
 const wrong = (k: number) => k % 4 === 0;
-
-/** The target, and the model judge: it fails the wrong answers (score 1) and passes the right ones (5). */
-function reply(body: StubRequestBody): string {
-  const system = body.messages[0]?.content ?? '';
-  const user = body.messages.at(-1)?.content ?? '';
-  if (system.startsWith('You are an impartial assessor')) {
-    const answer = /Answer to grade:\n([\s\S]*)$/.exec(user)?.[1].trim() ?? '';
-    const score = answer === 'yes' ? 5 : 1;
-    return JSON.stringify({ score, reasoning: `graded ${score}: the answer is "${answer}"` });
-  }
-  return wrong(Number(/question (\d+)/.exec(user)?.[1])) ? 'no' : 'yes';
-}
-
-const SUITE_YAML = [
-  'name: judged',
-  'version: 1',
-  'dataset: judged-questions@1',
-  'target: { type: openai, model: stub-model, connection: stub }',
-  'scorers:',
-  '  - { type: equals, name: correct }',
-  '  - type: rubric_judge',
-  '    name: quality',
-  '    rubric: The answer is right.',
-  '    judge: { model: judge-model, connection: stub }',
-].join('\n');
 
 const JUDGE_RULE = {
   kind: 'judge_agreement',
@@ -131,7 +99,7 @@ describeIntegration('judge_agreement and human review as gate evidence (API)', (
   const positions = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   beforeAll(async () => {
-    stub = await startOpenAiStub({ respond: reply });
+    stub = await startOpenAiStub({ respond: judgedReply((k) => !wrong(k)) });
     api = await TestApi.start();
     await api.connection('stub', stub.url);
     owner = await api.user('Owen', ['service_team'], 'Benefits');
@@ -139,24 +107,18 @@ describeIntegration('judge_agreement and human review as gate evidence (API)', (
     rita = await api.user('Rita', ['reviewer'], 'Assurance');
     rob = await api.user('Rob', ['reviewer'], 'Assurance');
     await api.admin.post('/v1/gate-policies', judgedPolicy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload('/v1/datasets?name=judged-questions', jsonl(questionItems(ITEMS)), 'application/x-ndjson')
-      .expect(201);
-    await api.as(eve.token).upload('/v1/suites', SUITE_YAML, 'application/yaml').expect(201);
     // At test, high tier: the team's run of the suite (started by Eve) is the evidence the gate reads.
-    useCaseId = await givenUseCaseAt(api, 'test', {
-      cast: { owner, engineer: eve, reviewers: [rita] },
-      suite: 'judged@1',
-      target: { type: 'openai', model: 'stub-model', connection: 'stub' },
-      record: highRiskRecord(),
-    });
+    ({ useCaseId, runId } = await givenJudgedUseCaseAtTest(
+      api,
+      { owner, engineer: eve, reviewers: [rita] },
+      'judged',
+      ITEMS,
+      { equals: true },
+    ));
     const useCase = await api.as(owner.token).get(`/v1/ai-use-cases/${useCaseId}`).expect(200);
     if (useCase.body.stage !== 'test' || useCase.body.riskTier !== 'high') {
       throw new Error(`the use case is ${useCase.body.riskTier} at ${useCase.body.stage}, not high at test`);
     }
-    const runs = await api.as(owner.token).get(`/v1/runs?aiUseCaseId=${useCaseId}`).expect(200);
-    runId = runs.body.items[0].id;
   });
 
   afterAll(async () => {

@@ -1,15 +1,7 @@
 import { type DrawnSample, reviewSampleHash } from '@gatehouse/domain';
 import { ReviewRepository, UnitOfWork } from '@gatehouse/persistence';
-import {
-  describeIntegration,
-  jsonl,
-  type OpenAiStub,
-  questionItems,
-  startOpenAiStub,
-  type StubRequestBody,
-} from '@gatehouse/testing';
-import { givenUseCaseAt } from '../support/givens';
-import { highRiskRecord } from '../support/records';
+import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import { givenJudgedUseCaseAtTest, judgedReply } from '../support/judged';
 import { TestApi, type TestUser } from '../support/test-api';
 import { signIn, type WebClient } from '../support/web';
 
@@ -18,30 +10,6 @@ jest.setTimeout(240_000);
 const ITEMS = 20;
 /** The target answers "no" (wrong) to every fifth question and "yes" to the rest. */
 const wrong = (k: number) => k % 5 === 0;
-
-/** The target, and a model judge that passes "yes" (score 5) and fails anything else (score 1). */
-function reply(body: StubRequestBody): string {
-  const system = body.messages[0]?.content ?? '';
-  const user = body.messages.at(-1)?.content ?? '';
-  if (system.startsWith('You are an impartial assessor')) {
-    const answer = /Answer to grade:\n([\s\S]*)$/.exec(user)?.[1].trim() ?? '';
-    return JSON.stringify({ score: answer === 'yes' ? 5 : 1, reasoning: `the answer is "${answer}"` });
-  }
-  return wrong(Number(/question (\d+)/.exec(user)?.[1])) ? 'no' : 'yes';
-}
-
-const SUITE_YAML = [
-  'name: attacked',
-  'version: 1',
-  'dataset: attacked-questions@1',
-  'target: { type: openai, model: stub-model, connection: stub }',
-  'scorers:',
-  '  - { type: equals, name: correct }',
-  '  - type: rubric_judge',
-  '    name: quality',
-  '    rubric: The answer is right.',
-  '    judge: { model: judge-model, connection: stub }',
-].join('\n');
 
 /** A passing run of `attacked` and one approval everywhere; high → learn also asks the judge to agree with people. */
 function policy() {
@@ -158,7 +126,7 @@ describeIntegration('review samples and reviews under attack', () => {
   };
 
   beforeAll(async () => {
-    stub = await startOpenAiStub({ respond: reply });
+    stub = await startOpenAiStub({ respond: judgedReply((k) => !wrong(k)) });
     api = await TestApi.start();
     await api.connection('stub', stub.url);
     owner = await api.user('Owen', ['service_team'], 'Benefits');
@@ -168,19 +136,13 @@ describeIntegration('review samples and reviews under attack', () => {
     vic = await api.user('Vic', ['reviewer'], 'Assurance');
     ada = await api.user('Ada', ['admin'], null);
     await api.admin.post('/v1/gate-policies', policy()).expect(201);
-    await api
-      .as(eve.token)
-      .upload('/v1/datasets?name=attacked-questions', jsonl(questionItems(ITEMS)), 'application/x-ndjson')
-      .expect(201);
-    await api.as(eve.token).upload('/v1/suites', SUITE_YAML, 'application/yaml').expect(201);
-    useCaseId = await givenUseCaseAt(api, 'test', {
-      cast: { owner, engineer: eve, reviewers: [rita] },
-      suite: 'attacked@1',
-      target: { type: 'openai', model: 'stub-model', connection: 'stub' },
-      record: highRiskRecord(),
-    });
-    const runs = await api.as(owner.token).get(`/v1/runs?aiUseCaseId=${useCaseId}`).expect(200);
-    runId = runs.body.items[0].id;
+    ({ useCaseId, runId } = await givenJudgedUseCaseAtTest(
+      api,
+      { owner, engineer: eve, reviewers: [rita] },
+      'attacked',
+      ITEMS,
+      { equals: true },
+    ));
   });
 
   afterAll(async () => {

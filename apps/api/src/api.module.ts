@@ -15,6 +15,7 @@ import { ConnectionsController } from './connections/connections.controller';
 import { WebhooksController } from './notifications/webhooks.controller';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { HealthController } from './health/health.controller';
+import { LIVE_CONTROLLERS } from './live/live-controllers';
 import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { RequestBodyInterceptor } from './http/request-body.interceptor';
@@ -81,6 +82,7 @@ export class ApiModule implements NestModule {
         MeController,
         WorkPagesController,
         ReviewPagesController,
+        ...LIVE_CONTROLLERS,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },

@@ -13,6 +13,7 @@ import { IdentityService } from './identity/identity.service';
 import { OidcProvisioningService } from './identity/oidc-provisioning.service';
 import { OidcSignInService } from './identity/oidc-sign-in.service';
 import { WebSessionsService } from './identity/web-sessions.service';
+import { LIVE_PROVIDERS } from './live/live-providers';
 import { MetricsService } from './metrics/metrics.service';
 import { NOTIFICATION_PROVIDERS } from './notifications/notification-providers';
 import { EvalsImportService } from './registry/evals-import.service';
@@ -43,6 +44,7 @@ const services = [
   ...WORK_PROVIDERS,
   ...REVIEW_PROVIDERS,
   ...NOTIFICATION_PROVIDERS,
+  ...LIVE_PROVIDERS,
 ];
 
 export interface ApplicationOptions {

@@ -63,3 +63,4 @@ export * from './notifications/evidence-expiry-notices';
 export * from './notifications/webhook-endpoints.schema';
 export * from './notifications/webhook-endpoints.service';
 export * from './notifications/notifications.standalone';
+export * from './live';

@@ -63,6 +63,15 @@ export interface GatehouseConfig {
   };
   /** The worker's own small HTTP server for /health and /metrics. */
   worker: { port: number };
+  /** Live traffic: trace ingestion and the watch (see docs/live.md). */
+  live: {
+    /** The largest ingest request body (OTLP protobuf or JSON, the JSON endpoint, feedback). */
+    maxIngestBytes: number;
+    /** How long an ingest token's lookup (use case, settings, approved hash) is cached per process. */
+    tokenCacheMs: number;
+    /** How often the watch's pass runs (retention, drift, due re-evaluations, expiring evidence). */
+    watchEveryMs: number;
+  };
   dataDir: string;
   database: DatabaseConfig;
   autoMigrate: boolean;
@@ -174,6 +183,9 @@ const environmentSchema = z.object({
   GATEHOUSE_FAIL_FAST_AFTER: int(10, 0, 100_000),
   GATEHOUSE_RECONCILE_MAX_ATTEMPTS: int(5, 1, 1000),
   GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
+  GATEHOUSE_INGEST_MAX_BYTES: int(4 * 1_048_576, 1024, 64 * 1_048_576),
+  GATEHOUSE_INGEST_TOKEN_CACHE_MS: int(5_000, 0, 600_000),
+  GATEHOUSE_WATCH_EVERY_MS: int(300_000, 100, 86_400_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
   GATEHOUSE_EGRESS_ALLOW: z
     .string()
@@ -280,6 +292,11 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       trustProxy: e.GATEHOUSE_TRUST_PROXY,
     },
     worker: { port: e.GATEHOUSE_WORKER_PORT },
+    live: {
+      maxIngestBytes: e.GATEHOUSE_INGEST_MAX_BYTES,
+      tokenCacheMs: e.GATEHOUSE_INGEST_TOKEN_CACHE_MS,
+      watchEveryMs: e.GATEHOUSE_WATCH_EVERY_MS,
+    },
     dataDir,
     database,
     autoMigrate: e.GATEHOUSE_AUTO_MIGRATE ?? embedded,

@@ -33,3 +33,4 @@ export * from './registry/artefact-ownership';
 export * from './notifications/notification-events';
 export * from './identity/provider-roles';
 export * from './reviews';
+export * from './live';

@@ -8,6 +8,7 @@ export * from './database-errors';
 export * from './entities';
 export * from './gates';
 export * from './identity';
+export * from './live';
 export * from './migrations';
 export * from './notifications';
 export * from './raw-rows';

@@ -3,6 +3,7 @@ import { AuditLogRepository } from './audit-log.repository';
 import { CONNECTION_REPOSITORIES } from './connections';
 import { GATE_REPOSITORIES } from './gates';
 import { IDENTITY_REPOSITORIES } from './identity';
+import { LIVE_REPOSITORIES } from './live';
 import { NOTIFICATION_REPOSITORIES } from './notifications';
 import { REGISTRY_REPOSITORIES } from './registry';
 import { REVIEW_REPOSITORIES } from './reviews';
@@ -23,6 +24,7 @@ export const REPOSITORIES: readonly RepositoryClass[] = [
   ...CONNECTION_REPOSITORIES,
   ...GATE_REPOSITORIES,
   ...IDENTITY_REPOSITORIES,
+  ...LIVE_REPOSITORIES,
   ...NOTIFICATION_REPOSITORIES,
   ...REGISTRY_REPOSITORIES,
   ...REVIEW_REPOSITORIES,

@@ -10,6 +10,7 @@ const OPTIONS: ConsumerOptions = {
   itemConcurrency: 2,
   controlConcurrency: 1,
   reconcileEveryMs: 3_600_000,
+  watchEveryMs: 3_600_000,
   lockMs: 5_000,
   worker: 'test',
 };
@@ -42,6 +43,8 @@ function handlers(overrides: Partial<JobHandlers>): JobHandlers {
     [JobName.AggregateRun]: async () => undefined,
     [JobName.ReconcileRuns]: async () => undefined,
     [JobName.DeliverNotification]: async () => undefined,
+    [JobName.ScoreLive]: async () => undefined,
+    [JobName.WatchLive]: async () => undefined,
     ...overrides,
   };
 }

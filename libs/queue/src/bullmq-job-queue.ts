@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import {
   CONTROL_QUEUE,
   controlQueueOf,
+  LIVE_CONCURRENCY,
+  LIVE_QUEUE,
   itemQueueName,
   JobName,
   type JobPayloads,
@@ -200,6 +202,7 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     const names = new Set([
       CONTROL_QUEUE,
       NOTIFICATION_QUEUE,
+      LIVE_QUEUE,
       ...(await this.producer.smembers(this.providersKey)),
     ]);
     const result: Record<string, { waiting: number; active: number; delayed: number; failed: number }> = {};
@@ -238,7 +241,16 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
     await this.subscriber.subscribe(this.cancelChannel, this.newQueueChannel);
     this.startWorker(CONTROL_QUEUE, options.controlConcurrency);
     this.startWorker(NOTIFICATION_QUEUE, NOTIFICATION_CONCURRENCY);
+    this.startWorker(LIVE_QUEUE, LIVE_CONCURRENCY);
     await this.discoverItemQueues();
+    // One scheduler for every worker (upserting it again only updates it): the watch runs once per period.
+    await this.queue(CONTROL_QUEUE)
+      .upsertJobScheduler(
+        'live-watch',
+        { every: options.watchEveryMs },
+        { name: JobName.WatchLive, data: {}, opts: { ...KEEP } },
+      )
+      .catch((error: unknown) => this.observer.error('queue', error));
     const every = (ms: number, task: () => Promise<void>) => {
       const timer = setInterval(() => void task().catch(() => undefined), ms);
       timer.unref();
@@ -276,7 +288,10 @@ export class BullMqJobQueue implements JobProducer, JobConsumer {
       stalledInterval: options.lockMs,
       maximumRateLimitDelay: 60_000,
       maxStartedAttempts: 20,
-      ...(name !== CONTROL_QUEUE && name !== NOTIFICATION_QUEUE && options.maxItemsPerMinute
+      ...(name !== CONTROL_QUEUE &&
+      name !== NOTIFICATION_QUEUE &&
+      name !== LIVE_QUEUE &&
+      options.maxItemsPerMinute
         ? { limiter: { max: options.maxItemsPerMinute, duration: 60_000 } }
         : {}),
     });

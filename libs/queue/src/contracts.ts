@@ -11,6 +11,13 @@ export enum JobName {
   ReconcileRuns = 'runs.reconcile',
   /** Sends one notification delivery (an e-mail or a webhook call); retried by the delivery's own backoff. */
   DeliverNotification = 'notification.deliver',
+  /** Scores the sampled interactions of one ingest batch with the use case's online scorers. */
+  ScoreLive = 'live.score',
+  /**
+   * The watch's periodic pass (scheduled by the consumer itself): deletes captured text past retention,
+   * checks drift, starts due re-evaluations and marks use cases whose evidence is about to expire.
+   */
+  WatchLive = 'live.watch',
 }
 
 export interface JobPayloads {
@@ -22,6 +29,8 @@ export interface JobPayloads {
   [JobName.ReconcileRuns]: Record<string, never>;
   /** `attempt`: the attempts the delivery had made when this job was added (its compare-and-set). */
   [JobName.DeliverNotification]: { deliveryId: string; attempt: number };
+  [JobName.ScoreLive]: { aiUseCaseId: string; batchId: string };
+  [JobName.WatchLive]: Record<string, never>;
 }
 
 /** Run control (start, aggregate, reconcile) shares one queue; items go to one queue per provider. */
@@ -36,9 +45,22 @@ export const NOTIFICATION_QUEUE = 'gatehouse-notifications';
 /** Deliveries in flight per process. */
 export const NOTIFICATION_CONCURRENCY = 8;
 
+/**
+ * Live traffic has a queue of its own: a flood of ingest batches to score never delays a run's start or
+ * aggregation, and the watch's pass never waits behind them either (it runs on the control queue).
+ */
+export const LIVE_QUEUE = 'gatehouse-live';
+
+/** Live scoring jobs in flight per process. */
+export const LIVE_CONCURRENCY = 4;
+
 /** The queue a control job goes to. */
 export function controlQueueOf(name: JobName): string {
-  return name === JobName.DeliverNotification ? NOTIFICATION_QUEUE : CONTROL_QUEUE;
+  return name === JobName.DeliverNotification
+    ? NOTIFICATION_QUEUE
+    : name === JobName.ScoreLive
+      ? LIVE_QUEUE
+      : CONTROL_QUEUE;
 }
 
 /** A provider's item queue: its own rate limit and 429 pauses, so one provider cannot stall another. */
@@ -58,4 +80,6 @@ export const jobIds = {
   /** One per delivery attempt and due time (a replay or a sweep after a lost attempt is a new job). */
   deliverNotification: (deliveryId: string, attempt: number, dueAtMs: number) =>
     `notify-${deliveryId}-${attempt}-${dueAtMs}`,
+  /** One per ingest batch: a batch re-sent by a retrying exporter is stored once and scored once. */
+  scoreLive: (batchId: string) => `live-${batchId}`,
 };

@@ -13,6 +13,7 @@ const OPTIONS: ConsumerOptions = {
   itemConcurrency: 2,
   controlConcurrency: 1,
   reconcileEveryMs: 60_000,
+  watchEveryMs: 3_600_000,
   lockMs: 1000,
   worker: 'test',
 };
@@ -33,6 +34,8 @@ function handlersWith(
     [JobName.AggregateRun]: async () => undefined,
     [JobName.ReconcileRuns]: async () => undefined,
     [JobName.DeliverNotification]: async () => undefined,
+    [JobName.ScoreLive]: async () => undefined,
+    [JobName.WatchLive]: async () => undefined,
   };
 }
 

@@ -1,6 +1,8 @@
 import {
   CONTROL_QUEUE,
   controlQueueOf,
+  LIVE_CONCURRENCY,
+  LIVE_QUEUE,
   itemQueueName,
   JobName,
   type JobPayloads,
@@ -61,6 +63,7 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
   private handlers: JobHandlers | null = null;
   private options: ConsumerOptions | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly observer: QueueObserver = SILENT_OBSERVER) {}
@@ -164,6 +167,19 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     this.reconcileTimer = setInterval(reconcile, options.reconcileEveryMs);
     this.reconcileTimer.unref();
     reconcile();
+    this.watchTimer = setInterval(
+      () =>
+        this.enqueue(CONTROL_QUEUE, {
+          name: JobName.WatchLive,
+          id: `watch-${Date.now()}`,
+          data: {},
+          enqueuedAt: Date.now(),
+          attemptsStarted: 0,
+          failures: 0,
+        }),
+      options.watchEveryMs,
+    );
+    this.watchTimer.unref();
     for (const name of this.queues.keys()) {
       this.pump(name);
     }
@@ -173,6 +189,9 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
     this.stopped = true;
     if (this.reconcileTimer) {
       clearInterval(this.reconcileTimer);
+    }
+    if (this.watchTimer) {
+      clearInterval(this.watchTimer);
     }
     const running: Promise<void>[] = [];
     for (const queue of this.queues.values()) {
@@ -222,7 +241,9 @@ export class InProcessJobQueue implements JobProducer, JobConsumer {
         ? this.options.controlConcurrency
         : name === NOTIFICATION_QUEUE
           ? NOTIFICATION_CONCURRENCY
-          : this.options.itemConcurrency;
+          : name === LIVE_QUEUE
+            ? LIVE_CONCURRENCY
+            : this.options.itemConcurrency;
     const wait = queue.pausedUntil - Date.now();
     if (wait > 0) {
       queue.wake ??= setTimeout(() => {

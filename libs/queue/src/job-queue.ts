@@ -29,7 +29,11 @@ export const ABORT_RUN_CANCELLED = 'run-cancelled';
 
 /** The control jobs producers add by name (the reconciler is scheduled by the consumer itself). */
 export type ControlJobName =
-  JobName.StartRun | JobName.FanOutRun | JobName.AggregateRun | JobName.DeliverNotification;
+  | JobName.StartRun
+  | JobName.FanOutRun
+  | JobName.AggregateRun
+  | JobName.DeliverNotification
+  | JobName.ScoreLive;
 
 export interface ItemJob {
   jobId: string;
@@ -109,6 +113,8 @@ export interface ConsumerOptions {
   controlConcurrency: number;
   /** How often the reconciler job runs. */
   reconcileEveryMs: number;
+  /** How often the watch's pass runs (a BullMQ job scheduler; a timer in process). */
+  watchEveryMs: number;
   /** A job whose worker vanished is retried after about lockMs + lockMs (BullMQ's stall detection). */
   lockMs: number;
   /** Optional cap of item jobs per minute per provider, across all workers. */

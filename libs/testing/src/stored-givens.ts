@@ -106,6 +106,7 @@ export function aiUseCaseRow(ownerTeamId: string, overrides: Partial<AiUseCaseEn
       targetHash: null,
       targetCassettes: null,
       underChangeSince: null,
+      underReviewSince: null,
       createdBy: 'test',
       createdAt: now,
       updatedAt: now,

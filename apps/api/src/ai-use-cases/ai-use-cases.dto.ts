@@ -94,7 +94,15 @@ export const aiUseCaseSchema = z.object({
   underChangeSince: z
     .string()
     .nullable()
-    .describe('Set when the target changed at learn or scale, until a re-evaluation is approved.'),
+    .describe(
+      'Set when the target changed at learn or scale, or the live service attested a configuration the reviewers did not approve, until a re-evaluation is approved.',
+    ),
+  underReviewSince: z
+    .string()
+    .nullable()
+    .describe(
+      'Set when the watch found something reviewers must look at (a scheduled re-evaluation regressed, evidence about to expire, a live rate drifted), until a re-evaluation is approved.',
+    ),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -25,6 +25,8 @@ export interface AiUseCaseView {
   target: { config: Record<string, unknown>; hash: string; cassettes: Record<string, string> | null } | null;
   /** Set when the target changed at learn or scale, until a re-evaluation is approved. */
   underChangeSince: string | null;
+  /** Set when the watch found something reviewers must look at, until a re-evaluation is approved. */
+  underReviewSince: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -63,6 +65,7 @@ export function toAiUseCaseView(entity: AiUseCaseEntity, teamName: string): AiUs
           }
         : null,
     underChangeSince: entity.underChangeSince?.toISOString() ?? null,
+    underReviewSince: entity.underReviewSince?.toISOString() ?? null,
     createdBy: entity.createdBy,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),

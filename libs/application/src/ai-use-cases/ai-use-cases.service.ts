@@ -102,6 +102,7 @@ export class AiUseCasesService {
         targetConfig: null,
         targetHash: null,
         underChangeSince: null,
+        underReviewSince: null,
         createdBy: context.actor.id,
         createdAt: now,
         updatedAt: now,

@@ -51,6 +51,7 @@ export class JobRunnerService implements OnApplicationBootstrap, OnModuleDestroy
       itemConcurrency: runs.itemConcurrency,
       controlConcurrency: 4,
       reconcileEveryMs: runs.reconcileEveryMs,
+      watchEveryMs: this.config.live.watchEveryMs,
       lockMs: runs.lockMs,
       maxItemsPerMinute: runs.maxItemsPerMinute,
       worker: `${hostname()}-${process.pid}`,

@@ -55,6 +55,13 @@ export class AiUseCaseEntity {
   @Column({ name: 'under_change_since', type: TIMESTAMP, nullable: true })
   underChangeSince!: Date | null;
 
+  /**
+   * Set when the watch finds something the reviewers must look at (a scheduled re-evaluation regressed,
+   * evidence is about to expire, a live rate drifted); cleared by a passing, approved re-evaluation.
+   */
+  @Column({ name: 'under_review_since', type: TIMESTAMP, nullable: true })
+  underReviewSince!: Date | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy!: string;
 

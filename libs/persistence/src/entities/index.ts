@@ -19,6 +19,14 @@ import {
   NotificationEventEntity,
   WebhookEndpointEntity,
 } from './notification.entity';
+import {
+  IngestTokenEntity,
+  LiveFeedbackEntity,
+  LiveInteractionEntity,
+  LiveScoreEntity,
+  LiveSettingsEntity,
+  WatchAlertEntity,
+} from './live.entity';
 import { OidcSignInEntity } from './oidc-sign-in.entity';
 import { ProviderConnectionEntity } from './provider-connection.entity';
 import { ItemReviewEntity, ReviewSampleEntity, ReviewSampleItemEntity } from './review.entity';
@@ -35,6 +43,7 @@ export * from './dataset.entity';
 export * from './enrolment.entity';
 export * from './evaluation-run.entity';
 export * from './gate.entity';
+export * from './live.entity';
 export * from './notification.entity';
 export * from './oidc-sign-in.entity';
 export * from './provider-connection.entity';
@@ -75,4 +84,10 @@ export const ENTITIES = [
   ReviewSampleEntity,
   ReviewSampleItemEntity,
   ItemReviewEntity,
+  IngestTokenEntity,
+  LiveSettingsEntity,
+  LiveInteractionEntity,
+  LiveScoreEntity,
+  LiveFeedbackEntity,
+  WatchAlertEntity,
 ];

@@ -8,6 +8,7 @@ import { ArtefactOwnership1766851200000 } from './1766851200000-artefact-ownersh
 import { RunRateLimits1767024000000 } from './1767024000000-run-rate-limits';
 import { ReviewerWorkflow1767110400000 } from './1767110400000-reviewer-workflow';
 import { ReviewSamples1767196800000 } from './1767196800000-review-samples';
+import { LiveTraces1767283200000 } from './1767283200000-live-traces';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   RunRateLimits1767024000000,
   ReviewerWorkflow1767110400000,
   ReviewSamples1767196800000,
+  LiveTraces1767283200000,
 ];

@@ -1,5 +1,7 @@
 import { JobName, type JobHandlers } from '@gatehouse/queue';
 import { Injectable } from '@nestjs/common';
+import { LiveScoringService } from '../../live/scoring/live-scoring.service';
+import { WatchService } from '../../live/watch/watch.service';
 import { DeliveryService } from '../../notifications/delivery.service';
 import { NotificationSweepService } from '../../notifications/notification-sweep.service';
 import { ItemExecutorService } from './item-executor.service';
@@ -20,6 +22,8 @@ export class RunJobs {
     private readonly reconciler: RunReconcilerService,
     private readonly deliveries: DeliveryService,
     private readonly sweep: NotificationSweepService,
+    private readonly liveScoring: LiveScoringService,
+    private readonly watch: WatchService,
   ) {}
 
   handlers(): JobHandlers {
@@ -37,6 +41,8 @@ export class RunJobs {
         }
       },
       [JobName.DeliverNotification]: this.deliveries.deliver.bind(this.deliveries),
+      [JobName.ScoreLive]: this.liveScoring.scoreBatch.bind(this.liveScoring),
+      [JobName.WatchLive]: this.watch.tick.bind(this.watch),
     };
   }
 }

@@ -1,0 +1,2 @@
+// Exports of the admin part of live use.
+export {};

@@ -1,0 +1,4 @@
+export * from './admin';
+export * from './ingest';
+export * from './scoring';
+export * from './watch';

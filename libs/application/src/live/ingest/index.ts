@@ -1,0 +1,2 @@
+// Exports of the ingest part of live use.
+export {};

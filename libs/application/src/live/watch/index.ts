@@ -1,0 +1,3 @@
+// Exports of the watch part of live use.
+export * from './attestation.service';
+export * from './watch.service';

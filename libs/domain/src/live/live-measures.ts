@@ -1,0 +1,2 @@
+// Derived pilot measures (daily aggregates of live use): built by the online-scoring work.
+export {};

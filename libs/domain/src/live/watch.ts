@@ -1,0 +1,2 @@
+// Watch alerts (configuration mismatch, drift, regression, expiring evidence): built by the watch work.
+export {};

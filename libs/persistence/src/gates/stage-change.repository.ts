@@ -40,7 +40,13 @@ export class StageChangeRepository {
     const { affected } = await m
       .createQueryBuilder()
       .update(AiUseCaseEntity)
-      .set({ stage: move.to, revision: useCase.revision + 1, underChangeSince: null, underReviewSince: null, updatedAt: now })
+      .set({
+        stage: move.to,
+        revision: useCase.revision + 1,
+        underChangeSince: null,
+        underReviewSince: null,
+        updatedAt: now,
+      })
       .where('id = :id AND stage = :stage AND revision = :revision', {
         id: useCase.id,
         stage: from,

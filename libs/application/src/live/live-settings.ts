@@ -1,0 +1,18 @@
+import { DEFAULT_LIVE_SETTINGS, type LiveSettings } from '@gatehouse/domain';
+import { type LiveSettingsEntity } from '@gatehouse/persistence';
+
+/** A use case's live settings: its stored row, or the defaults when it never set any. */
+export function liveSettingsOf(row: LiveSettingsEntity | null): LiveSettings {
+  if (!row) {
+    return { ...DEFAULT_LIVE_SETTINGS, drift: { ...DEFAULT_LIVE_SETTINGS.drift } };
+  }
+  return {
+    sampleRate: row.sampleRate,
+    captureText: row.captureText,
+    redactPii: row.redactPii,
+    retentionDays: row.retentionDays,
+    judgeCallsPerDay: row.judgeCallsPerDay,
+    reevaluateEveryDays: row.reevaluateEveryDays,
+    drift: { ...DEFAULT_LIVE_SETTINGS.drift, ...row.drift },
+  };
+}

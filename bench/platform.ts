@@ -133,6 +133,8 @@ export interface PlatformOptions {
   label: string;
   /** Extra node flags for the workers (e.g. --cpu-prof). */
   workerNodeArgs?: string[];
+  /** Extra environment for the API and the workers (e.g. a shorter queue lock). */
+  env?: Record<string, string>;
 }
 
 export interface RunView {
@@ -223,6 +225,7 @@ export class Platform {
       GATEHOUSE_SECRETS_KEY: SECRETS_KEY,
       LOG_LEVEL: 'warn',
       ...(this.options.poolSize ? { DATABASE_POOL_SIZE: String(this.options.poolSize) } : {}),
+      ...this.options.env,
       ...extra,
     };
   }
@@ -246,20 +249,51 @@ export class Platform {
     this.api = startNode(`API (${this.options.label})`, API_MAIN, this.environment({ PORT: '0' }));
     const [, url] = await this.api.waitFor(/Gatehouse is ready at (\S+)/);
     this.apiUrl = url.replace('//localhost', '//127.0.0.1');
-    this.workers = Array.from({ length: this.options.workers }, (_, i) =>
-      startNode(
-        `worker ${i + 1} (${this.options.label})`,
-        WORKER_MAIN,
-        this.environment({ GATEHOUSE_WORKER_PORT: '0' }),
-        this.options.workerNodeArgs,
-      ),
-    );
-    this.workerPorts = (
-      await Promise.all(
-        this.workers.map((worker) => worker.waitFor(/worker is ready \(health and metrics on port (\d+)\)/)),
-      )
-    ).map((match) => Number(match[1]));
+    this.workers = Array.from({ length: this.options.workers }, (_, i) => this.startWorker(i + 1));
+    this.workerPorts = await Promise.all(this.workers.map((worker) => Platform.workerReady(worker)));
     await this.createEngineer();
+  }
+
+  private startWorker(n: number): ChildNode {
+    return startNode(
+      `worker ${n} (${this.options.label})`,
+      WORKER_MAIN,
+      this.environment({ GATEHOUSE_WORKER_PORT: '0' }),
+      this.options.workerNodeArgs,
+    );
+  }
+
+  private static async workerReady(worker: ChildNode): Promise<number> {
+    return Number((await worker.waitFor(/worker is ready \(health and metrics on port (\d+)\)/))[1]);
+  }
+
+  /** Kills worker `index` with SIGKILL (no graceful stop: its jobs are left to BullMQ's stall detection). */
+  async killWorker(index: number): Promise<void> {
+    const worker = this.workers[index];
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+  }
+
+  /** Starts a fresh worker in place of worker `index` and waits until it is ready. */
+  async replaceWorker(index: number): Promise<void> {
+    const worker = this.startWorker(this.workers.length + 1);
+    this.workers[index] = worker;
+    this.workerPorts[index] = await Platform.workerReady(worker);
+  }
+
+  /** The bootstrap admin's token. */
+  get adminToken(): string {
+    return ADMIN_TOKEN;
+  }
+
+  /** The API as the admin would call it (JSON in, JSON out; throws on a status of 300 or more). */
+  async adminCall<T>(method: string, path: string, body?: object): Promise<T> {
+    return (await this.call<T>(method, path, ADMIN_TOKEN, body)).body;
+  }
+
+  /** The API as any token's holder would call it (JSON in, JSON out; throws on a status of 300 or more). */
+  async callAs<T>(token: string, method: string, path: string, body?: object): Promise<T> {
+    return (await this.call<T>(method, path, token, body)).body;
   }
 
   /** Stops every process, drops the database and deletes the queue keys; never throws. */

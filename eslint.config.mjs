@@ -206,6 +206,25 @@ export default [
     },
   },
   {
+    // An app's feature subfolder (live/admin/) reaches the app's other features at ../../, as in the libs:
+    // there only leaving src is barred.
+    files: ['apps/*/src/*/*/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@gatehouse/testing', message: 'The testing lib is for tests and benchmarks only.' },
+          ],
+          patterns: [
+            { group: ['../../../*'], message: 'Import across features through a @gatehouse/* alias.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // A service hands its transaction to repositories; only libs/persistence (and tests that store rows
     // directly) unwrap it into TypeORM's manager (#12).
     files: ['libs/application/src/**/*.ts', 'apps/*/src/**/*.ts'],

@@ -3,3 +3,4 @@ export * from './live-settings';
 export * from './sampling';
 export * from './live-measures';
 export * from './watch';
+export * from './live-access';

@@ -43,3 +43,118 @@ export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   reevaluateEveryDays: null,
   drift: DEFAULT_DRIFT_POLICY,
 };
+
+/** The bounds each setting must keep to (integers where `integer`). */
+export const LIVE_SETTINGS_LIMITS = {
+  sampleRate: { min: 0, max: 1, integer: false },
+  retentionDays: { min: 1, max: 365, integer: true },
+  judgeCallsPerDay: { min: 0, max: 10_000, integer: true },
+  reevaluateEveryDays: { min: 1, max: 365, integer: true },
+  windowDays: { min: 1, max: 90, integer: true },
+  minCases: { min: 10, max: 1_000_000, integer: true },
+  rateMargin: { min: 0, max: 1, integer: false },
+  lengthRatio: { min: 1.1, max: 100, integer: false },
+} as const;
+
+type Limit = { min: number; max: number; integer: boolean };
+type Problem = { field: string; message: string; code: string };
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function numberProblem(field: string, value: unknown, limit: Limit): Problem | null {
+  if (value === undefined) {
+    return { field, message: 'is required', code: 'required' };
+  }
+  const kind = limit.integer ? 'a whole number' : 'a number';
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return { field, message: `must be ${kind}`, code: 'invalid_type' };
+  }
+  if (limit.integer && !Number.isInteger(value)) {
+    return { field, message: 'must be a whole number', code: 'invalid_type' };
+  }
+  if (value < limit.min || value > limit.max) {
+    return { field, message: `must be between ${limit.min} and ${limit.max}`, code: 'out_of_range' };
+  }
+  return null;
+}
+
+function booleanProblem(field: string, value: unknown): Problem | null {
+  if (value === undefined) {
+    return { field, message: 'is required', code: 'required' };
+  }
+  return typeof value === 'boolean'
+    ? null
+    : { field, message: 'must be true or false', code: 'invalid_type' };
+}
+
+function unknownKeys(value: Record<string, unknown>, known: readonly string[], prefix: string): Problem[] {
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .slice(0, 20)
+    .map((key) => ({ field: `${prefix}${key}`, message: 'is not a known field', code: 'unknown_field' }));
+}
+
+const SETTING_KEYS = [
+  'sampleRate',
+  'captureText',
+  'redactPii',
+  'retentionDays',
+  'judgeCallsPerDay',
+  'reevaluateEveryDays',
+  'drift',
+] as const satisfies readonly (keyof LiveSettings)[];
+const DRIFT_KEYS = [
+  'windowDays',
+  'minCases',
+  'rateMargin',
+  'lengthRatio',
+] as const satisfies readonly (keyof LiveDriftPolicy)[];
+
+/**
+ * What is wrong with a full set of live settings, each problem naming its field (`drift.minCases`): every
+ * field present, of its type, finite and within LIVE_SETTINGS_LIMITS, and no field that is not a setting.
+ * `extraKeys` are keys the caller reads itself (a change's `reason`). An empty list: the value is a
+ * LiveSettings.
+ */
+export function liveSettingsProblems(value: unknown, extraKeys: readonly string[] = []): Problem[] {
+  if (!isPlainObject(value)) {
+    return [{ field: '(body)', message: 'must be an object of live settings', code: 'invalid_type' }];
+  }
+  const L = LIVE_SETTINGS_LIMITS;
+  const problems: (Problem | null)[] = [
+    ...unknownKeys(value, [...SETTING_KEYS, ...extraKeys], ''),
+    numberProblem('sampleRate', value['sampleRate'], L.sampleRate),
+    booleanProblem('captureText', value['captureText']),
+    booleanProblem('redactPii', value['redactPii']),
+    numberProblem('retentionDays', value['retentionDays'], L.retentionDays),
+    numberProblem('judgeCallsPerDay', value['judgeCallsPerDay'], L.judgeCallsPerDay),
+    value['reevaluateEveryDays'] === null
+      ? null
+      : numberProblem('reevaluateEveryDays', value['reevaluateEveryDays'], L.reevaluateEveryDays),
+  ];
+  const drift = value['drift'];
+  if (drift === undefined) {
+    problems.push({ field: 'drift', message: 'is required', code: 'required' });
+  } else if (!isPlainObject(drift)) {
+    problems.push({ field: 'drift', message: 'must be an object', code: 'invalid_type' });
+  } else {
+    problems.push(
+      ...unknownKeys(drift, DRIFT_KEYS, 'drift.'),
+      ...DRIFT_KEYS.map((key) => numberProblem(`drift.${key}`, drift[key], L[key])),
+    );
+  }
+  return problems.filter((p): p is Problem => p !== null);
+}
+
+/** Captured prompts and completions are kept with UK personal data in them. */
+export const keepsUnredactedText = (settings: Pick<LiveSettings, 'captureText' | 'redactPii'>): boolean =>
+  settings.captureText && !settings.redactPii;
+
+/**
+ * Whether a change of settings needs a reason: it starts keeping captured text unredacted (captureText on,
+ * redactPii off, where before it was not so). Personal data in stored text is a DPIA matter, so the
+ * decision is recorded with why.
+ */
+export const liveSettingsChangeNeedsReason = (before: LiveSettings, after: LiveSettings): boolean =>
+  keepsUnredactedText(after) && !keepsUnredactedText(before);

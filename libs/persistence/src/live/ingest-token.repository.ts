@@ -24,6 +24,14 @@ export class IngestTokenRepository {
     });
   }
 
+  /** How many of the use case's tokens are not revoked (the cap on active tokens counts these). */
+  countActive(tx: Tx, aiUseCaseId: string): Promise<number> {
+    return managerOf(tx)
+      .createQueryBuilder(IngestTokenEntity, 't')
+      .where('t.ai_use_case_id = :aiUseCaseId AND t.revoked_at IS NULL', { aiUseCaseId })
+      .getCount();
+  }
+
   findById(tx: Tx, id: string): Promise<IngestTokenEntity | null> {
     return managerOf(tx).findOneBy(IngestTokenEntity, { id });
   }

@@ -1,2 +1,5 @@
 // Exports of the admin part of live use.
-export {};
+export * from './ingest-tokens.service';
+export * from './live-admin-inputs';
+export * from './live-admin.views';
+export * from './live-settings.service';

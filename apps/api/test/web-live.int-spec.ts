@@ -1,0 +1,289 @@
+import { hashIngestToken } from '@gatehouse/application';
+import { IngestTokenRepository, UnitOfWork } from '@gatehouse/persistence';
+import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import { givenStubSuite, givenUseCaseAt, suitePassedPolicy, type UseCaseGiven } from './support/givens';
+import { lowRiskRecord } from './support/records';
+import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
+import { signIn, type WebClient } from './support/web';
+
+jest.setTimeout(180_000);
+
+/** The page's text as a reader sees it: tags gone, entities decoded, spaces collapsed. */
+const textOf = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+
+const TOKEN = /ghi_[A-Za-z0-9_-]{43}/g;
+
+/** The settings form, valid, as a browser sends it (percentages for shares). */
+const settingsForm = (change: Record<string, string> = {}) => ({
+  sampleRate: '25',
+  captureText: 'yes',
+  redactPii: 'yes',
+  retentionDays: '14',
+  judgeCallsPerDay: '100',
+  reevaluateEveryDays: '',
+  windowDays: '7',
+  minCases: '200',
+  rateMargin: '7',
+  lengthRatio: '2.5',
+  reason: '',
+  ...change,
+});
+
+/**
+ * The live use page: settings in words for whoever may read them and a form for the owning team; ingest
+ * tokens created (shown once, on the response only), listed and revoked after a confirmation; CSRF on every
+ * form; the same refusals as the API (another team 403, another team's draft 404).
+ */
+describeIntegration('the live use page', () => {
+  let api: TestApi;
+  let stub: OpenAiStub;
+  let sam: TestUser;
+  let eve: TestUser;
+  let rita: TestUser;
+  let hank: TestUser;
+  let useCaseId: string;
+  let draftId: string;
+  let eveWeb: WebClient;
+  let ritaWeb: WebClient;
+  let hankWeb: WebClient;
+  let adminWeb: WebClient;
+
+  const page = (id = useCaseId) => `/ai-use-cases/${id}/live`;
+  const apiSettings = async () =>
+    (await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/live-settings`).expect(200)).body;
+  const apiTokens = async () =>
+    (await api.as(sam.token).get(`/v1/ai-use-cases/${useCaseId}/ingest-tokens`).expect(200)).body.items as {
+      id: string;
+      name: string;
+      active: boolean;
+      displayPrefix: string;
+    }[];
+
+  beforeAll(async () => {
+    stub = await startOpenAiStub({ respond: () => 'yes' });
+    api = await TestApi.start({
+      OPENAI_API_KEY: 'sk-stub',
+      GATEHOUSE_PUBLIC_URL: 'http://gatehouse.example.gov.uk',
+    });
+    await api.connection('stub', stub.url);
+    sam = await api.user('Sam', ['service_team'], 'Benefits');
+    eve = await api.user('Eve', ['engineer'], 'Benefits');
+    rita = await api.user('Rita', ['reviewer'], 'Assurance');
+    const rob = await api.user('Rob', ['reviewer'], 'Assurance');
+    hank = await api.user('Hank', ['service_team'], 'Housing');
+    await api.admin.post('/v1/gate-policies', suitePassedPolicy('web-live')).expect(201);
+    await givenStubSuite(api, eve, 'web-live', { items: 3 });
+    const given: UseCaseGiven = {
+      cast: { owner: sam, engineer: eve, reviewers: [rob] },
+      suite: 'web-live@1',
+      target: { type: 'openai', model: 'stub-model', connection: 'stub' },
+      record: { ...lowRiskRecord(), name: 'Letters <b>helper</b>' },
+    };
+    useCaseId = await givenUseCaseAt(api, 'test', given);
+    draftId = await givenUseCaseAt(api, 'proposed', { ...given, record: lowRiskRecord() });
+    eveWeb = await signIn(api, eve.token);
+    ritaWeb = await signIn(api, rita.token);
+    hankWeb = await signIn(api, hank.token);
+    adminWeb = await signIn(api, ADMIN_TOKEN);
+  }, 180_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await stub?.close();
+  });
+
+  it('is linked from the use case page for the owning team and reviewers, not for another team', async () => {
+    const link = `href="/ai-use-cases/${useCaseId}/live"`;
+    expect((await eveWeb.get(`/ai-use-cases/${useCaseId}`)).text).toContain(link);
+    expect((await ritaWeb.get(`/ai-use-cases/${useCaseId}`)).text).toContain(link);
+    const other = await hankWeb.get(`/ai-use-cases/${useCaseId}`);
+    expect(other.status).toBe(200);
+    expect(other.text).not.toContain(link);
+  });
+
+  it('shows the owning team the defaults, both forms and how to send traces', async () => {
+    const response = await eveWeb.get(page());
+    expect(response.status).toBe(200);
+    const text = textOf(response.text);
+    expect(text).toContain('Live use');
+    expect(text).toContain('Letters <b>helper</b>');
+    expect(response.text).not.toContain('<b>helper</b>');
+    expect(text).toContain('These are the defaults');
+    expect(text).toContain('10% of traces are scored');
+    expect(text).toContain('Not kept: only counts, lengths and scores');
+    expect(response.text).toContain(`action="/ai-use-cases/${useCaseId}/live/settings"`);
+    expect(response.text).toContain(`action="/ai-use-cases/${useCaseId}/live/tokens"`);
+    expect(text).toContain('http://gatehouse.example.gov.uk/v1/otlp/v1/traces');
+    expect(text).toContain('Authorization=Bearer%20<your ingest token>');
+    expect(text).toContain('No ingest tokens yet.');
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('shows reviewers the settings without any form, and refuses another team (403) or their draft (404)', async () => {
+    const response = await ritaWeb.get(page());
+    expect(response.status).toBe(200);
+    expect(textOf(response.text)).toContain('10% of traces are scored');
+    expect(response.text).not.toContain('/live/settings"');
+    expect(response.text).not.toContain('/live/tokens"');
+    expect((await hankWeb.get(page())).status).toBe(403);
+    expect((await hankWeb.get(page(draftId))).status).toBe(404);
+    expect((await eveWeb.get('/ai-use-cases/not-an-id/live')).status).toBe(404);
+  });
+
+  it('refuses a form without the session CSRF token, changing nothing', async () => {
+    const forgedSettings = await eveWeb.agent
+      .post(`${page()}/settings`)
+      .type('form')
+      .send(settingsForm({ sampleRate: '90' }));
+    expect(forgedSettings.status).toBe(403);
+    const forgedToken = await eveWeb.agent
+      .post(`${page()}/tokens`)
+      .type('form')
+      .send({ _csrf: 'not-the-token', name: 'forged' });
+    expect(forgedToken.status).toBe(403);
+    expect((await apiSettings()).stored).toBe(false);
+    expect(await apiTokens()).toEqual([]);
+  });
+
+  it('creates a token and shows it on that response only', async () => {
+    const created = await eveWeb.post(`${page()}/tokens`, { name: 'payments-api <production>' });
+    expect(created.status).toBe(201);
+    expect(created.headers['cache-control']).toBe('no-store');
+    const shown = [...new Set(created.text.match(TOKEN) ?? [])];
+    expect(shown).toHaveLength(1);
+    const token = shown[0];
+    expect(textOf(created.text)).toContain('It will not be shown again');
+    expect(textOf(created.text)).toContain(`Authorization=Bearer%20${token}`);
+    expect(created.text).toContain('payments-api &lt;production&gt;');
+    const [row] = await api.app
+      .get(UnitOfWork)
+      .read((tx) => api.app.get(IngestTokenRepository).list(tx, useCaseId));
+    expect(row.tokenHash).toBe(hashIngestToken(token));
+
+    const again = await eveWeb.get(page());
+    expect(again.text.match(TOKEN)).toBeNull();
+    expect(again.text).toContain(`${token.slice(0, 12)}…`);
+    expect(textOf(again.text)).toContain('1 of at most 20 active');
+  });
+
+  it('refuses a bad token name on the form, with the error summary', async () => {
+    const tooLong = await eveWeb.post(`${page()}/tokens`, { name: 'x'.repeat(60_000) });
+    expect(tooLong.status).toBe(400);
+    expect(textOf(tooLong.text)).toContain('Name must be at most 120 characters');
+    expect(tooLong.text).toContain('href="#tokenName"');
+    expect(tooLong.text).not.toContain('x'.repeat(200));
+    const blank = await eveWeb.post(`${page()}/tokens`, { name: '  ' });
+    expect(blank.status).toBe(400);
+    expect(textOf(blank.text)).toContain('Name must not be empty');
+    expect(await apiTokens()).toHaveLength(1);
+  });
+
+  it('keeps what was typed and names each bad field, then saves a valid form', async () => {
+    const bad = await eveWeb.post(
+      `${page()}/settings`,
+      settingsForm({ sampleRate: '150', retentionDays: 'a fortnight', minCases: '5' }),
+    );
+    expect(bad.status).toBe(400);
+    const text = textOf(bad.text);
+    expect(text).toContain('There is a problem');
+    expect(text).toContain('Share of traces scored must be between 0% and 100%');
+    expect(text).toContain('Days to keep captured text must be a number');
+    expect(bad.text).toContain('value="a fortnight"');
+    expect((await apiSettings()).stored).toBe(false);
+
+    // The service's own bounds (the form reads numbers; the service checks ranges).
+    const outOfRange = await eveWeb.post(`${page()}/settings`, settingsForm({ minCases: '5' }));
+    expect(outOfRange.status).toBe(400);
+    expect(textOf(outOfRange.text)).toContain(
+      'Scored cases before the watch alerts must be between 10 and 1000000',
+    );
+    expect(outOfRange.text).toContain('href="#minCases"');
+
+    const saved = await eveWeb.post(`${page()}/settings`, settingsForm());
+    expect(saved.status).toBe(303);
+    expect(saved.headers['location']).toBe(`${page()}?done=settings#settings`);
+    expect(await apiSettings()).toMatchObject({
+      sampleRate: 0.25,
+      captureText: true,
+      redactPii: true,
+      retentionDays: 14,
+      judgeCallsPerDay: 100,
+      reevaluateEveryDays: null,
+      drift: { windowDays: 7, minCases: 200, rateMargin: 0.07, lengthRatio: 2.5 },
+      stored: true,
+    });
+    const after = await eveWeb.get(`${page()}?done=settings`);
+    expect(textOf(after.text)).toContain('The live settings are saved.');
+    expect(textOf(after.text)).toContain('Kept for 14 days, with UK personal data redacted');
+    expect(after.text).toMatch(/id="rateMargin" name="rateMargin" type="text"[^>]* value="7"/);
+  });
+
+  it('asks for a reason to keep text unredacted, then warns on the page', async () => {
+    const noReason = await eveWeb.post(`${page()}/settings`, settingsForm({ redactPii: 'no' }));
+    expect(noReason.status).toBe(400);
+    expect(noReason.text).toContain('href="#reason"');
+    expect((await apiSettings()).redactPii).toBe(true);
+    const withReason = await eveWeb.post(
+      `${page()}/settings`,
+      settingsForm({ redactPii: 'no', reason: 'DPIA 4.2: caseworkers check the full text' }),
+    );
+    expect(withReason.status).toBe(303);
+    const warned = await ritaWeb.get(page());
+    expect(textOf(warned.text)).toContain('kept without redacting personal data');
+  });
+
+  it('revokes a token after a confirmation page; reviewers are refused, admins may', async () => {
+    const [token] = await apiTokens();
+    const confirmUrl = `${page()}/tokens/${token.id}/revoke`;
+    expect((await ritaWeb.get(confirmUrl)).status).toBe(403);
+    const confirm = await eveWeb.get(confirmUrl);
+    expect(confirm.status).toBe(200);
+    expect(textOf(confirm.text)).toContain('Revoke the ingest token payments-api <production>?');
+    expect((await eveWeb.agent.post(confirmUrl).type('form').send({})).status).toBe(403);
+    expect((await ritaWeb.post(confirmUrl)).status).toBe(403);
+    expect((await apiTokens())[0].active).toBe(true);
+
+    const revoked = await eveWeb.post(confirmUrl, { reason: 'Moved to a new service' });
+    expect(revoked.status).toBe(303);
+    expect(revoked.headers['location']).toBe(`${page()}?done=revoked#tokens`);
+    expect((await apiTokens())[0].active).toBe(false);
+    const listed = await eveWeb.get(`${page()}?done=revoked`);
+    expect(textOf(listed.text)).toContain('The ingest token is revoked.');
+    expect(listed.text).not.toContain(confirmUrl);
+
+    // An admin sees revoke links (emergency brake) but no way to create a token or change settings.
+    await eveWeb.post(`${page()}/tokens`, { name: 'second' });
+    const adminPage = await adminWeb.get(page());
+    expect(adminPage.text).toMatch(/\/live\/tokens\/[0-9a-f-]{36}\/revoke/);
+    expect(adminPage.text).not.toContain(`action="/ai-use-cases/${useCaseId}/live/tokens"`);
+    expect(adminPage.text).not.toContain(`action="/ai-use-cases/${useCaseId}/live/settings"`);
+    const second = (await apiTokens()).find((t) => t.name === 'second');
+    expect((await adminWeb.post(`${page()}/tokens/${second?.id}/revoke`)).status).toBe(303);
+    expect((await apiTokens()).find((t) => t.name === 'second')?.active).toBe(false);
+    expect((await adminWeb.post(`${page()}/tokens`, { name: 'admin token' })).status).toBe(403);
+  });
+
+  it('refuses another team every form, and a token id of another use case is not found', async () => {
+    expect((await hankWeb.post(`${page()}/settings`, settingsForm({ sampleRate: '99' }))).status).toBe(403);
+    expect((await hankWeb.post(`${page()}/settings`, settingsForm({ sampleRate: 'bad' }))).status).toBe(403);
+    expect((await hankWeb.post(`${page()}/tokens`, { name: 'hank' })).status).toBe(403);
+    const [token] = await apiTokens();
+    expect((await hankWeb.post(`${page()}/tokens/${token.id}/revoke`)).status).toBe(403);
+    expect((await eveWeb.get(`${page(draftId)}/tokens/${token.id}/revoke`)).status).toBe(404);
+    expect((await apiSettings()).sampleRate).toBe(0.25);
+  });
+
+  it('leaves the measures and watch sections out until they are wired', async () => {
+    const response = await eveWeb.get(page());
+    expect(response.text).not.toContain('id="measures"');
+    expect(response.text).not.toContain('id="watch"');
+  });
+});

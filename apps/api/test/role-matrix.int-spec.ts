@@ -1,4 +1,4 @@
-import { DEFAULT_GATE_POLICY } from '@gatehouse/domain';
+import { DEFAULT_GATE_POLICY, DEFAULT_LIVE_SETTINGS } from '@gatehouse/domain';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { buildOpenApiDocument } from '../src/openapi/openapi';
 import { lowRiskRecord } from './support/records';
@@ -489,6 +489,41 @@ const MATRIX: RouteCase[] = [
     path: '/v1/ai-use-cases/{id}/pilot-observations',
     url: (f) => `/v1/ai-use-cases/${f.useCaseId}/pilot-observations`,
     expected: all(200),
+  },
+  // Live use (issue 15): the owning team reaches the stage rule (tokens from test on); everyone signed in
+  // here may read (the reviewer and admin are assurance and platform; another team would get 403).
+  {
+    method: 'post',
+    path: '/v1/ai-use-cases/{id}/ingest-tokens',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/ingest-tokens`,
+    body: () => ({ name: 'matrix' }),
+    expected: only({ service_team: 409, engineer: 409 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/ingest-tokens',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/ingest-tokens`,
+    expected: all(200),
+  },
+  {
+    // Admins may revoke (an emergency brake); the owning team and the admin reach "no such token".
+    method: 'delete',
+    path: '/v1/ai-use-cases/{id}/ingest-tokens/{tokenId}',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/ingest-tokens/00000000-0000-4000-8000-000000000000`,
+    expected: only({ service_team: 404, engineer: 404, admin: 404 }),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/live-settings',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/live-settings`,
+    expected: all(200),
+  },
+  {
+    method: 'put',
+    path: '/v1/ai-use-cases/{id}/live-settings',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/live-settings`,
+    body: () => DEFAULT_LIVE_SETTINGS,
+    expected: only({ service_team: 200, engineer: 200 }),
   },
   {
     method: 'post',

@@ -62,6 +62,13 @@ describe('gatePolicyDocumentSchema', () => {
     expect(parsed.success && parsed.data).toEqual(DEFAULT_GATE_POLICY);
   });
 
+  it('accepts a pilot guardrail failure rate of a named online scorer', () => {
+    const doc = copy();
+    setRule('pilot_metric', 'measure', 'guardrail_failure_rate')(doc);
+    setRule('pilot_metric', 'scorer', 'pii_leakage')(doc);
+    expect(gatePolicyDocumentSchema.safeParse(doc).success).toBe(true);
+  });
+
   // [what is wrong, mutate the defaults and return the field path the problem must name]
   it.each([
     [
@@ -191,6 +198,21 @@ describe('gatePolicyDocumentSchema', () => {
     ['a pilot stat that is not value or upper95', setRule('pilot_metric', 'stat', 'ci_lower')],
     ['a pilot rate threshold above 1', setRule('pilot_metric', 'threshold', 5)],
     ['a pilot minimum of 0 cases', setRule('pilot_metric', 'minCases', 0)],
+    ['a pilot rate that names a scorer', setRule('pilot_metric', 'scorer', 'pii')],
+    [
+      'a guardrail failure rate without its scorer',
+      (doc: Doc) => {
+        setRule('pilot_metric', 'measure', 'guardrail_failure_rate')(doc);
+        return setRule('pilot_metric', 'scorer', undefined)(doc);
+      },
+    ],
+    [
+      'a guardrail failure rate of a scorer named with a slash',
+      (doc: Doc) => {
+        setRule('pilot_metric', 'measure', 'guardrail_failure_rate')(doc);
+        return setRule('pilot_metric', 'scorer', 'pii/leak')(doc);
+      },
+    ],
     ['a human review of 0 items', setRule('human_review', 'minItems', 0)],
     ['a human review of more items than a sample holds', setRule('human_review', 'minItems', 2001)],
     ['a fractional number of reviewed items', setRule('human_review', 'minItems', 49.5)],

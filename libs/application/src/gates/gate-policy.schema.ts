@@ -6,7 +6,7 @@ import {
   type GatePolicyDocument,
   MAX_SAMPLE_SIZE,
   type MetricStat,
-  PILOT_MEASURES,
+  PILOT_RULE_MEASURES,
   RISK_TIERS,
 } from '@gatehouse/domain';
 import { z } from 'zod';
@@ -115,14 +115,34 @@ const evidenceRule = z.strictObject({
   requirement: z.enum(EVIDENCE_REQUIREMENTS),
 });
 
-const pilotMetricRule = z.strictObject({
-  kind: z.literal('pilot_metric'),
-  measure: z.enum(PILOT_MEASURES),
-  stat: z.enum(['value', 'upper95']),
-  op: z.enum(COMPARISON_OPS),
-  threshold: share,
-  minCases: count(100_000_000),
-});
+const pilotMetricRule = z
+  .strictObject({
+    kind: z.literal('pilot_metric'),
+    measure: z.enum(PILOT_RULE_MEASURES),
+    scorer: slug
+      .optional()
+      .describe('guardrail_failure_rate only: the online scorer (metric name) whose failure rate is judged.'),
+    stat: z.enum(['value', 'upper95']),
+    op: z.enum(COMPARISON_OPS),
+    threshold: share,
+    minCases: count(100_000_000),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.measure === 'guardrail_failure_rate' && rule.scorer === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scorer'],
+        message: 'is required for guardrail_failure_rate: name the online scorer (its metric name)',
+      });
+    }
+    if (rule.measure !== 'guardrail_failure_rate' && rule.scorer !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scorer'],
+        message: `applies only to guardrail_failure_rate, not ${rule.measure}`,
+      });
+    }
+  });
 
 const humanReviewRule = z.strictObject({
   kind: z.literal('human_review'),

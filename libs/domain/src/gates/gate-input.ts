@@ -31,14 +31,26 @@ export interface ComparisonEvidence {
   test: string;
 }
 
-/** Totals of the pilot observations recorded while at `learn`. */
+/**
+ * What the pilot (the `learn` stage) showed: measured from live use (traces and feedback since the use case
+ * entered learn, up to a closed UTC day) when the use case sends any, else the totals of the observations
+ * its team recorded by hand.
+ */
 export interface PilotEvidence {
+  /** `live`: derived from traces and feedback; `recorded`: typed by the team (absent: recorded). */
+  source?: 'live' | 'recorded';
   cases: number;
   overrides: number;
   undone: number;
   complaints: number;
   incidents: number;
-  /** Hash of the observations counted, so the evaluation is bound to them. */
+  /** Live only: feedback events naming no stored trace (never in a rate). */
+  unlinked?: number;
+  /** Live only: the online scorers' verdicts in the window, by metric name. */
+  scorers?: Record<string, { scored: number; failed: number }>;
+  /** Live only: the window counted (entry into learn, up to a UTC midnight). */
+  window?: { since: string; until: string };
+  /** Hash of the observations or aggregates counted, so the evaluation is bound to them. */
   hash: string;
 }
 

@@ -36,6 +36,13 @@ export type EvidenceRequirement = (typeof EVIDENCE_REQUIREMENTS)[number];
 export const PILOT_MEASURES = ['override_rate', 'undo_rate', 'complaint_rate', 'incident_rate'] as const;
 export type PilotMeasure = (typeof PILOT_MEASURES)[number];
 
+/**
+ * What a `pilot_metric` rule may read: the pilot measures, and (measured from live use only) the failure rate
+ * of one online scorer (`scorer`: its metric name) over the sampled interactions it scored.
+ */
+export const PILOT_RULE_MEASURES = [...PILOT_MEASURES, 'guardrail_failure_rate'] as const;
+export type PilotRuleMeasure = (typeof PILOT_RULE_MEASURES)[number];
+
 export type GateRule =
   | {
       kind: 'suite_passed';
@@ -69,10 +76,13 @@ export type GateRule =
   | { kind: 'evidence'; requirement: EvidenceRequirement }
   | {
       kind: 'pilot_metric';
-      measure: PilotMeasure;
+      measure: PilotRuleMeasure;
+      /** `guardrail_failure_rate` only: the online scorer's metric name. */
+      scorer?: string;
       stat: 'value' | 'upper95';
       op: ComparisonOp;
       threshold: number;
+      /** Cases observed (for `guardrail_failure_rate`: interactions the scorer scored) before it is judged. */
       minCases: number;
     }
   | {
@@ -160,7 +170,9 @@ export function describeRule(rule: GateRule): string {
     case 'evidence':
       return `evidence: ${rule.requirement.replace(/_/g, ' ')}`;
     case 'pilot_metric':
-      return `pilot ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} cases)`;
+      return rule.measure === 'guardrail_failure_rate'
+        ? `pilot ${rule.scorer ?? '?'} failure rate ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} scored interactions)`
+        : `pilot ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${rule.op} ${rule.threshold} (at least ${rule.minCases} cases)`;
     case 'human_review':
       return `${rule.suite}: at least ${rule.minItems} items reviewed by independent people, corrected ${rule.metric ?? 'failure'} rate upper95 <= ${rule.maxFailureUpper95}`;
     case 'judge_agreement':

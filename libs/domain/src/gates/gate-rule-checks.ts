@@ -184,34 +184,8 @@ export function judge(rule: GateRule, input: GateInput): RuleCheck {
     }
     case 'evidence':
       return judgeEvidence(rule.requirement, input);
-    case 'pilot_metric': {
-      const pilot = input.pilot;
-      if (!pilot || pilot.cases === 0) {
-        return judgement('missing', 'no pilot observations recorded: record what the pilot showed');
-      }
-      if (pilot.cases < rule.minCases) {
-        return judgement(
-          'missing',
-          `${pilot.cases} cases observed, fewer than the ${rule.minCases} required: inconclusive, keep piloting`,
-        );
-      }
-      const events = {
-        override_rate: pilot.overrides,
-        undo_rate: pilot.undone,
-        complaint_rate: pilot.complaints,
-        incident_rate: pilot.incidents,
-      }[rule.measure];
-      const actual =
-        rule.stat === 'value'
-          ? events / pilot.cases
-          : (exactUpperBound(Math.min(events, pilot.cases), pilot.cases) ?? 1);
-      const passed = compareStat(actual, rule.op, rule.threshold);
-      return judgement(
-        passed ? 'pass' : 'fail',
-        `${events} of ${pilot.cases} cases: ${rule.measure.replace(/_/g, ' ')} ${rule.stat} ${round(actual)}, ${passed ? 'meeting' : 'failing'} ${rule.op} ${rule.threshold}`,
-        actual,
-      );
-    }
+    case 'pilot_metric':
+      return judgePilotMetric(rule, input);
     case 'human_review':
     case 'judge_agreement': {
       // Like the metric rules: the latest completed run of the suite against the registered target, and
@@ -242,4 +216,78 @@ function round(value: number): string {
 
 function signed(value: number | null): string {
   return value === null ? 'an unknown amount' : `${value >= 0 ? '+' : ''}${round(value)}`;
+}
+
+/**
+ * A pilot rule: the rate of cases with an event of the measure's kind (or, for `guardrail_failure_rate`, of
+ * interactions an online scorer failed), judged by its value or exact one-sided 95% upper bound once the
+ * pre-registered number of cases is reached. Live evidence says so in the reason, with the window and the
+ * feedback that named no stored trace.
+ */
+function judgePilotMetric(rule: Extract<GateRule, { kind: 'pilot_metric' }>, input: GateInput): Judgement {
+  const pilot = input.pilot;
+  const live = pilot?.source === 'live';
+  const from = live
+    ? `measured from live use (${pilot.window ? `${pilot.window.since.slice(0, 10)} to ${pilot.window.until.slice(0, 10)}, ` : ''}traces and feedback; hand-typed observations are not read while live data exists)`
+    : 'recorded by the team';
+  let events: number;
+  let cases: number;
+  let what: string;
+  if (rule.measure === 'guardrail_failure_rate') {
+    const name = rule.scorer ?? '';
+    if (!pilot || !live) {
+      return judgement(
+        'missing',
+        `no live use measured: the ${name} failure rate is only derived from scored live traffic, never typed`,
+      );
+    }
+    const scored = pilot.scorers?.[name];
+    if (!scored || scored.scored === 0) {
+      return judgement('missing', `no live interaction scored by ${name} yet (${from})`);
+    }
+    if (scored.scored < rule.minCases) {
+      return judgement(
+        'missing',
+        `${scored.scored} live interactions scored by ${name}, fewer than the ${rule.minCases} required: inconclusive, keep piloting (${from})`,
+      );
+    }
+    events = scored.failed;
+    cases = scored.scored;
+    what = `${name} failure rate`;
+  } else {
+    if (!pilot || pilot.cases === 0) {
+      return judgement(
+        'missing',
+        live
+          ? `no live cases in closed days yet (${from})`
+          : 'no pilot observations recorded: record what the pilot showed',
+      );
+    }
+    if (pilot.cases < rule.minCases) {
+      return judgement(
+        'missing',
+        `${pilot.cases} cases observed, fewer than the ${rule.minCases} required: inconclusive, keep piloting (${from})`,
+      );
+    }
+    events = {
+      override_rate: pilot.overrides,
+      undo_rate: pilot.undone,
+      complaint_rate: pilot.complaints,
+      incident_rate: pilot.incidents,
+    }[rule.measure];
+    cases = pilot.cases;
+    what = rule.measure.replace(/_/g, ' ');
+  }
+  const actual =
+    rule.stat === 'value' ? events / cases : (exactUpperBound(Math.min(events, cases), cases) ?? 1);
+  const passed = compareStat(actual, rule.op, rule.threshold);
+  const unlinked =
+    live && (pilot.unlinked ?? 0) > 0
+      ? `; ${pilot.unlinked} feedback event(s) named no stored trace and are not counted`
+      : '';
+  return judgement(
+    passed ? 'pass' : 'fail',
+    `${events} of ${cases} ${rule.measure === 'guardrail_failure_rate' ? 'scored interactions' : 'cases'}: ${what} ${rule.stat} ${round(actual)}, ${passed ? 'meeting' : 'failing'} ${rule.op} ${rule.threshold} (${from}${unlinked})`,
+    actual,
+  );
 }

@@ -1,3 +1,4 @@
+import { LiveMeasuresService } from './live-measures.service';
 import { LiveScoringService } from './live-scoring.service';
 
-export const LIVE_SCORING_PROVIDERS = [LiveScoringService];
+export const LIVE_SCORING_PROVIDERS = [LiveScoringService, LiveMeasuresService];

@@ -1,0 +1,133 @@
+import {
+  LiveFeedbackEntity,
+  LiveInteractionEntity,
+  LiveSettingsEntity,
+  managerOf,
+  StageChangeEntity,
+  UnitOfWork,
+} from '@gatehouse/persistence';
+import { DEFAULT_LIVE_SETTINGS, type LiveSettings } from '@gatehouse/domain';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type TestApi } from './test-api';
+
+/**
+ * Givens for the online-scoring and derived-measures specs: live interactions, feedback and settings stored
+ * directly (as the ingest path stores them), and a use case's entry into learn moved into the past, so
+ * closed UTC days of pilot traffic can exist in a test that runs today.
+ */
+
+export const traceId = (): string => randomBytes(16).toString('hex');
+export const spanId = (): string => randomBytes(8).toString('hex');
+
+const DAY_MS = 86_400_000;
+
+/** Midnight (UTC) that starts today. */
+export function todayUtc(): Date {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/** Noon (UTC) `n` days before today. */
+export function daysAgo(n: number, hour = 12): Date {
+  return new Date(todayUtc().getTime() - n * DAY_MS + hour * 3_600_000);
+}
+
+/** One interaction as the ingest path stores it, with these fields changed. */
+export function interaction(
+  aiUseCaseId: string,
+  fields: Partial<LiveInteractionEntity> = {},
+): LiveInteractionEntity {
+  const startedAt = fields.startedAt ?? new Date();
+  return Object.assign(new LiveInteractionEntity(), {
+    id: randomUUID(),
+    aiUseCaseId,
+    traceId: traceId(),
+    spanId: spanId(),
+    batchId: randomUUID(),
+    source: 'json',
+    startedAt,
+    receivedAt: new Date(startedAt.getTime() + 1_000),
+    durationMs: 400,
+    operation: 'chat',
+    model: 'stub-model',
+    inputTokens: 20,
+    outputTokens: 40,
+    costUsd: 0.0002,
+    configHash: null,
+    errored: false,
+    inputChars: 30,
+    outputChars: 60,
+    piiFound: { input: {}, output: {} },
+    inputText: null,
+    outputText: null,
+    textExpiresAt: null,
+    sampled: true,
+    scoredAt: null,
+    ...fields,
+  });
+}
+
+/** One feedback event as the ingest path stores it. */
+export function feedback(aiUseCaseId: string, fields: Partial<LiveFeedbackEntity> = {}): LiveFeedbackEntity {
+  const occurredAt = fields.occurredAt ?? new Date();
+  return Object.assign(new LiveFeedbackEntity(), {
+    id: randomUUID(),
+    aiUseCaseId,
+    eventKey: randomUUID(),
+    traceId: null,
+    kind: 'override',
+    occurredAt,
+    receivedAt: new Date(occurredAt.getTime() + 1_000),
+    note: null,
+    ...fields,
+  });
+}
+
+/** Stores rows in chunks (both drivers' parameter limits). */
+export async function store(
+  api: TestApi,
+  rows: (LiveInteractionEntity | LiveFeedbackEntity)[],
+): Promise<void> {
+  const uow = api.app.get(UnitOfWork);
+  const interactions = rows.filter((r): r is LiveInteractionEntity => r instanceof LiveInteractionEntity);
+  const events = rows.filter((r): r is LiveFeedbackEntity => r instanceof LiveFeedbackEntity);
+  await uow.write(async (tx) => {
+    for (let i = 0; i < interactions.length; i += 100) {
+      await managerOf(tx).insert(LiveInteractionEntity, interactions.slice(i, i + 100) as never);
+    }
+    for (let i = 0; i < events.length; i += 100) {
+      await managerOf(tx).insert(LiveFeedbackEntity, events.slice(i, i + 100) as never);
+    }
+  });
+}
+
+/** The use case's live settings (the defaults with these changed). */
+export async function givenLiveSettings(
+  api: TestApi,
+  aiUseCaseId: string,
+  settings: Partial<LiveSettings>,
+): Promise<void> {
+  const uow = api.app.get(UnitOfWork);
+  const row = Object.assign(new LiveSettingsEntity(), {
+    aiUseCaseId,
+    ...DEFAULT_LIVE_SETTINGS,
+    ...settings,
+    updatedBy: 'test',
+    updatedAt: new Date(),
+  });
+  await uow.write((tx) => managerOf(tx).upsert(LiveSettingsEntity, row as never, ['aiUseCaseId']));
+}
+
+/** Moves the use case's entry into learn back to `at` (it entered learn that long ago). */
+export async function givenEnteredLearnAt(api: TestApi, aiUseCaseId: string, at: Date): Promise<void> {
+  const uow = api.app.get(UnitOfWork);
+  await uow.write((tx) =>
+    managerOf(tx).update(StageChangeEntity, { aiUseCaseId, toStage: 'learn' }, { createdAt: at }),
+  );
+}
+
+/** Rows read back for assertions. */
+export async function interactionsOf(api: TestApi, aiUseCaseId: string): Promise<LiveInteractionEntity[]> {
+  const uow = api.app.get(UnitOfWork);
+  return uow.read((tx) => managerOf(tx).find(LiveInteractionEntity, { where: { aiUseCaseId } }));
+}

@@ -28,6 +28,7 @@ import {
   WatchAlertEntity,
 } from './live.entity';
 import { OidcSignInEntity } from './oidc-sign-in.entity';
+import { ReevaluationEntity } from './reevaluation.entity';
 import { ProviderConnectionEntity } from './provider-connection.entity';
 import { ItemReviewEntity, ReviewSampleEntity, ReviewSampleItemEntity } from './review.entity';
 import { CassetteEntity, SuiteEntity } from './suite.entity';
@@ -47,6 +48,7 @@ export * from './live.entity';
 export * from './notification.entity';
 export * from './oidc-sign-in.entity';
 export * from './provider-connection.entity';
+export * from './reevaluation.entity';
 export * from './review.entity';
 export * from './suite.entity';
 export * from './team.entity';
@@ -90,4 +92,5 @@ export const ENTITIES = [
   LiveScoreEntity,
   LiveFeedbackEntity,
   WatchAlertEntity,
+  ReevaluationEntity,
 ];

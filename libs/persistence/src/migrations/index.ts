@@ -9,6 +9,7 @@ import { RunRateLimits1767024000000 } from './1767024000000-run-rate-limits';
 import { ReviewerWorkflow1767110400000 } from './1767110400000-reviewer-workflow';
 import { ReviewSamples1767196800000 } from './1767196800000-review-samples';
 import { LiveTraces1767283200000 } from './1767283200000-live-traces';
+import { WatchReevaluations1767369600000 } from './1767369600000-watch-reevaluations';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   ReviewerWorkflow1767110400000,
   ReviewSamples1767196800000,
   LiveTraces1767283200000,
+  WatchReevaluations1767369600000,
 ];

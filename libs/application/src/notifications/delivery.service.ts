@@ -162,5 +162,11 @@ function audienceLeft(event: NotificationEventEntity, recipient: UserEntity): st
       ? null
       : 'recipient may no longer decide the evaluation';
   }
+  if (event.type === 'use_case.config_mismatch' || event.type === 'watch.alert_opened') {
+    // The owning team, or a reviewer outside it.
+    return recipient.teamId === event.teamId || recipient.roles.includes('reviewer')
+      ? null
+      : 'recipient is no longer in the team the event is about nor a reviewer';
+  }
   return recipient.teamId === event.teamId ? null : 'recipient is no longer in the team the event is about';
 }

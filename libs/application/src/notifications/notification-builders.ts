@@ -21,7 +21,9 @@ export interface NewNotification {
   audience:
     | { kind: 'eligible_reviewers'; evaluation: GateEvaluationEntity; ownerTeamId: string }
     | { kind: 'team'; teamId: string }
-    | { kind: 'starter'; userId: string };
+    | { kind: 'starter'; userId: string }
+    /** The owning team, and the active reviewers outside it (the watch's alerts). */
+    | { kind: 'team_and_reviewers'; teamId: string };
 }
 
 /** What the events read of a use case: nothing beyond its id, name, stage and owning team. */
@@ -182,6 +184,52 @@ export function evidenceExpiring(
   };
 }
 
+/** What a watch alert's event says of it: its id, kind and summary (numbers and hashes, never live text). */
+export interface AlertFacts {
+  id: string;
+  kind: string;
+  summary: string;
+}
+
+/**
+ * A live service reported a configuration the reviewers did not approve: to the owning team and the
+ * reviewers outside it, once per alert (a service that keeps reporting it is told about once).
+ */
+export function configMismatch(useCase: UseCaseFacts, alert: AlertFacts): NewNotification {
+  return {
+    id: notificationEventId('use_case.config_mismatch', alert.id),
+    type: 'use_case.config_mismatch',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(`${useCase.name}: the live service is not running the approved configuration`, 300),
+      aiUseCase: useCaseOf(useCase),
+      alert: { id: alert.id, kind: alert.kind, summary: clip(alert.summary, 500) },
+      link: `/ai-use-cases/${useCase.id}`,
+    },
+    audience: { kind: 'team_and_reviewers', teamId: useCase.ownerTeamId },
+  };
+}
+
+/** The watch opened an alert (drift, a regressed re-evaluation): to the owning team and the reviewers outside it. */
+export function watchAlertOpened(useCase: UseCaseFacts, alert: AlertFacts): NewNotification {
+  const what =
+    alert.kind === 'regression' ? 'a scheduled re-evaluation regressed' : `the watch found ${alert.kind}`;
+  return {
+    id: notificationEventId('watch.alert_opened', alert.id),
+    type: 'watch.alert_opened',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(`${useCase.name}: ${what}`, 300),
+      aiUseCase: useCaseOf(useCase),
+      alert: { id: alert.id, kind: alert.kind, summary: clip(alert.summary, 500) },
+      link: `/ai-use-cases/${useCase.id}`,
+    },
+    audience: { kind: 'team_and_reviewers', teamId: useCase.ownerTeamId },
+  };
+}
+
 /**
  * The flat strings a GOV.UK Notify template is personalised with: the same keys for every event (Notify
  * refuses a template whose placeholder has no value), empty where the event has nothing to say.
@@ -205,6 +253,8 @@ export function personalisation(
     run_suite: payload.run?.suite ?? '',
     run_reason: payload.run?.reason ?? '',
     expires_on: payload.expiresAt ? payload.expiresAt.slice(0, 10) : '',
+    alert_kind: payload.alert?.kind ?? '',
+    alert_summary: payload.alert?.summary ?? '',
     link: payload.link,
   };
 }

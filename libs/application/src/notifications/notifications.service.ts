@@ -6,6 +6,7 @@ import {
   type Tx,
   UnitOfWork,
   type UserEntity,
+  UserRepository,
   WebhookEndpointRepository,
 } from '@gatehouse/persistence';
 import { JobName, jobIds } from '@gatehouse/queue';
@@ -47,6 +48,7 @@ export class NotificationsService {
     private readonly eligibility: ApprovalEligibility,
     @InjectJobQueue() private readonly queue: JobQueue,
     @InjectConfig() config: GatehouseConfig,
+    private readonly users: UserRepository,
   ) {
     this.config = config.notify;
     this.publicUrl = config.http.publicUrl;
@@ -185,6 +187,14 @@ export class NotificationsService {
       case 'starter': {
         const user = await this.notifications.activeUser(tx, audience.userId);
         users = user ? [user] : [];
+        break;
+      }
+      case 'team_and_reviewers': {
+        const reviewers = await this.users.activeWithRole(tx, 'reviewer');
+        users = [
+          ...(await this.notifications.teamRecipients(tx, audience.teamId)),
+          ...reviewers.filter((user) => user.teamId !== audience.teamId),
+        ];
         break;
       }
     }

@@ -28,5 +28,6 @@ export function notificationsServiceOn(
     new ApprovalEligibility(new GateRepository(uow), new GatePolicyRepository(uow), new UserRepository(uow)),
     queue as JobQueue,
     config,
+    new UserRepository(uow),
   );
 }

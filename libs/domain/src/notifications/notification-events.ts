@@ -12,6 +12,10 @@ export const NOTIFICATION_TYPES = [
   'run.failed',
   /** The evidence a use case's stage rests on goes stale within the warning window: to the owning team. */
   'evidence.expiring',
+  /** A live service reported a configuration the reviewers did not approve: to the owning team and reviewers. */
+  'use_case.config_mismatch',
+  /** The watch opened an alert (drift, a regressed re-evaluation): to the owning team and reviewers. */
+  'watch.alert_opened',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -36,6 +40,8 @@ export interface NotificationPayload {
   reason?: string;
   /** When the evidence goes stale (evidence.expiring). */
   expiresAt?: string;
+  /** A watch alert (use_case.config_mismatch, watch.alert_opened): its kind and plain-English summary. */
+  alert?: { id: string; kind: string; summary: string };
   /** The page to open, on this Gatehouse's public URL. */
   link: string;
 }

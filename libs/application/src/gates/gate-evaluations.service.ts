@@ -4,6 +4,7 @@ import {
   assertCanProposeGate,
   assertCanViewAiUseCase,
   assertGateTransition,
+  reapprovalOffered,
   DomainError,
   evaluateGate,
   evaluationStanding,
@@ -173,7 +174,7 @@ export class GateEvaluationsService {
   private async judge(tx: Tx, actor: Actor, useCaseId: string, to: GateTarget): Promise<Judgement> {
     const snapshot = await this.proposable(tx, actor, useCaseId);
     const { useCase } = snapshot;
-    assertGateTransition(useCase.stage, to, useCase.underChangeSince !== null);
+    assertGateTransition(useCase.stage, to, reapprovalOffered(useCase));
     if (!snapshot.policy) {
       throw new DomainError('invalid_state', 'No gate policy exists yet.', [], 'policy_exists');
     }

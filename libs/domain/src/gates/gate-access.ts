@@ -69,7 +69,9 @@ export function assertCanStepBack(actor: Actor, useCase: AiUseCaseOwnership): vo
 
 /**
  * Which gate an evaluation may be asked for: the next stage's (no skipping), or, while the use case is
- * under change (its target changed at learn or scale), its current stage's again.
+ * under change (its target changed at learn or scale, or its live service reported another configuration)
+ * or under review (the watch found a regression, drift or expiring evidence), its current stage's again.
+ * `underChange` is "under change or under review" (`reapprovalOffered`).
  */
 export function assertGateTransition(
   stage: Stage,

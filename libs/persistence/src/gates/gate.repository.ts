@@ -29,6 +29,8 @@ export interface GateSnapshot {
     record: AiUseCaseRecord;
     targetHash: string | null;
     underChangeSince: Date | null;
+    /** Set by the watch when reviewers must look (a regression, drift, expiring evidence). */
+    underReviewSince?: Date | null;
   };
   policy: { id: string; version: number } | null;
   completedRuns: number;
@@ -61,7 +63,7 @@ export interface DecisionRow {
 
 const SNAPSHOT_SQL = `
 SELECT u.id, u.owner_team_id, u.stage, u.risk_tier, u.revision, u.record, u.target_hash,
-       u.under_change_since, p.id AS policy_id, p.version AS policy_version,
+       u.under_change_since, u.under_review_since, p.id AS policy_id, p.version AS policy_version,
        (SELECT CAST(count(*) AS INTEGER) FROM evaluation_runs r
          WHERE r.ai_use_case_id = u.id AND r.status = 'completed') AS completed_runs,
        (SELECT CAST(count(*) AS INTEGER) FROM pilot_observations o
@@ -90,6 +92,7 @@ interface SnapshotRow {
   record: unknown;
   target_hash: string | null;
   under_change_since: unknown;
+  under_review_since: unknown;
   policy_id: string | null;
   policy_version: number | null;
   completed_runs: number;
@@ -152,6 +155,7 @@ export class GateRepository {
         record: rawJson<AiUseCaseRecord>(row.record),
         targetHash: row.target_hash,
         underChangeSince: rawDateOrNull(row.under_change_since),
+        underReviewSince: rawDateOrNull(row.under_review_since),
       },
       policy: row.policy_id === null ? null : { id: row.policy_id, version: Number(row.policy_version) },
       completedRuns: Number(row.completed_runs),

@@ -1,1 +1,3 @@
-export const WATCH_CONTROLLERS = [];
+import { AiUseCaseWatchController, WatchAlertsController } from './watch/watch.controller';
+
+export const WATCH_CONTROLLERS = [AiUseCaseWatchController, WatchAlertsController];

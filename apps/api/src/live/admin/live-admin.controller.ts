@@ -1,6 +1,13 @@
 import { IngestTokensService, LiveSettingsService, type RequestContext } from '@gatehouse/application';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type Response } from 'express';
 import { ZodResponse } from 'nestjs-zod';
 import { Authenticated, Ctx } from '../../auth/auth.decorators';
@@ -32,6 +39,7 @@ export class LiveAdminController {
 
   @Post(':id/ingest-tokens')
   @ApiBody({ type: MintIngestTokenDto })
+  @ApiForbiddenResponse({ description: "Not the owning team's service team or engineers." })
   @ApiConflictResponse({
     description: 'The use case is not at test, learn or scale, or already has the most active tokens.',
   })
@@ -48,6 +56,7 @@ export class LiveAdminController {
   }
 
   @Get(':id/ingest-tokens')
+  @ApiForbiddenResponse({ description: 'Not the owning team, a reviewer or an admin.' })
   @ZodResponse({ type: IngestTokenListDto, description: "The use case's ingest tokens, without secrets." })
   list(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
     return this.tokens.list(ctx.actor, id);
@@ -56,6 +65,8 @@ export class LiveAdminController {
   @Delete(':id/ingest-tokens/:tokenId')
   @HttpCode(204)
   @ApiBody({ type: RevokeIngestTokenDto, required: false })
+  @ApiForbiddenResponse({ description: "Not the owning team's service team or engineers, nor an admin." })
+  @ApiNotFoundResponse({ description: 'No such token of this use case (or no such use case you can see).' })
   @ApiNoContentResponse({ description: 'Revoked (or already revoked): the ingest endpoints refuse it.' })
   async revoke(
     @Ctx() ctx: RequestContext,
@@ -66,6 +77,7 @@ export class LiveAdminController {
   }
 
   @Get(':id/live-settings')
+  @ApiForbiddenResponse({ description: 'Not the owning team, a reviewer or an admin.' })
   @ZodResponse({ type: LiveSettingsDto, description: 'The live settings (the defaults until set).' })
   getSettings(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto) {
     return this.settings.get(ctx.actor, id);
@@ -73,6 +85,8 @@ export class LiveAdminController {
 
   @Put(':id/live-settings')
   @ApiBody({ type: PutLiveSettingsDto })
+  @ApiForbiddenResponse({ description: "Not the owning team's service team or engineers." })
+  @ApiConflictResponse({ description: 'The use case is retired.' })
   @ZodResponse({ type: LiveSettingsDto, description: 'The live settings as stored.' })
   putSettings(@Ctx() ctx: RequestContext, @Param() { id }: IdParamDto, @Body() body: unknown) {
     return this.settings.update(ctx, id, body);

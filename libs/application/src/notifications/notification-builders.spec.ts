@@ -1,12 +1,14 @@
 import { type GateEvaluationEntity } from '@gatehouse/persistence';
 import {
   awaitingApproval,
+  configMismatch,
   evaluationRejected,
   evidenceExpiring,
   personalisation,
   redactSecrets,
   runFailed,
   useCasePromoted,
+  watchAlertOpened,
 } from './notification-builders';
 
 const useCase = { id: 'uc-1', name: 'Benefits triage', stage: 'test' as const, ownerTeamId: 'team-1' };
@@ -44,6 +46,16 @@ describe('notification events', () => {
       evidenceExpiring(useCase, 'ev-1', new Date('2027-01-02T00:00:00Z')),
       'evidence.expiring:uc-1:ev-1',
     ],
+    [
+      'use_case.config_mismatch',
+      configMismatch(useCase, { id: 'al-1', kind: 'config_mismatch', summary: 'not the approved hash' }),
+      'use_case.config_mismatch:al-1',
+    ],
+    [
+      'watch.alert_opened',
+      watchAlertOpened(useCase, { id: 'al-2', kind: 'drift', summary: 'pii 4 of 200' }),
+      'watch.alert_opened:al-2',
+    ],
   ])('%s has a deterministic id, a relative link and the team it is about', (type, event, id) => {
     expect(event.type).toBe(type);
     expect(event.id).toBe(id);
@@ -61,6 +73,22 @@ describe('notification events', () => {
     expect(runFailed({ ...base, starterTeamId: 't-2' }).audience).toEqual({ kind: 'team', teamId: 't-2' });
     expect(runFailed({ ...base, starterTeamId: null }).audience).toEqual({ kind: 'starter', userId: 'u-9' });
     expect(runFailed({ ...base, starterTeamId: null }).teamId).toBeNull();
+  });
+
+  it("tells a watch alert to the team and the reviewers outside it, with the alert's kind and summary", () => {
+    const event = watchAlertOpened(useCase, {
+      id: 'al-2',
+      kind: 'regression',
+      summary: 'correct -50 points',
+    });
+    expect(event.audience).toEqual({ kind: 'team_and_reviewers', teamId: 'team-1' });
+    expect(event.payload.alert).toEqual({ id: 'al-2', kind: 'regression', summary: 'correct -50 points' });
+    expect(personalisation(event.type, event.payload, 'Rita')).toMatchObject({
+      alert_kind: 'regression',
+      alert_summary: 'correct -50 points',
+    });
+    const long = configMismatch(useCase, { id: 'al-1', kind: 'config_mismatch', summary: 'x'.repeat(900) });
+    expect(long.payload.alert?.summary.length).toBe(500);
   });
 
   it('gives every template the same flat string keys, empty where the event has nothing to say', () => {

@@ -153,6 +153,15 @@ const gateEvaluationSchema = z.object({
   standing: z.object({ current: z.boolean(), voidedBecause: z.string().nullable() }),
   stageChangeId: z.string().nullable(),
   promotable: z.boolean(),
+  pilot: z
+    .object({
+      source: z.enum(['live', 'recorded']),
+      window: z.object({ since: z.string(), until: z.string() }).nullable(),
+    })
+    .nullable()
+    .describe(
+      'Where the pilot evidence came from: live (measured from traces and feedback over the window, from entry into learn to a closed UTC midnight), recorded (observations the team typed), or null when none was read.',
+    ),
 }) satisfies z.ZodType<GateEvaluationView>;
 
 export class GateEvaluationDto extends createZodDto(gateEvaluationSchema) {}

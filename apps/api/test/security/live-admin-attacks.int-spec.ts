@@ -115,6 +115,23 @@ describeIntegration('ingest tokens and live settings under attack', () => {
     expect(still.find((t) => t.id === sibling.body.id)?.revokedAt).toBeNull();
   });
 
+  it('answers who may before what was sent: a refused caller learns nothing from a bad body', async () => {
+    const token = (await api.as(olu.token).post(tokensUrl(housingId), { name: 'kept' }).expect(201)).body as {
+      id: string;
+    };
+    const junk = { reason: 42, extra: 'x'.repeat(1000) };
+    await del(eve, `${tokensUrl(housingId)}/${token.id}`)
+      .send(junk)
+      .expect(403);
+    await api.as(eve.token).post(tokensUrl(housingId), junk).expect(403);
+    await api.as(eve.token).put(settingsUrl(housingId), junk).expect(403);
+    const bad = await del(olu, `${tokensUrl(housingId)}/${token.id}`)
+      .send(junk)
+      .expect(400);
+    expect(fields(bad.body)).toEqual(['extra', 'reason']);
+    expect((await stored.tokens(housingId)).find((t) => t.id === token.id)?.revokedAt).toBeNull();
+  });
+
   it('refuses a reviewer inside the owning team minting or changing settings, but lets them read', async () => {
     expect((await api.as(rae.token).post(tokensUrl(benefitsId), { name: 'x' }).expect(403)).body.rule).toBe(
       'ingest_token_by_owning_team',

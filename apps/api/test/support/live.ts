@@ -1,6 +1,7 @@
 import {
   LiveFeedbackEntity,
   LiveInteractionEntity,
+  LiveScoreEntity,
   LiveSettingsEntity,
   managerOf,
   StageChangeEntity,
@@ -83,20 +84,34 @@ export function feedback(aiUseCaseId: string, fields: Partial<LiveFeedbackEntity
   });
 }
 
-/** Stores rows in chunks (both drivers' parameter limits). */
+/** An online scorer's verdict on an interaction, scored an hour after the interaction started. */
+export function scored(row: LiveInteractionEntity, scorer: string, passed: boolean | null): LiveScoreEntity {
+  return Object.assign(new LiveScoreEntity(), {
+    interactionId: row.id,
+    scorer,
+    aiUseCaseId: row.aiUseCaseId,
+    scorerType: scorer,
+    startedAt: row.startedAt,
+    passed,
+    value: passed === null ? null : passed ? 1 : 0,
+    explanation: null,
+    scoredAt: new Date(row.startedAt.getTime() + 3_600_000),
+  });
+}
+
+/** Stores rows in chunks (both drivers' parameter limits), interactions first. */
 export async function store(
   api: TestApi,
-  rows: (LiveInteractionEntity | LiveFeedbackEntity)[],
+  rows: (LiveInteractionEntity | LiveFeedbackEntity | LiveScoreEntity)[],
 ): Promise<void> {
   const uow = api.app.get(UnitOfWork);
-  const interactions = rows.filter((r): r is LiveInteractionEntity => r instanceof LiveInteractionEntity);
-  const events = rows.filter((r): r is LiveFeedbackEntity => r instanceof LiveFeedbackEntity);
+  const kinds = [LiveInteractionEntity, LiveFeedbackEntity, LiveScoreEntity] as const;
   await uow.write(async (tx) => {
-    for (let i = 0; i < interactions.length; i += 100) {
-      await managerOf(tx).insert(LiveInteractionEntity, interactions.slice(i, i + 100) as never);
-    }
-    for (let i = 0; i < events.length; i += 100) {
-      await managerOf(tx).insert(LiveFeedbackEntity, events.slice(i, i + 100) as never);
+    for (const kind of kinds) {
+      const ofKind = rows.filter((r) => r instanceof kind);
+      for (let i = 0; i < ofKind.length; i += 100) {
+        await managerOf(tx).insert(kind, ofKind.slice(i, i + 100) as never);
+      }
     }
   });
 }

@@ -8,6 +8,7 @@ import {
   GateEvidenceRepository,
   GatePolicyRepository,
   GateRepository,
+  LiveMeasuresRepository,
   PilotObservationRepository,
   readWith,
   ReviewRepository,
@@ -58,6 +59,7 @@ describeIntegration('GateEvaluationsService (evaluate, standing evaluation, veri
       new GateEvidenceRepository(uow),
       new RunComparisonService(uow, new RunRepository(uow)),
       reviewEvidence,
+      new LiveMeasuresRepository(uow),
     );
     evaluations = new GateEvaluationsService(
       uow,

@@ -375,7 +375,9 @@ export class GateEvaluationsService {
         runs,
         baselines: entity.inputs.baselines,
         comparisons,
-        pilot: pilotEvidence(observations),
+        pilot: entity.inputs.pilotLive
+          ? await this.evidence.livePilotOver(tx, entity.aiUseCaseId, entity.inputs.pilotLive)
+          : pilotEvidence(observations),
         reviews,
         now: entity.evaluatedAt,
       };

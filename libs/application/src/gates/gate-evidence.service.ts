@@ -8,7 +8,11 @@ import {
   type GateRule,
   type GateTarget,
   gateRules,
+  type LiveWindow,
+  livePilotEvidence,
+  liveWindowUntil,
   type PilotEvidence,
+  summariseLiveMeasures,
   type ReviewEvidence,
   type RunEvidence,
   type RunSummary,
@@ -22,6 +26,7 @@ import {
   GatePolicyRepository,
   GateRepository,
   type GateSnapshot,
+  LiveMeasuresRepository,
   type PilotCounts,
   PilotObservationRepository,
   type RunComparisonEntity,
@@ -93,7 +98,63 @@ export class GateEvidenceService {
     private readonly runRows: GateEvidenceRepository,
     private readonly runComparisons: RunComparisonService,
     private readonly reviewEvidence: ReviewEvidenceService,
+    private readonly live: LiveMeasuresRepository,
   ) {}
+
+  /** Live pilot aggregates by use case and window: a closed window's counts never change, so kept once read. */
+  private readonly liveWindows = new BoundedMap<string, PilotEvidence>(USE_CASE_CACHE_SIZE);
+
+  /**
+   * The pilot evidence measured from live use for a gate evaluated at `now`, or null when the use case sent
+   * no model call since it entered learn (then the typed observations count, as before live use existed).
+   * Once it has, live use is the only pilot evidence: a team cannot choose between what it typed and what
+   * its traces show. The window runs from entry into learn to the last closed UTC midnight.
+   */
+  private async livePilot(tx: Tx, useCaseId: string, now: Date): Promise<PilotEvidence | null> {
+    const since = await this.live.learnSince(tx, useCaseId);
+    if (!since || !(await this.live.hasInteractionsSince(tx, useCaseId, since))) {
+      return null;
+    }
+    const until = liveWindowUntil(now);
+    return this.livePilotOver(tx, useCaseId, {
+      since: since.toISOString(),
+      until: (until > since ? until : since).toISOString(),
+    });
+  }
+
+  /** The live pilot evidence over a window (a stored evaluation's, when it is re-derived). */
+  async livePilotOver(tx: Tx, useCaseId: string, window: LiveWindow): Promise<PilotEvidence> {
+    const key = `${useCaseId}|${window.since}|${window.until}`;
+    const cached = this.liveWindows.get(key);
+    if (cached) {
+      return cached;
+    }
+    const period = {
+      start: new Date(window.since),
+      end: new Date(window.until),
+      receivedBefore: new Date(window.until),
+    };
+    const measures = summariseLiveMeasures(
+      window.since,
+      window.until,
+      await this.live.days(tx, useCaseId, period),
+      await this.live.scorerDays(tx, useCaseId, period),
+    );
+    const { totals } = measures;
+    const evidence = livePilotEvidence(window, {
+      cases: totals.cases,
+      overrides: totals.overrideRate.events,
+      undone: totals.undoRate.events,
+      complaints: totals.complaintRate.events,
+      incidents: totals.incidentRate.events,
+      unlinked: totals.unlinked,
+      scorers: Object.fromEntries(
+        measures.scorers.map((s) => [s.scorer, { scored: s.scored, failed: s.failed }]),
+      ),
+    });
+    this.liveWindows.set(key, evidence);
+    return evidence;
+  }
 
   /** A policy version (never edited, so kept once read). */
   private async policy(tx: Tx, id: string): Promise<PolicyVersion> {
@@ -163,9 +224,25 @@ export class GateEvidenceService {
         (now.baselines?.revision ?? -1) > (keptBaselines?.revision ?? -1) ? now.baselines : keptBaselines,
     });
     const evidence = await this.withSummaries(tx, runs.runs);
+    const evaluatedAt = new Date();
+    // Live use is read only by a gate with pilot rules: any other gate hashes as it did before.
+    const live = rules.some((rule) => rule.kind === 'pilot_metric')
+      ? await this.livePilot(tx, useCase.id, evaluatedAt)
+      : null;
     return {
       policy,
-      ...(await this.assemble(tx, snapshot, to, rules, policy, evidence, pilot.rows, baselines)),
+      ...(await this.assemble(
+        tx,
+        snapshot,
+        to,
+        rules,
+        policy,
+        evidence,
+        pilot.rows,
+        baselines,
+        live,
+        evaluatedAt,
+      )),
       basis: { completedRuns: runs.count, pilotObservations: pilot.rows.length },
     };
   }
@@ -179,6 +256,8 @@ export class GateEvidenceService {
     runs: RunEvidence[],
     observations: PilotCounts[],
     baselines: Record<string, string>,
+    live: PilotEvidence | null,
+    now: Date,
   ): Promise<Omit<GatheredEvidence, 'basis' | 'policy'>> {
     const { useCase } = snapshot;
     const input: GateInput = {
@@ -196,9 +275,9 @@ export class GateEvidenceService {
       runs,
       baselines,
       comparisons: [],
-      pilot: pilotEvidence(observations),
+      pilot: live ?? pilotEvidence(observations),
       reviews: [],
-      now: new Date(),
+      now,
     };
     // The paired comparisons the no-regression rules need: computed once per pair, then kept.
     const pairs = new Map<string, { baseline: string; candidate: string }>();
@@ -221,7 +300,9 @@ export class GateEvidenceService {
       inputs: {
         runIds: runs.map((run) => run.id),
         baselines,
-        pilotObservationIds: observations.map((o) => o.id),
+        // Typed observations are not read while live use is measured.
+        pilotObservationIds: live ? [] : observations.map((o) => o.id),
+        ...(live?.window ? { pilotLive: live.window } : {}),
         targetHash: useCase.targetHash,
         transparencyPublished: snapshot.transparencyPublished,
         ...(input.reviews.length > 0 ? { reviews: reviewInputs(input.reviews) } : {}),
@@ -393,6 +474,7 @@ export function pilotEvidence(observations: PilotCounts[]): PilotEvidence | null
   const sorted = [...observations].sort((a, b) => (a.id < b.id ? -1 : 1));
   const sum = (pick: (o: PilotCounts) => number) => sorted.reduce((n, o) => n + pick(o), 0);
   return {
+    source: 'recorded',
     cases: sum((o) => o.cases),
     overrides: sum((o) => o.overrides),
     undone: sum((o) => o.undone),

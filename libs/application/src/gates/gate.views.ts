@@ -61,6 +61,11 @@ export interface GateEvaluationView {
   stageChangeId: string | null;
   /** Everything a promotion needs is there: current, passing, approved. */
   promotable: boolean;
+  /**
+   * Where the pilot evidence came from: `live` (measured from live use over `window`), `recorded` (the
+   * observations the team typed), or null when the evaluation read none.
+   */
+  pilot: { source: 'live' | 'recorded'; window: { since: string; until: string } | null } | null;
 }
 
 export interface StageChangeView {
@@ -150,6 +155,11 @@ export function toGateEvaluationView(
       })),
     },
     standing: extra.standing,
+    pilot: entity.inputs.pilotLive
+      ? { source: 'live', window: entity.inputs.pilotLive }
+      : entity.inputs.pilotObservationIds.length > 0
+        ? { source: 'recorded', window: null }
+        : null,
     stageChangeId: extra.stageChangeId,
     promotable:
       extra.standing.current &&

@@ -51,6 +51,11 @@ export interface GateEvaluationInputs {
    * Re-derivation reads these samples' reviews as of the evaluation's time.
    */
   reviews?: { sampleId: string; runId: string; reviewsHash: string }[];
+  /**
+   * Present when the pilot rules read live use instead of typed observations: the window counted (entry into
+   * learn, up to a closed UTC midnight). Re-derivation counts the same window again.
+   */
+  pilotLive?: { since: string; until: string };
 }
 
 /** One gate evaluation: the policy applied to the evidence at one moment. Immutable once written. */

@@ -102,10 +102,10 @@ export class IngestTokensService {
     tokenId: string,
     body?: unknown,
   ): Promise<IngestTokenView> {
-    const { reason } = parseRevocation(body);
     return this.uow.write(async (tx) => {
       const useCase = await this.reads.useCase(tx, context.actor, useCaseId);
       assertCanRevokeIngestToken(context.actor, useCase);
+      const { reason } = parseRevocation(body);
       const row = isIdLike(tokenId) ? await this.tokens.findById(tx, tokenId) : null;
       if (!row || row.aiUseCaseId !== useCase.id) {
         throw DomainError.notFound('The ingest token');

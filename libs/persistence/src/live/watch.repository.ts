@@ -56,6 +56,9 @@ SELECT u.id, s.evaluation_id, s.created_at AS changed_at
        AND s.to_stage = u.stage AND s.evaluation_id IS NOT NULL
  WHERE u.stage IN ('learn', 'scale')`;
 
+/** The same, for one use case (the attestation's read). */
+const APPROVING_EVALUATION_OF_SQL = `${APPROVING_EVALUATIONS_SQL} AND u.id = ?`;
+
 /**
  * Open alerts a stage change has made moot: the use case's stage changed after the alert opened, or (at
  * learn or scale) the mark the alert set is no longer there (only a stage change clears it).
@@ -228,8 +231,8 @@ export class WatchRepository {
     const latest = new Map<string, { evaluationId: string; at: number }>();
     for (const row of await this.uow.rows<{ id: string; evaluation_id: string; changed_at: unknown }>(
       tx,
-      APPROVING_EVALUATIONS_SQL,
-      [],
+      onlyId ? APPROVING_EVALUATION_OF_SQL : APPROVING_EVALUATIONS_SQL,
+      onlyId ? [onlyId] : [],
     )) {
       const at = rawDate(row.changed_at).getTime();
       const seen = latest.get(row.id);
@@ -237,7 +240,10 @@ export class WatchRepository {
         latest.set(row.id, { evaluationId: row.evaluation_id, at });
       }
     }
-    const ids = [...latest.values()].map((l) => l.evaluationId);
+    const ids = useCases.flatMap((u) => {
+      const approved = latest.get(u.id);
+      return approved ? [approved.evaluationId] : [];
+    });
     const evaluations = new Map<string, GateEvaluationEntity>();
     for (let i = 0; i < ids.length; i += 500) {
       for (const e of await m.find(GateEvaluationEntity, {

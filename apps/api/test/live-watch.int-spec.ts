@@ -154,6 +154,31 @@ describeIntegration('the watch over live use: attestation, retention, drift, re-
       expect(reapproval.body.kind).toBe('reapproval');
     });
 
+    it('after a new target is registered, the approved configuration still matches and the unapproved new one does not', async () => {
+      const id = await useCaseAt('learn');
+      const approved = (await useCase(id)).target.hash as string;
+      const changed = await api
+        .as(eve.token)
+        .put(`/v1/ai-use-cases/${id}/target`, {
+          target: { type: 'openai', model: 'stub-model-2', connection: 'stub' },
+        })
+        .expect(200);
+      const registered = changed.body.target.hash as string;
+      expect(registered).not.toBe(approved);
+      expect(changed.body.underChangeSince).not.toBeNull();
+
+      // The service still runs what the reviewers approved: nothing to say.
+      await attestation.attest(id, [approved], 'heartbeat');
+      expect(await alerts(id)).toEqual([]);
+      // It deploys the registered target before the change is re-approved: that is not what was approved.
+      await attestation.attest(id, [registered], 'heartbeat');
+      const [alert] = await alerts(id);
+      expect(alert).toMatchObject({
+        kind: 'config_mismatch',
+        details: expect.objectContaining({ hashes: [registered], approvedHash: approved }),
+      });
+    });
+
     it('concurrent reports of one mismatch open one alert', async () => {
       const id = await useCaseAt('learn');
       const other = hash();

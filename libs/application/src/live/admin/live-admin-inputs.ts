@@ -38,9 +38,10 @@ export function issueIngestToken(random: (size: number) => Buffer = randomBytes)
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-// Control characters (C0, DEL, C1) and the Unicode line and paragraph separators.
+// Control characters (C0, DEL, C1), the Unicode line and paragraph separators, and the bidirectional
+// embeddings, overrides and isolates (which make a name display as something it is not).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** A token's name: what it is for ("payments-api production"); 1–120 characters on one line. */
 export function parseIngestTokenName(body: unknown): string {
@@ -69,7 +70,11 @@ export function parseIngestTokenName(body: unknown): string {
       code: 'too_big',
     });
   } else if (CONTROL.test(name)) {
-    problems.push({ field: 'name', message: 'must be one line of text', code: 'invalid_string' });
+    problems.push({
+      field: 'name',
+      message: 'must be one line of plain text (no control or text-direction characters)',
+      code: 'invalid_string',
+    });
   }
   if (problems.length > 0) {
     throw DomainError.validation(problems, 'The token is not valid.');

@@ -408,14 +408,17 @@ function choiceItems(values: readonly string[], selected: string | undefined, an
   ];
 }
 
-/** The gates to offer to whoever may ask for an evaluation: the next, and the current again while under change. */
+/** The gates to offer to whoever may ask for an evaluation: the next, and the current again while under change or review. */
 function gateChecks(view: AiUseCaseView): { to: Stage; text: string }[] {
   const checks: { to: Stage; text: string }[] = [];
   const next = nextGate(view.stage);
   if (next) {
     checks.push({ to: next, text: `Check the gate to ${next}` });
   }
-  if (view.underChangeSince && (view.stage === 'learn' || view.stage === 'scale')) {
+  if (
+    (view.underChangeSince || view.underReviewSince) &&
+    (view.stage === 'learn' || view.stage === 'scale')
+  ) {
     checks.push({ to: view.stage, text: `Check the gate to ${view.stage} again (re-approval)` });
   }
   return checks;

@@ -525,6 +525,27 @@ const MATRIX: RouteCase[] = [
     body: () => DEFAULT_LIVE_SETTINGS,
     expected: only({ service_team: 200, engineer: 200 }),
   },
+  // The watch: whoever may see the use case reads its alerts and re-evaluations; who may resolve an alert
+  // depends on its kind (the domain decides), so every caller reaches "no such alert".
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/watch-alerts',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/watch-alerts`,
+    expected: all(200),
+  },
+  {
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/reevaluations',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/reevaluations`,
+    expected: all(200),
+  },
+  {
+    method: 'post',
+    path: '/v1/watch-alerts/{id}/resolve',
+    url: () => '/v1/watch-alerts/00000000-0000-4000-8000-000000000000/resolve',
+    body: () => ({ note: 'matrix probe' }),
+    expected: all(404),
+  },
   {
     method: 'post',
     path: '/v1/ai-use-cases/{id}/transparency-record',

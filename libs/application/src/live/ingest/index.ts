@@ -1,2 +1,8 @@
 // Exports of the ingest part of live use.
-export {};
+export * from './genai-spans';
+export * from './ingest-auth.service';
+export * from './ingest-inputs';
+export * from './live-ingest.service';
+export * from './live-text';
+export * from './otlp-messages';
+export * from './otlp-spans';

@@ -1,0 +1,88 @@
+import { InjectConfig, type IngestContext, IngestAuthService } from '@gatehouse/application';
+import { type GatehouseConfig } from '@gatehouse/config';
+import { DomainError } from '@gatehouse/domain';
+import {
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { type Request, type Response } from 'express';
+import { readIngestBody } from './ingest-body';
+
+export const INGEST_MEDIA_TYPES = 'gatehouse:ingest-media-types';
+
+/** The media types an ingest route reads (anything else is a 415, its body unread). */
+export const IngestMediaTypes = (types: string[]) => SetMetadata(INGEST_MEDIA_TYPES, types);
+
+/** An ingest request once the guard let it through: whose it is, and its body's bytes. */
+export interface IngestRequest extends Request {
+  ingest?: IngestContext;
+  ingestBody?: Buffer;
+  /** The media type the body was sent as (one of the route's). */
+  ingestType?: string;
+}
+
+/**
+ * The ingest routes' own authentication (they are @Public to the API-token guard, which never sees an
+ * ingest token): the bearer token must be a live ingest token of a use case at test, learn or scale (401,
+ * 409). Only then is the body's media type checked (415) and the body read, gzip or not, up to
+ * GATEHOUSE_INGEST_MAX_BYTES decompressed (413), so nothing is buffered for an unauthenticated caller.
+ * The body is read here, before the app's JSON body reader (an interceptor) would see it.
+ */
+@Injectable()
+export class IngestTokenGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: IngestAuthService,
+    @InjectConfig() private readonly config: GatehouseConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<IngestRequest>();
+    const res = http.getResponse<Response>();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    req.ingest = await this.auth.authenticate(match ? match[1] : null);
+    const types = this.reflector.get<string[] | undefined>(INGEST_MEDIA_TYPES, context.getHandler()) ?? [
+      'application/json',
+    ];
+    const type = req.headers['content-type'] ? req.is(types) : false;
+    if (!type) {
+      throw new DomainError(
+        'unsupported_media_type',
+        `This route reads ${types.join(' or ')}, not ${req.headers['content-type'] ?? 'an untyped body'}.`,
+        [
+          {
+            field: '(headers).content-type',
+            message: `must be ${types.join(' or ')}`,
+            code: 'unsupported_media_type',
+          },
+        ],
+      );
+    }
+    req.ingestType = type;
+    req.ingestBody = await readIngestBody(req, res, this.config.live.maxIngestBytes);
+    return true;
+  }
+}
+
+/** The authenticated ingest context (set by IngestTokenGuard). */
+export const IngestCtx = createParamDecorator((_: unknown, context: ExecutionContext): IngestContext => {
+  const req = context.switchToHttp().getRequest<IngestRequest>();
+  if (!req.ingest) {
+    throw new Error('IngestCtx used on a route without IngestTokenGuard');
+  }
+  return req.ingest;
+});
+
+/** The body's bytes, read by IngestTokenGuard. */
+export const IngestBody = createParamDecorator((_: unknown, context: ExecutionContext): Buffer => {
+  const req = context.switchToHttp().getRequest<IngestRequest>();
+  if (!req.ingestBody) {
+    throw new Error('IngestBody used on a route without IngestTokenGuard');
+  }
+  return req.ingestBody;
+});

@@ -1,0 +1,70 @@
+import { type IngestContext, LiveIngestService } from '@gatehouse/application';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { Public } from '../../auth/auth.decorators';
+import { IngestBody, IngestCtx, IngestTokenGuard } from './ingest-token.guard';
+import {
+  FeedbackOutcomeDto,
+  HeartbeatDto,
+  HeartbeatOutcomeDto,
+  RecordFeedbackDto,
+  RecordInteractionsDto,
+  StoredBatchDto,
+} from './live-ingest.dto';
+
+/**
+ * Live data from a service that does not send OpenTelemetry: model calls, feedback events and a heartbeat
+ * attesting its configuration. Authenticated by the use case's ingest token (not an API token); JSON, gzip
+ * or not, up to GATEHOUSE_INGEST_MAX_BYTES.
+ */
+@ApiTags('live ingest')
+@ApiBearerAuth('ingest-token')
+@ApiUnauthorizedResponse({ description: 'No, unknown or revoked ingest token.' })
+@ApiConflictResponse({ description: 'The use case is not at test, learn or scale.' })
+@ApiPayloadTooLargeResponse({ description: 'The (decompressed) body is over the ingest limit.' })
+@Public()
+@UseGuards(IngestTokenGuard)
+@Controller('v1/live')
+export class LiveIngestController {
+  constructor(private readonly ingest: LiveIngestService) {}
+
+  @Post('interactions')
+  @HttpCode(200)
+  @ApiBody({ type: RecordInteractionsDto })
+  @ZodResponse({ status: 200, type: StoredBatchDto, description: 'Stored (durably) before this answer.' })
+  interactions(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
+    return this.ingest.recordInteractions(ctx, body);
+  }
+
+  @Post('feedback')
+  @HttpCode(200)
+  @ApiBody({ type: RecordFeedbackDto })
+  @ZodResponse({
+    status: 200,
+    type: FeedbackOutcomeDto,
+    description: 'Stored; a repeated event id is stored once.',
+  })
+  feedback(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
+    return this.ingest.recordFeedback(ctx, body);
+  }
+
+  @Post('heartbeat')
+  @HttpCode(200)
+  @ApiBody({ type: HeartbeatDto })
+  @ZodResponse({
+    status: 200,
+    type: HeartbeatOutcomeDto,
+    description: 'Whether the hash is the registered one.',
+  })
+  heartbeat(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
+    return this.ingest.heartbeat(ctx, body);
+  }
+}

@@ -66,7 +66,8 @@ describeIntegration('ingest tokens and live settings', () => {
 
   beforeAll(async () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
-    api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub' });
+    // No ingest token lookup cached: a revocation is refused on the next request.
+    api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub', GATEHOUSE_INGEST_TOKEN_CACHE_MS: '0' });
     await api.connection('stub', stub.url);
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
@@ -180,6 +181,19 @@ describeIntegration('ingest tokens and live settings', () => {
     expect(events[0]).toMatchObject({ actorId: sam.id, before: { active: true }, after: { active: false } });
   });
 
+  it('gives a token the ingest endpoints accept until it is revoked, and nothing else', async () => {
+    const minted = await api.as(eve.token).post(tokensUrl(), { name: 'feedback sender' }).expect(201);
+    const feedback = (token: string, id: string) =>
+      api.http
+        .post('/v1/live/feedback')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ events: [{ id, kind: 'positive', occurredAt: new Date().toISOString() }] });
+    await feedback(minted.body.token, 'before-revocation').expect(200);
+    await api.http.get('/v1/users/me').set('Authorization', `Bearer ${minted.body.token}`).expect(401);
+    await del(sam, `${tokensUrl()}/${minted.body.id}`).expect(204);
+    await feedback(minted.body.token, 'after-revocation').expect(401);
+  });
+
   it('lets an admin revoke in an emergency, with the reason audited; not a reviewer', async () => {
     const minted = await api.as(eve.token).post(tokensUrl(), { name: 'leaked' }).expect(201);
     const refused = await del(rita, `${tokensUrl()}/${minted.body.id}`).expect(403);
@@ -227,6 +241,7 @@ describeIntegration('ingest tokens and live settings', () => {
     ['a blank name', { name: '   ' }, ['name']],
     ['a name of 121 characters', { name: 'x'.repeat(121) }, ['name']],
     ['a name of two lines', { name: 'a\nb' }, ['name']],
+    ['a name with a right-to-left override', { name: 'payments\u202Eved' }, ['name']],
     ['a number for a name', { name: 42 }, ['name']],
     ['an unknown field', { name: 'ok', tokenHash: 'f'.repeat(64) }, ['tokenHash']],
   ])('refuses a token with %s, naming the field', async (_name, body, expected) => {

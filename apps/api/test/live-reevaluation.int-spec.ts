@@ -229,6 +229,49 @@ describeIntegration('scheduled re-evaluation of a live use case', () => {
     expect(stored.map((r) => r.afterId)).toContain(passed?.id);
   });
 
+  it('a regressed re-evaluation of an approval since replaced (promoted on) is recorded but marks nothing', async () => {
+    yesShare = 1;
+    const id = await givenUseCaseAt(api, 'learn', given());
+    await schedule(id, 7);
+    const due = new Date(Date.now() + 8 * DAY);
+    yesShare = 0.5;
+    await watch.pass(due);
+    await settle(id);
+
+    // Meanwhile the team moves on to scale on fresh, passing evidence: a new approval.
+    yesShare = 1;
+    const fresh = await api
+      .as(eve.token)
+      .post('/v1/runs', { suite: 'yes-no@1', aiUseCaseId: id })
+      .expect(202);
+    await api.waitForRun(fresh.body.id, eve.token);
+    const toScale = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${id}/gate-evaluations`, { to: 'scale' })
+      .expect(201);
+    expect(toScale.body.verdict).toBe('pass');
+    await api
+      .as(rita.token)
+      .post(`/v1/gate-evaluations/${toScale.body.id}/approvals`, {
+        decision: 'approve',
+        reason: 'Checked',
+        evaluationHash: toScale.body.hash,
+      })
+      .expect(201);
+    await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${id}/promotions`, { evaluationId: toScale.body.id })
+      .expect(201);
+
+    await watch.pass(due);
+    const [judged] = await reevaluations(id);
+    expect(judged?.status).toBe('regressed');
+    expect((await useCase(id)).underReviewSince).toBeNull();
+    expect(
+      (await api.as(sam.token).get(`/v1/ai-use-cases/${id}/watch-alerts`).expect(200)).body.items,
+    ).toEqual([]);
+  });
+
   it('a learn use case that is not under review is not offered a re-approval (the gate leads on)', async () => {
     yesShare = 1;
     const id = await givenUseCaseAt(api, 'learn', given());

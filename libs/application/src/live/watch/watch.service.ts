@@ -304,7 +304,9 @@ export class WatchService {
           subjectId: reevaluation.aiUseCaseId,
           after: { reevaluationId: reevaluation.id, findings },
         });
-        if (regressed) {
+        // A re-evaluation of an approval that has since been replaced (re-approved, promoted) marks nothing.
+        const [current] = await this.watch.watchedUseCases(tx, reevaluation.aiUseCaseId);
+        if (regressed && current?.approval?.evaluationId === reevaluation.evaluationId) {
           await this.markAndAlert(tx, reevaluation.aiUseCaseId, now, (useCase) => ({
             kind: 'regression',
             dedupeKey: 'regression',

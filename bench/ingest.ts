@@ -188,8 +188,14 @@ async function main(): Promise<void> {
     });
     // Not what is measured: the gates to test and learn are skipped by writing the stage.
     await platform.sql.query(`UPDATE ai_use_cases SET stage = 'learn' WHERE id = $1`, [useCase.id]);
+    const settings = await platform.callAs<Record<string, unknown>>(
+      member,
+      'GET',
+      `/v1/ai-use-cases/${useCase.id}/live-settings`,
+    );
+    const { captureText, redactPii, retentionDays, judgeCallsPerDay, reevaluateEveryDays, drift } = settings;
     await platform.callAs(member, 'PUT', `/v1/ai-use-cases/${useCase.id}/live-settings`, {
-      ...(await platform.callAs<object>(member, 'GET', `/v1/ai-use-cases/${useCase.id}/live-settings`)),
+      ...{ captureText, redactPii, retentionDays, judgeCallsPerDay, reevaluateEveryDays, drift },
       sampleRate,
     });
     const minted = await platform.callAs<{ token: string }>(

@@ -1,5 +1,12 @@
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
-import { type EvaluationView, givenStubSuite, givenUseCaseAt, type UseCaseGiven } from './support/givens';
+import {
+  type EvaluationView,
+  givenApproved,
+  givenPromoted,
+  givenStubSuite,
+  givenUseCaseAt,
+  type UseCaseGiven,
+} from './support/givens';
 import {
   daysAgo,
   feedback,
@@ -197,6 +204,19 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
     expect(measures.body.scorers).toEqual([
       expect.objectContaining({ scorer: 'pii', scored: 150, failed: 0, failureRate: 0 }),
     ]);
+
+    // Approved and promoted: the published record says the pilot figures were measured, not typed.
+    await givenApproved(api, body, given());
+    await givenPromoted(api, id, body, given());
+    const published = await api
+      .as(sam.token)
+      .post(`/v1/ai-use-cases/${id}/transparency-record`, {})
+      .expect(201);
+    expect(published.body.record.tier2.modelPerformance.pilot).toMatchObject({
+      source: 'live',
+      description: expect.stringContaining('Measured from live use'),
+      measures: [expect.objectContaining({ verdict: 'pass' }), expect.objectContaining({ verdict: 'pass' })],
+    });
   });
 
   it('fails when overrides climb and when the guardrail fails on live traffic', async () => {

@@ -2,6 +2,7 @@ import {
   type Actor,
   type ApprovedEvaluationMetric,
   type ApprovedEvaluationSummary,
+  type ApprovedPilotEvidence,
   assertCanViewAiUseCase,
   buildTransparencyRecord,
   DomainError,
@@ -10,6 +11,7 @@ import {
 } from '@gatehouse/domain';
 import {
   type AiUseCaseEntity,
+  type GateEvaluationEntity,
   GateEvidenceRepository,
   GateRepository,
   StageChangeRepository,
@@ -193,9 +195,28 @@ export class TransparencyService {
         approvedAt: (lastApproval?.createdAt ?? change.createdAt).toISOString(),
         evaluatedAt: evaluation.evaluatedAt.toISOString(),
         metrics,
+        ...pilotOf(evaluation),
       },
     };
   }
+}
+
+/**
+ * Where the approved evaluation's pilot figures came from (live use over its window, or the team's typed
+ * observations) and each pilot rule's verdict; nothing when the evaluation had no pilot rule.
+ */
+function pilotOf(evaluation: GateEvaluationEntity): { pilot?: ApprovedPilotEvidence } {
+  const rules = evaluation.result.rules.filter((r) => r.rule.kind === 'pilot_metric');
+  if (rules.length === 0) {
+    return {};
+  }
+  return {
+    pilot: {
+      source: evaluation.inputs.pilotLive ? 'live' : 'recorded',
+      window: evaluation.inputs.pilotLive ? { ...evaluation.inputs.pilotLive } : null,
+      measures: rules.map((r) => ({ rule: r.title, verdict: r.verdict, value: r.actual })),
+    },
+  };
 }
 
 function assertCanPublish(actor: Actor, useCase: AiUseCaseEntity): void {

@@ -227,6 +227,20 @@ export function transparencyRecordSections(record: TransparencyRecord): Transpar
               label: `${m.suite}@${m.version}: ${m.metric}`,
               value: describeMetric(m),
             })),
+            ...(performance.pilot
+              ? [
+                  {
+                    label: 'Pilot evidence',
+                    value: performance.pilot.window
+                      ? `${performance.pilot.description} (${performance.pilot.window.since.slice(0, 10)} to ${performance.pilot.window.until.slice(0, 10)})`
+                      : performance.pilot.description,
+                  },
+                  ...performance.pilot.measures.map((m) => ({
+                    label: `Pilot: ${m.rule}`,
+                    value: `${m.verdict === 'pass' ? 'met' : m.verdict === 'fail' ? 'not met' : 'not enough evidence'}${m.value === null ? '' : ` (${m.value.toFixed(3)})`}`,
+                  })),
+                ]
+              : []),
           ]
         : [{ label: 'Evidence', value: 'No gate evaluation has been approved yet' }],
     },

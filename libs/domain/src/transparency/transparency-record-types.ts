@@ -81,6 +81,16 @@ export interface ApprovedEvaluationMetric {
   n: number;
 }
 
+/**
+ * The pilot evidence an approved evaluation's pilot rules read: measured from live use (traces and feedback
+ * over a window) or recorded by the team, with each pilot rule's verdict and number.
+ */
+export interface ApprovedPilotEvidence {
+  source: 'live' | 'recorded';
+  window: { since: string; until: string } | null;
+  measures: { rule: string; verdict: 'pass' | 'fail' | 'missing'; value: number | null }[];
+}
+
 /** The latest approved gate evaluation of the use case: its model performance evidence. */
 export interface ApprovedEvaluationSummary {
   to: GateTarget;
@@ -90,6 +100,8 @@ export interface ApprovedEvaluationSummary {
   /** When the evaluation was made, if known. */
   evaluatedAt?: string;
   metrics: ApprovedEvaluationMetric[];
+  /** Present when the evaluation had pilot rules. */
+  pilot?: ApprovedPilotEvidence;
 }
 
 export interface TransparencyRecordInput {
@@ -229,6 +241,11 @@ export interface TransparencyRecord {
         approvedAt: string;
       } | null;
       metrics: Redactable<ApprovedEvaluationMetric[]>;
+      /**
+       * Present when the approved evaluation had pilot rules: where the pilot figures came from ("measured
+       * from live use" or "recorded by the team") and each pilot rule's verdict.
+       */
+      pilot?: ApprovedPilotEvidence & { description: string };
     };
     risks: Redactable<TransparencyRisk[]>;
     impactAssessments: Redactable<TransparencyImpactAssessment[]>;

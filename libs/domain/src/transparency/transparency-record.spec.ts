@@ -408,6 +408,55 @@ describe('buildTransparencyRecord', () => {
     });
   });
 
+  describe('pilot evidence: measured from live use or recorded by the team', () => {
+    const pilot = (source: 'live' | 'recorded') => ({
+      source,
+      window:
+        source === 'live' ? { since: '2026-05-01T09:00:00.000Z', until: '2026-05-30T00:00:00.000Z' } : null,
+      measures: [
+        {
+          rule: 'pilot override rate upper95 <= 0.05 (at least 100 cases)',
+          verdict: 'pass' as const,
+          value: 0.03,
+        },
+      ],
+    });
+    const rowsOf = (record: ReturnType<typeof buildTransparencyRecord>) =>
+      transparencyRecordSections(record).find((s) => s.heading === '4.2.7 Model performance')?.rows ?? [];
+
+    it.each([
+      [
+        'live',
+        'Measured from live use',
+        'Measured from live use: traces and feedback the service sent, counted by Gatehouse (2026-05-01 to 2026-05-30)',
+      ],
+      [
+        'recorded',
+        'Recorded by the team',
+        'Recorded by the team: pilot observations typed in by the service team',
+      ],
+    ] as const)('%s evidence is published as such', (source, description, row) => {
+      const record = buildTransparencyRecord(input({ evaluation: { ...EVALUATION, pilot: pilot(source) } }));
+      expect(record.tier2.modelPerformance.pilot).toMatchObject({
+        source,
+        description: expect.stringContaining(description),
+        measures: [{ verdict: 'pass', value: 0.03 }],
+      });
+      expect(rowsOf(record)).toEqual(
+        expect.arrayContaining([
+          { label: 'Pilot evidence', value: row },
+          { label: 'Pilot: pilot override rate upper95 <= 0.05 (at least 100 cases)', value: 'met (0.030)' },
+        ]),
+      );
+    });
+
+    it('an evaluation without pilot rules publishes no pilot evidence', () => {
+      const record = buildTransparencyRecord(input());
+      expect(record.tier2.modelPerformance).not.toHaveProperty('pilot');
+      expect(rowsOf(record).map((r) => r.label)).not.toContain('Pilot evidence');
+    });
+  });
+
   it.each([['yesterday'], ['2026-06-02'], ['2026-13-40T00:00:00Z'], ['']])(
     'refuses publishedAt %j',
     (publishedAt) => {

@@ -18,6 +18,12 @@ import {
 export * from './transparency-record-types';
 export * from './transparency-record-sections';
 
+/** How a published record says where the pilot figures came from. */
+export const PILOT_SOURCE_DESCRIPTIONS: Record<'live' | 'recorded', string> = {
+  live: 'Measured from live use: traces and feedback the service sent, counted by Gatehouse',
+  recorded: 'Recorded by the team: pilot observations typed in by the service team',
+};
+
 const ASSESSMENT_NAMES: Readonly<Record<AssessmentKind, string>> = {
   dpia: 'Data protection impact assessment (DPIA)',
   eqia: 'Equality impact assessment (EqIA)',
@@ -210,6 +216,16 @@ export function buildTransparencyRecord(input: TransparencyRecordInput): Transpa
             }))
             .sort(byMetric),
         ),
+        ...(evaluation?.pilot
+          ? {
+              pilot: {
+                source: evaluation.pilot.source,
+                description: PILOT_SOURCE_DESCRIPTIONS[evaluation.pilot.source],
+                window: evaluation.pilot.window && { ...evaluation.pilot.window },
+                measures: evaluation.pilot.measures.map((m) => ({ ...m })),
+              },
+            }
+          : {}),
       },
       risks: unless(
         'tier2.risks',

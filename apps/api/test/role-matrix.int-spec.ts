@@ -525,6 +525,13 @@ const MATRIX: RouteCase[] = [
     body: () => DEFAULT_LIVE_SETTINGS,
     expected: only({ service_team: 200, engineer: 200 }),
   },
+  {
+    // The derived pilot measures: whoever may see the use case reads them.
+    method: 'get',
+    path: '/v1/ai-use-cases/{id}/live-measures',
+    url: (f) => `/v1/ai-use-cases/${f.useCaseId}/live-measures?from=2026-11-01&to=2026-11-30`,
+    expected: all(200),
+  },
   // The watch: whoever may see the use case reads its alerts and re-evaluations; who may resolve an alert
   // depends on its kind (the domain decides), so every caller reaches "no such alert".
   {

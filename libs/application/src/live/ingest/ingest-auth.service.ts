@@ -1,5 +1,5 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { DomainError, type LiveSettings, type Stage } from '@gatehouse/domain';
+import { DomainError, type LiveSettings, sha256Hex, type Stage } from '@gatehouse/domain';
 import {
   IngestTokenRepository,
   LiveIngestRepository,
@@ -7,7 +7,6 @@ import {
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { InjectConfig } from '../../gatehouse-config.module';
 import { liveSettingsOf } from '../live-settings';
 
@@ -145,7 +144,7 @@ export class IngestAuthService {
   }
 }
 
-/** How an ingest token is stored: its sha256, hex. */
+/** How an ingest token is stored and looked up: its sha256, hex (as the token routes store it). */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }

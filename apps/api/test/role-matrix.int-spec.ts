@@ -532,6 +532,35 @@ const MATRIX: RouteCase[] = [
     url: (f) => `/v1/ai-use-cases/${f.useCaseId}/live-measures?from=2026-11-01&to=2026-11-30`,
     expected: all(200),
   },
+  {
+    // Live data in: the use case's ingest token is the credential, so no user's API token opens these.
+    method: 'post',
+    path: '/v1/otlp/v1/traces',
+    url: () => '/v1/otlp/v1/traces',
+    body: () => ({}),
+    expected: all(401),
+  },
+  {
+    method: 'post',
+    path: '/v1/live/interactions',
+    url: () => '/v1/live/interactions',
+    body: () => ({}),
+    expected: all(401),
+  },
+  {
+    method: 'post',
+    path: '/v1/live/feedback',
+    url: () => '/v1/live/feedback',
+    body: () => ({}),
+    expected: all(401),
+  },
+  {
+    method: 'post',
+    path: '/v1/live/heartbeat',
+    url: () => '/v1/live/heartbeat',
+    body: () => ({}),
+    expected: all(401),
+  },
   // The watch: whoever may see the use case reads its alerts and re-evaluations; who may resolve an alert
   // depends on its kind (the domain decides), so every caller reaches "no such alert".
   {

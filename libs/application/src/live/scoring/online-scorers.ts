@@ -218,6 +218,9 @@ function onlineScorer(config: ScorerConfig, scorer: Scorer): OnlineScorer {
   };
 }
 
+/** The scorers built here call nothing, so nothing aborts them (and no timer is made per verdict). */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** A synthetic item for a live interaction: no reference, no metadata. */
 function contextOf(interaction: LiveInteractionFacts): ScoreContext {
   return {
@@ -230,6 +233,6 @@ function contextOf(interaction: LiveInteractionFacts): ScoreContext {
       outputTokens: interaction.outputTokens,
       costUsd: interaction.costUsd,
     },
-    signal: AbortSignal.timeout(30_000),
+    signal: NEVER_ABORTED,
   };
 }

@@ -176,6 +176,13 @@ describe('readGenAiSpan', () => {
     expect({ input: live.input, output: live.output }).toEqual({ input: 'late', output: 'first' });
   });
 
+  it('never recurses with the sender: deep JSON is text, and wrapped messages are read one level deep', () => {
+    const deep = `${'{"message":'.repeat(50_000)}"x"${'}'.repeat(50_000)}`;
+    expect(accepted(span({ 'gen_ai.completion': deep })).span.output).toBe(deep);
+    const wrapped = JSON.stringify({ message: { message: { message: { content: 'too deep' } } } });
+    expect(accepted(span({ 'gen_ai.completion': wrapped })).span.output).toBeNull();
+  });
+
   it('takes the config hash from the span, else its resource; a malformed one is ignored and flagged', () => {
     const hash = 'c'.repeat(64);
     const resource = new Map<string, AttrValue>([[CONFIG_HASH_ATTRIBUTE, 'd'.repeat(64)]]);

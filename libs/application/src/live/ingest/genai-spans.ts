@@ -238,7 +238,8 @@ function messagesText(value: AttrValue | undefined, pick: 'last-user' | 'first')
   return messageText(data);
 }
 
-function messageText(message: unknown): string | null {
+/** `depth`: a choice wraps its message once (`{message: {content}}`); deeper wrapping is not a message. */
+function messageText(message: unknown, depth = 0): string | null {
   if (typeof message === 'string') {
     return message === '' ? null : text(message);
   }
@@ -254,8 +255,8 @@ function messageText(message: unknown): string | null {
   if (Array.isArray(message.content)) {
     return partsText(message.content);
   }
-  if (isRecord(message.message)) {
-    return messageText(message.message);
+  if (isRecord(message.message) && depth < 2) {
+    return messageText(message.message, depth + 1);
   }
   if (typeof message.text === 'string') {
     return text(message.text);

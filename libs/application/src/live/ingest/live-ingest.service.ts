@@ -256,7 +256,11 @@ export class LiveIngestService {
         this.logger.error({ err: error, batchId }, 'Could not queue the online scoring of a live batch');
       }
     }
-    const hashes = [...new Set(spans.map((s) => s.configHash).filter((h): h is string => h !== null))];
+    // A handful of distinct hashes at most in practice; the attestation reads no more than 50 of one report.
+    const hashes = [...new Set(spans.map((s) => s.configHash).filter((h): h is string => h !== null))].slice(
+      0,
+      50,
+    );
     await this.attest(context, hashes, 'trace', true);
     return { batchId, received: rows.length, stored: inserted, sampled };
   }

@@ -17,6 +17,7 @@ import { describeIntegration } from '@gatehouse/testing';
 import { Writer } from 'protobufjs';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -121,6 +122,7 @@ describeIntegration('live ingest under attack', () => {
   let teamId: string;
   let alpha: LiveUseCase;
   let beta: LiveUseCase;
+  let baseUrl: string;
 
   const stored = (aiUseCaseId: string) =>
     api.app
@@ -154,6 +156,8 @@ describeIntegration('live ingest under attack', () => {
       GATEHOUSE_INGEST_MAX_BYTES: String(LIMIT),
       GATEHOUSE_INGEST_TOKEN_CACHE_MS: String(CACHE_MS),
     });
+    await api.app.listen(0, '127.0.0.1');
+    baseUrl = (await api.app.getUrl()).replace('[::1]', '127.0.0.1');
     teamId = await api.team('Benefits');
     alpha = await givenLiveUseCase(api, teamId, {
       stage: 'learn',
@@ -232,8 +236,7 @@ describeIntegration('live ingest under attack', () => {
     });
 
     it('the OpenTelemetry exporter gets a final failure for a bad token (no retry loop, no hang)', async () => {
-      await api.app.listen(0, '127.0.0.1');
-      const url = `${(await api.app.getUrl()).replace('[::1]', '127.0.0.1')}/v1/otlp/v1/traces`;
+      const url = `${baseUrl}/v1/otlp/v1/traces`;
       const started = Date.now();
       const { stdout } = await execFileAsync(process.execPath, ['-e', SDK_EXPORT_SCRIPT], {
         cwd: ROOT,
@@ -351,6 +354,47 @@ describeIntegration('live ingest under attack', () => {
       );
       expect(await refused(response, 400)).toEqual(['(body)']);
       expect(response.body.errors[0].code).toBe('invalid_body');
+    });
+
+    it('refuses a chunked body (no Content-Length) with 413 as soon as it passes the limit, and answers before it ends', async () => {
+      const url = new URL(`${baseUrl}/v1/live/interactions`);
+      const answer = await new Promise<{ status: number; body: Problem }>((resolve, reject) => {
+        const request = httpRequest(
+          url,
+          {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${alpha.token}`, 'Content-Type': 'application/json' },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                body: JSON.parse(Buffer.concat(chunks).toString()) as Problem,
+              }),
+            );
+          },
+        );
+        request.on('error', reject);
+        // 64 KiB chunks, endlessly, until the answer arrives: the server must not wait for an end.
+        const chunk = Buffer.alloc(65_536, 0x20);
+        let written = 0;
+        const pump = () => {
+          while (written < 16 * LIMIT && request.write(chunk)) {
+            written += chunk.length;
+          }
+          if (written < 16 * LIMIT) {
+            request.once('drain', pump);
+          } else {
+            request.end();
+          }
+        };
+        request.write('{"interactions": [');
+        pump();
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.body.errors.map((e) => e.field)).toEqual(['(body)']);
     });
 
     it('refuses more spans than a request may carry with 413, storing none of them', async () => {
@@ -524,6 +568,17 @@ describeIntegration('live ingest under attack', () => {
           400,
         ),
       ).toEqual(['configHash', 'extra']);
+    });
+
+    it('never logs an ingest token or the text a span carried', async () => {
+      const secret = 'Reach me on 07700 900982 about claim 4711';
+      await otlp(alpha.token, pbRequest([pbSpan({}, [text('gen_ai.prompt', secret)])])).expect(200);
+      await refused(await otlp(alpha.token, Buffer.from(secret), 'text/plain'), 415);
+      const logs = api.logs.join('');
+      expect(logs).toContain('/v1/otlp/v1/traces');
+      expect(logs).not.toContain(alpha.token);
+      expect(logs).not.toContain(beta.token);
+      expect(logs).not.toContain('07700 900982');
     });
 
     it('clears the token cache on demand so a test or an operator sees a revocation at once', () => {

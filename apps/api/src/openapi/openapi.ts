@@ -13,6 +13,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API token issued by Gatehouse.' })
+    // The live ingest routes (/v1/otlp/v1/traces, /v1/live/*) take a use case's ingest token instead.
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: "A use case's ingest token (ghi_…): live data in, nothing else.",
+      },
+      'ingest-token',
+    )
     .build();
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }

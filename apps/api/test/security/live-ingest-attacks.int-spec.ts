@@ -586,3 +586,50 @@ describeIntegration('live ingest under attack', () => {
     });
   });
 });
+
+/**
+ * A database outage must not lose spans: the OpenTelemetry exporters drop a batch answered 500 but retry 503,
+ * so while the database cannot take a batch (or look a token up) the answer is 503 with Retry-After, and the
+ * same batch is stored once the database is back.
+ */
+describeIntegration('live ingest while the database is down', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('answers 503 with Retry-After, and stores the retried batch once the database is back', async () => {
+    const useCase = await givenLiveUseCase(api, await api.team('Benefits'), { stage: 'learn' });
+    const post = (token: string, body: Buffer) =>
+      api.http
+        .post('/v1/otlp/v1/traces')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/x-protobuf')
+        .send(body);
+    await post(useCase.token, pbRequest([pbSpan()])).expect(200); // the token's lookup is now cached
+    const batch = pbRequest([pbSpan(), pbSpan()]);
+    const dataSource = api.app.get(UnitOfWork).dataSource;
+    await dataSource.destroy();
+    try {
+      const stored = await post(useCase.token, batch);
+      expect(stored.status).toBe(503);
+      expect(stored.headers['retry-after']).toBe('5');
+      expect(stored.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const lookedUp = await post(`ghi_${hex(24)}`, batch);
+      expect(lookedUp.status).toBe(503);
+      expect(lookedUp.headers['retry-after']).toBe('5');
+    } finally {
+      await dataSource.initialize();
+    }
+    await post(useCase.token, batch).expect(200);
+    const rows = await api.app
+      .get(UnitOfWork)
+      .read((tx) => managerOf(tx).find(LiveInteractionEntity, { where: { aiUseCaseId: useCase.id } }));
+    expect(rows).toHaveLength(3);
+  });
+});

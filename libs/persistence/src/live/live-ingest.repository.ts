@@ -1,4 +1,5 @@
 import { type Stage } from '@gatehouse/domain';
+import { QueryFailedError } from 'typeorm';
 import { AiUseCaseEntity, LiveFeedbackEntity, LiveInteractionEntity } from '../entities';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
 
@@ -12,6 +13,19 @@ export interface IngestTarget {
 export interface InsertedInteractions {
   inserted: number;
   sampled: number;
+}
+
+/**
+ * True when the database refused a row for what it holds (a data or integrity error: PostgreSQL SQLSTATE
+ * classes 22 and 23, SQLite constraint, mismatch, too-big and range errors): sending it again will not
+ * help. Anything else (a lost connection, a timeout, a full pool) may pass on a retry.
+ */
+export function isRowRefused(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) {
+    return false;
+  }
+  const code = String((error.driverError as { code?: unknown } | undefined)?.code ?? '');
+  return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
 }
 
 /** SQLite binds at most 32,766 parameters a statement: 500 rows of 24 columns stay far below. */

@@ -1,4 +1,9 @@
-import { InjectConfig, type IngestContext, IngestAuthService } from '@gatehouse/application';
+import {
+  InjectConfig,
+  type IngestContext,
+  IngestAuthService,
+  IngestUnavailableError,
+} from '@gatehouse/application';
 import { type GatehouseConfig } from '@gatehouse/config';
 import { DomainError } from '@gatehouse/domain';
 import {
@@ -11,6 +16,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { type Request, type Response } from 'express';
 import { readIngestBody } from './ingest-body';
+import { ingestUnavailable } from './ingest-unavailable';
 
 export const INGEST_MEDIA_TYPES = 'gatehouse:ingest-media-types';
 
@@ -45,7 +51,11 @@ export class IngestTokenGuard implements CanActivate {
     const req = http.getRequest<IngestRequest>();
     const res = http.getResponse<Response>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    req.ingest = await this.auth.authenticate(match ? match[1] : null);
+    try {
+      req.ingest = await this.auth.authenticate(match ? match[1] : null);
+    } catch (error) {
+      throw error instanceof IngestUnavailableError ? ingestUnavailable(res) : error;
+    }
     const types = this.reflector.get<string[] | undefined>(INGEST_MEDIA_TYPES, context.getHandler()) ?? [
       'application/json',
     ];

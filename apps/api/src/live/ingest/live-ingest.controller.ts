@@ -1,16 +1,18 @@
 import { type IngestContext, LiveIngestService } from '@gatehouse/application';
-import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import { Public } from '../../auth/auth.decorators';
 import { IngestBody, IngestCtx, IngestTokenGuard } from './ingest-token.guard';
+import { IngestUnavailableInterceptor } from './ingest-unavailable';
 import {
   FeedbackOutcomeDto,
   HeartbeatDto,
@@ -30,8 +32,12 @@ import {
 @ApiUnauthorizedResponse({ description: 'No, unknown or revoked ingest token.' })
 @ApiConflictResponse({ description: 'The use case is not at test, learn or scale.' })
 @ApiPayloadTooLargeResponse({ description: 'The (decompressed) body is over the ingest limit.' })
+@ApiServiceUnavailableResponse({
+  description: 'The database cannot take the data just now: retry after Retry-After.',
+})
 @Public()
 @UseGuards(IngestTokenGuard)
+@UseInterceptors(IngestUnavailableInterceptor)
 @Controller('v1/live')
 export class LiveIngestController {
   constructor(private readonly ingest: LiveIngestService) {}

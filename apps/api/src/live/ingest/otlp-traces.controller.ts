@@ -1,11 +1,12 @@
 import { encodeTraceResponse, type IngestContext, LiveIngestService } from '@gatehouse/application';
-import { Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiConsumes,
   ApiOkResponse,
   ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
   ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -20,6 +21,7 @@ import {
   type IngestRequest,
   IngestTokenGuard,
 } from './ingest-token.guard';
+import { IngestUnavailableInterceptor } from './ingest-unavailable';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -35,6 +37,7 @@ const JSON_TYPE = 'application/json';
 @ApiBearerAuth('ingest-token')
 @Public()
 @UseGuards(IngestTokenGuard)
+@UseInterceptors(IngestUnavailableInterceptor)
 @Controller('v1/otlp/v1')
 export class OtlpTracesController {
   constructor(private readonly ingest: LiveIngestService) {}
@@ -51,6 +54,9 @@ export class OtlpTracesController {
   @ApiConflictResponse({ description: 'The use case is not at test, learn or scale.' })
   @ApiPayloadTooLargeResponse({
     description: 'The (decompressed) body is over the limit, or too many spans.',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The database cannot take the data just now: retry after Retry-After.',
   })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not protobuf or JSON, or an encoding other than gzip.' })
   async traces(

@@ -1,6 +1,7 @@
 // Exports of the ingest part of live use.
 export * from './genai-spans';
 export * from './ingest-auth.service';
+export * from './ingest-errors';
 export * from './ingest-inputs';
 export * from './live-ingest.service';
 export * from './live-text';

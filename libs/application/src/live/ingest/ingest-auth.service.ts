@@ -9,6 +9,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../gatehouse-config.module';
 import { liveSettingsOf } from '../live-settings';
+import { IngestUnavailableError } from './ingest-errors';
 
 /** Who is sending live data: the token's use case as it was when the token was last looked up. */
 export interface IngestContext {
@@ -120,7 +121,16 @@ export class IngestAuthService {
     }
   }
 
-  private load(hash: string): Promise<IngestContext | null> {
+  private async load(hash: string): Promise<IngestContext | null> {
+    try {
+      return await this.query(hash);
+    } catch {
+      // The database is down or busy: the sender retries (503), nothing is cached.
+      throw new IngestUnavailableError();
+    }
+  }
+
+  private query(hash: string): Promise<IngestContext | null> {
     return this.uow.read(async (tx) => {
       const holder = await this.tokens.findByHash(tx, hash);
       if (!holder || holder.revokedAt !== null) {

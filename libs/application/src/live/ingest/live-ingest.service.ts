@@ -1,8 +1,10 @@
 import { DomainError, LIVE_LIMITS, type LiveSpan, traceSampled } from '@gatehouse/domain';
 import {
+  isRowRefused,
   LiveFeedbackEntity,
   LiveIngestRepository,
   LiveInteractionEntity,
+  type Tx,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { JobName, jobIds } from '@gatehouse/queue';
@@ -12,6 +14,7 @@ import { InjectJobQueue, type JobQueue } from '../../runs/job-queue.provider';
 import { AttestationService } from '../watch/attestation.service';
 import { readGenAiSpan, type SpanRejection } from './genai-spans';
 import { type IngestContext } from './ingest-auth.service';
+import { IngestUnavailableError } from './ingest-errors';
 import {
   feedbackSchema,
   heartbeatSchema,
@@ -184,7 +187,7 @@ export class LiveIngestService {
             : null,
       } satisfies LiveFeedbackEntity),
     );
-    const stored = await this.uow.write((tx) => this.repository.insertFeedback(tx, rows));
+    const stored = await this.write((tx) => this.repository.insertFeedback(tx, rows));
     return { received: rows.length, stored, duplicates: rows.length - stored };
   }
 
@@ -197,6 +200,23 @@ export class LiveIngestService {
       matchesRegisteredTarget: context.targetHash === configHash,
       hasRegisteredTarget: context.targetHash !== null,
     };
+  }
+
+  /**
+   * A batch's write. When the database cannot take it just now (not a row it refuses), the failure becomes
+   * IngestUnavailableError, which the API answers with 503 and Retry-After: the exporters retry 503, so a
+   * database restart loses no span; a 500 they would drop.
+   */
+  private async write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.uow.write(work);
+    } catch (error) {
+      if (error instanceof DomainError || isRowRefused(error)) {
+        throw error;
+      }
+      this.logger.error({ err: error }, 'A live batch could not be stored; the sender is asked to retry');
+      throw new IngestUnavailableError();
+    }
   }
 
   private decode(body: Buffer, encoding: 'protobuf' | 'json'): OtlpSpan[] {
@@ -243,7 +263,7 @@ export class LiveIngestService {
     }
     const batchId = randomUUID();
     const rows = spans.map((span) => this.row(context, span, batchId, source, receivedAt));
-    const { inserted, sampled } = await this.uow.write((tx) => this.repository.insertInteractions(tx, rows));
+    const { inserted, sampled } = await this.write((tx) => this.repository.insertInteractions(tx, rows));
     if (sampled > 0) {
       try {
         await this.queue.add(

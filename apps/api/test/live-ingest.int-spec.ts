@@ -10,61 +10,12 @@ import { LIVE_QUEUE } from '@gatehouse/queue';
 import { describeIntegration, REDIS_TEST_URL } from '@gatehouse/testing';
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { givenLiveUseCase, type LiveUseCase } from './support/live-ingest';
+import { exportWithOtelSdk } from './support/otel-sdk';
 import { TestApi } from './support/test-api';
 
 jest.setTimeout(120_000);
-
-const ROOT = join(__dirname, '../../..');
-const execFileAsync = promisify(execFile);
-
-/**
- * A Node service's tracing, as docs/live-ingest.md shows it: the OpenTelemetry SDK with a BatchSpanProcessor
- * and the OTLP/HTTP exporter (protobuf or JSON), the ingest token as a bearer header. It prints what each
- * export reported.
- */
-const SDK_EXPORT_SCRIPT = `
-const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-const { resourceFromAttributes } = require('@opentelemetry/resources');
-const { SpanStatusCode } = require('@opentelemetry/api');
-const input = JSON.parse(process.env.OTEL_TEST_INPUT);
-const { OTLPTraceExporter } = require(input.protocol === 'proto'
-  ? '@opentelemetry/exporter-trace-otlp-proto'
-  : '@opentelemetry/exporter-trace-otlp-http');
-const inner = new OTLPTraceExporter({
-  url: input.url,
-  headers: { Authorization: 'Bearer ' + input.token },
-  compression: input.compression,
-});
-const results = [];
-const exporter = {
-  export(spans, done) {
-    inner.export(spans, (result) => {
-      results.push({ code: result.code, error: result.error ? String(result.error.message) : null });
-      done(result);
-    });
-  },
-  shutdown: () => inner.shutdown(),
-  forceFlush: () => inner.forceFlush(),
-};
-const provider = new BasicTracerProvider({
-  resource: resourceFromAttributes(input.resource),
-  spanProcessors: [new BatchSpanProcessor(exporter)],
-});
-const tracer = provider.getTracer('benefits-assistant');
-for (const s of input.spans) {
-  const span = tracer.startSpan(s.name, { attributes: s.attributes });
-  if (s.error) span.setStatus({ code: SpanStatusCode.ERROR, message: 'model timed out' });
-  span.end();
-}
-provider.forceFlush()
-  .then(() => provider.shutdown())
-  .then(() => process.stdout.write(JSON.stringify(results)), (error) => { console.error(error); process.exit(1); });
-`;
 
 /** A valid NHS number (modulus 11), an e-mail address and a postcode: what the UK PII guardrail finds. */
 const NHS = '943 476 5919';
@@ -240,12 +191,7 @@ describeIntegration(
         resource: { 'service.name': 'benefits-assistant', 'gatehouse.config.hash': HASH_APPROVED },
         spans,
       };
-      const { stdout } = await execFileAsync(process.execPath, ['-e', SDK_EXPORT_SCRIPT], {
-        cwd: ROOT,
-        env: { ...process.env, OTEL_TEST_INPUT: JSON.stringify(input) },
-        timeout: 60_000,
-      });
-      return JSON.parse(stdout) as { code: number; error: string | null }[];
+      return (await exportWithOtelSdk(input)).results;
     }
 
     it('stores model-call spans sent by the OpenTelemetry SDK (protobuf, gzip): redacted, counted, sampled, queued for scoring', async () => {
@@ -317,8 +263,10 @@ describeIntegration(
       const job = await queue.getJob(`live-${call.batchId}`);
       expect(job?.name).toBe('live.score');
       expect(job?.data).toEqual({ aiUseCaseId: capturing.id, batchId: call.batchId });
-      // The approved hash is not attested on every batch.
-      expect(attested.filter((a) => a.aiUseCaseId === capturing.id)).toEqual([]);
+      // The reported hash goes to the attestation, which compares it with the approved configuration.
+      expect(attested.filter((a) => a.aiUseCaseId === capturing.id)).toEqual([
+        { aiUseCaseId: capturing.id, hashes: [HASH_APPROVED], source: 'trace' },
+      ]);
     });
 
     it('stores spans sent by the OpenTelemetry http/json exporter, with the older gen_ai.prompt/completion attributes', async () => {

@@ -146,3 +146,36 @@ export async function interactionsOf(api: TestApi, aiUseCaseId: string): Promise
   const uow = api.app.get(UnitOfWork);
   return uow.read((tx) => managerOf(tx).find(LiveInteractionEntity, { where: { aiUseCaseId } }));
 }
+
+/**
+ * The use case's live traffic as if it had arrived when it happened (one second later, scored a second after
+ * that): the gate reads only what arrived and was scored before its window closed, so traffic sent today with
+ * yesterday's times counts only tomorrow.
+ */
+export async function givenArrivedAsItHappened(api: TestApi, aiUseCaseId: string): Promise<void> {
+  const uow = api.app.get(UnitOfWork);
+  await uow.write(async (tx) => {
+    const m = managerOf(tx);
+    for (const row of await m.find(LiveInteractionEntity, { where: { aiUseCaseId } })) {
+      await m.update(
+        LiveInteractionEntity,
+        { id: row.id },
+        { receivedAt: new Date(row.startedAt.getTime() + 1_000) },
+      );
+    }
+    for (const row of await m.find(LiveScoreEntity, { where: { aiUseCaseId } })) {
+      await m.update(
+        LiveScoreEntity,
+        { interactionId: row.interactionId, scorer: row.scorer },
+        { scoredAt: new Date(row.startedAt.getTime() + 2_000) },
+      );
+    }
+    for (const row of await m.find(LiveFeedbackEntity, { where: { aiUseCaseId } })) {
+      await m.update(
+        LiveFeedbackEntity,
+        { id: row.id },
+        { receivedAt: new Date(row.occurredAt.getTime() + 1_000) },
+      );
+    }
+  });
+}

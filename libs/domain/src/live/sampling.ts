@@ -1,10 +1,12 @@
 import { sha256Hex } from '../hashing/canonical-json';
 
 /**
- * Whether a trace is in the online-scoring sample at `rate` (0–1). Decided from the trace id alone, so
- * every span of a trace goes the same way and an exporter's retry is decided as before.
+ * Whether a trace is in the online-scoring sample at `rate` (0–1), decided from the trace id and a `salt`
+ * the server draws at random for each ingest request. The spans of one trace in one request go together;
+ * the sender, who chooses its trace ids, cannot tell which ids would be scored (with no salt, the hash of
+ * the id alone would let a service pick ids that stay out of the sample).
  */
-export function traceSampled(traceId: string, rate: number): boolean {
+export function traceSampled(traceId: string, rate: number, salt: string): boolean {
   if (!(rate > 0)) {
     return false;
   }
@@ -12,6 +14,6 @@ export function traceSampled(traceId: string, rate: number): boolean {
     return true;
   }
   // The first 52 bits of the hash, as a number in [0, 1).
-  const bucket = parseInt(sha256Hex(traceId).slice(0, 13), 16) / 2 ** 52;
+  const bucket = parseInt(sha256Hex(`${salt}:${traceId}`).slice(0, 13), 16) / 2 ** 52;
   return bucket < rate;
 }

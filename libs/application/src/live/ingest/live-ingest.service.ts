@@ -73,8 +73,8 @@ const REJECTION_TEXT: Record<SpanRejection, string> = {
  * The ingest path of live use: OTLP trace exports and JSON interactions become live interactions, feedback
  * events and heartbeats are recorded. Each request is one batch, stored in one insert before the answer
  * (a durable acknowledgement), idempotently; text is minimised first; the batch is then queued for online
- * scoring when any stored row is in the sample, and configuration hashes that differ from the registered
- * target are handed to the attestation (whose failure never fails the ingest).
+ * scoring when any stored row is in the sample, and the configuration hashes reported are handed to the
+ * attestation (whose failure never fails the ingest).
  */
 @Injectable()
 export class LiveIngestService {
@@ -251,7 +251,7 @@ export class LiveIngestService {
     }
   }
 
-  /** One batch: minimise, insert what is new in one go, then queue scoring and attest differing hashes. */
+  /** One batch: minimise, insert what is new in one go, then queue scoring and attest the reported hashes. */
   private async store(
     context: IngestContext,
     spans: LiveSpan[],
@@ -262,7 +262,9 @@ export class LiveIngestService {
       return { batchId: null, received: 0, stored: 0, sampled: 0 };
     }
     const batchId = randomUUID();
-    const rows = spans.map((span) => this.row(context, span, batchId, source, receivedAt));
+    // Drawn per request: which traces are scored cannot be predicted from the ids the sender chooses.
+    const salt = randomUUID();
+    const rows = spans.map((span) => this.row(context, span, batchId, salt, source, receivedAt));
     const { inserted, sampled } = await this.write((tx) => this.repository.insertInteractions(tx, rows));
     if (sampled > 0) {
       try {
@@ -289,13 +291,14 @@ export class LiveIngestService {
     context: IngestContext,
     span: LiveSpan,
     batchId: string,
+    salt: string,
     source: 'otlp' | 'json',
     receivedAt: Date,
   ): LiveInteractionEntity {
     const { captureText, redactPii, retentionDays, sampleRate } = context.settings;
     const input = minimiseText(span.input === null ? null : stripNul(span.input), redactPii);
     const output = minimiseText(span.output === null ? null : stripNul(span.output), redactPii);
-    const sampled = traceSampled(span.traceId, sampleRate);
+    const sampled = traceSampled(span.traceId, sampleRate, salt);
     // Text is kept when the team captures it, or (for a day at most) when online scoring needs to read it.
     const keep = captureText || sampled;
     const hasText = keep && (input.text !== null || output.text !== null);
@@ -329,8 +332,10 @@ export class LiveIngestService {
   }
 
   /**
-   * Hands the hashes that are not the registered target's to the attestation. From traces (`dedupe`), a
-   * mismatch already attested by this process within the last minute is not attested again per batch.
+   * Hands the reported hashes to the attestation, which compares them with the configuration the stage was
+   * approved on (not only the registered target: a target registered since the approval is not approved
+   * yet). From traces (`dedupe`), a hash already attested by this process within the last minute is not
+   * attested again per batch, so a service sending its approved hash costs one read a minute.
    */
   private async attest(
     context: IngestContext,
@@ -340,9 +345,6 @@ export class LiveIngestService {
   ): Promise<void> {
     const now = Date.now();
     const due = hashes.filter((hash) => {
-      if (source === 'trace' && hash === context.targetHash) {
-        return false;
-      }
       if (!dedupe) {
         return true;
       }

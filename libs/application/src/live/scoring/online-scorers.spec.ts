@@ -16,6 +16,7 @@ const interaction = (overrides: Partial<LiveInteractionFacts> = {}): LiveInterac
   id: 'i-1',
   inputText: 'How do I renew my blue badge?',
   outputText: 'You can renew it online at least 12 weeks before it expires.',
+  outputChars: 61,
   durationMs: 800,
   inputTokens: 20,
   outputTokens: 40,
@@ -107,6 +108,34 @@ describe('which scorers run on live traffic', () => {
     expect(await pii.judge({ ...helpline, outputText: 'Call 0800 999 8888.' }, false)).toMatchObject({
       passed: false,
     });
+  });
+
+  it('never passes an answer it did not read: no completion sent is unscored, whatever the empty counts say', async () => {
+    const [pii] = await buildOnlineScorers([definition({ type: 'pii_leakage' })]);
+    const promptOnly = interaction({
+      outputText: null,
+      outputChars: 0,
+      piiFound: { input: { email: 1 }, output: {} },
+    });
+    expect(await pii.judge(promptOnly, true)).toMatchObject({ passed: null });
+    expect(await pii.judge(promptOnly, false)).toMatchObject({ passed: null });
+  });
+
+  it('fails on what the counts found before redaction and the cut, whatever the stored text still shows', async () => {
+    const [pii] = await buildOnlineScorers([definition({ type: 'pii_leakage' })]);
+    // Kept unredacted but cut at the storage limit, before the e-mail address the counts saw.
+    const cut = interaction({
+      outputText: 'a'.repeat(32_000),
+      outputChars: 32_050,
+      piiFound: { input: {}, output: { email: 1 } },
+    });
+    expect(await pii.judge(cut, false)).toMatchObject({ passed: false });
+    // Redacted when stored; redaction turned off before the batch was scored.
+    const flipped = interaction({
+      outputText: 'Write to [email].',
+      piiFound: { input: {}, output: { email: 1 } },
+    });
+    expect(await pii.judge(flipped, false)).toMatchObject({ passed: false });
   });
 });
 

@@ -114,6 +114,8 @@ export interface LiveInteractionFacts {
   id: string;
   inputText: string | null;
   outputText: string | null;
+  /** The completion's full length as received (0: the service sent no completion text). */
+  outputChars: number;
   durationMs: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
@@ -191,11 +193,21 @@ function onlineScorer(config: ScorerConfig, scorer: Scorer): OnlineScorer {
     return {
       name,
       type: config.type,
-      judge: (interaction, redacted) =>
+      judge: (interaction, redacted) => {
+        // No completion sent: nothing was checked, so it is unscored (an empty count is not a clean answer).
+        if (!(interaction.outputChars > 0)) {
+          return unscoredScore('the service sent no completion text for this call');
+        }
+        // The counts were taken on the whole answer before redaction and the cut: a kind they found that no
+        // allowed value is of is a leak, whatever the stored text (redacted under older settings, or cut at
+        // the storage limit before the finding) still shows.
+        const counted = piiFromCounts(pii, interaction.piiFound?.output ?? null);
+        if (counted.passed === false) {
+          return counted;
+        }
         // Unredacted text is the answer as given: the scorer itself reads it (allow list and all).
-        !redacted && interaction.outputText !== null
-          ? scorer.score(contextOf(interaction))
-          : piiFromCounts(pii, interaction.piiFound?.output ?? null),
+        return !redacted && interaction.outputText !== null ? scorer.score(contextOf(interaction)) : counted;
+      },
     };
   }
   if (TEXT_TYPES.has(type)) {

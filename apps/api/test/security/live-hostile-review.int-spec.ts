@@ -1,0 +1,256 @@
+import { LiveScoringService } from '@gatehouse/application';
+import {
+  LiveFeedbackEntity,
+  LiveScoreEntity,
+  managerOf,
+  NotificationEventEntity,
+  UnitOfWork,
+  WatchAlertEntity,
+} from '@gatehouse/persistence';
+import { type JobContext } from '@gatehouse/queue';
+import { describeIntegration } from '@gatehouse/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { givenStubSuite, suitePassedPolicy } from '../support/givens';
+import { interaction, interactionsOf, store } from '../support/live';
+import { givenLiveUseCase, type LiveUseCase } from '../support/live-ingest';
+import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
+
+/**
+ * A hostile review of the learn stage from live use (issue 15): a team gaming its own scale gate, a hostile
+ * live service, another team. Each test asserts the safe behaviour.
+ */
+
+jest.setTimeout(180_000);
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const context: JobContext = {
+  signal: new AbortController().signal,
+  attemptsStarted: 1,
+  enqueuedAt: Date.now(),
+  worker: 'test',
+};
+
+describeIntegration('a hostile review of live use', () => {
+  let api: TestApi;
+  let uow: UnitOfWork;
+  let scoring: LiveScoringService;
+  let eve: TestUser; // Benefits engineer
+  let teamId: string;
+
+  const send = (useCase: LiveUseCase, route: string, body: unknown) =>
+    api.http
+      .post(route)
+      .set('Authorization', `Bearer ${useCase.token}`)
+      .set('Content-Type', 'application/json')
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
+
+  /** Sends the interactions, scores their batch as the live.score job would, and returns the PII verdicts. */
+  const piiVerdicts = async (useCase: LiveUseCase, interactions: object[]) => {
+    const sent = await send(useCase, '/v1/live/interactions', { interactions }).expect(200);
+    expect(sent.body.sampled).toBe(interactions.length);
+    await scoring.scoreBatch({ aiUseCaseId: useCase.id, batchId: sent.body.batchId }, context);
+    const scores = await uow.read((tx) =>
+      managerOf(tx).find(LiveScoreEntity, { where: { aiUseCaseId: useCase.id, scorer: 'pii' } }),
+    );
+    expect(scores).toHaveLength(interactions.length);
+    return scores.map((s) => s.passed);
+  };
+
+  const now = () => new Date().toISOString();
+
+  beforeAll(async () => {
+    api = await TestApi.start({ GATEHOUSE_INGEST_TOKEN_CACHE_MS: '0' });
+    uow = api.app.get(UnitOfWork);
+    scoring = api.app.get(LiveScoringService);
+    eve = await api.user('Eve', ['engineer'], 'Benefits');
+    teamId = eve.teamId as string;
+    // Never called: online scoring reads the suite's scorers, not its target.
+    await api.connection('stub', 'http://127.0.0.1:9/v1');
+    await givenStubSuite(api, eve, 'hostile-checks', { scorers: [{ type: 'pii_leakage', name: 'pii' }] });
+    await api.admin.post('/v1/gate-policies', suitePassedPolicy('hostile-checks')).expect(201);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  describe('a team gaming the PII guardrail its scale gate reads', () => {
+    it('an answer whose completion was never sent is unscored, never a pass (prompts only, with PII in them)', async () => {
+      const useCase = await givenLiveUseCase(api, teamId, { settings: { sampleRate: 1 } });
+      const verdicts = await piiVerdicts(
+        useCase,
+        Array.from({ length: 3 }, () => ({
+          traceId: hex(16),
+          spanId: hex(8),
+          startedAt: now(),
+          input: 'My e-mail is jo.bloggs@example.com, what next?',
+        })),
+      );
+      expect(verdicts).toEqual([null, null, null]);
+    });
+
+    it('personal data past the 32,000 characters kept is a leak, though the stored text was cut before it', async () => {
+      const useCase = await givenLiveUseCase(api, teamId, {
+        settings: { sampleRate: 1, captureText: false, redactPii: false },
+      });
+      const output = `${'Here is the answer. '.repeat(1_700)}Write to jo.bloggs@example.com for more.`;
+      expect(output.length).toBeGreaterThan(32_000);
+      const verdicts = await piiVerdicts(useCase, [
+        { traceId: hex(16), spanId: hex(8), startedAt: now(), input: 'Help?', output },
+      ]);
+      expect(verdicts).toEqual([false]);
+      const [row] = await interactionsOf(api, useCase.id);
+      expect(row.piiFound?.output).toEqual({ email: 1 });
+    });
+
+    it('turning redaction off between ingest and scoring does not turn a redacted leak into a pass', async () => {
+      const useCase = await givenLiveUseCase(api, teamId, {
+        settings: { sampleRate: 1, captureText: false, redactPii: false },
+      });
+      // Stored while the use case redacted (the counts taken before redaction); redaction is off by the time
+      // the queued job scores the batch.
+      const batchId = randomUUID();
+      await store(api, [
+        interaction(useCase.id, {
+          batchId,
+          outputText: 'Write to [email].',
+          outputChars: 31,
+          piiFound: { input: {}, output: { email: 1 } },
+          textExpiresAt: new Date(Date.now() + 86_400_000),
+        }),
+      ]);
+      await scoring.scoreBatch({ aiUseCaseId: useCase.id, batchId }, context);
+      const scores = await uow.read((tx) =>
+        managerOf(tx).find(LiveScoreEntity, { where: { aiUseCaseId: useCase.id } }),
+      );
+      expect(scores.map((s) => s.passed)).toEqual([false]);
+    });
+  });
+
+  describe('a hostile live service', () => {
+    it('keeps no feedback note when the use case does not capture text, and redacts it when it does', async () => {
+      const off = await givenLiveUseCase(api, teamId, { settings: { captureText: false } });
+      const on = await givenLiveUseCase(api, teamId, { settings: { captureText: true, redactPii: true } });
+      const note = 'Complained: NHS number 943 476 5919, e-mail jo.bloggs@example.com';
+      for (const useCase of [off, on]) {
+        await send(useCase, '/v1/live/feedback', {
+          events: [{ id: 'complaint-1', kind: 'complaint', occurredAt: now(), note }],
+        }).expect(200);
+      }
+      const notes = async (id: string) =>
+        (await uow.read((tx) => managerOf(tx).findBy(LiveFeedbackEntity, { aiUseCaseId: id }))).map(
+          (r) => r.note,
+        );
+      expect(await notes(off.id)).toEqual([null]);
+      const [kept] = await notes(on.id);
+      expect(kept).not.toContain('943 476 5919');
+      expect(kept).not.toContain('jo.bloggs@example.com');
+      expect(kept).toContain('[email]');
+    });
+
+    it('a heartbeat flood of random hashes opens one alert with at most 10 listed and notifies once', async () => {
+      const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn', targetHash: hex(32) });
+      for (let i = 0; i < 40; i++) {
+        await send(useCase, '/v1/live/heartbeat', { configHash: hex(32) }).expect(200);
+      }
+      const alerts = await uow.read((tx) =>
+        managerOf(tx).findBy(WatchAlertEntity, { aiUseCaseId: useCase.id }),
+      );
+      expect(alerts).toHaveLength(1);
+      expect((alerts[0].details.hashes as string[]).length).toBeLessThanOrEqual(10);
+      expect(JSON.stringify(alerts[0].details).length).toBeLessThan(4_000);
+      const notified = await uow.read((tx) =>
+        managerOf(tx).countBy(NotificationEventEntity, { aiUseCaseId: useCase.id } as never),
+      );
+      expect(notified).toBe(1);
+    });
+
+    it('an ingest token opens none of the team routes, and no API token ingests', async () => {
+      const useCase = await givenLiveUseCase(api, teamId);
+      const alertId = '00000000-0000-4000-8000-000000000000';
+      const bearer = (r: ReturnType<typeof api.http.get>) =>
+        r.set('Authorization', `Bearer ${useCase.token}`);
+      await bearer(api.http.get(`/v1/ai-use-cases/${useCase.id}/watch-alerts`)).expect(401);
+      await bearer(api.http.get(`/v1/ai-use-cases/${useCase.id}/reevaluations`)).expect(401);
+      await bearer(api.http.get(`/v1/ai-use-cases/${useCase.id}/live-measures`)).expect(401);
+      await bearer(api.http.get(`/v1/ai-use-cases/${useCase.id}/live-settings`)).expect(401);
+      await bearer(api.http.get(`/v1/ai-use-cases/${useCase.id}/ingest-tokens`)).expect(401);
+      await bearer(
+        api.http.post(`/v1/ai-use-cases/${useCase.id}/ingest-tokens`).send({ name: 'more' }),
+      ).expect(401);
+      await bearer(api.http.post(`/v1/watch-alerts/${alertId}/resolve`).send({ note: 'gone' })).expect(401);
+      for (const token of [ADMIN_TOKEN, eve.token]) {
+        await api.http
+          .post('/v1/live/heartbeat')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', 'application/json')
+          .send({ configHash: hex(32) })
+          .expect(401);
+      }
+    });
+
+    it('stores kvlist keys named __proto__ and constructor as data, polluting nothing, and answers 200', async () => {
+      const useCase = await givenLiveUseCase(api, teamId);
+      const kv = (key: string) => ({
+        key,
+        value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } },
+      });
+      const start = BigInt(Date.now() - 1_000) * 1_000_000n;
+      const body = {
+        resourceSpans: [
+          {
+            resource: { attributes: [kv('__proto__')] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: hex(16),
+                    spanId: hex(8),
+                    name: 'chat',
+                    startTimeUnixNano: String(start),
+                    endTimeUnixNano: String(start + 1_000_000n),
+                    attributes: [
+                      { key: 'gen_ai.request.model', value: { stringValue: 'm' } },
+                      kv('__proto__'),
+                      kv('constructor'),
+                      { key: 'gen_ai.input.messages', value: { kvlistValue: { values: [kv('__proto__')] } } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      await send(useCase, '/v1/otlp/v1/traces', body).expect(200);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(await interactionsOf(api, useCase.id)).toHaveLength(1);
+    });
+  });
+
+  describe('another team, and malformed reads', () => {
+    it('answers junk queries on the watch routes with 400, never a 500', async () => {
+      const sam = await api.user('Sam', ['service_team'], 'Benefits');
+      const useCase = await givenLiveUseCase(api, teamId);
+      const base = `/v1/ai-use-cases/${useCase.id}/watch-alerts`;
+      for (const query of [
+        'limit=abc',
+        'limit=0',
+        'limit=100000',
+        'status=closed',
+        'status=open&status=resolved',
+        '__proto__=1',
+      ]) {
+        const res = await api.as(sam.token).get(`${base}?${query}`);
+        expect([query, res.status]).toEqual([query, 400]);
+      }
+      await api.as(sam.token).get(`${base}?status=open&limit=5`).expect(200);
+      const res = await api.as(sam.token).post('/v1/watch-alerts/not-a-uuid/resolve', { note: 'x' });
+      expect([400, 404]).toContain(res.status);
+      const hostile = await api
+        .as(sam.token)
+        .post('/v1/watch-alerts/00000000-0000-4000-8000-000000000000/resolve', { note: 'x', __proto__: 1 });
+      expect([400, 404]).toContain(hostile.status);
+    });
+  });
+});

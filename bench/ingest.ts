@@ -21,6 +21,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { exampleLowRiskRecord } from '@gatehouse/domain';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   codeVersion,
   createUserToken,
@@ -32,6 +34,7 @@ import {
   table,
   usageText,
 } from './bench-kit';
+import { summariseProfiles } from './cpu-profile';
 import { killAllChildren, killRegisteredPids, Platform, sleep } from './platform';
 
 const SPEC = {
@@ -57,6 +60,11 @@ const SPEC = {
     fallback: 'postgres://postgres@127.0.0.1:5432/postgres',
   },
   'redis-url': { env: 'BENCH_REDIS_URL', help: 'Redis', fallback: 'redis://127.0.0.1:6379' },
+  'cpu-profile': {
+    env: 'BENCH_CPU_PROFILE',
+    help: "folder for the API's CPU profile (node --cpu-prof); its time by package is printed",
+    fallback: '',
+  },
   'drain-timeout-s': {
     env: 'BENCH_DRAIN_TIMEOUT_S',
     help: 'how long to wait for every sampled span to be scored',
@@ -160,6 +168,10 @@ async function main(): Promise<void> {
   const drainTimeoutMs = options.int('drain-timeout-s', 1) * 1000;
   const requestsPerSecond = rate / batch;
   const pacedRequests = Math.ceil(requestsPerSecond * seconds);
+  const profileDir = options.raw('cpu-profile') ? resolve(options.raw('cpu-profile')) : '';
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+  }
 
   const platform = new Platform({
     postgresUrl: options.raw('postgres-url'),
@@ -169,6 +181,7 @@ async function main(): Promise<void> {
     stubLatencyMs: 0,
     label: 'ingest',
     env: { GATEHOUSE_QUEUE_LOCK_MS: options.raw('lock-ms') },
+    apiNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   stopProcessesOnExit(() => {
     killAllChildren();
@@ -312,6 +325,14 @@ async function main(): Promise<void> {
   } finally {
     const problems = await platform.stop();
     problems.forEach((problem) => console.error(problem));
+  }
+  if (profileDir) {
+    const summary = summariseProfiles(profileDir);
+    const byOwner = table(['API CPU by package (whole run)', 'ms', 'share']);
+    for (const bucket of summary.owner.slice(0, 12)) {
+      byOwner.push([bucket.name, fixed(bucket.ms), `${fixed(bucket.share * 100, 1)}%`]);
+    }
+    console.log(byOwner.toString());
   }
 }
 

@@ -133,6 +133,8 @@ export interface PlatformOptions {
   label: string;
   /** Extra node flags for the workers (e.g. --cpu-prof). */
   workerNodeArgs?: string[];
+  /** Extra node flags for the API (e.g. --cpu-prof). */
+  apiNodeArgs?: string[];
   /** Extra environment for the API and the workers (e.g. a shorter queue lock). */
   env?: Record<string, string>;
 }
@@ -246,7 +248,12 @@ export class Platform {
     this.stub = stub;
     registerPid(stub.pid);
     // The API migrates the fresh database; the workers start once it has (no migration lock contest).
-    this.api = startNode(`API (${this.options.label})`, API_MAIN, this.environment({ PORT: '0' }));
+    this.api = startNode(
+      `API (${this.options.label})`,
+      API_MAIN,
+      this.environment({ PORT: '0' }),
+      this.options.apiNodeArgs,
+    );
     const [, url] = await this.api.waitFor(/Gatehouse is ready at (\S+)/);
     this.apiUrl = url.replace('//localhost', '//127.0.0.1');
     this.workers = Array.from({ length: this.options.workers }, (_, i) => this.startWorker(i + 1));

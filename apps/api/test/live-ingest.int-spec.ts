@@ -171,6 +171,18 @@ describeIntegration(
       await api?.close();
     });
 
+    /** The batch's scoring job: added just after the answer (not awaited by it), so looked for a while. */
+    async function scoringJob(batchId: string) {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const job = await queue.getJob(`live-${batchId}`);
+        if (job) {
+          return job;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return undefined;
+    }
+
     /**
      * Sends spans as a Node service would: the OpenTelemetry SDK (BasicTracerProvider, BatchSpanProcessor,
      * the OTLP/HTTP exporter of `protocol`) with the service's resource, in a process of its own (the
@@ -260,7 +272,7 @@ describeIntegration(
       expect(failed).toMatchObject({ errored: true, inputChars: 0, piiFound: null, textExpiresAt: null });
       // The one export was one batch, queued for online scoring under its job id.
       expect(new Set(rows.map((r) => r.batchId)).size).toBe(1);
-      const job = await queue.getJob(`live-${call.batchId}`);
+      const job = await scoringJob(call.batchId);
       expect(job?.name).toBe('live.score');
       expect(job?.data).toEqual({ aiUseCaseId: capturing.id, batchId: call.batchId });
       // The reported hash goes to the attestation, which compares it with the approved configuration.
@@ -321,7 +333,7 @@ describeIntegration(
       expect(rows).toHaveLength(before + 2);
       const stored = rows.filter((r) => spans.some((s) => (s as { spanId: string }).spanId === r.spanId));
       expect(new Set(stored.map((r) => r.batchId)).size).toBe(1);
-      expect(await queue.getJobCounts('waiting', 'delayed')).toBeDefined();
+      expect(await scoringJob(stored[0].batchId)).toBeDefined();
       const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
       expect(jobs.filter((j) => (j.data as { batchId: string }).batchId === stored[0].batchId)).toHaveLength(
         1,
@@ -392,7 +404,7 @@ describeIntegration(
       expect(row.piiFound).toEqual({ input: { uk_phone: 1 }, output: {} }); // counted, not redacted (redactPii off)
       const keptHours = ((row.textExpiresAt as Date).getTime() - row.receivedAt.getTime()) / 3_600_000;
       expect(keptHours).toBeCloseTo(24, 5);
-      expect(await queue.getJob(`live-${row.batchId}`)).toBeDefined();
+      expect(await scoringJob(row.batchId)).toBeDefined();
     });
 
     it('reads prompts and completions from GenAI span events', async () => {

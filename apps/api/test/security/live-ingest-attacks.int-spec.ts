@@ -1,7 +1,7 @@
 import {
   decodeTraceResponse,
   encodeTraceRequest,
-  hashToken,
+  hashIngestToken,
   IngestAuthService,
 } from '@gatehouse/application';
 import { LIVE_LIMITS } from '@gatehouse/domain';
@@ -210,7 +210,7 @@ describeIntegration('live ingest under attack', () => {
       await otlp(live, pbRequest([pbSpan()])).expect(200);
       const row = await api.app
         .get(UnitOfWork)
-        .read((tx) => managerOf(tx).findOneByOrFail(IngestTokenEntity, { tokenHash: hashToken(live) }));
+        .read((tx) => managerOf(tx).findOneByOrFail(IngestTokenEntity, { tokenHash: hashIngestToken(live) }));
       await api.app
         .get(UnitOfWork)
         .write((tx) => api.app.get(IngestTokenRepository).revoke(tx, row.id, new Date()));

@@ -1,4 +1,4 @@
-import { hashToken } from '@gatehouse/application';
+import { hashIngestToken } from '@gatehouse/application';
 import { type LiveSettings } from '@gatehouse/domain';
 import {
   AiUseCaseEntity,
@@ -65,7 +65,7 @@ export async function givenIngestToken(api: TestApi, aiUseCaseId: string, revoke
       id: randomUUID(),
       aiUseCaseId,
       name: 'test service',
-      tokenHash: hashToken(token),
+      tokenHash: hashIngestToken(token),
       displayPrefix: token.slice(0, 8),
       createdBy: 'test',
       createdAt: new Date(),

@@ -98,16 +98,18 @@ export class LiveIngestRepository {
   ): Promise<InsertedInteractions> {
     const column = <T>(value: (row: LiveInteractionEntity) => T) => rows.map(value);
     const at = (value: Date | null) => (value === null ? null : value.toISOString());
-    const [outcome] = (await managerOf(tx).query(
+    // A named prepared statement: each pooled connection plans this insert once, not per batch.
+    const [outcome] = await this.uow.rows<{ inserted: number; sampled: number }>(
+      tx,
       `WITH inserted AS (
          INSERT INTO live_interactions (id, ai_use_case_id, trace_id, span_id, batch_id, source, started_at,
            received_at, duration_ms, operation, model, input_tokens, output_tokens, cost_usd, config_hash, errored,
            input_chars, output_chars, pii_found, input_text, output_text, text_expires_at, sampled, scored_at)
          SELECT v.*, NULL::timestamptz
-           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-                       $7::timestamptz[], $8::timestamptz[], $9::float8[], $10::varchar[], $11::varchar[],
-                       $12::int[], $13::int[], $14::float8[], $15::varchar[], $16::boolean[], $17::int[],
-                       $18::int[], $19::json[], $20::text[], $21::text[], $22::timestamptz[], $23::boolean[])
+           FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
+                       ?::timestamptz[], ?::timestamptz[], ?::float8[], ?::varchar[], ?::varchar[],
+                       ?::int[], ?::int[], ?::float8[], ?::varchar[], ?::boolean[], ?::int[],
+                       ?::int[], ?::json[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[])
              AS v(id, ai_use_case_id, trace_id, span_id, batch_id, source, started_at, received_at, duration_ms,
                   operation, model, input_tokens, output_tokens, cost_usd, config_hash, errored, input_chars,
                   output_chars, pii_found, input_text, output_text, text_expires_at, sampled)
@@ -139,8 +141,9 @@ export class LiveIngestRepository {
         column((r) => r.outputText),
         column((r) => at(r.textExpiresAt)),
         column((r) => r.sampled),
-      ],
-    )) as { inserted: number; sampled: number }[];
+        // Arrays bind as PostgreSQL arrays (rows() is typed for scalars).
+      ] as never,
+    );
     return { inserted: outcome?.inserted ?? 0, sampled: outcome?.sampled ?? 0 };
   }
 

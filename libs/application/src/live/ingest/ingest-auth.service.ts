@@ -1,5 +1,5 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { DomainError, type LiveSettings, sha256Hex, type Stage } from '@gatehouse/domain';
+import { DomainError, type LiveSettings, type Stage } from '@gatehouse/domain';
 import {
   IngestTokenRepository,
   LiveIngestRepository,
@@ -8,6 +8,7 @@ import {
 } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../gatehouse-config.module';
+import { hashIngestToken } from '../admin/live-admin-inputs';
 import { liveSettingsOf } from '../live-settings';
 import { IngestUnavailableError } from './ingest-errors';
 
@@ -62,7 +63,7 @@ export class IngestAuthService {
         'Send the use case\'s ingest token as "Authorization: Bearer <token>".',
       );
     }
-    const context = token.length <= MAX_TOKEN_CHARS ? await this.lookup(hashToken(token)) : null;
+    const context = token.length <= MAX_TOKEN_CHARS ? await this.lookup(hashIngestToken(token)) : null;
     if (!context) {
       throw new DomainError(
         'unauthenticated',
@@ -152,9 +153,4 @@ export class IngestAuthService {
       };
     });
   }
-}
-
-/** How an ingest token is stored and looked up: its sha256, hex (as the token routes store it). */
-export function hashToken(token: string): string {
-  return sha256Hex(token);
 }

@@ -267,16 +267,13 @@ export class LiveIngestService {
     const rows = spans.map((span) => this.row(context, span, batchId, salt, source, receivedAt));
     const { inserted, sampled } = await this.write((tx) => this.repository.insertInteractions(tx, rows));
     if (sampled > 0) {
-      try {
-        await this.queue.add(
-          JobName.ScoreLive,
-          { aiUseCaseId: context.aiUseCaseId, batchId },
-          jobIds.scoreLive(batchId),
+      // Not awaited: the answer says the rows are stored, which they are; scoring is the queue's business.
+      // A job that cannot be added is found by the watch's sweep of batches left unscored (requeueStale).
+      this.queue
+        .add(JobName.ScoreLive, { aiUseCaseId: context.aiUseCaseId, batchId }, jobIds.scoreLive(batchId))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, batchId }, 'Could not queue the online scoring of a live batch'),
         );
-      } catch (error) {
-        // The rows are stored (the answer stays a success); the scoring's sweep finds unscored sampled rows.
-        this.logger.error({ err: error, batchId }, 'Could not queue the online scoring of a live batch');
-      }
     }
     // A handful of distinct hashes at most in practice; the attestation reads no more than 50 of one report.
     const hashes = [...new Set(spans.map((s) => s.configHash).filter((h): h is string => h !== null))].slice(

@@ -101,17 +101,26 @@ describe('live settings validation', () => {
 });
 
 describe('when a change of live settings needs a reason', () => {
-  const with_ = (captureText: boolean, redactPii: boolean): LiveSettings => ({
+  const with_ = (captureText: boolean, redactPii: boolean, sampleRate = 0.1): LiveSettings => ({
     ...valid(),
     captureText,
     redactPii,
+    sampleRate,
   });
   it.each<[string, LiveSettings, LiveSettings, boolean]>([
     ['turning redaction off while capturing', with_(true, true), with_(true, false), true],
     ['turning capture on without redaction', with_(false, false), with_(true, false), true],
     ['turning both at once from the defaults', with_(false, true), with_(true, false), true],
     ['keeping it unredacted (already decided)', with_(true, false), with_(true, false), false],
-    ['turning redaction off with no capture', with_(false, true), with_(false, false), false],
+    // The sampled share's text is kept (unredacted) until it is scored.
+    ['turning redaction off with no capture, while sampling', with_(false, true), with_(false, false), true],
+    [
+      'turning redaction off with no capture and no sample',
+      with_(false, true, 0),
+      with_(false, false, 0),
+      false,
+    ],
+    ['starting to sample with redaction off', with_(false, false, 0), with_(false, false), true],
     ['turning redaction back on', with_(true, false), with_(true, true), false],
   ])('%s → %s', (_name, before, after, expected) => {
     expect(liveSettingsChangeNeedsReason(before, after)).toBe(expected);

@@ -152,9 +152,18 @@ export const keepsUnredactedText = (settings: Pick<LiveSettings, 'captureText' |
   settings.captureText && !settings.redactPii;
 
 /**
- * Whether a change of settings needs a reason: it starts keeping captured text unredacted (captureText on,
- * redactPii off, where before it was not so). Personal data in stored text is a DPIA matter, so the
- * decision is recorded with why.
+ * Text is stored with UK personal data in it: captured text unredacted, or (capture off) the sampled share's
+ * text kept unredacted until it is scored (up to a day, longer than that if the scoring is down).
+ */
+export const storesUnredactedText = (
+  settings: Pick<LiveSettings, 'captureText' | 'redactPii' | 'sampleRate'>,
+): boolean => !settings.redactPii && (settings.captureText || settings.sampleRate > 0);
+
+/**
+ * Whether a change of settings needs a reason: it starts storing text unredacted (redactPii off while text
+ * is captured or sampled for scoring), or starts keeping captured text unredacted, where before it did not.
+ * Personal data in stored text is a DPIA matter, so the decision is recorded with why.
  */
 export const liveSettingsChangeNeedsReason = (before: LiveSettings, after: LiveSettings): boolean =>
-  keepsUnredactedText(after) && !keepsUnredactedText(before);
+  (storesUnredactedText(after) && !storesUnredactedText(before)) ||
+  (keepsUnredactedText(after) && !keepsUnredactedText(before));

@@ -51,11 +51,11 @@ export class LiveSettingsService {
           [
             {
               field: 'reason',
-              message: `is required (at least ${MIN_LIVE_REASON} characters) to keep captured text without redacting personal data: say why, and where the DPIA covers it`,
+              message: `is required (at least ${MIN_LIVE_REASON} characters) to keep captured or sampled text without redacting personal data: say why, and where the DPIA covers it`,
               code: 'required',
             },
           ],
-          'Keeping personal data in captured text needs a reason.',
+          'Keeping personal data in stored text needs a reason.',
         );
       }
       if (stored && sameSettings(before, settings)) {

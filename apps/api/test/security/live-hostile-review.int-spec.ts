@@ -1,5 +1,6 @@
 import { LiveScoringService } from '@gatehouse/application';
 import {
+  IngestTokenEntity,
   LiveFeedbackEntity,
   LiveScoreEntity,
   managerOf,
@@ -9,7 +10,9 @@ import {
 } from '@gatehouse/persistence';
 import { type JobContext } from '@gatehouse/queue';
 import { describeIntegration } from '@gatehouse/testing';
+import { DEFAULT_LIVE_SETTINGS } from '@gatehouse/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { givenStubSuite, suitePassedPolicy } from '../support/givens';
 import { interaction, interactionsOf, store } from '../support/live';
 import { givenLiveUseCase, type LiveUseCase } from '../support/live-ingest';
@@ -60,6 +63,7 @@ describeIntegration('a hostile review of live use', () => {
 
   beforeAll(async () => {
     api = await TestApi.start({ GATEHOUSE_INGEST_TOKEN_CACHE_MS: '0' });
+    await api.app.listen(0, '127.0.0.1');
     uow = api.app.get(UnitOfWork);
     scoring = api.app.get(LiveScoringService);
     eve = await api.user('Eve', ['engineer'], 'Benefits');
@@ -127,6 +131,32 @@ describeIntegration('a hostile review of live use', () => {
     });
   });
 
+  describe('a team minimising less than it says', () => {
+    it('needs a reason to store the sampled text unredacted, though it captures none', async () => {
+      const useCase = await givenLiveUseCase(api, teamId);
+      const url = `/v1/ai-use-cases/${useCase.id}/live-settings`;
+      const unredacted = {
+        ...DEFAULT_LIVE_SETTINGS,
+        drift: { ...DEFAULT_LIVE_SETTINGS.drift },
+        sampleRate: 1,
+        captureText: false,
+        redactPii: false,
+      };
+      const refused = await api.as(eve.token).put(url, unredacted).expect(400);
+      expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['reason']);
+      expect((await api.as(eve.token).get(url).expect(200)).body.redactPii).toBe(true);
+      // Nothing is sampled: nothing is stored, so no reason is asked.
+      await api
+        .as(eve.token)
+        .put(url, { ...unredacted, sampleRate: 0 })
+        .expect(200);
+      await api
+        .as(eve.token)
+        .put(url, { ...unredacted, reason: 'The online PII guardrail reads the allow list; DPIA 4.2.' })
+        .expect(200);
+    });
+  });
+
   describe('a hostile live service', () => {
     it('keeps no feedback note when the use case does not capture text, and redacts it when it does', async () => {
       const off = await givenLiveUseCase(api, teamId, { settings: { captureText: false } });
@@ -189,6 +219,64 @@ describeIntegration('a hostile review of live use', () => {
       }
     });
 
+    it('answers an unauthenticated sender 401 before its body ends: nothing is read or buffered first', async () => {
+      const base = (await api.app.getUrl()).replace('[::1]', '127.0.0.1');
+      const revoked = await givenLiveUseCase(api, teamId);
+      await api.app
+        .get(UnitOfWork)
+        .write((tx) =>
+          managerOf(tx).update(IngestTokenEntity, { aiUseCaseId: revoked.id }, { revokedAt: new Date() }),
+        );
+      for (const authorization of [
+        undefined,
+        `Bearer ${eve.token}`,
+        `Bearer ${revoked.token}`,
+        'Bearer ghi_x',
+      ]) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const request = httpRequest(
+            new URL(`${base}/v1/otlp/v1/traces`),
+            {
+              method: 'POST',
+              headers: {
+                'Content-Type': 'application/x-protobuf',
+                'Content-Encoding': 'gzip',
+                ...(authorization ? { Authorization: authorization } : {}),
+              },
+            },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+              request.destroy();
+            },
+          );
+          request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+          // The body's first bytes, and never its end.
+          request.write(Buffer.alloc(65_536, 0x1f));
+        });
+        expect([authorization?.slice(0, 12), status]).toEqual([authorization?.slice(0, 12), 401]);
+      }
+    });
+
+    it('refuses personal data in bad field values without echoing the values, and logs none of it', async () => {
+      const useCase = await givenLiveUseCase(api, teamId);
+      const replies = [
+        await send(useCase, '/v1/live/interactions', { interactions: [{ startedAt: 'NHS 943 476 5919' }] }),
+        await send(useCase, '/v1/live/feedback', {
+          events: [{ id: 'x', kind: 'jo.bloggs@example.com', occurredAt: now() }],
+        }),
+        await send(useCase, '/v1/live/heartbeat', { configHash: 'SW1A 1AA' }),
+      ];
+      expect(replies.map((r) => r.status)).toEqual([400, 400, 400]);
+      const answered = JSON.stringify(replies.map((r) => r.body));
+      const logged = api.logs.join('\n');
+      for (const value of ['943 476 5919', 'jo.bloggs', 'SW1A 1AA']) {
+        expect(answered).not.toContain(value);
+        expect(logged).not.toContain(value);
+      }
+      expect(answered).toContain('interactions[0].startedAt');
+    });
+
     it('stores kvlist keys named __proto__ and constructor as data, polluting nothing, and answers 200', async () => {
       const useCase = await givenLiveUseCase(api, teamId);
       const kv = (key: string) => ({
@@ -228,9 +316,33 @@ describeIntegration('a hostile review of live use', () => {
     });
   });
 
+  describe('a team gaming its pilot measures', () => {
+    it('cannot take back a complaint by sending its event id again as positive feedback', async () => {
+      const sam = await api.user('Sam', ['service_team'], 'Benefits');
+      const useCase = await givenLiveUseCase(api, teamId);
+      const traceId = hex(16);
+      await send(useCase, '/v1/live/interactions', {
+        interactions: [{ traceId, spanId: hex(8), startedAt: now(), input: 'q', output: 'a' }],
+      }).expect(200);
+      await send(useCase, '/v1/live/feedback', {
+        events: [{ id: 'case-1', kind: 'complaint', occurredAt: now(), traceId }],
+      }).expect(200);
+      const again = await send(useCase, '/v1/live/feedback', {
+        events: [{ id: 'case-1', kind: 'positive', occurredAt: now(), traceId }],
+      }).expect(200);
+      expect(again.body).toMatchObject({ received: 1, stored: 0, duplicates: 1 });
+      const day = new Date().toISOString().slice(0, 10);
+      const { body } = await api
+        .as(sam.token)
+        .get(`/v1/ai-use-cases/${useCase.id}/live-measures?from=${day}&to=${day}`)
+        .expect(200);
+      expect(body.totals).toMatchObject({ cases: 1, positive: 0, complaintRate: { events: 1, cases: 1 } });
+    });
+  });
+
   describe('another team, and malformed reads', () => {
     it('answers junk queries on the watch routes with 400, never a 500', async () => {
-      const sam = await api.user('Sam', ['service_team'], 'Benefits');
+      const sam = await api.user('Sid', ['service_team'], 'Benefits');
       const useCase = await givenLiveUseCase(api, teamId);
       const base = `/v1/ai-use-cases/${useCase.id}/watch-alerts`;
       for (const query of [

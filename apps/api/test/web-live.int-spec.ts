@@ -1,7 +1,9 @@
 import { hashIngestToken } from '@gatehouse/application';
-import { IngestTokenRepository, UnitOfWork } from '@gatehouse/persistence';
+import { IngestTokenRepository, managerOf, UnitOfWork, WatchAlertEntity } from '@gatehouse/persistence';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
+import { randomUUID } from 'node:crypto';
 import { givenStubSuite, givenUseCaseAt, suitePassedPolicy, type UseCaseGiven } from './support/givens';
+import { daysAgo, feedback, interaction, scored, store } from './support/live';
 import { lowRiskRecord } from './support/records';
 import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
 import { signIn, type WebClient } from './support/web';
@@ -281,9 +283,47 @@ describeIntegration('the live use page', () => {
     expect((await apiSettings()).sampleRate).toBe(0.25);
   });
 
-  it('leaves the measures and watch sections out until they are wired', async () => {
-    const response = await eveWeb.get(page());
-    expect(response.text).not.toContain('id="measures"');
-    expect(response.text).not.toContain('id="watch"');
+  it('shows what the watch found and the measures of the last days, escaped', async () => {
+    const quiet = await eveWeb.get(page());
+    expect(quiet.text).toContain('id="watch-quiet"');
+    expect(quiet.text).toContain('id="measures-empty"');
+
+    const calls = Array.from({ length: 4 }, (_, k) =>
+      interaction(useCaseId, { startedAt: daysAgo(1, 9 + k), durationMs: 100 * (k + 1) }),
+    );
+    await store(api, [
+      ...calls,
+      ...calls.map((row, k) => scored(row, '<i>pii</i>', k !== 0)),
+      feedback(useCaseId, { traceId: calls[0].traceId, occurredAt: daysAgo(1, 15) }),
+    ]);
+    await api.app.get(UnitOfWork).write((tx) =>
+      managerOf(tx).insert(WatchAlertEntity, {
+        id: randomUUID(),
+        aiUseCaseId: useCaseId,
+        kind: 'config_mismatch',
+        dedupeKey: 'config',
+        openKey: 'config',
+        status: 'open',
+        summary: 'The service reported <script>alert(1)</script> as its configuration.',
+        details: {},
+        openedAt: new Date(),
+        resolvedAt: null,
+        resolvedBy: null,
+      }),
+    );
+    for (const web of [eveWeb, ritaWeb]) {
+      const response = await web.get(page());
+      expect(response.status).toBe(200);
+      const text = response.text;
+      expect(text).toContain('1 open alert');
+      expect(text).toContain('Configuration not approved');
+      expect(text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(text).not.toContain('<script>alert(1)</script>');
+      expect(text).toMatch(
+        /Overridden<\/dt>\s*<dd class="govuk-summary-list__value">1 of 4 \(25\.0%, at most/,
+      );
+      expect(text).toContain('&lt;i&gt;pii&lt;/i&gt;');
+      expect(text).toContain(daysAgo(1).toISOString().slice(0, 10));
+    }
   });
 });

@@ -4,8 +4,15 @@ import {
   type LiveSettingsView,
   MAX_INGEST_TOKEN_NAME,
   MAX_LIVE_REASON,
+  type ReevaluationView,
+  type WatchAlertView,
 } from '@gatehouse/application';
-import { type FieldProblem, keepsUnredactedText } from '@gatehouse/domain';
+import {
+  type FieldProblem,
+  keepsUnredactedText,
+  type LiveMeasures,
+  type RateMeasure,
+} from '@gatehouse/domain';
 
 /**
  * What the live use page shows, worked out from the live services' views (no HTML: the templates escape
@@ -278,3 +285,75 @@ export function otelSnippet(endpoint: string, token: string | null): string {
 }
 
 export type { IssuedIngestTokenView };
+
+const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(1)}%`);
+const rate = (measure: RateMeasure): string =>
+  measure.cases === 0
+    ? '–'
+    : `${measure.events} of ${measure.cases} (${percent(measure.rate)}, at most ${percent(measure.upper95)})`;
+const milliseconds = (value: number | null): string => (value === null ? '–' : `${Math.round(value)} ms`);
+
+/** The measures section: the period's rates with their upper bounds, each online scorer, and the days. */
+export function measuresView(measures: LiveMeasures) {
+  const { totals } = measures;
+  return {
+    from: measures.from,
+    to: measures.to,
+    empty: totals.calls === 0 && totals.unlinked === 0,
+    totals: [
+      { key: 'Cases (traces)', value: String(totals.cases) },
+      { key: 'Model calls', value: `${totals.calls} (${totals.errored} errored)` },
+      { key: 'Overridden', value: rate(totals.overrideRate) },
+      { key: 'Undone', value: rate(totals.undoRate) },
+      { key: 'Complaints', value: rate(totals.complaintRate) },
+      { key: 'Incidents', value: rate(totals.incidentRate) },
+      { key: 'Feedback naming no stored trace', value: String(totals.unlinked) },
+      { key: 'Cost', value: `$${totals.costUsd.toFixed(2)}` },
+    ],
+    scorers: measures.scorers.map((s) => [
+      s.scorer,
+      String(s.scored),
+      String(s.failed),
+      percent(s.failureRate),
+      percent(s.upper95),
+    ]),
+    days: [...measures.days]
+      .reverse()
+      .map((d) => [
+        d.day,
+        String(d.cases),
+        String(d.calls),
+        String(d.overrides),
+        milliseconds(d.latencyP50Ms),
+        milliseconds(d.latencyP95Ms),
+      ]),
+  };
+}
+
+/** The watch section: open alerts first, then the latest resolved, and the latest re-evaluations. */
+export function watchView(alerts: WatchAlertView[], reevaluations: ReevaluationView[]) {
+  const ordered = [...alerts].sort(
+    (a, b) =>
+      Number(b.status === 'open') - Number(a.status === 'open') || b.openedAt.localeCompare(a.openedAt),
+  );
+  return {
+    open: alerts.filter((a) => a.status === 'open').length,
+    alerts: ordered.slice(0, 20).map((a) => ({
+      kind: ALERT_KINDS[a.kind] ?? a.kind,
+      status: a.status,
+      summary: a.summary,
+      openedAt: a.openedAt.slice(0, 16).replace('T', ' '),
+    })),
+    reevaluations: reevaluations.slice(0, 5).map((r) => ({
+      status: r.status,
+      findings: r.findings,
+    })),
+  };
+}
+
+const ALERT_KINDS: Record<string, string> = {
+  config_mismatch: 'Configuration not approved',
+  drift: 'Drift',
+  regression: 'Re-evaluation regressed',
+  evidence_expiring: 'Evidence expiring',
+};

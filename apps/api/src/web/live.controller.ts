@@ -4,7 +4,9 @@ import {
   IngestTokensService,
   InjectConfig,
   type IssuedIngestTokenView,
+  LiveMeasuresService,
   LiveSettingsService,
+  WatchAlertsService,
 } from '@gatehouse/application';
 import { type GatehouseConfig } from '@gatehouse/config';
 import {
@@ -22,6 +24,7 @@ import { type Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import {
   liveBanner,
+  measuresView,
   otelSnippet,
   readSettingsForm,
   readTokenName,
@@ -32,6 +35,7 @@ import {
   tokenErrors,
   tokenRows,
   warnsUnredacted,
+  watchView,
 } from './live-pages';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
@@ -48,6 +52,9 @@ interface PageState {
   status?: number;
 }
 
+/** Days of live measures the page shows (today included). */
+const MEASURE_PAGE_DAYS = 14;
+
 const isValidation = (error: unknown): error is DomainError =>
   error instanceof DomainError && error.code === 'validation_failed';
 
@@ -55,8 +62,8 @@ const isValidation = (error: unknown): error is DomainError =>
  * The live use page of an AI use case: its live settings (a form for the owning team), its ingest tokens
  * (create one, shown once; revoke one after a confirmation page) and how to send traces. Access is the
  * live services': a use case the user cannot see is a 404 page, a refusal a 403 page with the reason.
- * The measures and watch sections are partials (live/_measures.njk, live/_watch.njk) that render nothing
- * until given their data.
+ * It also shows the watch (alerts, re-evaluations) and the measures derived from the last
+ * MEASURE_PAGE_DAYS days of live use (live/_watch.njk, live/_measures.njk).
  */
 @ApiExcludeController()
 @Public()
@@ -69,6 +76,8 @@ export class LivePagesController {
     private readonly tokens: IngestTokensService,
     private readonly settings: LiveSettingsService,
     private readonly identity: IdentityService,
+    private readonly measures: LiveMeasuresService,
+    private readonly watch: WatchAlertsService,
     private readonly renderer: WebRenderer,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
@@ -169,9 +178,20 @@ export class LivePagesController {
     const useCase = await this.aiUseCases.get(actor, useCaseId);
     const ownership = { ownerTeamId: useCase.ownerTeam.id, stage: useCase.stage };
     assertCanReadLive(actor, ownership);
-    const [settings, tokens] = await Promise.all([
+    const context = webContext(req);
+    const today = new Date();
+    const from = new Date(today.getTime() - (MEASURE_PAGE_DAYS - 1) * 86_400_000);
+    const [settings, tokens, measures, alerts, reevaluations] = await Promise.all([
       this.settings.get(actor, useCase.id),
       this.tokens.list(actor, useCase.id),
+      this.measures.measures(
+        actor,
+        useCase.id,
+        from.toISOString().slice(0, 10),
+        today.toISOString().slice(0, 10),
+      ),
+      this.watch.list(context, useCase.id),
+      this.watch.reevaluations(context, useCase.id),
     ]);
     const names = await this.userNames([
       ...tokens.items.map((t) => t.createdBy),
@@ -203,9 +223,8 @@ export class LivePagesController {
         errors: [...settingsForm.errors, ...tokenForm.errors],
         fieldErrors: { ...settingsForm.fieldErrors, ...tokenForm.fieldErrors },
         banner: liveBanner(req.query),
-        // The lead wires these (derived measures, watch alerts); the partials render nothing without them.
-        measures: null,
-        watch: null,
+        measures: measuresView(measures),
+        watch: watchView(alerts, reevaluations),
       },
       state.status ?? 200,
     );

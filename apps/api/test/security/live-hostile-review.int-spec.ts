@@ -1,6 +1,7 @@
 import { LiveScoringService } from '@gatehouse/application';
 import {
   IngestTokenEntity,
+  LiveMeasuresRepository,
   LiveFeedbackEntity,
   LiveScoreEntity,
   managerOf,
@@ -14,7 +15,7 @@ import { DEFAULT_LIVE_SETTINGS } from '@gatehouse/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { givenStubSuite, suitePassedPolicy } from '../support/givens';
-import { interaction, interactionsOf, store } from '../support/live';
+import { daysAgo, feedback, interaction, interactionsOf, scored, store, todayUtc } from '../support/live';
 import { givenLiveUseCase, type LiveUseCase } from '../support/live-ingest';
 import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
 
@@ -317,6 +318,43 @@ describeIntegration('a hostile review of live use', () => {
   });
 
   describe('a team gaming its pilot measures', () => {
+    it("cannot move a closed window's counts with late data: spans, feedback and scores that arrive after it", async () => {
+      const useCase = await givenLiveUseCase(api, teamId);
+      const live = api.app.get(LiveMeasuresRepository);
+      const window = { start: daysAgo(3, 0), end: todayUtc(), receivedBefore: todayUtc() };
+      const read = () =>
+        uow.read(async (tx) => ({
+          days: await live.days(tx, useCase.id, window),
+          scorers: await live.scorerDays(tx, useCase.id, window),
+        }));
+      const onTime = interaction(useCase.id, { startedAt: daysAgo(1) });
+      await store(api, [
+        onTime,
+        scored(onTime, 'pii', false),
+        feedback(useCase.id, { traceId: onTime.traceId, kind: 'override', occurredAt: daysAgo(1, 13) }),
+      ]);
+      const closed = await read();
+      expect(closed.days.map((d) => [d.cases, d.overrides])).toEqual([[1, 1]]);
+
+      // Today, with yesterday's times: good traffic to dilute, a retraction-like positive, a late pass.
+      const late = new Date();
+      const padding = Array.from({ length: 20 }, () =>
+        interaction(useCase.id, { startedAt: daysAgo(1, 14), receivedAt: late }),
+      );
+      await store(api, [
+        ...padding,
+        ...padding.map((row) => ({ ...scored(row, 'pii', true), scoredAt: late }) as LiveScoreEntity),
+        { ...scored(onTime, 'latency', true), scoredAt: late } as LiveScoreEntity,
+        feedback(useCase.id, {
+          traceId: onTime.traceId,
+          kind: 'complaint',
+          occurredAt: daysAgo(1, 15),
+          receivedAt: late,
+        }),
+      ]);
+      expect(await read()).toEqual(closed);
+    });
+
     it('cannot take back a complaint by sending its event id again as positive feedback', async () => {
       const sam = await api.user('Sam', ['service_team'], 'Benefits');
       const useCase = await givenLiveUseCase(api, teamId);

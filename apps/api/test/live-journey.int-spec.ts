@@ -1,7 +1,7 @@
 import { WatchService } from '@gatehouse/application';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { type EvaluationView, givenStubSuite, givenUseCaseAt, type UseCaseGiven } from './support/givens';
-import { daysAgo, givenArrivedAsItHappened, givenEnteredLearnAt } from './support/live';
+import { daysAgo, givenArrivedAsItHappened, givenEnteredLearnAt, livePilotPolicy } from './support/live';
 import { exportWithOtelSdk, type SdkSpan } from './support/otel-sdk';
 import { TestApi, type TestUser } from './support/test-api';
 
@@ -10,42 +10,6 @@ jest.setTimeout(240_000);
 const DAY = 86_400_000;
 const QUESTIONS = 20;
 const CASES = 150;
-
-/** Test and learn need a passing run of the suite; scale also the pilot's override rate and its PII guardrail. */
-function policy() {
-  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
-    (['test', 'learn', 'scale'] as const).map((to) => ({
-      tier,
-      to,
-      rules: [
-        { kind: 'suite_passed', suite: 'benefits-answers', maxAgeDays: 30 },
-        ...(to === 'scale'
-          ? [
-              {
-                kind: 'pilot_metric',
-                measure: 'override_rate',
-                stat: 'upper95',
-                op: '<=',
-                threshold: 0.08,
-                minCases: 100,
-              },
-              {
-                kind: 'pilot_metric',
-                measure: 'guardrail_failure_rate',
-                scorer: 'pii',
-                stat: 'upper95',
-                op: '<=',
-                threshold: 0.05,
-                minCases: 100,
-              },
-            ]
-          : []),
-        { kind: 'approvals', count: 1, role: 'reviewer' },
-      ],
-    })),
-  );
-  return { description: 'issue 15: scale on what the pilot showed live', gates };
-}
 
 /** One answered question, as a service instrumented with the GenAI conventions records the model call. */
 function modelCall(n: number, startTime: number, answer: string): SdkSpan {
@@ -106,7 +70,12 @@ describeIntegration('the learn stage from live use, end to end', () => {
       ],
       thresholds: [{ metric: 'correct', stat: 'value', op: '>=', value: 0.8 }],
     });
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    await api.admin
+      .post(
+        '/v1/gate-policies',
+        livePilotPolicy('benefits-answers', { overrideRate: 0.08, piiFailureRate: 0.05 }),
+      )
+      .expect(201);
   });
 
   afterAll(async () => {

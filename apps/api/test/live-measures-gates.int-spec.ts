@@ -16,44 +16,9 @@ import {
   store,
   todayUtc,
   traceId,
+  livePilotPolicy,
 } from './support/live';
 import { TestApi, type TestUser } from './support/test-api';
-
-/** Test and learn need a passing run; scale also the pilot's override rate and the PII guardrail on live traffic. */
-function policy() {
-  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
-    (['test', 'learn', 'scale'] as const).map((to) => ({
-      tier,
-      to,
-      rules: [
-        { kind: 'suite_passed', suite: 'pilot-checks', maxAgeDays: 30 },
-        ...(to === 'scale'
-          ? [
-              {
-                kind: 'pilot_metric',
-                measure: 'override_rate',
-                stat: 'upper95',
-                op: '<=',
-                threshold: 0.05,
-                minCases: 100,
-              },
-              {
-                kind: 'pilot_metric',
-                measure: 'guardrail_failure_rate',
-                scorer: 'pii',
-                stat: 'upper95',
-                op: '<=',
-                threshold: 0.05,
-                minCases: 100,
-              },
-            ]
-          : []),
-        { kind: 'approvals', count: 1, role: 'reviewer' },
-      ],
-    })),
-  );
-  return { description: 'scale on live pilot measures', gates };
-}
 
 type Rule = EvaluationView['rules'][number] & {
   actual: number | null;
@@ -127,7 +92,12 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
         { type: 'pii_leakage', name: 'pii' },
       ],
     });
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    await api.admin
+      .post(
+        '/v1/gate-policies',
+        livePilotPolicy('pilot-checks', { overrideRate: 0.05, piiFailureRate: 0.05 }),
+      )
+      .expect(201);
   });
 
   afterAll(async () => {

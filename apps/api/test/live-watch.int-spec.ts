@@ -27,6 +27,7 @@ import {
   givenUseCaseAt,
   type Stage,
   type UseCaseGiven,
+  suitePassedPolicy,
 } from './support/givens';
 import { TestApi, type TestUser } from './support/test-api';
 
@@ -34,20 +35,6 @@ jest.setTimeout(180_000);
 
 const DAY = 86_400_000;
 const hash = () => randomBytes(32).toString('hex');
-
-/** The same simple gates at every tier: the suite passed, and one independent approval. */
-function policy() {
-  const rules = [
-    { kind: 'suite_passed', suite: 'yes-no', maxAgeDays: 30 },
-    { kind: 'approvals', count: 1, role: 'reviewer' },
-  ];
-  return {
-    description: 'live-watch policy',
-    gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
-      (['test', 'learn', 'scale'] as const).map((to) => ({ tier, to, rules })),
-    ),
-  };
-}
 
 describeIntegration('the watch over live use: attestation, retention, drift, re-approval', () => {
   let api: TestApi;
@@ -101,7 +88,7 @@ describeIntegration('the watch over live use: attestation, retention, drift, re-
         'application/yaml',
       )
       .expect(201);
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    await api.admin.post('/v1/gate-policies', suitePassedPolicy('yes-no')).expect(201);
   });
 
   afterAll(async () => {

@@ -15,26 +15,13 @@ import {
   stubSuiteYaml,
 } from '@gatehouse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { givenUseCaseAt, type UseCaseGiven } from '../support/givens';
+import { givenUseCaseAt, type UseCaseGiven, suitePassedPolicy } from '../support/givens';
 import { lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
 
 jest.setTimeout(180_000);
 
 const hash = () => randomBytes(32).toString('hex');
-
-function policy() {
-  const rules = [
-    { kind: 'suite_passed', suite: 'yes-no', maxAgeDays: 30 },
-    { kind: 'approvals', count: 1, role: 'reviewer' },
-  ];
-  return {
-    description: 'live-watch attacks policy',
-    gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
-      (['test', 'learn', 'scale'] as const).map((to) => ({ tier, to, rules })),
-    ),
-  };
-}
 
 describeIntegration('attacks on the watch', () => {
   let api: TestApi;
@@ -113,7 +100,7 @@ describeIntegration('attacks on the watch', () => {
         'application/yaml',
       )
       .expect(201);
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    await api.admin.post('/v1/gate-policies', suitePassedPolicy('yes-no')).expect(201);
     ours = await givenUseCaseAt(api, 'learn', given(sam, eve));
     theirs = await givenUseCaseAt(api, 'learn', given(olly, otto));
   });

@@ -1,14 +1,9 @@
 import { hashIngestToken } from '@gatehouse/application';
 import { type LiveSettings } from '@gatehouse/domain';
-import {
-  AiUseCaseEntity,
-  IngestTokenEntity,
-  LiveSettingsEntity,
-  managerOf,
-  UnitOfWork,
-} from '@gatehouse/persistence';
+import { AiUseCaseEntity, IngestTokenEntity, managerOf, UnitOfWork } from '@gatehouse/persistence';
 import { aiUseCaseRow } from '@gatehouse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { givenLiveSettings } from './live';
 import { type TestApi } from './test-api';
 
 /**
@@ -36,24 +31,10 @@ export async function givenLiveUseCase(
     stage: options.stage ?? 'learn',
     targetHash: options.targetHash ?? null,
   });
-  await api.app.get(UnitOfWork).write(async (tx) => {
-    await managerOf(tx).insert(AiUseCaseEntity, row);
-    if (options.settings) {
-      await managerOf(tx).insert(LiveSettingsEntity, {
-        aiUseCaseId: row.id,
-        sampleRate: 0.1,
-        captureText: false,
-        redactPii: true,
-        retentionDays: 30,
-        judgeCallsPerDay: 0,
-        reevaluateEveryDays: null,
-        drift: { windowDays: 7, minCases: 100, rateMargin: 0.02, lengthRatio: 2 },
-        ...options.settings,
-        updatedBy: 'test',
-        updatedAt: new Date(),
-      });
-    }
-  });
+  await api.app.get(UnitOfWork).write((tx) => managerOf(tx).insert(AiUseCaseEntity, row));
+  if (options.settings) {
+    await givenLiveSettings(api, row.id, options.settings);
+  }
   return { id: row.id, token: await givenIngestToken(api, row.id) };
 }
 

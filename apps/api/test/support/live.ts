@@ -179,3 +179,37 @@ export async function givenArrivedAsItHappened(api: TestApi, aiUseCaseId: string
     }
   });
 }
+
+/**
+ * A policy for live pilots: every gate needs `suite` passed and one reviewer's approval; the gate to scale
+ * also the pilot's override rate and the `pii` scorer's failure rate on live traffic (each upper95 at most
+ * its threshold, over at least 100 cases).
+ */
+export function livePilotPolicy(suite: string, max: { overrideRate: number; piiFailureRate: number }) {
+  const pilot = (measure: string, threshold: number, extra: object = {}) => ({
+    kind: 'pilot_metric',
+    measure,
+    ...extra,
+    stat: 'upper95',
+    op: '<=',
+    threshold,
+    minCases: 100,
+  });
+  const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
+    (['test', 'learn', 'scale'] as const).map((to) => ({
+      tier,
+      to,
+      rules: [
+        { kind: 'suite_passed', suite, maxAgeDays: 30 },
+        ...(to === 'scale'
+          ? [
+              pilot('override_rate', max.overrideRate),
+              pilot('guardrail_failure_rate', max.piiFailureRate, { scorer: 'pii' }),
+            ]
+          : []),
+        { kind: 'approvals', count: 1, role: 'reviewer' },
+      ],
+    })),
+  );
+  return { description: `${suite}: scale on the live pilot's override and PII rates`, gates };
+}

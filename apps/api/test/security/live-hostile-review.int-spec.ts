@@ -14,6 +14,7 @@ import { describeIntegration } from '@gatehouse/testing';
 import { DEFAULT_LIVE_SETTINGS } from '@gatehouse/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import request from 'supertest';
 import { givenStubSuite, suitePassedPolicy } from '../support/givens';
 import { daysAgo, feedback, interaction, interactionsOf, scored, store, todayUtc } from '../support/live';
 import { givenLiveUseCase, type LiveUseCase } from '../support/live-ingest';
@@ -220,6 +221,22 @@ describeIntegration('a hostile review of live use', () => {
       }
     });
 
+    it('an ingest token signs nobody in to the web pages', async () => {
+      const useCase = await givenLiveUseCase(api, teamId);
+      const agent = request.agent(api.app.getHttpServer());
+      const form = await agent.get('/sign-in').expect(200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1];
+      expect(csrf).toBeDefined();
+      const signIn = await agent
+        .post('/sign-in')
+        .type('form')
+        .send({ _csrf: csrf, token: useCase.token, next: '/ai-use-cases' });
+      expect(signIn.status).toBe(401);
+      const page = await agent.get(`/ai-use-cases/${useCase.id}/live`);
+      expect(page.status).toBe(303);
+      expect(page.headers.location).toMatch(/^\/sign-in/);
+    });
+
     it('answers an unauthenticated sender 401 before its body ends: nothing is read or buffered first', async () => {
       const base = (await api.app.getUrl()).replace('[::1]', '127.0.0.1');
       const revoked = await givenLiveUseCase(api, teamId);
@@ -235,7 +252,7 @@ describeIntegration('a hostile review of live use', () => {
         'Bearer ghi_x',
       ]) {
         const status = await new Promise<number>((resolve, reject) => {
-          const request = httpRequest(
+          const sending = httpRequest(
             new URL(`${base}/v1/otlp/v1/traces`),
             {
               method: 'POST',
@@ -248,12 +265,12 @@ describeIntegration('a hostile review of live use', () => {
             (response) => {
               response.resume();
               resolve(response.statusCode ?? 0);
-              request.destroy();
+              sending.destroy();
             },
           );
-          request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+          sending.on('error', (error) => (sending.destroyed ? undefined : reject(error)));
           // The body's first bytes, and never its end.
-          request.write(Buffer.alloc(65_536, 0x1f));
+          sending.write(Buffer.alloc(65_536, 0x1f));
         });
         expect([authorization?.slice(0, 12), status]).toEqual([authorization?.slice(0, 12), 401]);
       }

@@ -239,7 +239,7 @@ describeIntegration('the live use page', () => {
     );
     expect(withReason.status).toBe(303);
     const warned = await ritaWeb.get(page());
-    expect(textOf(warned.text)).toContain('kept without redacting personal data');
+    expect(textOf(warned.text)).toContain('stored without redacting personal data');
   });
 
   it('revokes a token after a confirmation page; reviewers are refused, admins may', async () => {

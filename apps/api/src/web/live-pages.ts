@@ -9,7 +9,7 @@ import {
 } from '@gatehouse/application';
 import {
   type FieldProblem,
-  keepsUnredactedText,
+  storesUnredactedText,
   type LiveMeasures,
   type RateMeasure,
 } from '@gatehouse/domain';
@@ -264,7 +264,7 @@ export function tokenRows(list: IngestTokenListView, names: Map<string, string>)
 }
 
 /** Whether the settings keep personal data unredacted (the page warns). */
-export const warnsUnredacted = (settings: LiveSettingsView): boolean => keepsUnredactedText(settings);
+export const warnsUnredacted = (settings: LiveSettingsView): boolean => storesUnredactedText(settings);
 
 /** The success banner a redirect to the page asks for. */
 export function liveBanner(query: Record<string, unknown>): string | null {

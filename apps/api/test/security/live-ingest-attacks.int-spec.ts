@@ -489,6 +489,31 @@ describeIntegration('live ingest under attack', () => {
       expect(row?.operation).toHaveLength(60);
     });
 
+    it('redacts personal data in model and operation names (free text kept after retention), within their widths', async () => {
+      const span = pbSpan({}, [
+        text('gen_ai.response.model', `ft:for jo.bloggs@example.com ${'SW1A 1AA '.repeat(30)}`),
+        text('gen_ai.operation.name', `chat 943 476 5919 ${'SW1A 1AA '.repeat(10)}`),
+      ]);
+      await otlp(alpha.token, pbRequest([span])).expect(200);
+      const row = (await stored(alpha.id)).find((r) => r.spanId === (span.spanId as Buffer).toString('hex'));
+      expect(row?.model).toMatch(/^ft:for \[email\] \[uk_postcode\]/);
+      expect(row?.model).not.toContain('jo.bloggs');
+      expect(row?.model?.length).toBeLessThanOrEqual(200);
+      expect(row?.operation).toMatch(/^chat \[nhs_number\] \[uk_postcode\]/);
+      expect(row?.operation?.length).toBeLessThanOrEqual(60);
+    });
+
+    it('refuses a body that is not JSON without quoting any of it back', async () => {
+      const refused = await api.http
+        .post('/v1/live/feedback')
+        .set('Authorization', `Bearer ${alpha.token}`)
+        .set('Content-Type', 'application/json')
+        .send('NHS 943 476 5919 is not JSON')
+        .expect(400);
+      expect(JSON.stringify(refused.body)).not.toContain('943');
+      expect(refused.body.errors?.[0]).toMatchObject({ field: '(body)', code: 'invalid_json' });
+    });
+
     it('reads only the first attributes of a span: a gen_ai attribute past the bound does not make a model call', async () => {
       const filler = Array.from({ length: LIVE_LIMITS.maxAttributesPerSpan }, (_, i) =>
         text(`app.${i}`, 'x'),

@@ -129,9 +129,10 @@ export function parseJsonBody(body: Buffer): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
-  } catch (error) {
+  } catch {
+    // The parser's message quotes the body around the fault: never echoed (it may be personal data).
     throw DomainError.validation(
-      [{ field: '(body)', message: `is not valid JSON: ${(error as Error).message}`, code: 'invalid_json' }],
+      [{ field: '(body)', message: 'is not valid JSON', code: 'invalid_json' }],
       'The body is not valid JSON.',
     );
   }

@@ -310,8 +310,10 @@ export class LiveIngestService {
       startedAt: span.startedAt,
       receivedAt,
       durationMs: span.durationMs,
-      operation: span.operation,
-      model: span.model,
+      // Names are free text from the sender: redacted like captured text, and kept (they are not text the
+      // retention deletes), so personal data in them must never be stored.
+      operation: redactedName(span.operation, OPERATION_CHARS),
+      model: redactedName(span.model, MODEL_CHARS),
       inputTokens: span.inputTokens,
       outputTokens: span.outputTokens,
       costUsd: span.costUsd,
@@ -369,6 +371,14 @@ export class LiveIngestService {
       );
     }
   }
+}
+
+/** The stored columns' widths (a redaction marker may be longer than what it replaces). */
+const OPERATION_CHARS = 60;
+const MODEL_CHARS = 200;
+
+function redactedName(name: string | null, maxChars: number): string | null {
+  return name === null ? null : minimiseText(stripNul(name), true, maxChars).text;
 }
 
 function stripNul(text: string): string {

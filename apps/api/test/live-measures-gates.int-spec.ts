@@ -95,7 +95,7 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
     await api.admin
       .post(
         '/v1/gate-policies',
-        livePilotPolicy('pilot-checks', { overrideRate: 0.05, piiFailureRate: 0.05 }),
+        livePilotPolicy('pilot-checks', { overrideRate: 0.06, piiFailureRate: 0.05 }),
       )
       .expect(201);
   });
@@ -115,7 +115,7 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
       feedback(id, { traceId: interactions[0].traceId, occurredAt: daysAgo(1, 10) }),
       feedback(id, { traceId: interactions[0].traceId, occurredAt: daysAgo(1, 11) }),
       feedback(id, { traceId: interactions[1].traceId, kind: 'positive', occurredAt: daysAgo(1, 10) }),
-      // Overrides naming traces that were never sent: counted apart, in no rate.
+      // Overrides naming traces that were never sent: each counts against the rate as a case of its own.
       feedback(id, { traceId: traceId(), occurredAt: daysAgo(2, 10) }),
       feedback(id, { traceId: null, occurredAt: daysAgo(2, 11) }),
       // Today's traffic is not in a closed day: the gate does not read it yet.
@@ -131,9 +131,12 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
     });
     const overrides = pilotRule(body, 'override_rate');
     expect(overrides.verdict).toBe('pass');
-    expect(overrides.reason).toContain('1 of 150 cases');
+    // One overridden case, and two overrides naming no stored trace counted as cases of their own.
+    expect(overrides.reason).toContain('3 of 150 cases');
     expect(overrides.reason).toContain('measured from live use');
-    expect(overrides.reason).toContain('2 feedback event(s) named no stored trace and are not counted');
+    expect(overrides.reason).toContain(
+      '2 feedback event(s) named no stored trace: the adverse ones count as cases of their own',
+    );
     expect(pilotRule(body, 'guardrail_failure_rate')).toMatchObject({
       verdict: 'pass',
       reason: expect.stringContaining('0 of 150 scored interactions: pii failure rate upper95'),
@@ -165,7 +168,7 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
       cases: 150,
       unlinked: 2,
       positive: 1,
-      overrideRate: { events: 1, cases: 150 },
+      overrideRate: { events: 3, cases: 150 },
     });
     expect(measures.body.totals.overrideRate.upper95).toBeCloseTo(
       pilotRule(body, 'override_rate').actual ?? Number.NaN,

@@ -33,7 +33,7 @@ describeIntegration('live measures under attack', () => {
     await api?.close();
   });
 
-  it('feedback for traces never sent, or sent by another use case, creates no case and moves no rate', async () => {
+  it('feedback for traces never sent, or sent by another use case, creates no case, counts against our rates (capped) and never touches theirs', async () => {
     const ours = Array.from({ length: 10 }, () => interaction(mine, { startedAt: daysAgo(1, 9) }));
     const other = Array.from({ length: 10 }, () => interaction(theirs, { startedAt: daysAgo(1, 9) }));
     const at = { occurredAt: daysAgo(1, 10) };
@@ -42,21 +42,22 @@ describeIntegration('live measures under attack', () => {
       ...other,
       // One real override of ours.
       feedback(mine, { traceId: ours[0].traceId, ...at }),
-      // Forty overrides and complaints of traces that never existed, and of the other team's traces.
-      ...Array.from({ length: 20 }, () => feedback(mine, { traceId: traceId(), ...at })),
-      ...other.map((row) => feedback(mine, { traceId: row.traceId, kind: 'complaint', ...at })),
-      // Positive feedback naming nothing cannot dilute a rate either.
+      // Three overrides of traces that never existed, and two complaints naming the other team's traces.
+      ...Array.from({ length: 3 }, () => feedback(mine, { traceId: traceId(), ...at })),
+      ...other.slice(0, 2).map((row) => feedback(mine, { traceId: row.traceId, kind: 'complaint', ...at })),
+      // Positive feedback naming nothing cannot dilute a rate.
       ...Array.from({ length: 5 }, () => feedback(mine, { kind: 'positive', ...at })),
     ]);
 
     const read = await measures(mine, `from=${yesterday}&to=${yesterday}`).expect(200);
+    // No case is made up; the adverse events that name no stored trace count against us as cases of their own.
     expect(read.body.totals).toMatchObject({
       cases: 10,
       calls: 10,
-      unlinked: 35,
+      unlinked: 10,
       positive: 0,
-      overrideRate: { events: 1, cases: 10, rate: 0.1 },
-      complaintRate: { events: 0, cases: 10, rate: 0 },
+      overrideRate: { events: 4, cases: 10, rate: 0.4 },
+      complaintRate: { events: 2, cases: 10, rate: 0.2 },
     });
     // The other use case's measures do not see our feedback on its traces.
     const theirsRead = await measures(theirs, `from=${yesterday}&to=${yesterday}`, olga.token).expect(200);
@@ -65,6 +66,14 @@ describeIntegration('live measures under attack', () => {
       unlinked: 0,
       complaintRate: { events: 0, cases: 10 },
     });
+
+    // Complaints filed without a trace id cannot be kept out of the rate; a flood of them stops at every case.
+    await store(
+      api,
+      Array.from({ length: 50 }, () => feedback(mine, { kind: 'complaint', ...at })),
+    );
+    const flooded = await measures(mine, `from=${yesterday}&to=${yesterday}`).expect(200);
+    expect(flooded.body.totals.complaintRate).toMatchObject({ events: 10, cases: 10, rate: 1, upper95: 1 });
   });
 
   it.each([

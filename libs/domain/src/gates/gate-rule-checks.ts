@@ -283,7 +283,7 @@ function judgePilotMetric(rule: Extract<GateRule, { kind: 'pilot_metric' }>, inp
   const passed = compareStat(actual, rule.op, rule.threshold);
   const unlinked =
     live && (pilot.unlinked ?? 0) > 0
-      ? `; ${pilot.unlinked} feedback event(s) named no stored trace and are not counted`
+      ? `; ${pilot.unlinked} feedback event(s) named no stored trace: the adverse ones count as cases of their own`
       : '';
   return judgement(
     passed ? 'pass' : 'fail',

@@ -51,6 +51,7 @@ function day(overrides: Partial<LiveDay> & { day: string }): LiveDay {
     positive: 0,
     negative: 0,
     unlinked: 0,
+    unlinkedAdverse: { overrides: 0, undone: 0, complaints: 0, incidents: 0 },
     latencyP50Ms: null,
     latencyP95Ms: null,
     inputTokens: 0,
@@ -120,11 +121,21 @@ describe('nearestRankPercentile (as percentile_disc)', () => {
 
 describe('summariseLiveMeasures', () => {
   const days = [
-    day({ day: '2026-11-02', cases: 60, calls: 70, overrides: 3, undone: 1, unlinked: 4, costUsd: 0.5 }),
+    day({
+      day: '2026-11-02',
+      cases: 60,
+      calls: 70,
+      overrides: 3,
+      undone: 1,
+      unlinked: 4,
+      // Three complaints and a positive remark named no stored trace.
+      unlinkedAdverse: { overrides: 0, undone: 0, complaints: 3, incidents: 0 },
+      costUsd: 0.5,
+    }),
     day({ day: '2026-11-01', cases: 40, calls: 45, errored: 2, overrides: 1, complaints: 1, positive: 9 }),
   ];
 
-  it('sums the days in order; rates are over cases, and unlinked feedback is counted apart, never in a rate', () => {
+  it('sums the days in order; rates are over cases, and unlinked adverse feedback counts against its rate as cases of its own', () => {
     const measures = summariseLiveMeasures('2026-11-01', '2026-11-02', days, []);
     expect(measures.days.map((d) => d.day)).toEqual(['2026-11-01', '2026-11-02']);
     expect(measures.totals).toMatchObject({
@@ -136,10 +147,25 @@ describe('summariseLiveMeasures', () => {
       costUsd: 0.5,
       overrideRate: { events: 4, cases: 100, rate: 0.04 },
       undoRate: { events: 1, cases: 100 },
-      complaintRate: { events: 1, cases: 100 },
+      complaintRate: { events: 4, cases: 100 },
       incidentRate: { events: 0, cases: 100, rate: 0 },
     });
     expect(measures.totals.overrideRate.upper95).toBeCloseTo(bisectedUpper(4, 100), 6);
+  });
+
+  it('never counts more cases against a rate than there are cases', () => {
+    const flooded = [
+      day({
+        day: '2026-11-01',
+        cases: 5,
+        overrides: 4,
+        unlinked: 10,
+        unlinkedAdverse: { overrides: 10, undone: 0, complaints: 0, incidents: 0 },
+      }),
+    ];
+    const { totals } = summariseLiveMeasures('2026-11-01', '2026-11-01', flooded, []);
+    expect(totals.overrideRate).toMatchObject({ events: 5, cases: 5, rate: 1, upper95: 1 });
+    expect(totals.unlinked).toBe(10);
   });
 
   it('adds each scorer over the days, with its failure rate and bound; unscored verdicts are not in the rate', () => {
@@ -375,10 +401,12 @@ describe('the scale gate on pilot evidence', () => {
     expect(outcome.reason).toContain(reason);
   });
 
-  it('says how much feedback named no stored trace, without counting it', () => {
+  it('says how much feedback named no stored trace (the measures already counted the adverse ones)', () => {
     const outcome = judged(overrideRule, live(100, 0, {}, 7));
     expect(outcome.verdict).toBe('pass');
-    expect(outcome.reason).toContain('7 feedback event(s) named no stored trace and are not counted');
+    expect(outcome.reason).toContain(
+      '7 feedback event(s) named no stored trace: the adverse ones count as cases of their own',
+    );
     expect(outcome.actual).toBeCloseTo(1 - 0.05 ** (1 / 100), 10);
   });
 

@@ -10,12 +10,16 @@ import { type PilotEvidence } from '../gates/gate-input';
  * A *case* is a trace with at least one model call; it belongs to the UTC day its first call started. A rate's
  * numerator counts distinct cases with at least one event of the kind (two overrides of one answer are one
  * overridden case), whenever the event arrived, so a rate is never above 1. Feedback whose trace id is absent
- * or matches no stored interaction of the use case is *unlinked*: counted apart by the day it occurred, never
- * in a rate (it names no case of the pilot, so it can neither raise nor lower one).
+ * or matches no stored interaction of the use case is *unlinked*, counted by the day it occurred; an unlinked
+ * adverse event (override, undo, complaint, incident) also counts against its rate as a case of its own,
+ * capped at all cases: erring against the team, whose own service sends the feedback.
  */
 
 /** Longest period the measures are read over, in days (inclusive of both ends). */
 export const MAX_MEASURE_DAYS = 400;
+
+/** Adverse feedback by kind (override, undo, complaint, incident). */
+export type AdverseCounts = Pick<FeedbackCaseCounts, 'overrides' | 'undone' | 'complaints' | 'incidents'>;
 
 /** Feedback kinds that make a case count against a rate, and the positive/negative signals. */
 export interface FeedbackCaseCounts {
@@ -38,6 +42,8 @@ export interface LiveDay extends FeedbackCaseCounts {
   errored: number;
   /** Feedback events that occurred that day and name no stored trace of the use case. */
   unlinked: number;
+  /** Of those, the adverse ones by kind: each counts against its rate as a case of its own. */
+  unlinkedAdverse: AdverseCounts;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   inputTokens: number;
@@ -174,28 +180,27 @@ export function summariseLiveMeasures(
       unlinked: sumOf(sorted, (d) => d.unlinked),
       positive: sumOf(sorted, (d) => d.positive),
       negative: sumOf(sorted, (d) => d.negative),
-      overrideRate: rateMeasure(
-        sumOf(sorted, (d) => d.overrides),
-        cases,
-      ),
-      undoRate: rateMeasure(
-        sumOf(sorted, (d) => d.undone),
-        cases,
-      ),
-      complaintRate: rateMeasure(
-        sumOf(sorted, (d) => d.complaints),
-        cases,
-      ),
-      incidentRate: rateMeasure(
-        sumOf(sorted, (d) => d.incidents),
-        cases,
-      ),
+      overrideRate: adverseRate(sorted, cases, 'overrides'),
+      undoRate: adverseRate(sorted, cases, 'undone'),
+      complaintRate: adverseRate(sorted, cases, 'complaints'),
+      incidentRate: adverseRate(sorted, cases, 'incidents'),
       inputTokens: sumOf(sorted, (d) => d.inputTokens),
       outputTokens: sumOf(sorted, (d) => d.outputTokens),
       costUsd: sumOf(sorted, (d) => d.costUsd),
     },
     scorers,
   };
+}
+
+/**
+ * A rate over the period's cases: the cases with such feedback, plus every such event that names no stored
+ * trace, counted as a case of its own (it may be about a case already counted, so this errs against the team:
+ * only the use case's own service can send feedback, and leaving it out would let it file adverse events
+ * without a trace id to keep them out of the rate), capped at all cases.
+ */
+function adverseRate(days: LiveDay[], cases: number, kind: keyof AdverseCounts): RateMeasure {
+  const events = sumOf(days, (d) => d[kind]) + sumOf(days, (d) => d.unlinkedAdverse?.[kind] ?? 0);
+  return rateMeasure(Math.min(events, cases), cases);
 }
 
 /** The live window a gate reads: from entry into `learn` up to (not including) a UTC midnight. */

@@ -95,9 +95,16 @@ const casesSql = (day: (c: string) => string) => `
                 GROUP BY trace_id) f ON f.trace_id = t.trace_id
    GROUP BY ${day('t.first_at')}`;
 
-/** Feedback that occurred in the period and names no trace the use case sent (or none at all). */
+/**
+ * Feedback that occurred in the period and names no trace the use case sent (or none at all), in all and per
+ * adverse kind (those count against the rates: see summariseLiveMeasures).
+ */
 const unlinkedSql = (day: (c: string) => string) => `
-  SELECT ${day('f.occurred_at')} AS day, COUNT(*) AS unlinked
+  SELECT ${day('f.occurred_at')} AS day, COUNT(*) AS unlinked,
+         SUM(CASE WHEN f.kind = 'override' THEN 1 ELSE 0 END) AS overrides,
+         SUM(CASE WHEN f.kind = 'undo' THEN 1 ELSE 0 END) AS undone,
+         SUM(CASE WHEN f.kind = 'complaint' THEN 1 ELSE 0 END) AS complaints,
+         SUM(CASE WHEN f.kind = 'incident' THEN 1 ELSE 0 END) AS incidents
     FROM live_feedback f
    WHERE f.ai_use_case_id = ? AND f.occurred_at >= ? AND f.occurred_at < ? AND f.received_at < ?
      AND (f.trace_id IS NULL OR NOT EXISTS (
@@ -295,6 +302,7 @@ export class LiveMeasuresRepository {
           positive: 0,
           negative: 0,
           unlinked: 0,
+          unlinkedAdverse: { overrides: 0, undone: 0, complaints: 0, incidents: 0 },
           latencyP50Ms: null,
           latencyP95Ms: null,
           inputTokens: 0,
@@ -332,7 +340,15 @@ export class LiveMeasuresRepository {
       });
     }
     for (const r of unlinked) {
-      dayOf(r['day']).unlinked = num(r['unlinked']);
+      Object.assign(dayOf(r['day']), {
+        unlinked: num(r['unlinked']),
+        unlinkedAdverse: {
+          overrides: num(r['overrides']),
+          undone: num(r['undone']),
+          complaints: num(r['complaints']),
+          incidents: num(r['incidents']),
+        },
+      });
     }
     return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   }

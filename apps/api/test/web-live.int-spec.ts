@@ -205,7 +205,7 @@ describeIntegration('the live use page', () => {
     const outOfRange = await eveWeb.post(`${page()}/settings`, settingsForm({ minCases: '5' }));
     expect(outOfRange.status).toBe(400);
     expect(textOf(outOfRange.text)).toContain(
-      'Scored cases before the watch alerts must be between 10 and 1000000',
+      'Scored cases before the watch alerts must be between 10 and 10000',
     );
     expect(outOfRange.text).toContain('href="#minCases"');
 

@@ -2,6 +2,7 @@ import { DEFAULT_LIVE_SETTINGS } from '@gatehouse/domain';
 import { IngestTokenRepository, LiveSettingsRepository, UnitOfWork } from '@gatehouse/persistence';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { givenStubSuite, givenUseCaseAt, suitePassedPolicy, type UseCaseGiven } from '../support/givens';
+import { moveUseCase } from '../support/live-ingest';
 import { lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
 
@@ -26,6 +27,7 @@ const settings = (change: Record<string, unknown> = {}) => ({
 describeIntegration('ingest tokens and live settings under attack', () => {
   let api: TestApi;
   let stub: OpenAiStub;
+  let sam: TestUser; // service team, Benefits
   let eve: TestUser; // engineer, Benefits
   let hank: TestUser; // service team, Housing
   let olu: TestUser; // engineer, Housing
@@ -56,7 +58,7 @@ describeIntegration('ingest tokens and live settings under attack', () => {
     stub = await startOpenAiStub({ respond: () => 'yes' });
     api = await TestApi.start({ OPENAI_API_KEY: 'sk-stub' });
     await api.connection('stub', stub.url);
-    const sam = await api.user('Sam', ['service_team'], 'Benefits');
+    sam = await api.user('Sam', ['service_team'], 'Benefits');
     eve = await api.user('Eve', ['engineer'], 'Benefits');
     rae = await api.user('Rae', ['reviewer'], 'Benefits');
     hank = await api.user('Hank', ['service_team'], 'Housing');
@@ -196,6 +198,50 @@ describeIntegration('ingest tokens and live settings under attack', () => {
       expect(fields(refused.body)).toEqual(['reason']);
     }
     expect(await stored.settings(benefitsOtherId)).toBeNull();
+  });
+
+  it('at learn, the watched team needs a reason to weaken the watch; caps keep drift able to fire', async () => {
+    const id = (await api.as(sam.token).post('/v1/ai-use-cases', { record: lowRiskRecord() }).expect(201))
+      .body.id as string;
+    await moveUseCase(api, id, 'learn');
+    const watched = settings({ sampleRate: 1, reevaluateEveryDays: 7 });
+    await api.as(eve.token).put(settingsUrl(id), watched).expect(200);
+    const weaker = {
+      ...watched,
+      sampleRate: 0.01,
+      reevaluateEveryDays: null,
+      drift: { windowDays: 7, minCases: 10_000, rateMargin: 0.2, lengthRatio: 10 },
+    };
+    for (const reason of [undefined, '', 'no']) {
+      const refused = await api
+        .as(eve.token)
+        .put(settingsUrl(id), reason === undefined ? weaker : { ...weaker, reason })
+        .expect(400);
+      expect(fields(refused.body)).toEqual(['reason']);
+      expect(refused.body.errors[0].message).toContain(
+        'sampleRate, reevaluateEveryDays, drift.minCases, drift.rateMargin, drift.lengthRatio',
+      );
+    }
+    expect(await stored.settings(id)).toMatchObject({ sampleRate: 1, reevaluateEveryDays: 7 });
+    // Past the caps, a drift watch could never fire: refused whatever the reason.
+    const unbounded = {
+      ...weaker,
+      drift: { windowDays: 7, minCases: 1_000_000, rateMargin: 1, lengthRatio: 100 },
+      reason: 'We want fewer alerts',
+    };
+    expect(fields((await api.as(eve.token).put(settingsUrl(id), unbounded).expect(400)).body).sort()).toEqual(
+      ['drift.lengthRatio', 'drift.minCases', 'drift.rateMargin'],
+    );
+    const reason = 'The pilot ends on Friday; the DPIA review agreed a lighter watch';
+    await api
+      .as(eve.token)
+      .put(settingsUrl(id), { ...weaker, reason })
+      .expect(200);
+    const events = (await api.admin.get(`/v1/audit-events?subjectId=${id}`).expect(200)).body.items as {
+      action: string;
+      reason: string | null;
+    }[];
+    expect(events.find((e) => e.action === 'live_settings.changed' && e.reason === reason)).toBeDefined();
   });
 
   it('keeps the cap under a race of mints', async () => {

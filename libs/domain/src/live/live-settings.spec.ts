@@ -3,6 +3,7 @@ import {
   type LiveSettings,
   liveSettingsChangeNeedsReason,
   liveSettingsProblems,
+  liveWatchWeakenings,
 } from './live-settings';
 
 const valid = (): LiveSettings => ({
@@ -33,7 +34,7 @@ describe('live settings validation', () => {
         retentionDays: 365,
         judgeCallsPerDay: 10_000,
         reevaluateEveryDays: 365,
-        drift: { windowDays: 90, minCases: 1_000_000, rateMargin: 1, lengthRatio: 100 },
+        drift: { windowDays: 90, minCases: 10_000, rateMargin: 0.2, lengthRatio: 10 },
       }),
     ).toEqual([]);
   });
@@ -60,10 +61,10 @@ describe('live settings validation', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['a window of 91 days', { windowDays: 91 }, 'drift.windowDays: out_of_range'],
     ['fewer than 10 cases', { minCases: 9 }, 'drift.minCases: out_of_range'],
-    ['over a million cases', { minCases: 1_000_001 }, 'drift.minCases: out_of_range'],
-    ['a margin above 1', { rateMargin: 1.5 }, 'drift.rateMargin: out_of_range'],
+    ['more than 10,000 cases', { minCases: 10_001 }, 'drift.minCases: out_of_range'],
+    ['a margin above 20 points', { rateMargin: 0.21 }, 'drift.rateMargin: out_of_range'],
     ['a length ratio of 1', { lengthRatio: 1 }, 'drift.lengthRatio: out_of_range'],
-    ['a length ratio over 100', { lengthRatio: 101 }, 'drift.lengthRatio: out_of_range'],
+    ['a length ratio over 10', { lengthRatio: 10.5 }, 'drift.lengthRatio: out_of_range'],
     ['an unknown drift field', { topicLabels: true }, 'drift.topicLabels: unknown_field'],
   ])('refuses a drift policy with %s', (_name, change, expected) => {
     expect(fieldsOf({ ...valid(), drift: { ...valid().drift, ...change } })).toEqual([expected]);
@@ -124,5 +125,31 @@ describe('when a change of live settings needs a reason', () => {
     ['turning redaction back on', with_(true, false), with_(true, true), false],
   ])('%s → %s', (_name, before, after, expected) => {
     expect(liveSettingsChangeNeedsReason(before, after)).toBe(expected);
+  });
+});
+
+describe('liveWatchWeakenings', () => {
+  const base = { ...DEFAULT_LIVE_SETTINGS, sampleRate: 0.5, reevaluateEveryDays: 7 };
+  it.each([
+    ['nothing changed', {}, []],
+    [
+      'more sampling, more often, tighter drift',
+      { sampleRate: 1, reevaluateEveryDays: 3, drift: { ...base.drift, minCases: 50, rateMargin: 0.01 } },
+      [],
+    ],
+    ['less sampling', { sampleRate: 0.1 }, ['sampleRate']],
+    ['re-evaluation stopped', { reevaluateEveryDays: null }, ['reevaluateEveryDays']],
+    ['re-evaluation less often', { reevaluateEveryDays: 30 }, ['reevaluateEveryDays']],
+    [
+      'drift needing more to alert',
+      { drift: { ...base.drift, minCases: 5_000, rateMargin: 0.2, lengthRatio: 10 } },
+      ['drift.minCases', 'drift.rateMargin', 'drift.lengthRatio'],
+    ],
+  ])('%s', (_what, change, expected) => {
+    expect(liveWatchWeakenings(base, { ...base, ...change } as LiveSettings)).toEqual(expected);
+  });
+
+  it('a schedule set for the first time weakens nothing', () => {
+    expect(liveWatchWeakenings({ ...base, reevaluateEveryDays: null }, base)).toEqual([]);
   });
 });

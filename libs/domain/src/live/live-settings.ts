@@ -51,9 +51,10 @@ export const LIVE_SETTINGS_LIMITS = {
   judgeCallsPerDay: { min: 0, max: 10_000, integer: true },
   reevaluateEveryDays: { min: 1, max: 365, integer: true },
   windowDays: { min: 1, max: 90, integer: true },
-  minCases: { min: 10, max: 1_000_000, integer: true },
-  rateMargin: { min: 0, max: 1, integer: false },
-  lengthRatio: { min: 1.1, max: 100, integer: false },
+  // Drift thresholds a team may set stay ones that can fire on a real pilot.
+  minCases: { min: 10, max: 10_000, integer: true },
+  rateMargin: { min: 0, max: 0.2, integer: false },
+  lengthRatio: { min: 1.1, max: 10, integer: false },
 } as const;
 
 type Limit = { min: number; max: number; integer: boolean };
@@ -167,3 +168,27 @@ export const storesUnredactedText = (
 export const liveSettingsChangeNeedsReason = (before: LiveSettings, after: LiveSettings): boolean =>
   (storesUnredactedText(after) && !storesUnredactedText(before)) ||
   (keepsUnredactedText(after) && !keepsUnredactedText(before));
+
+/**
+ * What a change of settings weakens in the watch over live use (empty: nothing): less of the traffic scored
+ * online, re-evaluation stopped or less often, or drift thresholds that need more to alert. At learn and
+ * scale the team being watched needs a reason (audited) to do any of it.
+ */
+export function liveWatchWeakenings(before: LiveSettings, after: LiveSettings): string[] {
+  const weakened: string[] = [];
+  if (after.sampleRate < before.sampleRate) {
+    weakened.push('sampleRate');
+  }
+  if (
+    before.reevaluateEveryDays !== null &&
+    (after.reevaluateEveryDays === null || after.reevaluateEveryDays > before.reevaluateEveryDays)
+  ) {
+    weakened.push('reevaluateEveryDays');
+  }
+  for (const key of ['minCases', 'rateMargin', 'lengthRatio'] as const) {
+    if (after.drift[key] > before.drift[key]) {
+      weakened.push(`drift.${key}`);
+    }
+  }
+  return weakened;
+}

@@ -5,6 +5,7 @@ import {
   DomainError,
   type LiveSettings,
   liveSettingsChangeNeedsReason,
+  liveWatchWeakenings,
 } from '@gatehouse/domain';
 import { LiveSettingsEntity, LiveSettingsRepository, UnitOfWork } from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
@@ -56,6 +57,23 @@ export class LiveSettingsService {
             },
           ],
           'Keeping personal data in stored text needs a reason.',
+        );
+      }
+      const weakened = liveWatchWeakenings(before, settings);
+      if (
+        (useCase.stage === 'learn' || useCase.stage === 'scale') &&
+        weakened.length > 0 &&
+        (reason ?? '').length < MIN_LIVE_REASON
+      ) {
+        throw DomainError.validation(
+          [
+            {
+              field: 'reason',
+              message: `is required (at least ${MIN_LIVE_REASON} characters) to weaken the watch at ${useCase.stage} (${weakened.join(', ')}): say why; reviewers read it in the audit trail`,
+              code: 'required',
+            },
+          ],
+          'Weakening the watch over live use needs a reason.',
         );
       }
       if (stored && sameSettings(before, settings)) {

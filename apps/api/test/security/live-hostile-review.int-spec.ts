@@ -135,7 +135,8 @@ describeIntegration('a hostile review of live use', () => {
 
   describe('a team minimising less than it says', () => {
     it('needs a reason to store the sampled text unredacted, though it captures none', async () => {
-      const useCase = await givenLiveUseCase(api, teamId);
+      // At test, so lowering the sample is not also weakening the watch over a pilot (that needs a reason too).
+      const useCase = await givenLiveUseCase(api, teamId, { stage: 'test' });
       const url = `/v1/ai-use-cases/${useCase.id}/live-settings`;
       const unredacted = {
         ...DEFAULT_LIVE_SETTINGS,

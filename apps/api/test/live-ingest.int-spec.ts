@@ -297,7 +297,7 @@ describeIntegration(
       ]);
       expect(exported).toEqual([{ code: 0, error: null }]);
       const [row] = await interactions(countsOnly.id);
-      // Counts only: no text stored, but its length and the personal data found in it are.
+      // Neither captured nor sampled: no text stored and none read, only its length (no personal-data counts).
       expect(row).toMatchObject({
         model: 'legacy-model',
         operation: 'text_completion',
@@ -309,7 +309,7 @@ describeIntegration(
         textExpiresAt: null,
         inputChars: `Check ${NHS} please`.length,
         outputChars: 5,
-        piiFound: { input: { nhs_number: 1 }, output: {} },
+        piiFound: null,
       });
       expect(await queue.getJob(`live-${row.batchId}`)).toBeUndefined(); // nothing sampled, nothing to score
     });

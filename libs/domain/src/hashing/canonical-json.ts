@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -43,8 +43,9 @@ function serialise(value: unknown, path: string): string {
   }
 }
 
+/** One-shot `crypto.hash` (Node 20.12+): about four times cheaper than a Hash object for short inputs. */
 export function sha256Hex(input: string | Uint8Array): string {
-  return createHash('sha256').update(input).digest('hex');
+  return hash('sha256', input, 'hex');
 }
 
 /** sha256 of the canonical JSON of a value: the content address of datasets, suites, configs, evaluations. */

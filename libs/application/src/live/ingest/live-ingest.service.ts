@@ -22,7 +22,7 @@ import {
   parseIngestInput,
   parseJsonBody,
 } from './ingest-inputs';
-import { minimiseText } from './live-text';
+import { type MinimisedText, minimiseText } from './live-text';
 import { decodeTraceRequest } from './otlp-messages';
 import { OtlpRequestError, type OtlpSpan, spansFromJson, spansFromProtobuf } from './otlp-spans';
 
@@ -264,7 +264,9 @@ export class LiveIngestService {
     const batchId = randomUUID();
     // Drawn per request: which traces are scored cannot be predicted from the ids the sender chooses.
     const salt = randomUUID();
-    const rows = spans.map((span) => this.row(context, span, batchId, salt, source, receivedAt));
+    // Model and operation names repeat across a batch: each distinct one is redacted once.
+    const names = new Map<string, string | null>();
+    const rows = spans.map((span) => this.row(context, span, batchId, salt, source, receivedAt, names));
     const { inserted, sampled } = await this.write((tx) => this.repository.insertInteractions(tx, rows));
     if (sampled > 0) {
       // Not awaited: the answer says the rows are stored, which they are; scoring is the queue's business.
@@ -291,13 +293,20 @@ export class LiveIngestService {
     salt: string,
     source: 'otlp' | 'json',
     receivedAt: Date,
+    names: Map<string, string | null>,
   ): LiveInteractionEntity {
     const { captureText, redactPii, retentionDays, sampleRate } = context.settings;
-    const input = minimiseText(span.input === null ? null : stripNul(span.input), redactPii);
-    const output = minimiseText(span.output === null ? null : stripNul(span.output), redactPii);
     const sampled = traceSampled(span.traceId, sampleRate, salt);
     // Text is kept when the team captures it, or (for a day at most) when online scoring needs to read it.
     const keep = captureText || sampled;
+    // Text that is not kept is not examined either: only its length is recorded (drift reads lengths; the
+    // personal-data counts are read only by the online scorers, which see sampled rows alone).
+    const input = keep
+      ? minimiseText(span.input === null ? null : stripNul(span.input), redactPii)
+      : lengthOnly(span.input);
+    const output = keep
+      ? minimiseText(span.output === null ? null : stripNul(span.output), redactPii)
+      : lengthOnly(span.output);
     const hasText = keep && (input.text !== null || output.text !== null);
     const days = captureText ? retentionDays : SCORING_TEXT_DAYS;
     return Object.assign(new LiveInteractionEntity(), {
@@ -312,8 +321,8 @@ export class LiveIngestService {
       durationMs: span.durationMs,
       // Names are free text from the sender: redacted like captured text, and kept (they are not text the
       // retention deletes), so personal data in them must never be stored.
-      operation: redactedName(span.operation, OPERATION_CHARS),
-      model: redactedName(span.model, MODEL_CHARS),
+      operation: redactedName(names, span.operation, OPERATION_CHARS),
+      model: redactedName(names, span.model, MODEL_CHARS),
       inputTokens: span.inputTokens,
       outputTokens: span.outputTokens,
       costUsd: span.costUsd,
@@ -321,7 +330,8 @@ export class LiveIngestService {
       errored: span.errored,
       inputChars: input.chars,
       outputChars: output.chars,
-      piiFound: input.chars + output.chars > 0 ? { input: input.piiFound, output: output.piiFound } : null,
+      piiFound:
+        keep && input.chars + output.chars > 0 ? { input: input.piiFound, output: output.piiFound } : null,
       inputText: keep ? input.text : null,
       outputText: keep ? output.text : null,
       textExpiresAt: hasText ? new Date(receivedAt.getTime() + days * MS_PER_DAY) : null,
@@ -377,8 +387,26 @@ export class LiveIngestService {
 const OPERATION_CHARS = 60;
 const MODEL_CHARS = 200;
 
-function redactedName(name: string | null, maxChars: number): string | null {
-  return name === null ? null : minimiseText(stripNul(name), true, maxChars).text;
+function redactedName(
+  names: Map<string, string | null>,
+  name: string | null,
+  maxChars: number,
+): string | null {
+  if (name === null) {
+    return null;
+  }
+  const key = `${maxChars} ${name}`;
+  let redacted = names.get(key);
+  if (redacted === undefined) {
+    redacted = minimiseText(stripNul(name), true, maxChars).text;
+    names.set(key, redacted);
+  }
+  return redacted;
+}
+
+/** Text that is neither captured nor sampled: its full length, and nothing read of it. */
+function lengthOnly(text: string | null): MinimisedText {
+  return { chars: text === null ? 0 : stripNul(text).length, piiFound: {}, text: null };
 }
 
 function stripNul(text: string): string {

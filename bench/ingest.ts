@@ -36,6 +36,7 @@ import {
 } from './bench-kit';
 import { summariseProfiles } from './cpu-profile';
 import { killAllChildren, killRegisteredPids, Platform, sleep } from './platform';
+import { processCpuSeconds } from './proc-stats';
 
 const SPEC = {
   rate: { env: 'BENCH_RATE', help: 'spans per second in the paced phase', fallback: '2000' },
@@ -234,6 +235,9 @@ async function main(): Promise<void> {
 
     // 1. Paced, with the worker killed halfway.
     const paced: Promise<Sent>[] = [];
+    // The API's CPU per request (user + system, from /proc): unlike latency, it hardly moves when the
+    // machine is busy with other work, so it is the figure to compare between two runs.
+    const apiCpuBefore = processCpuSeconds(platform.apiPid);
     const started = performance.now();
     let killedAt = 0;
     let restarted: Promise<void> | null = null;
@@ -252,6 +256,11 @@ async function main(): Promise<void> {
     }
     const pacedResults = await Promise.all(paced);
     const pacedSeconds = (performance.now() - started) / 1000;
+    const apiCpuAfter = processCpuSeconds(platform.apiPid);
+    const apiCpuMsPerRequest =
+      apiCpuBefore !== null && apiCpuAfter !== null
+        ? ((apiCpuAfter - apiCpuBefore) * 1000) / pacedResults.length
+        : null;
     await restarted;
 
     // 2. Flat out.
@@ -302,6 +311,11 @@ async function main(): Promise<void> {
       figures.push(show(`flat out, ${senders} senders`, burstResults, burstSecondsTaken));
     }
     console.log(figures.toString());
+    if (apiCpuMsPerRequest !== null) {
+      console.log(
+        `API CPU in the paced phase: ${fixed(apiCpuMsPerRequest, 1)} ms per request of ${batch} spans`,
+      );
+    }
     const lost = table(['spans acknowledged', 'stored', 'sampled', 'scored', 'unscored', 'drained in s']);
     lost.push([
       String(ackedSpans),

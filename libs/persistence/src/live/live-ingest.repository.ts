@@ -92,40 +92,56 @@ export class LiveIngestRepository {
     return (await this.insertChunks(tx, LiveFeedbackEntity, rows, '"id"')).length;
   }
 
+  /**
+   * One batch (one request): the use case, batch, source and arrival time are the same for every row and
+   * bind once; the ids are drawn by the database. The rest binds as one array per column.
+   */
   private async insertInteractionsPostgres(
     tx: Tx,
     rows: LiveInteractionEntity[],
   ): Promise<InsertedInteractions> {
+    const [first] = rows;
+    const receivedAt = first.receivedAt.getTime();
+    for (const row of rows) {
+      if (
+        row.aiUseCaseId !== first.aiUseCaseId ||
+        row.batchId !== first.batchId ||
+        row.source !== first.source ||
+        row.receivedAt.getTime() !== receivedAt
+      ) {
+        throw new Error(
+          'insertInteractions takes the rows of one batch (one use case, batch, source and arrival)',
+        );
+      }
+    }
     const column = <T>(value: (row: LiveInteractionEntity) => T) => rows.map(value);
     const at = (value: Date | null) => (value === null ? null : value.toISOString());
     // A named prepared statement: each pooled connection plans this insert once, not per batch.
     const [outcome] = await this.uow.rows<{ inserted: number; sampled: number }>(
       tx,
       `WITH inserted AS (
-         INSERT INTO live_interactions (id, ai_use_case_id, trace_id, span_id, batch_id, source, started_at,
-           received_at, duration_ms, operation, model, input_tokens, output_tokens, cost_usd, config_hash, errored,
+         INSERT INTO live_interactions (id, ai_use_case_id, batch_id, source, received_at, trace_id, span_id,
+           started_at, duration_ms, operation, model, input_tokens, output_tokens, cost_usd, config_hash, errored,
            input_chars, output_chars, pii_found, input_text, output_text, text_expires_at, sampled, scored_at)
-         SELECT v.*, NULL::timestamptz
-           FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
-                       ?::timestamptz[], ?::timestamptz[], ?::float8[], ?::varchar[], ?::varchar[],
+         SELECT gen_random_uuid()::varchar, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz, v.*, NULL::timestamptz
+           FROM unnest(?::varchar[], ?::varchar[], ?::timestamptz[], ?::float8[], ?::varchar[], ?::varchar[],
                        ?::int[], ?::int[], ?::float8[], ?::varchar[], ?::boolean[], ?::int[],
                        ?::int[], ?::json[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[])
-             AS v(id, ai_use_case_id, trace_id, span_id, batch_id, source, started_at, received_at, duration_ms,
-                  operation, model, input_tokens, output_tokens, cost_usd, config_hash, errored, input_chars,
-                  output_chars, pii_found, input_text, output_text, text_expires_at, sampled)
+             AS v(trace_id, span_id, started_at, duration_ms, operation, model, input_tokens, output_tokens,
+                  cost_usd, config_hash, errored, input_chars, output_chars, pii_found, input_text, output_text,
+                  text_expires_at, sampled)
          ON CONFLICT DO NOTHING
          RETURNING sampled
        )
        SELECT count(*)::int AS inserted, count(*) FILTER (WHERE sampled)::int AS sampled FROM inserted`,
       [
-        column((r) => r.id),
-        column((r) => r.aiUseCaseId),
+        first.aiUseCaseId,
+        first.batchId,
+        first.source,
+        first.receivedAt.toISOString(),
         column((r) => r.traceId),
         column((r) => r.spanId),
-        column((r) => r.batchId),
-        column((r) => r.source),
         column((r) => r.startedAt.toISOString()),
-        column((r) => r.receivedAt.toISOString()),
         column((r) => r.durationMs),
         column((r) => r.operation),
         column((r) => r.model),

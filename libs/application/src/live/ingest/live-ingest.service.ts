@@ -269,13 +269,17 @@ export class LiveIngestService {
     const rows = spans.map((span) => this.row(context, span, batchId, salt, source, receivedAt, names));
     const { inserted, sampled } = await this.write((tx) => this.repository.insertInteractions(tx, rows));
     if (sampled > 0) {
-      // Not awaited: the answer says the rows are stored, which they are; scoring is the queue's business.
-      // A job that cannot be added is found by the watch's sweep of batches left unscored (requeueStale).
-      this.queue
-        .add(JobName.ScoreLive, { aiUseCaseId: context.aiUseCaseId, batchId }, jobIds.scoreLive(batchId))
-        .catch((error: unknown) =>
-          this.logger.error({ err: error, batchId }, 'Could not queue the online scoring of a live batch'),
-        );
+      // Not awaited, and not even started before the answer is written (setImmediate: adding a job costs
+      // the event loop about a millisecond): the answer says the rows are stored, which they are; scoring is
+      // the queue's business. A job that cannot be added is found by the watch's sweep of batches left
+      // unscored (requeueStale).
+      setImmediate(() => {
+        this.queue
+          .add(JobName.ScoreLive, { aiUseCaseId: context.aiUseCaseId, batchId }, jobIds.scoreLive(batchId))
+          .catch((error: unknown) =>
+            this.logger.error({ err: error, batchId }, 'Could not queue the online scoring of a live batch'),
+          );
+      });
     }
     // A handful of distinct hashes at most in practice; the attestation reads no more than 50 of one report.
     const hashes = [...new Set(spans.map((s) => s.configHash).filter((h): h is string => h !== null))].slice(

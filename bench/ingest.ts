@@ -54,6 +54,11 @@ const SPEC = {
     help: 'seconds between killing the worker and starting a new one',
     fallback: '3',
   },
+  'worker-nice': {
+    env: 'BENCH_WORKER_NICE',
+    help: 'nice value of the worker (0: as the API; 10: the API first when both want a core)',
+    fallback: '0',
+  },
   'lock-ms': { env: 'BENCH_LOCK_MS', help: 'GATEHOUSE_QUEUE_LOCK_MS (stall detection)', fallback: '5000' },
   'postgres-url': {
     env: 'BENCH_POSTGRES_URL',
@@ -178,6 +183,7 @@ async function main(): Promise<void> {
     postgresUrl: options.raw('postgres-url'),
     redisUrl: options.raw('redis-url'),
     workers: 1,
+    workerNice: options.int('worker-nice', 0),
     itemConcurrency: 50,
     stubLatencyMs: 0,
     label: 'ingest',

@@ -23,6 +23,7 @@ import {
   IngestTokenEntity,
   LiveFeedbackEntity,
   LiveInteractionEntity,
+  LiveJudgeBudgetEntity,
   LiveScoreEntity,
   LiveSettingsEntity,
   WatchAlertEntity,
@@ -91,6 +92,7 @@ export const ENTITIES = [
   LiveInteractionEntity,
   LiveScoreEntity,
   LiveFeedbackEntity,
+  LiveJudgeBudgetEntity,
   WatchAlertEntity,
   ReevaluationEntity,
 ];

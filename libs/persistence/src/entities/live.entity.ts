@@ -222,6 +222,30 @@ export class LiveScoreEntity {
   scoredAt!: Date;
 }
 
+/**
+ * Model-judge calls online scoring spent for a use case on one UTC day. Reserved before each call by one
+ * conditional upsert (`calls + n <= budget`), so concurrent workers never spend past the day's budget.
+ */
+@Entity({ name: 'live_judge_budgets' })
+export class LiveJudgeBudgetEntity {
+  @PrimaryColumn({ name: 'ai_use_case_id', type: 'varchar', length: 36 })
+  aiUseCaseId!: string;
+
+  @ManyToOne(() => AiUseCaseEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'ai_use_case_id' })
+  aiUseCase?: AiUseCaseEntity;
+
+  /** `YYYY-MM-DD` (UTC) of the calls. */
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  day!: string;
+
+  @Column({ type: 'integer' })
+  calls!: number;
+
+  @Column({ name: 'updated_at', type: TIMESTAMP })
+  updatedAt!: Date;
+}
+
 /** A feedback event from the live service: a caseworker overrode, a citizen complained, an answer was undone. */
 @Entity({ name: 'live_feedback' })
 @Index('uq_live_feedback_event', ['aiUseCaseId', 'eventKey'], { unique: true })

@@ -1,11 +1,13 @@
 import { IngestTokenRepository } from './ingest-token.repository';
 import { LiveIngestRepository } from './live-ingest.repository';
+import { LiveJudgeBudgetRepository } from './live-judge-budget.repository';
 import { LiveMeasuresRepository } from './live-measures.repository';
 import { LiveSettingsRepository } from './live-settings.repository';
 import { WatchRepository } from './watch.repository';
 
 export * from './ingest-token.repository';
 export * from './live-ingest.repository';
+export * from './live-judge-budget.repository';
 export * from './live-measures.repository';
 export * from './live-settings.repository';
 export * from './watch.repository';
@@ -15,5 +17,6 @@ export const LIVE_REPOSITORIES = [
   LiveSettingsRepository,
   LiveIngestRepository,
   LiveMeasuresRepository,
+  LiveJudgeBudgetRepository,
   WatchRepository,
 ] as const;

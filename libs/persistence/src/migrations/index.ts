@@ -10,6 +10,7 @@ import { ReviewerWorkflow1767110400000 } from './1767110400000-reviewer-workflow
 import { ReviewSamples1767196800000 } from './1767196800000-review-samples';
 import { LiveTraces1767283200000 } from './1767283200000-live-traces';
 import { WatchReevaluations1767369600000 } from './1767369600000-watch-reevaluations';
+import { LiveJudgeBudget1767456000000 } from './1767456000000-live-judge-budget';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ReviewSamples1767196800000,
   LiveTraces1767283200000,
   WatchReevaluations1767369600000,
+  LiveJudgeBudget1767456000000,
 ];

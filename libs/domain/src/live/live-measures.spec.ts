@@ -2,6 +2,7 @@ import { exampleLowRiskRecord } from '../ai-use-cases/example-record';
 import { evaluateGate, type GateInput, type PilotEvidence } from '../gates/gate-evaluation';
 import { type GateRule } from '../gates/gate-policy';
 import {
+  emptyLiveDay,
   type LiveDay,
   livePilotEvidence,
   liveWindowUntil,
@@ -40,25 +41,7 @@ function bisectedUpper(k: number, n: number): number {
 }
 
 function day(overrides: Partial<LiveDay> & { day: string }): LiveDay {
-  return {
-    cases: 0,
-    calls: 0,
-    errored: 0,
-    overrides: 0,
-    undone: 0,
-    complaints: 0,
-    incidents: 0,
-    positive: 0,
-    negative: 0,
-    unlinked: 0,
-    unlinkedAdverse: { overrides: 0, undone: 0, complaints: 0, incidents: 0 },
-    latencyP50Ms: null,
-    latencyP95Ms: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    ...overrides,
-  };
+  return { ...emptyLiveDay(overrides.day), ...overrides };
 }
 
 describe('rateMeasure: a rate with its exact one-sided 95% upper bound', () => {

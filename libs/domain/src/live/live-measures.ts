@@ -51,6 +51,29 @@ export interface LiveDay extends FeedbackCaseCounts {
   costUsd: number;
 }
 
+/** A day with nothing counted yet: what the aggregates fill in. */
+export function emptyLiveDay(day: string): LiveDay {
+  return {
+    day,
+    cases: 0,
+    calls: 0,
+    errored: 0,
+    overrides: 0,
+    undone: 0,
+    complaints: 0,
+    incidents: 0,
+    positive: 0,
+    negative: 0,
+    unlinked: 0,
+    unlinkedAdverse: { overrides: 0, undone: 0, complaints: 0, incidents: 0 },
+    latencyP50Ms: null,
+    latencyP95Ms: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+  };
+}
+
 /** One online scorer's verdicts on one UTC day (by the interaction's start). */
 export interface LiveScorerDay {
   day: string;

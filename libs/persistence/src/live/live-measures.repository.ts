@@ -1,4 +1,4 @@
-import { type LiveDay, type LiveScorerDay } from '@gatehouse/domain';
+import { emptyLiveDay, type LiveDay, type LiveScorerDay } from '@gatehouse/domain';
 import { In, IsNull, LessThan, MoreThanOrEqual } from 'typeorm';
 import {
   AiUseCaseEntity,
@@ -290,25 +290,7 @@ export class LiveMeasuresRepository {
       const day = String(key);
       let row = days.get(day);
       if (!row) {
-        row = {
-          day,
-          cases: 0,
-          calls: 0,
-          errored: 0,
-          overrides: 0,
-          undone: 0,
-          complaints: 0,
-          incidents: 0,
-          positive: 0,
-          negative: 0,
-          unlinked: 0,
-          unlinkedAdverse: { overrides: 0, undone: 0, complaints: 0, incidents: 0 },
-          latencyP50Ms: null,
-          latencyP95Ms: null,
-          inputTokens: 0,
-          outputTokens: 0,
-          costUsd: 0,
-        };
+        row = emptyLiveDay(day);
         days.set(day, row);
       }
       return row;

@@ -11,6 +11,7 @@ export interface NotifyTemplates {
   'evidence.expiring'?: string;
   'use_case.config_mismatch'?: string;
   'watch.alert_opened'?: string;
+  'live_settings.weakened'?: string;
 }
 
 /** Notifications: GOV.UK Notify e-mails and signed webhooks, delivered through the queue. */
@@ -61,6 +62,7 @@ export const notifyEnvironment = {
   GATEHOUSE_NOTIFY_TEMPLATE_EVIDENCE_EXPIRING: templateId,
   GATEHOUSE_NOTIFY_TEMPLATE_CONFIG_MISMATCH: templateId,
   GATEHOUSE_NOTIFY_TEMPLATE_WATCH_ALERT: templateId,
+  GATEHOUSE_NOTIFY_TEMPLATE_WATCH_WEAKENED: templateId,
   GATEHOUSE_NOTIFY_MAX_ATTEMPTS: wholeNumber(8, 1, 50),
   GATEHOUSE_NOTIFY_BACKOFF_MS: wholeNumber(30_000, 10, 3_600_000),
   GATEHOUSE_WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 100, 120_000),
@@ -84,6 +86,7 @@ export function notifyConfig(e: NotifyEnvironment): NotifyConfig {
   set('evidence.expiring', e.GATEHOUSE_NOTIFY_TEMPLATE_EVIDENCE_EXPIRING);
   set('use_case.config_mismatch', e.GATEHOUSE_NOTIFY_TEMPLATE_CONFIG_MISMATCH);
   set('watch.alert_opened', e.GATEHOUSE_NOTIFY_TEMPLATE_WATCH_ALERT);
+  set('live_settings.weakened', e.GATEHOUSE_NOTIFY_TEMPLATE_WATCH_WEAKENED);
   return {
     apiKey: e.GATEHOUSE_NOTIFY_API_KEY ? new Secret(e.GATEHOUSE_NOTIFY_API_KEY) : undefined,
     baseUrl: e.GATEHOUSE_NOTIFY_BASE_URL.replace(/\/$/, ''),

@@ -168,5 +168,11 @@ function audienceLeft(event: NotificationEventEntity, recipient: UserEntity): st
       ? null
       : 'recipient is no longer in the team the event is about nor a reviewer';
   }
+  if (event.type === 'live_settings.weakened') {
+    // A reviewer outside the owning team.
+    return recipient.roles.includes('reviewer') && recipient.teamId !== event.teamId
+      ? null
+      : 'recipient is no longer a reviewer outside the team the event is about';
+  }
   return recipient.teamId === event.teamId ? null : 'recipient is no longer in the team the event is about';
 }

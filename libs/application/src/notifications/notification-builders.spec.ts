@@ -4,6 +4,7 @@ import {
   configMismatch,
   evaluationRejected,
   evidenceExpiring,
+  liveSettingsWeakened,
   personalisation,
   redactSecrets,
   runFailed,
@@ -12,6 +13,22 @@ import {
 } from './notification-builders';
 
 const useCase = { id: 'uc-1', name: 'Benefits triage', stage: 'test' as const, ownerTeamId: 'team-1' };
+const weakening = {
+  id: 'ch-1',
+  changedBy: { id: 'u-1', name: 'Sam Patel' },
+  changes: [
+    { setting: 'sampleRate', label: 'Share of traces scored online', before: '10%', after: '1%' },
+    {
+      setting: 'reevaluateEveryDays',
+      label: 'Scheduled re-evaluation',
+      before: 'every 7 days',
+      after: 'never',
+    },
+  ],
+  watchWeakened: true,
+  redactionOff: false,
+  reason: 'Judge budget cut for December',
+};
 const evaluation = {
   id: 'ev-1',
   toStage: 'learn',
@@ -56,6 +73,11 @@ describe('notification events', () => {
       watchAlertOpened(useCase, { id: 'al-2', kind: 'drift', summary: 'pii 4 of 200' }),
       'watch.alert_opened:al-2',
     ],
+    [
+      'live_settings.weakened',
+      liveSettingsWeakened({ ...useCase, stage: 'learn' }, weakening, ['r-1']),
+      'live_settings.weakened:ch-1',
+    ],
   ])('%s has a deterministic id, a relative link and the team it is about', (type, event, id) => {
     expect(event.type).toBe(type);
     expect(event.id).toBe(id);
@@ -89,6 +111,37 @@ describe('notification events', () => {
     });
     const long = configMismatch(useCase, { id: 'al-1', kind: 'config_mismatch', summary: 'x'.repeat(900) });
     expect(long.payload.alert?.summary.length).toBe(500);
+  });
+
+  it('tells the reviewers given who weakened the watch, each setting before and after, and why, linking to the live page', () => {
+    const pilot = { ...useCase, stage: 'learn' as const };
+    const event = liveSettingsWeakened(pilot, weakening, ['r-1', 'r-2']);
+    expect(event.audience).toEqual({ kind: 'users', userIds: ['r-1', 'r-2'] });
+    expect(event.payload).toMatchObject({
+      title: 'Benefits triage: Sam Patel weakened the watch at learn',
+      aiUseCase: { id: 'uc-1', stage: 'learn' },
+      settingsChange: { changedBy: { id: 'u-1', name: 'Sam Patel' }, changes: weakening.changes },
+      reason: 'Judge budget cut for December',
+      link: '/ai-use-cases/uc-1/live',
+    });
+    expect(personalisation(event.type, event.payload, 'Rita')).toMatchObject({
+      changed_by: 'Sam Patel',
+      setting_changes:
+        'Share of traces scored online: from 10% to 1%; Scheduled re-evaluation: from every 7 days to never',
+      reason: 'Judge budget cut for December',
+    });
+    const both = liveSettingsWeakened(pilot, { ...weakening, redactionOff: true }, []);
+    expect(both.payload.title).toBe(
+      'Benefits triage: Sam Patel weakened the watch and turned off redaction of personal data at learn',
+    );
+    const redaction = liveSettingsWeakened(
+      pilot,
+      { ...weakening, watchWeakened: false, redactionOff: true },
+      [],
+    );
+    expect(redaction.payload.title).toBe(
+      'Benefits triage: Sam Patel turned off redaction of personal data at learn',
+    );
   });
 
   it('gives every template the same flat string keys, empty where the event has nothing to say', () => {

@@ -23,7 +23,9 @@ export interface NewNotification {
     | { kind: 'team'; teamId: string }
     | { kind: 'starter'; userId: string }
     /** The owning team, and the active reviewers outside it (the watch's alerts). */
-    | { kind: 'team_and_reviewers'; teamId: string };
+    | { kind: 'team_and_reviewers'; teamId: string }
+    /** These users, chosen by the caller (a use case's reviewers); the inactive and address-less are left out. */
+    | { kind: 'users'; userIds: string[] };
 }
 
 /** What the events read of a use case: nothing beyond its id, name, stage and owning team. */
@@ -230,6 +232,53 @@ export function watchAlertOpened(useCase: UseCaseFacts, alert: AlertFacts): NewN
   };
 }
 
+/** What a weakening of a use case's live settings says: who, what (before and after), why. */
+export interface SettingsChangeFacts {
+  /** The change's own id (one event per change). */
+  id: string;
+  changedBy: { id: string; name: string };
+  changes: { setting: string; label: string; before: string; after: string }[];
+  /** The weakening includes turning off redaction of stored text. */
+  redactionOff: boolean;
+  /** Whether anything else in the watch was weakened (sampling, re-evaluation, drift thresholds). */
+  watchWeakened: boolean;
+  reason: string;
+}
+
+/**
+ * At learn or scale the owning team weakened the watch over live use, or turned off redaction of stored text:
+ * to the use case's reviewers (`reviewerIds`, chosen by the caller), with who changed what and why.
+ */
+export function liveSettingsWeakened(
+  useCase: UseCaseFacts,
+  change: SettingsChangeFacts,
+  reviewerIds: string[],
+): NewNotification {
+  const what = [
+    change.watchWeakened ? 'weakened the watch' : null,
+    change.redactionOff ? 'turned off redaction of personal data' : null,
+  ]
+    .filter((part): part is string => part !== null)
+    .join(' and ');
+  return {
+    id: notificationEventId('live_settings.weakened', change.id),
+    type: 'live_settings.weakened',
+    teamId: useCase.ownerTeamId,
+    aiUseCaseId: useCase.id,
+    payload: {
+      title: clip(`${useCase.name}: ${clip(change.changedBy.name, 100)} ${what} at ${useCase.stage}`, 300),
+      aiUseCase: useCaseOf(useCase),
+      settingsChange: {
+        changedBy: { id: change.changedBy.id, name: clip(change.changedBy.name, 200) },
+        changes: change.changes.slice(0, 20),
+      },
+      reason: clip(change.reason, 2000),
+      link: `/ai-use-cases/${useCase.id}/live`,
+    },
+    audience: { kind: 'users', userIds: reviewerIds },
+  };
+}
+
 /**
  * The flat strings a GOV.UK Notify template is personalised with: the same keys for every event (Notify
  * refuses a template whose placeholder has no value), empty where the event has nothing to say.
@@ -255,6 +304,10 @@ export function personalisation(
     expires_on: payload.expiresAt ? payload.expiresAt.slice(0, 10) : '',
     alert_kind: payload.alert?.kind ?? '',
     alert_summary: payload.alert?.summary ?? '',
+    changed_by: payload.settingsChange?.changedBy.name ?? '',
+    setting_changes: (payload.settingsChange?.changes ?? [])
+      .map((c) => `${c.label}: from ${c.before} to ${c.after}`)
+      .join('; '),
     link: payload.link,
   };
 }

@@ -197,6 +197,16 @@ export class NotificationsService {
         ];
         break;
       }
+      case 'users': {
+        users = [];
+        for (const id of new Set(audience.userIds)) {
+          const user = await this.notifications.activeUser(tx, id);
+          if (user) {
+            users.push(user);
+          }
+        }
+        break;
+      }
     }
     return users.filter((user) => user.email && user.disabledAt === null);
   }

@@ -16,6 +16,11 @@ export const NOTIFICATION_TYPES = [
   'use_case.config_mismatch',
   /** The watch opened an alert (drift, a regressed re-evaluation): to the owning team and reviewers. */
   'watch.alert_opened',
+  /**
+   * At learn or scale, the owning team weakened the watch over live use or turned off redaction of stored
+   * text (with a reason): to the use case's reviewers.
+   */
+  'live_settings.weakened',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -36,12 +41,20 @@ export interface NotificationPayload {
   run?: { id: string; suite: string; status: string; reason?: string };
   /** The stage change of a promotion. */
   stageChange?: { from: Stage; to: Stage };
-  /** A reviewer's reason (rejections), as they wrote it. */
+  /** A reviewer's reason (rejections), or the team's reason for weakening its watch, as they wrote it. */
   reason?: string;
   /** When the evidence goes stale (evidence.expiring). */
   expiresAt?: string;
   /** A watch alert (use_case.config_mismatch, watch.alert_opened): its kind and plain-English summary. */
   alert?: { id: string; kind: string; summary: string };
+  /**
+   * What a team changed in its live settings (live_settings.weakened): who, and each weakened setting before
+   * and after, as words and numbers fit to show (`setting` is the field's name in the live settings API).
+   */
+  settingsChange?: {
+    changedBy: { id: string; name: string };
+    changes: { setting: string; label: string; before: string; after: string }[];
+  };
   /** The page to open, on this Gatehouse's public URL. */
   link: string;
 }

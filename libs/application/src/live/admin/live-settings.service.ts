@@ -7,19 +7,33 @@ import {
   liveSettingsChangeNeedsReason,
   liveWatchWeakenings,
 } from '@gatehouse/domain';
-import { LiveSettingsEntity, LiveSettingsRepository, UnitOfWork } from '@gatehouse/persistence';
+import {
+  type AiUseCaseEntity,
+  GateRepository,
+  LiveSettingsEntity,
+  LiveSettingsRepository,
+  type Tx,
+  UnitOfWork,
+  UserRepository,
+} from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { GateReads } from '../../gates/gate-reads';
+import { liveSettingsWeakened } from '../../notifications/notification-builders';
+import { NotificationsService } from '../../notifications/notifications.service';
 import { type RequestContext } from '../../request-context';
 import { liveSettingsOf } from '../live-settings';
 import { MIN_LIVE_REASON, parseLiveSettingsChange } from './live-admin-inputs';
 import { type LiveSettingsView } from './live-admin.views';
+import { watchWeakeningToTell } from './live-settings-notices';
 
 /**
  * A use case's live settings: read by the owning team, reviewers and admins (the defaults until set);
  * replaced whole by the owning team's service team or engineers. Keeping captured text unredacted needs a
- * reason. Every change is audited with the settings before and after.
+ * reason, and so does weakening the watch at learn or scale. Every change is audited with the settings
+ * before and after; at learn or scale a weakening (or redaction turned off) also tells the use case's
+ * reviewers (`live_settings.weakened`), recorded in the same transaction so a refused change tells nobody.
  */
 @Injectable()
 export class LiveSettingsService {
@@ -28,6 +42,9 @@ export class LiveSettingsService {
     private readonly settings: LiveSettingsRepository,
     private readonly reads: GateReads,
     private readonly audit: AuditService,
+    private readonly outbox: NotificationsService,
+    private readonly gates: GateRepository,
+    private readonly users: UserRepository,
   ) {}
 
   async get(caller: Actor | RequestContext, useCaseId: string): Promise<LiveSettingsView> {
@@ -41,7 +58,7 @@ export class LiveSettingsService {
 
   /** Replaces the settings (body: every setting, and `reason`). Unchanged settings write nothing. */
   async update(context: RequestContext, useCaseId: string, body: unknown): Promise<LiveSettingsView> {
-    return this.uow.write(async (tx) => {
+    return this.outbox.write(async (tx) => {
       const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
       assertCanChangeLiveSettings(context.actor, useCase);
       const { settings, reason } = parseLiveSettingsChange(body);
@@ -69,7 +86,7 @@ export class LiveSettingsService {
           [
             {
               field: 'reason',
-              message: `is required (at least ${MIN_LIVE_REASON} characters) to weaken the watch at ${useCase.stage} (${weakened.join(', ')}): say why; reviewers read it in the audit trail`,
+              message: `is required (at least ${MIN_LIVE_REASON} characters) to weaken the watch at ${useCase.stage} (${weakened.join(', ')}): say why; the use case's reviewers are told`,
               code: 'required',
             },
           ],
@@ -95,8 +112,51 @@ export class LiveSettingsService {
         after: settings,
         reason,
       });
+      const weakening = watchWeakeningToTell(useCase.stage, before, settings);
+      if (weakening) {
+        const facts = {
+          id: useCase.id,
+          name: useCase.name,
+          stage: useCase.stage,
+          ownerTeamId: useCase.ownerTeamId,
+        };
+        await this.outbox.record(
+          tx,
+          liveSettingsWeakened(
+            facts,
+            {
+              id: randomUUID(),
+              changedBy: { id: context.actor.id, name: context.actor.name },
+              ...weakening,
+              reason: reason ?? '',
+            },
+            await this.reviewersOf(tx, useCase),
+          ),
+        );
+      }
       return toLiveSettingsView(useCase.id, row);
     });
+  }
+
+  /**
+   * The use case's reviewers: the active reviewers outside the owning team who approved an evaluation its
+   * promotions or re-approvals went through; when none of them is left, every active reviewer outside the
+   * team (someone independent is always told).
+   */
+  private async reviewersOf(tx: Tx, useCase: AiUseCaseEntity): Promise<string[]> {
+    const independent = (await this.users.activeWithRole(tx, 'reviewer')).filter(
+      (user) => user.teamId !== useCase.ownerTeamId,
+    );
+    const approvers = new Set<string>();
+    for (const evaluationId of (await this.gates.approvingEvaluations(tx, useCase.id)).evaluationIds) {
+      for (const decision of await this.gates.decisions(tx, evaluationId)) {
+        if (decision.decision === 'approve') {
+          approvers.add(decision.approverId);
+        }
+      }
+    }
+    const theirs = independent.filter((user) => approvers.has(user.id));
+    return (theirs.length > 0 ? theirs : independent).map((user) => user.id);
   }
 }
 

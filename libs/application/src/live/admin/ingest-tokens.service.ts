@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
 import { GateReads, isIdLike } from '../../gates/gate-reads';
 import { type RequestContext } from '../../request-context';
+import { IngestAuthService } from '../ingest/ingest-auth.service';
 import {
   issueIngestToken,
   MAX_ACTIVE_INGEST_TOKENS,
@@ -37,6 +38,7 @@ export class IngestTokensService {
     private readonly tokens: IngestTokenRepository,
     private readonly reads: GateReads,
     private readonly audit: AuditService,
+    private readonly auth: IngestAuthService,
   ) {}
 
   async mint(context: RequestContext, useCaseId: string, body: unknown): Promise<IssuedIngestTokenView> {
@@ -94,7 +96,9 @@ export class IngestTokensService {
 
   /**
    * Revokes the token (body: nothing, or `{ reason }`). A token already revoked stays as it was (no second
-   * event). A token of another use case is "not found", as is one that does not exist.
+   * event). A token of another use case is "not found", as is one that does not exist. Once committed, the
+   * token is refused at once by every API process (`IngestAuthService.revoked`); revoking it again announces
+   * it again.
    */
   async revoke(
     context: RequestContext,
@@ -102,7 +106,8 @@ export class IngestTokensService {
     tokenId: string,
     body?: unknown,
   ): Promise<IngestTokenView> {
-    return this.uow.write(async (tx) => {
+    let revokedHash: string | null = null;
+    const view = await this.uow.write(async (tx) => {
       const useCase = await this.reads.useCase(tx, context.actor, useCaseId);
       assertCanRevokeIngestToken(context.actor, useCase);
       const { reason } = parseRevocation(body);
@@ -111,6 +116,7 @@ export class IngestTokensService {
         throw DomainError.notFound('The ingest token');
       }
       const before = toIngestTokenView(row);
+      revokedHash = row.tokenHash;
       if (row.revokedAt) {
         return before;
       }
@@ -130,5 +136,9 @@ export class IngestTokensService {
       });
       return after;
     });
+    if (revokedHash) {
+      await this.auth.revoked(revokedHash);
+    }
+    return view;
   }
 }

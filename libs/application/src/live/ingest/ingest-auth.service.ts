@@ -6,7 +6,8 @@ import {
   LiveSettingsRepository,
   UnitOfWork,
 } from '@gatehouse/persistence';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import Redis, { type RedisOptions } from 'ioredis';
 import { InjectConfig } from '../../gatehouse-config.module';
 import { hashIngestToken } from '../admin/live-admin-inputs';
 import { liveSettingsOf } from '../live-settings';
@@ -35,17 +36,34 @@ interface Cached {
   lookup: Promise<IngestContext | null>;
 }
 
+/** The Redis channel (under the queue's prefix) revoked tokens' hashes are published on. */
+export const revokedIngestTokensChannel = (prefix: string): string => `${prefix}:ingest-token-revoked`;
+/** How long a revocation's publish may take before the revoking request gives up on it (the TTL still holds). */
+const PUBLISH_TIMEOUT_MS = 2_000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /**
  * Authenticates ingest tokens: sha256 of the bearer token looked up in ingest_tokens, then the use case's
  * stage, registered target hash and live settings. A lookup (hit or miss) is cached per process for
- * `config.live.tokenCacheMs`, so the hot path does no query per request; a revocation, a stage change or
- * new settings therefore take effect within that time. Concurrent requests with the same token share one
- * lookup. An ingest token is only ever looked up here: it opens no other route, and an API token is not
- * an ingest token.
+ * `config.live.tokenCacheMs`, so the hot path does no query per request; a stage change or new settings
+ * therefore take effect within that time. Concurrent requests with the same token share one lookup. An
+ * ingest token is only ever looked up here: it opens no other route, and an API token is not an ingest token.
+ *
+ * A revocation acts at once: `revoked` (called once it has committed) evicts the token here and, when the
+ * queue runs on Redis, publishes its hash on a channel that every process serving ingest subscribes to (from
+ * its first ingest request) and evicts on. No Redis call is made per request. While a subscriber is not
+ * connected, revocations made elsewhere reach it through the cache's time-out only; when it (re)connects it
+ * forgets every cached lookup, so nothing it missed outlives that moment.
  */
 @Injectable()
-export class IngestAuthService {
+export class IngestAuthService implements OnApplicationShutdown {
+  private readonly logger = new Logger(IngestAuthService.name);
   private readonly cache = new Map<string, Cached>();
+  /** The revocations channel, when the queue runs on Redis (the embedded default is one process). */
+  private readonly channel: string | null;
+  private subscriber: Redis | null = null;
+  private publisher: Redis | null = null;
+  private listening = false;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -53,7 +71,9 @@ export class IngestAuthService {
     private readonly ingest: LiveIngestRepository,
     private readonly settings: LiveSettingsRepository,
     @InjectConfig() private readonly config: GatehouseConfig,
-  ) {}
+  ) {
+    this.channel = config.queue.kind === 'redis' ? revokedIngestTokensChannel(config.queue.prefix) : null;
+  }
 
   /** The token's context; 401 for a missing, unknown or revoked token, 409 when the use case is not live. */
   async authenticate(token: string | null): Promise<IngestContext> {
@@ -63,6 +83,7 @@ export class IngestAuthService {
         'Send the use case\'s ingest token as "Authorization: Bearer <token>".',
       );
     }
+    this.listen();
     const context = token.length <= MAX_TOKEN_CHARS ? await this.lookup(hashIngestToken(token)) : null;
     if (!context) {
       throw new DomainError(
@@ -84,6 +105,96 @@ export class IngestAuthService {
   /** Forgets every cached lookup (tests, and an operator's revocation that must act at once in this process). */
   clear(): void {
     this.cache.clear();
+  }
+
+  /**
+   * A token was revoked (call it after the revocation committed): evicted here, and its hash published to
+   * every other process when the queue runs on Redis. A publish that fails is logged, not thrown: the
+   * revocation stands, and the other processes' caches time out.
+   */
+  async revoked(tokenHash: string): Promise<void> {
+    this.cache.delete(tokenHash);
+    if (!this.channel) {
+      return;
+    }
+    try {
+      this.publisher ??= this.connect({
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
+      const publisher = this.publisher;
+      await withTimeout(
+        (async () => {
+          if (publisher.status === 'wait') {
+            await publisher.connect();
+          }
+          await publisher.publish(this.channel as string, tokenHash);
+        })(),
+        PUBLISH_TIMEOUT_MS,
+      );
+    } catch (error) {
+      this.logger.warn(
+        `A revoked ingest token could not be announced to the other processes (their caches expire within ${this.config.live.tokenCacheMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** Whether revocations made by other processes reach this one now (false: only through the cache's time-out). */
+  get hearsRevocations(): boolean {
+    return this.listening;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.listening = false;
+    this.subscriber?.disconnect();
+    this.publisher?.disconnect();
+    this.subscriber = null;
+    this.publisher = null;
+  }
+
+  /** Subscribes to revocations, once, in a process that serves ingest and caches lookups. */
+  private listen(): void {
+    const channel = this.channel;
+    if (!channel || this.subscriber || this.config.live.tokenCacheMs <= 0) {
+      return;
+    }
+    const subscriber = this.connect({ autoResubscribe: false });
+    this.subscriber = subscriber;
+    subscriber.on('message', (from: string, hash: string) => {
+      if (from === channel && SHA256_HEX.test(hash)) {
+        this.cache.delete(hash);
+      }
+    });
+    subscriber.on('ready', () => {
+      subscriber.subscribe(channel).then(
+        () => {
+          // Whatever was revoked while not subscribed is forgotten with the rest.
+          this.cache.clear();
+          this.listening = true;
+        },
+        (error: unknown) =>
+          this.logger.warn(
+            `Could not subscribe to ingest token revocations: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+      );
+    });
+    subscriber.on('close', () => {
+      this.listening = false;
+    });
+  }
+
+  private connect(options: RedisOptions): Redis {
+    if (this.config.queue.kind !== 'redis') {
+      throw new Error('no Redis configured');
+    }
+    const redis = new Redis(this.config.queue.url.reveal(), {
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      ...options,
+    });
+    redis.on('error', () => undefined); // reconnects by itself; a publish that fails says so
+    return redis;
   }
 
   private lookup(hash: string): Promise<IngestContext | null> {
@@ -153,4 +264,14 @@ export class IngestAuthService {
       };
     });
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]);
 }

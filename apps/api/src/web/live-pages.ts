@@ -1,18 +1,14 @@
 import {
   type IngestTokenListView,
   type IssuedIngestTokenView,
+  type LiveMeasuresView,
   type LiveSettingsView,
   MAX_INGEST_TOKEN_NAME,
   MAX_LIVE_REASON,
   type ReevaluationView,
   type WatchAlertView,
 } from '@gatehouse/application';
-import {
-  type FieldProblem,
-  storesUnredactedText,
-  type LiveMeasures,
-  type RateMeasure,
-} from '@gatehouse/domain';
+import { type FieldProblem, storesUnredactedText, type RateMeasure } from '@gatehouse/domain';
 
 /**
  * What the live use page shows, worked out from the live services' views (no HTML: the templates escape
@@ -293,8 +289,11 @@ const rate = (measure: RateMeasure): string =>
     : `${measure.events} of ${measure.cases} (${percent(measure.rate)}, at most ${percent(measure.upper95)})`;
 const milliseconds = (value: number | null): string => (value === null ? '–' : `${Math.round(value)} ms`);
 
-/** The measures section: the period's rates with their upper bounds, each online scorer, and the days. */
-export function measuresView(measures: LiveMeasures) {
+/**
+ * The measures section: the period's rates with their upper bounds, each online scorer (with today's model-judge
+ * calls against the budget), and the days.
+ */
+export function measuresView(measures: LiveMeasuresView) {
   const { totals } = measures;
   return {
     from: measures.from,
@@ -316,7 +315,12 @@ export function measuresView(measures: LiveMeasures) {
       String(s.failed),
       percent(s.failureRate),
       percent(s.upper95),
+      String(s.unscored),
     ]),
+    judgeCalls:
+      measures.judgeCalls.budget > 0
+        ? `Model judges today (${measures.judgeCalls.day}, UTC): ${measures.judgeCalls.used} of ${measures.judgeCalls.budget} calls used. Past the budget a judge's verdict is unscored, counted apart.`
+        : null,
     days: [...measures.days]
       .reverse()
       .map((d) => [

@@ -127,6 +127,16 @@ export interface LiveMeasures {
   scorers: ScorerMeasure[];
 }
 
+/** Today's (UTC) model-judge calls of online scoring against the use case's daily budget. */
+export interface LiveJudgeSpend {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  /** Calls reserved today (each judge of a panel is one). */
+  used: number;
+  /** The use case's `judgeCallsPerDay` (0: model judges are not run online). */
+  budget: number;
+}
+
 /** A rate with its exact (Clopper–Pearson) one-sided 95% upper bound; null when there is no case. */
 export function rateMeasure(events: number, cases: number): RateMeasure {
   if (!Number.isInteger(events) || !Number.isInteger(cases) || events < 0 || cases < 0) {

@@ -10,8 +10,9 @@ import {
 } from '../entities';
 import { managerOf, type Tx, type UnitOfWork } from '../unit-of-work';
 
-/** What online scoring reads of a use case: its stage and tier, and the current gate policy. */
+/** What online scoring reads of a use case: its stage, tier and team, and the current gate policy. */
 export interface ScoringContextRow {
+  ownerTeamId: string;
   stage: AiUseCaseEntity['stage'];
   riskTier: AiUseCaseEntity['riskTier'];
   policy: GatePolicyEntity['document'] | null;
@@ -151,18 +152,23 @@ export class LiveMeasuresRepository {
 
   // --- online scoring ---------------------------------------------------------------------------------
 
-  /** The use case's stage and tier and the current gate policy (null: no such use case). */
+  /** The use case's stage, tier and team and the current gate policy (null: no such use case). */
   async scoringContext(tx: Tx, aiUseCaseId: string): Promise<ScoringContextRow | null> {
     const m = managerOf(tx);
     const useCase = await m.findOne(AiUseCaseEntity, {
       where: { id: aiUseCaseId },
-      select: { id: true, stage: true, riskTier: true },
+      select: { id: true, stage: true, riskTier: true, ownerTeamId: true },
     });
     if (!useCase) {
       return null;
     }
     const policy = await m.findOne(GatePolicyEntity, { where: {}, order: { version: 'DESC' } });
-    return { stage: useCase.stage, riskTier: useCase.riskTier, policy: policy?.document ?? null };
+    return {
+      ownerTeamId: useCase.ownerTeamId,
+      stage: useCase.stage,
+      riskTier: useCase.riskTier,
+      policy: policy?.document ?? null,
+    };
   }
 
   /** The suite version a rule reads: exactly `version`, else the latest from `minVersion` on. */

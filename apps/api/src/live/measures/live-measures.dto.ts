@@ -77,5 +77,20 @@ export class LiveMeasuresDto extends createZodDto(
         upper95: z.number().nullable().describe('Exact (Clopper-Pearson) one-sided 95% upper bound.'),
       }),
     ),
+    judgeCalls: z
+      .object({
+        day: z.string().describe('Today, a UTC day YYYY-MM-DD.'),
+        used: z
+          .number()
+          .int()
+          .describe('Model-judge calls online scoring made today (a panel of N judges: N).'),
+        budget: z
+          .number()
+          .int()
+          .describe('The live setting judgeCallsPerDay (0: model judges are not run on live traffic).'),
+      })
+      .describe(
+        "Today's model-judge calls against the daily budget; past the budget a judge's verdict is unscored.",
+      ),
   }),
 ) {}

@@ -1,13 +1,24 @@
 import {
   type Actor,
   DomainError,
+  type LiveJudgeSpend,
   type LiveMeasures,
   measurePeriod,
   summariseLiveMeasures,
 } from '@gatehouse/domain';
-import { LiveMeasuresRepository, UnitOfWork } from '@gatehouse/persistence';
+import {
+  LiveJudgeBudgetRepository,
+  LiveMeasuresRepository,
+  LiveSettingsRepository,
+  UnitOfWork,
+} from '@gatehouse/persistence';
 import { Injectable } from '@nestjs/common';
 import { GateReads } from '../../gates/gate-reads';
+import { liveSettingsOf } from '../live-settings';
+import { utcDay } from './online-scorers';
+
+/** The measures of a period, and today's model-judge calls against the budget. */
+export type LiveMeasuresView = LiveMeasures & { judgeCalls: LiveJudgeSpend };
 
 /** Far enough ahead that every row received so far counts (the route reads live data as it stands). */
 const OPEN_END = new Date('9999-12-31T00:00:00.000Z');
@@ -19,14 +30,16 @@ export class LiveMeasuresService {
     private readonly uow: UnitOfWork,
     private readonly reads: GateReads,
     private readonly live: LiveMeasuresRepository,
+    private readonly settingsRows: LiveSettingsRepository,
+    private readonly budgets: LiveJudgeBudgetRepository,
   ) {}
 
   /**
    * Daily aggregates over `from`–`to` (UTC days, both included, at most 400 days): cases, feedback rates with
    * their exact upper bounds, unlinked feedback, errors, latency percentiles, tokens, cost, and each online
-   * scorer's failure rate with its bound.
+   * scorer's failure rate with its bound; and today's model-judge calls against the daily budget.
    */
-  async measures(actor: Actor, useCaseId: string, from: string, to: string): Promise<LiveMeasures> {
+  async measures(actor: Actor, useCaseId: string, from: string, to: string): Promise<LiveMeasuresView> {
     const period = measurePeriod(from, to);
     if ('field' in period) {
       throw DomainError.validation([
@@ -36,12 +49,20 @@ export class LiveMeasuresService {
     return this.uow.read(async (tx) => {
       await this.reads.useCase(tx, actor, useCaseId);
       const window = { start: period.start, end: period.end, receivedBefore: OPEN_END };
-      return summariseLiveMeasures(
-        from,
-        to,
-        await this.live.days(tx, useCaseId, window),
-        await this.live.scorerDays(tx, useCaseId, window),
-      );
+      const today = utcDay(new Date());
+      return {
+        ...summariseLiveMeasures(
+          from,
+          to,
+          await this.live.days(tx, useCaseId, window),
+          await this.live.scorerDays(tx, useCaseId, window),
+        ),
+        judgeCalls: {
+          day: today,
+          used: await this.budgets.used(tx, useCaseId, today),
+          budget: liveSettingsOf(await this.settingsRows.find(tx, useCaseId)).judgeCallsPerDay,
+        },
+      };
     });
   }
 }

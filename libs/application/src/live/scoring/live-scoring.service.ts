@@ -1,16 +1,38 @@
-import { type SuiteDefinition, suiteDefinitionOf } from '@gatehouse/evals';
 import {
+  type ResolvedConnection,
+  type SuiteDefinition,
+  suiteDefinitionOf,
+  EvalsError,
+} from '@gatehouse/evals';
+import {
+  ConnectionRepository,
+  LiveJudgeBudgetRepository,
   LiveMeasuresRepository,
   type LiveScoreEntity,
   LiveSettingsRepository,
+  type ProviderConnectionEntity,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { type JobContext, JobName, type JobPayloads } from '@gatehouse/queue';
 import { Injectable, Logger } from '@nestjs/common';
+import { Semaphore } from 'async-mutex';
+import { ConnectionsService } from '../../connections/connections.service';
+import { ALL_TEAMS } from '../../connections/connections.schema';
+import { PlatformNetwork } from '../../connections/platform-network';
 import { BoundedMap } from '../../gates/bounded-map';
 import { InjectJobQueue, type JobQueue } from '../../runs/job-queue.provider';
 import { liveSettingsOf } from '../live-settings';
-import { buildOnlineScorers, type OnlineScorer, scoringSuites } from './online-scorers';
+import {
+  buildOnlineJudges,
+  buildOnlineScorers,
+  judgeBudgetSpent,
+  judgeConnectionNames,
+  type LiveInteractionFacts,
+  type OnlineJudgeEnvironment,
+  type OnlineScorer,
+  scoringSuites,
+  utcDay,
+} from './online-scorers';
 
 /** Interactions scored per transaction: a killed job loses at most one chunk's work, never a span. */
 const CHUNK = 500;
@@ -20,6 +42,18 @@ export const STALE_AFTER_MS = 5 * 60_000;
 const REQUEUE_LIMIT = 1_000;
 /** Longest explanation stored (the column's width). */
 const EXPLANATION_CHARS = 500;
+/** Interactions of a chunk judged at once (each may wait on model judges; the others only compute). */
+const JUDGE_CONCURRENCY = 4;
+
+/** What one job read before scoring: the batch's unscored ids, the settings, the suites and the connections. */
+interface PreparedBatch {
+  ids: string[];
+  settings: ReturnType<typeof liveSettingsOf>;
+  suites: { key: string; definition: SuiteDefinition }[];
+  ownerTeamId: string | null;
+  /** The connections the suites' judges name (read only when the use case has a judge budget). */
+  connections: ProviderConnectionEntity[];
+}
 
 /**
  * Scores the sampled interactions of one ingest batch with the use case's online scorers (a queue job), and
@@ -32,6 +66,11 @@ const EXPLANATION_CHARS = 500;
  * and the chunk marked scored in the same transaction, so a job run twice adds nothing and a job killed
  * midway leaves the rest unscored for the next run. When the team does not capture text, the text kept for
  * scoring is deleted in that same transaction.
+ *
+ * Model judges (`rubric_judge`) run only when the use case has a judge budget (`judgeCallsPerDay` above 0),
+ * through the admin's connections and the egress policy, as server-side runs call them. Each judge call is
+ * reserved from the day's budget in a short write of its own before it is made, and the calls happen with no
+ * transaction open: a chunk's interactions are read, judged, then written in one transaction.
  */
 @Injectable()
 export class LiveScoringService {
@@ -43,12 +82,16 @@ export class LiveScoringService {
     private readonly uow: UnitOfWork,
     private readonly live: LiveMeasuresRepository,
     private readonly settingsRows: LiveSettingsRepository,
+    private readonly budgets: LiveJudgeBudgetRepository,
+    private readonly connectionRows: ConnectionRepository,
+    private readonly connections: ConnectionsService,
+    private readonly network: PlatformNetwork,
     @InjectJobQueue() private readonly queue: JobQueue,
   ) {}
 
   async scoreBatch(data: JobPayloads[JobName.ScoreLive], context: JobContext): Promise<void> {
     const { aiUseCaseId, batchId } = data;
-    const prepared = await this.uow.read(async (tx) => {
+    const prepared = await this.uow.read(async (tx): Promise<PreparedBatch | null> => {
       const ids = await this.live.unscoredIds(tx, aiUseCaseId, batchId);
       if (ids.length === 0) {
         return null;
@@ -64,25 +107,61 @@ export class LiveScoringService {
           }
         }
       }
-      return { ids, settings, suites };
+      const names =
+        settings.judgeCallsPerDay > 0 ? judgeConnectionNames(suites.map((s) => s.definition)) : [];
+      const connections = names.length > 0 ? await this.connectionRows.findByNames(tx, names) : [];
+      return { ids, settings, suites, ownerTeamId: scoring?.ownerTeamId ?? null, connections };
     });
     if (!prepared) {
       return;
     }
-    const scorers = await this.scorersOf(prepared.suites);
+    const scorers = await this.scorersOf(prepared, aiUseCaseId);
     const { captureText, redactPii } = prepared.settings;
     for (let i = 0; i < prepared.ids.length; i += CHUNK) {
       if (context.signal.aborted) {
         return; // the rest stays unscored: the job's next run (or the stale pass) takes it
       }
       const chunk = prepared.ids.slice(i, i + CHUNK);
-      await this.uow.write(async (tx) => {
-        const interactions = await this.live.unscored(tx, chunk);
-        const scoredAt = new Date();
-        const rows: LiveScoreEntity[] = [];
-        for (const interaction of interactions) {
+      // Read, judge with no transaction open (model judges take seconds), then write in one transaction.
+      const interactions = await this.uow.read((tx) => this.live.unscored(tx, chunk));
+      if (interactions.length === 0) {
+        continue;
+      }
+      const rows = await this.verdicts(aiUseCaseId, interactions, scorers, redactPii, context.signal);
+      if (rows === null) {
+        return; // stopped while judging: this chunk stays unscored for the next run
+      }
+      const scoredAt = new Date();
+      await this.uow.write((tx) =>
+        this.live.recordScores(
+          tx,
+          rows.map((row) => ({ ...row, scoredAt })),
+          interactions.map((row) => row.id),
+          scoredAt,
+          !captureText,
+        ),
+      );
+    }
+  }
+
+  /**
+   * Every scorer's verdict on each interaction, a few interactions at a time; null when the job was stopped
+   * meanwhile (a judge's call was aborted: nothing of the chunk is written).
+   */
+  private async verdicts(
+    aiUseCaseId: string,
+    interactions: (LiveInteractionFacts & { startedAt: Date })[],
+    scorers: OnlineScorer[],
+    redacted: boolean,
+    signal: AbortSignal,
+  ): Promise<Omit<LiveScoreEntity, 'scoredAt'>[] | null> {
+    const rows: Omit<LiveScoreEntity, 'scoredAt'>[] = [];
+    const slots = new Semaphore(JUDGE_CONCURRENCY);
+    const outcomes = await Promise.allSettled(
+      interactions.map((interaction) =>
+        slots.runExclusive(async () => {
           for (const scorer of scorers) {
-            const score = await scorer.judge(interaction, redactPii);
+            const score = await scorer.judge(interaction, redacted, signal);
             rows.push({
               interactionId: interaction.id,
               scorer: scorer.name,
@@ -92,19 +171,20 @@ export class LiveScoringService {
               passed: score.passed,
               value: score.value !== null && Number.isFinite(score.value) ? score.value : null,
               explanation: score.explanation ? score.explanation.slice(0, EXPLANATION_CHARS) : null,
-              scoredAt,
             });
           }
-        }
-        await this.live.recordScores(
-          tx,
-          rows,
-          interactions.map((row) => row.id),
-          scoredAt,
-          !captureText,
-        );
-      });
+        }),
+      ),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) {
+      // A judge's call aborted because the job is stopping: the chunk is left for the next run.
+      if (signal.aborted) {
+        return null;
+      }
+      throw failed.reason;
     }
+    return rows;
   }
 
   /**
@@ -127,15 +207,24 @@ export class LiveScoringService {
     return stale.length;
   }
 
-  private async scorersOf(suites: { key: string; definition: SuiteDefinition }[]): Promise<OnlineScorer[]> {
+  /**
+   * The use case's online scorers: each suite's deterministic ones (built once per suite version) and, with a
+   * judge budget, its model judges (built for this job, with the connections as they are now).
+   */
+  private async scorersOf(prepared: PreparedBatch, aiUseCaseId: string): Promise<OnlineScorer[]> {
+    const environment =
+      prepared.settings.judgeCallsPerDay > 0 ? await this.judgeEnvironment(prepared, aiUseCaseId) : null;
     const lists: OnlineScorer[][] = [];
-    for (const suite of suites) {
+    for (const suite of prepared.suites) {
       let built = this.built.get(suite.key);
       if (!built) {
         built = await buildOnlineScorers([suite.definition]);
         this.built.set(suite.key, built);
       }
       lists.push(built);
+      if (environment) {
+        lists.push(await buildOnlineJudges(suite.definition, environment));
+      }
     }
     // A metric name already taken by an earlier suite is left to that suite.
     const seen = new Set<string>();
@@ -144,5 +233,68 @@ export class LiveScoringService {
       seen.add(scorer.name);
       return fresh;
     });
+  }
+
+  /**
+   * How this job's judges reach their model and pay for it: as a server-side run does (no environment, the
+   * connections the use case's team may use with their secrets opened, the egress-checked fetch), and each
+   * call reserved from today's budget first. Once a reservation is refused, the job asks no more that day.
+   */
+  private async judgeEnvironment(
+    prepared: PreparedBatch,
+    aiUseCaseId: string,
+  ): Promise<OnlineJudgeEnvironment> {
+    const budget = prepared.settings.judgeCallsPerDay;
+    const problems = new Map<string, string>();
+    const opened = new Map<string, ResolvedConnection>();
+    for (const row of prepared.connections) {
+      const shared = row.teams.includes(ALL_TEAMS) || row.teams.includes(prepared.ownerTeamId ?? '');
+      if (!shared) {
+        problems.set(row.name, `${row.name} is not a connection the use case's team may use`);
+        continue;
+      }
+      try {
+        // One at a time: a secret that cannot be opened stops only the judges that use it.
+        for (const [name, connection] of await this.connections.resolve([row.name])) {
+          opened.set(name, connection);
+        }
+      } catch (error) {
+        if (!(error instanceof EvalsError)) {
+          throw error;
+        }
+        problems.set(row.name, error.message);
+      }
+    }
+    let refused: { day: string; calls: number } | null = null;
+    return {
+      targetContext: {
+        env: {},
+        baseDir: '.',
+        cassetteDir: '.',
+        platform: { connections: opened, modules: this.network.modules },
+        fetch: this.network.fetch,
+        maxResponseBytes: this.network.maxResponseBytes,
+      },
+      connectionProblem: (name) =>
+        problems.get(name) ?? (opened.has(name) ? null : `the connection ${name} is not on this server`),
+      reserve: async (calls) => {
+        if (calls > budget) {
+          return `a panel of ${calls} judges costs more than the day's model-judge budget (${budget} calls)`;
+        }
+        const at = new Date();
+        const day = utcDay(at);
+        if (refused && refused.day === day && calls >= refused.calls) {
+          return judgeBudgetSpent(budget);
+        }
+        const reserved = await this.uow.write((tx) =>
+          this.budgets.reserve(tx, { aiUseCaseId, day, calls, budget, at }),
+        );
+        if (!reserved) {
+          refused = { day, calls };
+          return judgeBudgetSpent(budget);
+        }
+        return null;
+      },
+    };
   }
 }

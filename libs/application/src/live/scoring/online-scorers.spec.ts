@@ -1,12 +1,28 @@
 import { DEFAULT_GATE_POLICY, type GatePolicyDocument } from '@gatehouse/domain';
-import { type ScorerConfig, scorerSchema, type SuiteDefinition } from '@gatehouse/evals';
 import {
+  type ResolvedConnection,
+  type Score,
+  type ScorerConfig,
+  type ScorerConfigOf,
+  scorerSchema,
+  type SuiteDefinition,
+} from '@gatehouse/evals';
+import {
+  buildOnlineJudges,
   buildOnlineScorers,
+  JUDGE_FAILURES_BEFORE_STOP,
+  judgeBudgetSpent,
+  judgeConnectionNames,
+  judgeProblem,
   type LiveInteractionFacts,
+  liveJudge,
+  notRunJudge,
   offlineReason,
+  type OnlineJudgeEnvironment,
   piiFromCounts,
   scoringGates,
   scoringSuites,
+  utcDay,
 } from './online-scorers';
 
 const config = (raw: object): ScorerConfig => scorerSchema.parse(raw);
@@ -50,6 +66,13 @@ describe('which scorers run on live traffic', () => {
   ])('%j → %s', (raw, reason) => {
     const why = offlineReason(config(raw));
     expect(why === null ? null : why.includes(reason ?? '\u0000') && reason).toBe(reason);
+  });
+
+  it('runs model judges only with a judge budget, and never one that filters by metadata', () => {
+    const judged = { type: 'rubric_judge', rubric: 'Is it kind?', judge: { model: 'm', connection: 'c' } };
+    expect(offlineReason(config(judged), 0)).toContain('judgeCallsPerDay above 0');
+    expect(offlineReason(config(judged), 1)).toBeNull();
+    expect(offlineReason(config({ ...judged, where: { topic: 'x' } }), 100)).toContain('metadata');
   });
 
   it('builds only those, with the evaluation engine’s scorers, once per metric name', async () => {
@@ -206,5 +229,294 @@ describe('the suites online scoring reads', () => {
     expect(scoringSuites(DEFAULT_GATE_POLICY, 'medium', 'learn').map((s) => s.suite)).toEqual([
       'safety-refusals',
     ]);
+  });
+});
+
+const rubric = (raw: object) =>
+  config({ type: 'rubric_judge', rubric: 'Is it kind?', ...raw }) as ScorerConfigOf<'rubric_judge'>;
+const noProblem = () => null;
+
+describe('which model judges may run on live traffic', () => {
+  it.each([
+    ['a judge on a connection', { judge: { model: 'm', connection: 'c' } }, null],
+    ['no connection', { judge: { model: 'm' } }, 'judge.connection is required'],
+    [
+      'a base URL of its own',
+      { judge: { model: 'm', connection: 'c', baseUrl: 'http://10.0.0.1/v1' } },
+      'judge.baseUrl is refused',
+    ],
+    [
+      'a key variable of the server',
+      { judge: { model: 'm', connection: 'c', apiKeyEnv: 'DATABASE_URL' } },
+      'judge.apiKeyEnv is refused',
+    ],
+    [
+      'headers of its own',
+      { judge: { model: 'm', connection: 'c', headers: { 'x-key': '${SECRET}' } } },
+      'judge.headers are refused',
+    ],
+    [
+      'one judge of a panel off its connection',
+      {
+        panel: [
+          { model: 'a', connection: 'c' },
+          { model: 'b', baseUrl: 'http://x.test/v1' },
+        ],
+      },
+      'panel[1].connection is required',
+    ],
+  ])('%s', (_name, raw, problem) => {
+    const found = judgeProblem(rubric(raw), noProblem);
+    expect(found === null ? null : found.slice(0, problem?.length ?? 0)).toBe(problem);
+  });
+
+  it('asks about each connection a judge names, and says why one may not be used', () => {
+    const asked: string[] = [];
+    const problem = judgeProblem(
+      rubric({
+        panel: [
+          { model: 'a', connection: 'shared' },
+          { model: 'b', connection: 'theirs' },
+        ],
+      }),
+      (name) => {
+        asked.push(name);
+        return name === 'theirs' ? "theirs is not a connection the use case's team may use" : null;
+      },
+    );
+    expect(asked).toEqual(['shared', 'theirs']);
+    expect(problem).toBe("theirs is not a connection the use case's team may use");
+  });
+
+  it("lists the connections the suites' judges name, each once", () => {
+    expect(
+      judgeConnectionNames([
+        definition(
+          { type: 'rubric_judge', rubric: 'r', judge: { model: 'm', connection: 'a' } },
+          { type: 'regex', pattern: 'x' },
+        ),
+        definition({
+          type: 'rubric_judge',
+          rubric: 'r',
+          panel: [{ model: 'm', connection: 'b' }, { model: 'n', connection: 'a' }, { model: 'o' }],
+        }),
+      ]),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('counts a judge call against the UTC day it is made on, and says when the day is spent', () => {
+    expect(utcDay(new Date('2026-12-05T23:59:59.999Z'))).toBe('2026-12-05');
+    expect(utcDay(new Date('2026-12-06T00:00:00.000Z'))).toBe('2026-12-06');
+    expect(judgeBudgetSpent(40)).toBe("the day's model-judge budget (40 calls) is spent");
+  });
+});
+
+describe('a model judge on live traffic', () => {
+  const verdict: Score = { value: 1, passed: true, explanation: '5/5: kind' };
+
+  /** A judge whose calls are counted, answering with `answer` (or throwing it). */
+  function judged(
+    answer: () => Score,
+    reserve: (calls: number) => Promise<string | null> = async () => null,
+  ) {
+    const calls = { score: 0, reserved: [] as number[] };
+    const judge = liveJudge(
+      { name: 'kind', type: 'rubric_judge', calls: 2 },
+      {
+        score: async () => {
+          calls.score += 1;
+          return answer();
+        },
+      },
+      async (n) => {
+        calls.reserved.push(n);
+        return reserve(n);
+      },
+    );
+    return { judge, calls };
+  }
+
+  it("reserves a panel's calls from the budget, then gives the judge's verdict", async () => {
+    const { judge, calls } = judged(() => verdict);
+    expect(await judge.judge(interaction(), true)).toEqual(verdict);
+    expect(calls).toEqual({ score: 1, reserved: [2] });
+  });
+
+  it.each([
+    ['no prompt stored', { inputText: null }],
+    ['no answer stored', { outputText: null }],
+  ])('%s: unscored, nothing reserved, nothing called', async (_name, overrides) => {
+    const { judge, calls } = judged(() => verdict);
+    const score = await judge.judge(interaction(overrides), true);
+    expect(score).toMatchObject({ passed: null, value: null });
+    expect(score.explanation).toContain('the judge has nothing to read');
+    expect(calls).toEqual({ score: 0, reserved: [] });
+  });
+
+  it('the budget spent: unscored with the reason, and the judge is not called', async () => {
+    const { judge, calls } = judged(
+      () => verdict,
+      async () => judgeBudgetSpent(10),
+    );
+    expect(await judge.judge(interaction(), true)).toEqual({
+      value: null,
+      passed: null,
+      explanation: "the day's model-judge budget (10 calls) is spent",
+    });
+    expect(calls.score).toBe(0);
+  });
+
+  it('a failed call is unscored with its reason; after some in a row the judge is not called again', async () => {
+    let failing = true;
+    const { judge, calls } = judged(() => {
+      if (failing) {
+        throw new Error('judge m failed: no answer within 500 ms');
+      }
+      return verdict;
+    });
+    expect(await judge.judge(interaction(), true)).toMatchObject({
+      passed: null,
+      explanation: 'the judge gave no verdict: judge m failed: no answer within 500 ms',
+    });
+    // A verdict in between starts the count again.
+    failing = false;
+    expect(await judge.judge(interaction(), true)).toEqual(verdict);
+    failing = true;
+    for (let i = 0; i < JUDGE_FAILURES_BEFORE_STOP; i++) {
+      await judge.judge(interaction(), true);
+    }
+    const called = calls.score;
+    const stopped = await judge.judge(interaction(), true);
+    expect(stopped.passed).toBeNull();
+    expect(stopped.explanation).toContain(`failed ${JUDGE_FAILURES_BEFORE_STOP} times in a row`);
+    expect(calls.score).toBe(called);
+    expect(calls.reserved).toHaveLength(called);
+  });
+
+  it('a call aborted because the job is stopping is thrown, not recorded', async () => {
+    const stopping = new AbortController();
+    const { judge } = judged(() => {
+      stopping.abort();
+      throw new Error('cancelled');
+    });
+    await expect(judge.judge(interaction(), true, stopping.signal)).rejects.toThrow('cancelled');
+  });
+
+  it('a judge that may not run answers unscored with why, for every interaction', async () => {
+    const judge = notRunJudge('kind', 'rubric_judge', 'judge.connection is required');
+    expect(await judge.judge(interaction(), true)).toEqual({
+      value: null,
+      passed: null,
+      explanation: 'the judge is not run: judge.connection is required',
+    });
+  });
+});
+
+describe('building the online judges', () => {
+  const chat = (content: string) =>
+    new Response(
+      JSON.stringify({
+        id: 'c1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'judge-model',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }),
+      { status: 200, headers: { 'content-type': 'application/json' } },
+    );
+
+  /** The platform's way out, with this fetch and these connections; every URL asked for is kept. */
+  function platform(connections: ResolvedConnection[], reserve = async () => null as string | null) {
+    const asked: string[] = [];
+    const environment: OnlineJudgeEnvironment = {
+      targetContext: {
+        env: { OPENAI_API_KEY: 'sk-from-the-server-environment' },
+        baseDir: '.',
+        cassetteDir: '.',
+        platform: { connections: new Map(connections.map((c) => [c.name, c])), modules: new Map() },
+        fetch: async (input, init) => {
+          asked.push(`${String(input)} ${new Headers(init?.headers).get('authorization')}`);
+          return chat(JSON.stringify({ score: 4, reasoning: 'kind enough' }));
+        },
+      },
+      connectionProblem: (name) =>
+        connections.some((c) => c.name === name) ? null : `the connection ${name} is not on this server`,
+      reserve,
+    };
+    return { environment, asked };
+  }
+
+  const suite = (...scorers: object[]) =>
+    ({
+      ...definition(...scorers),
+      target: { type: 'replay', cassette: 'c' },
+      limits: { timeoutMs: 2_000 },
+    }) as unknown as SuiteDefinition;
+
+  const judges: ResolvedConnection = {
+    name: 'judges',
+    kind: 'openai',
+    baseUrl: 'http://judges.internal/v1',
+    apiKey: 'sk-connection',
+    headers: {},
+  };
+
+  it("calls the judge through its connection, with the connection's key, never the server's environment", async () => {
+    const { environment, asked } = platform([judges]);
+    const [kind] = await buildOnlineJudges(
+      suite({
+        type: 'rubric_judge',
+        name: 'kind',
+        rubric: 'Is it kind?',
+        judge: { model: 'jm', connection: 'judges' },
+      }),
+      environment,
+    );
+    expect(await kind.judge(interaction(), true)).toMatchObject({ passed: true, value: 0.75 });
+    expect(asked).toEqual(['http://judges.internal/v1/chat/completions Bearer sk-connection']);
+  });
+
+  it.each([
+    [
+      'a connection that is gone',
+      { model: 'jm', connection: 'gone' },
+      'the connection gone is not on this server',
+    ],
+    [
+      'a base URL instead of a connection',
+      { model: 'jm', baseUrl: 'http://10.1.2.3/v1' },
+      'judge.connection is required',
+    ],
+  ])('%s: not run, unscored with the reason, nothing called or reserved', async (_name, judge, reason) => {
+    const reserved: number[] = [];
+    const { environment, asked } = platform([judges], async () => {
+      reserved.push(1);
+      return null;
+    });
+    const [kind] = await buildOnlineJudges(
+      suite({ type: 'rubric_judge', name: 'kind', rubric: 'Is it kind?', judge }),
+      environment,
+    );
+    const score = await kind.judge(interaction(), true);
+    expect(score).toMatchObject({ passed: null, value: null });
+    expect(score.explanation).toContain(reason);
+    expect(asked).toEqual([]);
+    expect(reserved).toEqual([]);
+  });
+
+  it('a connection of the wrong kind is not run either', async () => {
+    const { environment, asked } = platform([{ ...judges, kind: 'http' }]);
+    const [kind] = await buildOnlineJudges(
+      suite({
+        type: 'rubric_judge',
+        name: 'kind',
+        rubric: 'r',
+        judge: { model: 'jm', connection: 'judges' },
+      }),
+      environment,
+    );
+    expect((await kind.judge(interaction(), true)).explanation).toContain('needs an openai connection');
+    expect(asked).toEqual([]);
   });
 });

@@ -11,14 +11,21 @@ import {
   createScorers,
   DEFAULT_RETRY_POLICY,
   detectUkPii,
+  EvalsError,
+  modelUnderTest,
   PII_KINDS,
   type PiiKind,
+  platformProblems,
+  type RetryPolicy,
   type Score,
   type ScoreContext,
   type Scorer,
   type ScorerConfig,
+  type ScorerConfigOf,
   type ScorerEnvironment,
   type SuiteDefinition,
+  type TargetConfig,
+  type TargetContext,
 } from '@gatehouse/evals';
 
 /**
@@ -32,10 +39,13 @@ import {
  *   the scorer reads the item's expected value, which live traffic does not have.
  * - `latency`, `tokens`, `cost`: on the call's figures.
  *
+ * - `rubric_judge`: only when the use case has a judge budget (`judgeCallsPerDay` above 0), on the stored
+ *   prompt and answer, through an admin's connection (see {@link buildOnlineJudges}).
+ *
  * Everything else is skipped and records nothing: scorers that compare with an expected answer (`equals`,
  * `includes`, `starts_with`, `numeric`, `similarity`, `classification`), `prompt_injection` (its canary is
- * item metadata), any scorer with a `where` filter (item metadata again), and model judges (`rubric_judge`:
- * not run online in this version, whatever the judge budget).
+ * item metadata), any scorer with a `where` filter (item metadata again), and model judges when the use case
+ * has no judge budget.
  */
 const TEXT_TYPES = new Set(['out_of_scope_advice', 'regex', 'json_valid', 'json_schema', 'refusal']);
 const CALL_TYPES = new Set(['latency', 'tokens', 'cost']);
@@ -45,8 +55,8 @@ export function baseType(config: Pick<ScorerConfig, 'type'>): string {
   return config.type.startsWith('not-') ? config.type.slice(4) : config.type;
 }
 
-/** Why a scorer is not run online, or null when it is. */
-export function offlineReason(config: ScorerConfig): string | null {
+/** Why a scorer is not run online, or null when it is (model judges: only with a judge budget). */
+export function offlineReason(config: ScorerConfig, judgeCallsPerDay = 0): string | null {
   const type = baseType(config);
   if (config.where !== undefined) {
     return 'filters items by metadata (where), which live traffic has none of';
@@ -59,9 +69,12 @@ export function offlineReason(config: ScorerConfig): string | null {
   if (type === 'pii_leakage' || TEXT_TYPES.has(type) || CALL_TYPES.has(type)) {
     return null;
   }
-  return type === 'rubric_judge'
-    ? 'model judges are not run online in this version'
-    : 'needs an expected answer or item metadata';
+  if (type === 'rubric_judge') {
+    return judgeCallsPerDay > 0
+      ? null
+      : 'model judges run online only with a judge budget (judgeCallsPerDay above 0)';
+  }
+  return 'needs an expected answer or item metadata';
 }
 
 /** The gates whose `suite_passed` rules name the suites online scoring reads: the next one and the current one. */
@@ -106,7 +119,11 @@ export interface OnlineScorer {
   /** The metric name (unique across the use case's online scorers: the first suite naming it wins). */
   name: string;
   type: string;
-  judge(interaction: LiveInteractionFacts, redacted: boolean): Score | Promise<Score>;
+  /**
+   * The verdict on one interaction. `signal` aborts a model judge's call (the job is stopping): the judge
+   * then throws, and the interaction is left unscored for the job's next run.
+   */
+  judge(interaction: LiveInteractionFacts, redacted: boolean, signal?: AbortSignal): Score | Promise<Score>;
 }
 
 /** What an online scorer reads of a stored interaction. */
@@ -169,6 +186,8 @@ export async function buildOnlineScorers(definitions: SuiteDefinition[]): Promis
   const scorers: OnlineScorer[] = [];
   const names = new Set<string>();
   for (const definition of definitions) {
+    // Without a judge budget model judges are left out: they are built per job, with the connections as
+    // they are then (buildOnlineJudges).
     const configs = definition.scorers.filter(
       (config) => offlineReason(config) === null && !names.has(config.name ?? config.type),
     );
@@ -230,11 +249,11 @@ function onlineScorer(config: ScorerConfig, scorer: Scorer): OnlineScorer {
   };
 }
 
-/** The scorers built here call nothing, so nothing aborts them (and no timer is made per verdict). */
+/** The deterministic scorers call nothing, so nothing aborts them (and no timer is made per verdict). */
 const NEVER_ABORTED = new AbortController().signal;
 
 /** A synthetic item for a live interaction: no reference, no metadata. */
-function contextOf(interaction: LiveInteractionFacts): ScoreContext {
+function contextOf(interaction: LiveInteractionFacts, signal: AbortSignal = NEVER_ABORTED): ScoreContext {
   return {
     item: { id: interaction.id, input: interaction.inputText ?? '' },
     prompt: interaction.inputText ?? '',
@@ -245,6 +264,182 @@ function contextOf(interaction: LiveInteractionFacts): ScoreContext {
       outputTokens: interaction.outputTokens,
       costUsd: interaction.costUsd,
     },
-    signal: NEVER_ABORTED,
+    signal,
+  };
+}
+
+// --- model judges ----------------------------------------------------------------------------------------
+
+/** A judge that failed this many times in a row is not called again for the rest of the job's batch. */
+export const JUDGE_FAILURES_BEFORE_STOP = 3;
+
+/** What online judges are built with on a worker, fresh for each job. */
+export interface OnlineJudgeEnvironment {
+  /**
+   * How judges reach their model, as for a server-side run: no environment (`env: {}`), the admin's
+   * connections (opened), the egress-checked fetch and its answer cap.
+   */
+  targetContext: TargetContext;
+  /** Why the use case may not call through this connection (gone, not shared with its team), or null. */
+  connectionProblem(name: string): string | null;
+  /**
+   * Reserves `calls` model-judge calls of today's budget before they are made: null when reserved, else why
+   * not (the day's budget is spent).
+   */
+  reserve(calls: number): Promise<string | null>;
+}
+
+type RubricConfig = ScorerConfigOf<'rubric_judge'>;
+
+/** The judges of a rubric scorer: its one judge or its panel. */
+const judgesOf = (config: RubricConfig) => config.panel ?? (config.judge ? [config.judge] : []);
+
+/** The connections the suites' online judges name (each once). */
+export function judgeConnectionNames(definitions: readonly Pick<SuiteDefinition, 'scorers'>[]): string[] {
+  const names = new Set<string>();
+  for (const config of definitions.flatMap((d) => d.scorers)) {
+    if (baseType(config) === 'rubric_judge') {
+      for (const judge of judgesOf(config as RubricConfig)) {
+        if (judge.connection) {
+          names.add(judge.connection);
+        }
+      }
+    }
+  }
+  return [...names];
+}
+
+/** `YYYY-MM-DD` of the UTC day an instant falls on: the day a judge call counts against. */
+export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** The verdict's reason when the day's judge calls are all spent (unscored: never a pass, never a fail). */
+export const judgeBudgetSpent = (budget: number): string =>
+  `the day's model-judge budget (${budget} calls) is spent`;
+
+/**
+ * Why a model judge may not run on live traffic, or null: as for a run on the server, every judge names a
+ * connection the use case's team may use and carries no base URL, key variable or header of its own (the
+ * same rules as a run's, whatever the suite's target: a replay suite's judges too).
+ */
+export function judgeProblem(
+  config: RubricConfig,
+  connectionProblem: (name: string) => string | null,
+): string | null {
+  // The rules a server-side run applies to judges, read with a target that is already on a connection.
+  const onConnection = { type: 'openai', model: '-', connection: '-' } as TargetConfig;
+  const [refused] = platformProblems(onConnection, [config], new Set()).filter((p) =>
+    p.field.startsWith('scorers['),
+  );
+  if (refused) {
+    return `${refused.field.replace(/^scorers\[\d+\]\./, '')} ${refused.message}`;
+  }
+  for (const judge of judgesOf(config)) {
+    const problem = judge.connection ? connectionProblem(judge.connection) : null;
+    if (problem) {
+      return problem;
+    }
+  }
+  return null;
+}
+
+/** The retry policy of a live judge's call: one attempt (one call of the budget), the suite's timeout. */
+export function liveJudgeRetryPolicy(definition: Pick<SuiteDefinition, 'limits'>): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, maxAttempts: 1, timeoutMs: definition.limits.timeoutMs };
+}
+
+/**
+ * The suite's model judges as online scorers, built with `environment` (a judge that cannot run answers
+ * every interaction unscored with the reason, and calls nothing). Nothing is recorded to or replayed from a
+ * cassette: a judge on live traffic is always called.
+ */
+export async function buildOnlineJudges(
+  definition: SuiteDefinition,
+  environment: OnlineJudgeEnvironment,
+): Promise<OnlineScorer[]> {
+  const judges: OnlineScorer[] = [];
+  const configs = definition.scorers.filter(
+    (config) => baseType(config) === 'rubric_judge' && config.where === undefined,
+  ) as RubricConfig[];
+  for (const config of configs) {
+    const name = config.name ?? config.type;
+    const problem = judgeProblem(config, (c) => environment.connectionProblem(c));
+    if (problem) {
+      judges.push(notRunJudge(name, config.type, problem));
+      continue;
+    }
+    let scorer: Scorer;
+    try {
+      [scorer] = await createScorers([config], {
+        targetContext: environment.targetContext,
+        targetFingerprint: modelUnderTest(definition.target),
+        retryPolicy: liveJudgeRetryPolicy(definition),
+      });
+    } catch (error) {
+      if (!(error instanceof EvalsError)) {
+        throw error;
+      }
+      judges.push(notRunJudge(name, config.type, error.message));
+      continue;
+    }
+    judges.push(
+      liveJudge({ name, type: config.type, calls: judgesOf(config).length }, scorer, (calls) =>
+        environment.reserve(calls),
+      ),
+    );
+  }
+  return judges;
+}
+
+/** A judge that cannot run: every verdict unscored with why (never a pass), and no call made. */
+export function notRunJudge(name: string, type: string, problem: string): OnlineScorer {
+  const score = unscoredScore(`the judge is not run: ${problem}`);
+  return { name, type, judge: () => score };
+}
+
+/**
+ * A model judge on live traffic. Per interaction: no stored prompt or answer, no verdict; then the judges'
+ * calls (one per judge of a panel) are reserved from the day's budget, and only if that succeeds is the judge
+ * called, once per judge with the suite's timeout. Whatever fails (the budget spent, a timeout, a 5xx or
+ * 429, an answer that cannot be read) is an unscored verdict with the reason: never a pass, never a fail.
+ * After JUDGE_FAILURES_BEFORE_STOP failures in a row the judge is not called again for this job's batch.
+ */
+export function liveJudge(
+  metric: { name: string; type: string; calls: number },
+  scorer: Pick<Scorer, 'score'>,
+  reserve: (calls: number) => Promise<string | null>,
+): OnlineScorer {
+  let failures = 0;
+  let lastFailure = '';
+  return {
+    name: metric.name,
+    type: metric.type,
+    async judge(interaction, _redacted, signal = NEVER_ABORTED) {
+      if (interaction.inputText === null || interaction.outputText === null) {
+        return unscoredScore(
+          'the prompt or the answer of this call is not stored: the judge has nothing to read',
+        );
+      }
+      if (failures >= JUDGE_FAILURES_BEFORE_STOP) {
+        return unscoredScore(
+          `the judge was not called: it failed ${failures} times in a row in this batch (last: ${lastFailure})`,
+        );
+      }
+      const refused = await reserve(metric.calls);
+      if (refused !== null) {
+        return unscoredScore(refused);
+      }
+      try {
+        const score = await scorer.score(contextOf(interaction, signal));
+        failures = 0;
+        return score;
+      } catch (error) {
+        if (signal.aborted) {
+          throw error;
+        }
+        failures += 1;
+        lastFailure = error instanceof Error ? error.message : String(error);
+        return unscoredScore(`the judge gave no verdict: ${lastFailure}`);
+      }
+    },
   };
 }

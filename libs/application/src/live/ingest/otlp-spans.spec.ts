@@ -111,6 +111,40 @@ describe('OTLP spans', () => {
     );
   });
 
+  it(`refuses decoded protobuf values nested past ${LIVE_LIMITS.maxValueDepth} levels, naming where (span, event, resource, key-value list)`, () => {
+    let array: object = { stringValue: 'leaf' };
+    let kvlist: object = { stringValue: 'leaf' };
+    for (let i = 1; i <= LIVE_LIMITS.maxValueDepth; i++) {
+      array = { arrayValue: { values: [array] } };
+      kvlist = { kvlistValue: { values: [{ key: 'k', value: kvlist }] } };
+    }
+    const ok = { key: 'ok', value: { stringValue: 'x' } };
+    const read = (request: object) => () =>
+      spansFromProtobuf(decodeTraceRequest(encodeTraceRequest(request)));
+    const span = 'resourceSpans[0].scopeSpans[1].spans[1]';
+    const spans = (last: object) => ({
+      resourceSpans: [{ scopeSpans: [{ spans: [{}] }, { spans: [{ attributes: [ok] }, last] }] }],
+    });
+    expect(read(spans({ attributes: [ok, { key: 'deep', value: array }] }))).toThrow(
+      expect.objectContaining({
+        code: 'too_deep',
+        field: `${span}.attributes[1].value${'.arrayValue.values[0]'.repeat(LIVE_LIMITS.maxValueDepth)}`,
+      }),
+    );
+    expect(read(spans({ events: [{}, { attributes: [{ key: 'deep', value: kvlist }] }] }))).toThrow(
+      expect.objectContaining({
+        field: `${span}.events[1].attributes[0].value${'.kvlistValue.values[0].value'.repeat(LIVE_LIMITS.maxValueDepth)}`,
+      }),
+    );
+    expect(
+      read({ resourceSpans: [{}, { resource: { attributes: [ok, { key: 'd', value: array }] } }] }),
+    ).toThrow(
+      expect.objectContaining({
+        field: expect.stringMatching(/^resourceSpans\[1\]\.resource\.attributes\[1\]\.value\./),
+      }),
+    );
+  });
+
   it('counts spans before reading them: one past the limit refuses the request', () => {
     const spans = Array.from({ length: LIVE_LIMITS.maxSpansPerRequest + 1 }, () => ({}));
     expect(() => spansFromJson({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).toThrow(

@@ -1,5 +1,5 @@
 import { LIVE_LIMITS } from '@gatehouse/domain';
-import { type PbAnyValue, type PbKeyValue, type PbRequest, type WireInt } from './otlp-messages';
+import { type PbAnyValue, type PbKeyValue, type PbRequest, type PbSpan, type WireInt } from './otlp-messages';
 
 /**
  * OTLP spans as the ingest path reads them, whichever encoding brought them (protobuf or OTLP/JSON): ids as
@@ -83,12 +83,23 @@ function checkSpanCount(total: number): void {
 // protobuf
 // -------------------------------------------------------------------------------------------------------
 
-function pbValue(value: PbAnyValue | undefined, depth: number, at: string): AttrValue | undefined {
+/**
+ * A refusal raised below `segment`, re-raised with the segment in front of its field: paths are built only
+ * when something is refused, never for the attributes of a request that is read.
+ */
+function under(segment: string, error: unknown): unknown {
+  return error instanceof OtlpRequestError
+    ? new OtlpRequestError(`${segment}${error.field}`, error.message, error.code)
+    : error;
+}
+
+/** A value at `depth` (1 for an attribute's); a refusal names the field from the value down (`.arrayValue…`). */
+function pbValue(value: PbAnyValue | undefined, depth: number): AttrValue | undefined {
   if (!value?.value) {
     return undefined;
   }
   if (depth > LIVE_LIMITS.maxValueDepth) {
-    throw tooDeep(at);
+    throw tooDeep('');
   }
   switch (value.value) {
     case 'stringValue':
@@ -101,56 +112,117 @@ function pbValue(value: PbAnyValue | undefined, depth: number, at: string): Attr
       return value.doubleValue ?? 0;
     case 'bytesValue':
       return value.bytesValue ?? new Uint8Array();
-    case 'arrayValue':
-      return (value.arrayValue?.values ?? [])
-        .slice(0, LIVE_LIMITS.maxAttributesPerSpan)
-        .map((v, i) => pbValue(v, depth + 1, `${at}.arrayValue.values[${i}]`))
-        .filter((v): v is AttrValue => v !== undefined);
+    case 'arrayValue': {
+      const values = value.arrayValue?.values ?? [];
+      const n = Math.min(values.length, LIVE_LIMITS.maxAttributesPerSpan);
+      const out: AttrValue[] = [];
+      for (let i = 0; i < n; i++) {
+        let item: AttrValue | undefined;
+        try {
+          item = pbValue(values[i], depth + 1);
+        } catch (error) {
+          throw under(`.arrayValue.values[${i}]`, error);
+        }
+        if (item !== undefined) {
+          out.push(item);
+        }
+      }
+      return out;
+    }
     case 'kvlistValue':
-      return pbAttributes(value.kvlistValue?.values, depth + 1, `${at}.kvlistValue.values`);
+      try {
+        return pbAttributes(value.kvlistValue?.values, depth + 1);
+      } catch (error) {
+        throw under('.kvlistValue.values', error);
+      }
   }
 }
 
-function pbAttributes(list: PbKeyValue[] | undefined, depth: number, at: string): AttrMap {
+/** The first LIVE_LIMITS.maxAttributesPerSpan attributes; a refusal names the field from the list down (`[3].value…`). */
+function pbAttributes(list: PbKeyValue[] | undefined, depth: number): AttrMap {
   const map: AttrMap = new Map();
-  const read = (list ?? []).slice(0, LIVE_LIMITS.maxAttributesPerSpan);
-  read.forEach((kv, i) => {
-    const value = pbValue(kv.value, depth, `${at}[${i}].value`);
+  if (!list) {
+    return map;
+  }
+  const n = Math.min(list.length, LIVE_LIMITS.maxAttributesPerSpan);
+  for (let i = 0; i < n; i++) {
+    const kv = list[i];
+    let value: AttrValue | undefined;
+    try {
+      value = pbValue(kv.value, depth);
+    } catch (error) {
+      throw under(`[${i}].value`, error);
+    }
     if (kv.key && value !== undefined && !map.has(kv.key)) {
       map.set(kv.key, value);
     }
-  });
+  }
   return map;
 }
 
-/** The spans of a decoded protobuf ExportTraceServiceRequest. */
+function pbSpan(span: PbSpan, resource: AttrMap): OtlpSpan {
+  let attributes: AttrMap;
+  try {
+    attributes = pbAttributes(span.attributes, 1);
+  } catch (error) {
+    throw under('.attributes', error);
+  }
+  const events: OtlpSpan['events'] = [];
+  const list = span.events ?? [];
+  const n = Math.min(list.length, LIVE_LIMITS.maxAttributesPerSpan);
+  for (let e = 0; e < n; e++) {
+    try {
+      events.push({ name: list[e].name ?? '', attributes: pbAttributes(list[e].attributes, 1) });
+    } catch (error) {
+      throw under(`.events[${e}].attributes`, error);
+    }
+  }
+  return {
+    traceId: idFromBytes(span.traceId, TRACE_ID),
+    spanId: idFromBytes(span.spanId, SPAN_ID),
+    startNs: wireNumber(span.startTimeUnixNano),
+    endNs: wireNumber(span.endTimeUnixNano),
+    attributes,
+    events,
+    errored: span.status?.code === 2,
+    resource,
+  };
+}
+
+/**
+ * The spans of a decoded protobuf ExportTraceServiceRequest (whose bytes checkOtlpWireBounds let through:
+ * the bounds here are the reader's own, for requests decoded without it).
+ */
 export function spansFromProtobuf(request: PbRequest): OtlpSpan[] {
   const resources = request.resourceSpans ?? [];
-  checkSpanCount(
-    resources.reduce((n, r) => n + (r.scopeSpans ?? []).reduce((m, s) => m + (s.spans?.length ?? 0), 0), 0),
-  );
+  let total = 0;
+  for (const rs of resources) {
+    for (const ss of rs.scopeSpans ?? []) {
+      total += ss.spans?.length ?? 0;
+    }
+  }
+  checkSpanCount(total);
   const spans: OtlpSpan[] = [];
-  resources.forEach((rs, r) => {
-    const resource = pbAttributes(rs.resource?.attributes, 1, `resourceSpans[${r}].resource.attributes`);
-    (rs.scopeSpans ?? []).forEach((ss, s) => {
-      (ss.spans ?? []).forEach((span, k) => {
-        const at = `resourceSpans[${r}].scopeSpans[${s}].spans[${k}]`;
-        spans.push({
-          traceId: idFromBytes(span.traceId, TRACE_ID),
-          spanId: idFromBytes(span.spanId, SPAN_ID),
-          startNs: wireNumber(span.startTimeUnixNano),
-          endNs: wireNumber(span.endTimeUnixNano),
-          attributes: pbAttributes(span.attributes, 1, `${at}.attributes`),
-          events: (span.events ?? []).slice(0, LIVE_LIMITS.maxAttributesPerSpan).map((event, e) => ({
-            name: event.name ?? '',
-            attributes: pbAttributes(event.attributes, 1, `${at}.events[${e}].attributes`),
-          })),
-          errored: span.status?.code === 2,
-          resource,
-        });
-      });
-    });
-  });
+  for (let r = 0; r < resources.length; r++) {
+    const rs = resources[r];
+    let resource: AttrMap;
+    try {
+      resource = pbAttributes(rs.resource?.attributes, 1);
+    } catch (error) {
+      throw under(`resourceSpans[${r}].resource.attributes`, error);
+    }
+    const scopes = rs.scopeSpans ?? [];
+    for (let s = 0; s < scopes.length; s++) {
+      const list = scopes[s].spans ?? [];
+      for (let k = 0; k < list.length; k++) {
+        try {
+          spans.push(pbSpan(list[k], resource));
+        } catch (error) {
+          throw under(`resourceSpans[${r}].scopeSpans[${s}].spans[${k}]`, error);
+        }
+      }
+    }
+  }
   return spans;
 }
 

@@ -1,8 +1,8 @@
 import {
+  EvalsError,
   type ResolvedConnection,
   type SuiteDefinition,
   suiteDefinitionOf,
-  EvalsError,
 } from '@gatehouse/evals';
 import {
   ConnectionRepository,

@@ -402,6 +402,14 @@ describe('a model judge on live traffic', () => {
     await expect(judge.judge(interaction(), true, stopping.signal)).rejects.toThrow('cancelled');
   });
 
+  it('once the job is stopping, reserves nothing and calls nothing', async () => {
+    const stopped = new AbortController();
+    stopped.abort();
+    const { judge, calls } = judged(() => verdict);
+    await expect(judge.judge(interaction(), true, stopped.signal)).rejects.toThrow('the job is stopping');
+    expect(calls).toEqual({ score: 0, reserved: [] });
+  });
+
   it('a judge that may not run answers unscored with why, for every interaction', async () => {
     const judge = notRunJudge('kind', 'rubric_judge', 'judge.connection is required');
     expect(await judge.judge(interaction(), true)).toEqual({

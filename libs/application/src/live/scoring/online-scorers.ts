@@ -424,6 +424,10 @@ export function liveJudge(
           `the judge was not called: it failed ${failures} times in a row in this batch (last: ${lastFailure})`,
         );
       }
+      if (signal.aborted) {
+        // The job is stopping: spend nothing on a call that would be aborted (the caller writes nothing).
+        throw new Error('the job is stopping');
+      }
       const refused = await reserve(metric.calls);
       if (refused !== null) {
         return unscoredScore(refused);

@@ -129,7 +129,7 @@ describe('when a change of live settings needs a reason', () => {
 });
 
 describe('liveWatchWeakenings', () => {
-  const base = { ...DEFAULT_LIVE_SETTINGS, sampleRate: 0.5, reevaluateEveryDays: 7 };
+  const base = { ...DEFAULT_LIVE_SETTINGS, sampleRate: 0.5, judgeCallsPerDay: 100, reevaluateEveryDays: 7 };
   it.each([
     ['nothing changed', {}, []],
     [
@@ -138,6 +138,7 @@ describe('liveWatchWeakenings', () => {
       [],
     ],
     ['less sampling', { sampleRate: 0.1 }, ['sampleRate']],
+    ['fewer model-judge calls a day', { judgeCallsPerDay: 10 }, ['judgeCallsPerDay']],
     ['re-evaluation stopped', { reevaluateEveryDays: null }, ['reevaluateEveryDays']],
     ['re-evaluation less often', { reevaluateEveryDays: 30 }, ['reevaluateEveryDays']],
     [

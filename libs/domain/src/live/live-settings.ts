@@ -171,13 +171,16 @@ export const liveSettingsChangeNeedsReason = (before: LiveSettings, after: LiveS
 
 /**
  * What a change of settings weakens in the watch over live use (empty: nothing): less of the traffic scored
- * online, re-evaluation stopped or less often, or drift thresholds that need more to alert. At learn and
+ * online, fewer model-judge calls a day, re-evaluation stopped or less often, or drift thresholds that need more to alert. At learn and
  * scale the team being watched needs a reason (audited) to do any of it.
  */
 export function liveWatchWeakenings(before: LiveSettings, after: LiveSettings): string[] {
   const weakened: string[] = [];
   if (after.sampleRate < before.sampleRate) {
     weakened.push('sampleRate');
+  }
+  if (after.judgeCallsPerDay < before.judgeCallsPerDay) {
+    weakened.push('judgeCallsPerDay');
   }
   if (
     before.reevaluateEveryDays !== null &&

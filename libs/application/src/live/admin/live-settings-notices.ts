@@ -31,6 +31,7 @@ const plain = (value: number) => String(Number(value.toPrecision(6)));
 
 type Setting =
   | 'sampleRate'
+  | 'judgeCallsPerDay'
   | 'reevaluateEveryDays'
   | 'drift.minCases'
   | 'drift.rateMargin'
@@ -43,6 +44,10 @@ const SETTINGS: Record<Setting, { label: string; read: (s: LiveSettings) => stri
   sampleRate: {
     label: 'Share of traces scored online',
     read: (s) => `${plain(s.sampleRate * 100)}%`,
+  },
+  judgeCallsPerDay: {
+    label: 'Model-judge calls a day',
+    read: (s) => (s.judgeCallsPerDay === 0 ? 'none' : s.judgeCallsPerDay.toLocaleString('en-GB')),
   },
   reevaluateEveryDays: {
     label: 'Scheduled re-evaluation',

@@ -1,4 +1,4 @@
-import { type IngestContext, LiveIngestService } from '@gatehouse/application';
+import { checkLiveJsonBody, type IngestContext, LiveIngestService } from '@gatehouse/application';
 import { Controller, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -25,7 +25,8 @@ import {
 /**
  * Live data from a service that does not send OpenTelemetry: model calls, feedback events and a heartbeat
  * attesting its configuration. Authenticated by the use case's ingest token (not an API token); JSON, gzip
- * or not, up to GATEHOUSE_INGEST_MAX_BYTES.
+ * or not, up to GATEHOUSE_INGEST_MAX_BYTES, holding no more objects and arrays than a valid body can (counted
+ * before the body is parsed).
  */
 @ApiTags('live ingest')
 @ApiBearerAuth('ingest-token')
@@ -47,6 +48,7 @@ export class LiveIngestController {
   @ApiBody({ type: RecordInteractionsDto })
   @ZodResponse({ status: 200, type: StoredBatchDto, description: 'Stored (durably) before this answer.' })
   interactions(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
+    checkLiveJsonBody(body);
     return this.ingest.recordInteractions(ctx, body);
   }
 
@@ -59,6 +61,7 @@ export class LiveIngestController {
     description: 'Stored; a repeated event id is stored once.',
   })
   feedback(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
+    checkLiveJsonBody(body);
     return this.ingest.recordFeedback(ctx, body);
   }
 
@@ -71,6 +74,7 @@ export class LiveIngestController {
     description: 'Whether the hash is the registered one.',
   })
   heartbeat(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
+    checkLiveJsonBody(body);
     return this.ingest.heartbeat(ctx, body);
   }
 }

@@ -1,4 +1,9 @@
-import { encodeTraceResponse, type IngestContext, LiveIngestService } from '@gatehouse/application';
+import {
+  checkOtlpBody,
+  encodeTraceResponse,
+  type IngestContext,
+  LiveIngestService,
+} from '@gatehouse/application';
 import { Controller, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -31,7 +36,9 @@ const JSON_TYPE = 'application/json';
  * case's ingest token as a bearer token. Model-call spans (GenAI semantic conventions) are stored; other
  * spans are skipped. Answers as the OTLP/HTTP specification says: 200 with an ExportTraceServiceResponse in
  * the request's encoding (a partial success names spans refused); 400, 401, 409, 413 and 415 are final (the
- * OpenTelemetry exporters retry only 429, 502, 503 and 504).
+ * OpenTelemetry exporters retry only 429, 502, 503 and 504). A body whose decoding would cost more than any
+ * real exporter's batch (too many values, fields or nesting levels, or malformed protobuf) is refused before
+ * it is decoded.
  */
 @ApiTags('live ingest')
 @ApiBearerAuth('ingest-token')
@@ -66,6 +73,8 @@ export class OtlpTracesController {
     @Res() res: Response,
   ): Promise<void> {
     const json = req.ingestType === JSON_TYPE;
+    // Bounded before decoding: a body of a million tiny attributes is refused (400) in under a millisecond.
+    checkOtlpBody(body, json ? 'json' : 'protobuf');
     const { partialSuccess } = await this.ingest.exportTraces(ctx, body, json ? 'json' : 'protobuf');
     if (json) {
       // proto3 JSON: int64 as a decimal string.

@@ -147,7 +147,8 @@ export interface PbRequest {
 
 /**
  * Decodes an ExportTraceServiceRequest. Throws on bytes that are not one (protobufjs also refuses messages
- * nested more than 100 deep, so a crafted body cannot exhaust the stack).
+ * nested more than 100 deep, so a crafted body cannot exhaust the stack). Its work is bounded only by the
+ * bytes: run checkOtlpWireBounds (otlp-wire-bounds.ts) on a sender's body first.
  */
 export function decodeTraceRequest(bytes: Uint8Array): PbRequest {
   return OTLP_TYPES.request.decode(bytes) as unknown as PbRequest;

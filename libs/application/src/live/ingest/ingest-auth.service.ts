@@ -51,9 +51,11 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  *
  * A revocation acts at once: `revoked` (called once it has committed) evicts the token here and, when the
  * queue runs on Redis, publishes its hash on a channel that every process serving ingest subscribes to (from
- * its first ingest request) and evicts on. No Redis call is made per request. While a subscriber is not
- * connected, revocations made elsewhere reach it through the cache's time-out only; when it (re)connects it
- * forgets every cached lookup, so nothing it missed outlives that moment.
+ * its first ingest request) and evicts on. No Redis call is made per request. While a process with Redis
+ * configured does not hear revocations (not yet subscribed, or Redis unreachable) it keeps no lookup once it
+ * has settled (concurrent requests still share one): every request reads the token, so a revocation made
+ * elsewhere acts at once there too. It forgets every cached lookup when its subscription drops, and again
+ * when it (re)subscribes, so nothing it missed outlives that moment.
  */
 @Injectable()
 export class IngestAuthService implements OnApplicationShutdown {
@@ -180,7 +182,9 @@ export class IngestAuthService implements OnApplicationShutdown {
       );
     });
     subscriber.on('close', () => {
+      // Revocations published from now on are missed: nothing cached may outlive them.
       this.listening = false;
+      this.cache.clear();
     });
   }
 
@@ -208,9 +212,17 @@ export class IngestAuthService implements OnApplicationShutdown {
       if (this.cache.size >= MAX_CACHED) {
         this.evict(now);
       }
-      this.cache.set(hash, { until: now + this.config.live.tokenCacheMs, lookup });
-      // A failed lookup (database down) is not remembered.
-      lookup.catch(() => this.cache.delete(hash));
+      const entry: Cached = { until: now + this.config.live.tokenCacheMs, lookup };
+      this.cache.set(hash, entry);
+      const forget = () => {
+        if (this.cache.get(hash) === entry) {
+          this.cache.delete(hash);
+        }
+      };
+      // A failed lookup (database down) is not remembered; nor, while revocations made by other processes
+      // cannot reach this one, is any lookup once it has settled (the requests meanwhile share it).
+      const hearing = this.channel === null || this.listening;
+      lookup.then(hearing ? () => undefined : forget, forget);
     }
     return lookup;
   }

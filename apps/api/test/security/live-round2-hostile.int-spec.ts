@@ -379,6 +379,34 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       ]);
     });
 
+    it('a shorter or a longer drift window at learn needs a reason and tells the reviewers (fewer cases to alert on; a recent rise diluted, a resolved alert quiet for longer)', async () => {
+      const { id } = await givenLiveUseCase(api, benefits, { stage: 'scale' });
+      const before = await settingsOf(id);
+      for (const windowDays of [1, 90]) {
+        const refused = await api
+          .as(sam.token)
+          .put(url(id), { ...before, drift: { ...before.drift, windowDays } })
+          .expect(400);
+        expect(refused.body.errors).toEqual([
+          expect.objectContaining({ field: 'reason', message: expect.stringContaining('drift.windowDays') }),
+        ]);
+      }
+      expect((await settingsOf(id)).drift.windowDays).toBe(7);
+      await api
+        .as(sam.token)
+        .put(url(id), {
+          ...before,
+          drift: { ...before.drift, windowDays: 1 },
+          reason: 'Only the last day matters',
+        })
+        .expect(200);
+      const [event, ...more] = await told(id);
+      expect(more).toEqual([]);
+      expect((event.payload as { settingsChange: { changes: unknown[] } }).settingsChange.changes).toEqual([
+        expect.objectContaining({ setting: 'drift.windowDays', before: '7 days', after: '1 day' }),
+      ]);
+    });
+
     it('a 60 KB reason is refused naming the field (nothing stored, nobody told); a reason shaped like a template is kept as text', async () => {
       const { id } = await givenLiveUseCase(api, benefits, { stage: 'learn', settings: { sampleRate: 0.5 } });
       const before = await settingsOf(id);

@@ -141,6 +141,8 @@ describe('liveWatchWeakenings', () => {
     ['fewer model-judge calls a day', { judgeCallsPerDay: 10 }, ['judgeCallsPerDay']],
     ['re-evaluation stopped', { reevaluateEveryDays: null }, ['reevaluateEveryDays']],
     ['re-evaluation less often', { reevaluateEveryDays: 30 }, ['reevaluateEveryDays']],
+    ['a shorter drift window', { drift: { ...base.drift, windowDays: 1 } }, ['drift.windowDays']],
+    ['a longer drift window', { drift: { ...base.drift, windowDays: 90 } }, ['drift.windowDays']],
     [
       'drift needing more to alert',
       { drift: { ...base.drift, minCases: 5_000, rateMargin: 0.2, lengthRatio: 10 } },

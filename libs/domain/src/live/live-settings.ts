@@ -171,8 +171,9 @@ export const liveSettingsChangeNeedsReason = (before: LiveSettings, after: LiveS
 
 /**
  * What a change of settings weakens in the watch over live use (empty: nothing): less of the traffic scored
- * online, fewer model-judge calls a day, re-evaluation stopped or less often, or drift thresholds that need more to alert. At learn and
- * scale the team being watched needs a reason (audited) to do any of it.
+ * online, fewer model-judge calls a day, re-evaluation stopped or less often, a drift window changed either
+ * way, or drift thresholds that need more to alert. At learn and scale the team being watched needs a reason
+ * (audited) to do any of it.
  */
 export function liveWatchWeakenings(before: LiveSettings, after: LiveSettings): string[] {
   const weakened: string[] = [];
@@ -187,6 +188,11 @@ export function liveWatchWeakenings(before: LiveSettings, after: LiveSettings): 
     (after.reevaluateEveryDays === null || after.reevaluateEveryDays > before.reevaluateEveryDays)
   ) {
     weakened.push('reevaluateEveryDays');
+  }
+  // Either way: shorter, fewer cases to reach minCases with; longer, a recent rise is diluted by older
+  // traffic and an alert a person resolved stays quiet for the whole window.
+  if (after.drift.windowDays !== before.drift.windowDays) {
+    weakened.push('drift.windowDays');
   }
   for (const key of ['minCases', 'rateMargin', 'lengthRatio'] as const) {
     if (after.drift[key] > before.drift[key]) {

@@ -33,6 +33,7 @@ type Setting =
   | 'sampleRate'
   | 'judgeCallsPerDay'
   | 'reevaluateEveryDays'
+  | 'drift.windowDays'
   | 'drift.minCases'
   | 'drift.rateMargin'
   | 'drift.lengthRatio'
@@ -55,6 +56,10 @@ const SETTINGS: Record<Setting, { label: string; read: (s: LiveSettings) => stri
       s.reevaluateEveryDays === null
         ? 'never'
         : `every ${s.reevaluateEveryDays} day${s.reevaluateEveryDays === 1 ? '' : 's'}`,
+  },
+  'drift.windowDays': {
+    label: 'Days of live use drift is measured over',
+    read: (s) => `${s.drift.windowDays} day${s.drift.windowDays === 1 ? '' : 's'}`,
   },
   'drift.minCases': {
     label: 'Scored cases needed before drift can alert',

@@ -20,12 +20,14 @@ import {
   type StubRequestBody,
 } from '@gatehouse/testing';
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { In } from 'typeorm';
 import { interaction, store } from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
 import { highRiskRecord, lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
+import { signIn } from '../support/web';
 
 jest.setTimeout(60_000);
 
@@ -68,7 +70,10 @@ const suiteYaml = (name: string, scorers: string[]) =>
     ...scorers,
   ].join('\n');
 
-/** Read by low-tier gates: a judge on the admin's connection, and two that try to leave it. */
+/**
+ * Read by low-tier gates: a judge on the admin's connection, two that try to leave it, and one on a connection
+ * whose server redirects every call to the rogue address.
+ */
 const LOW = (rogueUrl: string) => [
   '  - type: rubric_judge',
   '    name: kind',
@@ -82,6 +87,10 @@ const LOW = (rogueUrl: string) => [
   '    name: headed',
   '    rubric: The answer is polite.',
   "    judge: { model: judge-model, connection: judges, headers: { X-Forward: '${DATABASE_URL}' } }",
+  '  - type: rubric_judge',
+  '    name: bounced',
+  '    rubric: The answer is polite.',
+  '    judge: { model: judge-model, connection: bouncer }',
 ];
 /** Read by high-tier gates: a panel of three judges. */
 const HIGH = [
@@ -120,6 +129,8 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
   let api: TestApi;
   let judge: OpenAiStub;
   let rogue: OpenAiStub;
+  /** An admin's connection whose server answers every call with a redirect to the rogue address. */
+  let bouncer: Server;
   let sam: TestUser; // Benefits service team
   let benefits: string;
   let uow: UnitOfWork;
@@ -178,6 +189,10 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       startOpenAiStub({ respond: gullibleJudge, apiKey: JUDGE_KEY }),
       startOpenAiStub({ respond: gullibleJudge }),
     ]);
+    bouncer = createHttpServer((req, res) => {
+      res.writeHead(307, { location: `${rogue.url}/chat/completions` }).end();
+    });
+    await new Promise<void>((resolve) => bouncer.listen(0, '127.0.0.1', resolve));
     // Lookups cached for a minute: whatever refuses a revoked token below, it is not the cache's time-out.
     api = await TestApi.start({ GATEHOUSE_INGEST_TOKEN_CACHE_MS: '60000' });
     uow = api.app.get(UnitOfWork);
@@ -188,6 +203,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
     benefits = await api.team('Benefits');
     await api.connection('stub', 'http://127.0.0.1:9/v1');
     await api.connection('judges', judge.url, { secret: JUDGE_KEY });
+    await api.connection('bouncer', `http://127.0.0.1:${(bouncer.address() as AddressInfo).port}/v1`);
     for (const [name, scorers] of [
       ['r2-low', LOW(rogue.url)],
       ['r2-high', HIGH],
@@ -204,6 +220,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
   afterAll(async () => {
     await api?.close();
     await Promise.all([judge?.close(), rogue?.close()]);
+    await new Promise((resolve) => (bouncer ? bouncer.close(resolve) : resolve(undefined)));
   });
 
   // First: the other process's Redis client keeps a timer of its own for up to 2 s once shut down.
@@ -286,11 +303,12 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
         unscored: 2,
         failureRate: null,
       });
-      // Both calls were made (and spent): the judge was reached, its verdict refused.
-      expect(body.judgeCalls).toEqual({ day: today(), used: 2, budget: 50 });
+      // Both calls were made (and spent): the judge was reached, its verdict refused. (`bounced` spent one
+      // call per interaction too: see below.)
+      expect(body.judgeCalls).toEqual({ day: today(), used: 4, budget: 50 });
     });
 
-    it('a panel entry with its own baseUrl, or a judge with its own headers, is never run: nothing reaches the rogue address, nothing is spent', async () => {
+    it('a panel entry with its own baseUrl, or a judge with its own headers, is never run, and a redirect is not followed: nothing reaches the rogue address', async () => {
       const id = await newUseCase(lowRiskRecord());
       await withSettings(id, { judgeCallsPerDay: 50 });
       const rows = traffic(id, ['Please apply online.']);
@@ -304,10 +322,14 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       const [headed] = await verdicts(rows, 'headed');
       expect(headed).toMatchObject({ passed: null, value: null });
       expect(headed.explanation).toContain('judge.headers are refused');
+      // A redirect from the admin's server is not followed: unscored, and the rogue address never called.
+      const [bounced] = await verdicts(rows, 'bounced');
+      expect(bounced).toMatchObject({ passed: null, value: null });
+      expect(bounced.explanation).toContain('the judge gave no verdict');
       expect(rogue.requests).toBe(0);
-      // Only `kind` called (once), with the connection's key.
+      // Only `kind` called the judge (once, with the connection's key); `bounced` spent its one call.
       expect(judge.requests - judged).toBe(1);
-      expect((await measures(id)).judgeCalls).toMatchObject({ used: 1 });
+      expect((await measures(id)).judgeCalls).toMatchObject({ used: 2 });
     });
 
     it('a panel that costs more than the whole day budget calls nothing and spends nothing', async () => {
@@ -405,6 +427,48 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       expect((event.payload as { settingsChange: { changes: unknown[] } }).settingsChange.changes).toEqual([
         expect.objectContaining({ setting: 'drift.windowDays', before: '7 days', after: '1 day' }),
       ]);
+    });
+
+    it('through the web form as through the API: a weakening without a reason is refused and tells nobody; with one, the reviewers are told', async () => {
+      const { id } = await givenLiveUseCase(api, benefits, {
+        stage: 'learn',
+        settings: {
+          sampleRate: 0.25,
+          captureText: true,
+          judgeCallsPerDay: 100,
+          retentionDays: 14,
+          drift: { windowDays: 7, minCases: 200, rateMargin: 0.07, lengthRatio: 2.5 },
+        },
+      });
+      const form = (change: Record<string, string>) => ({
+        sampleRate: '25',
+        captureText: 'yes',
+        redactPii: 'yes',
+        retentionDays: '14',
+        judgeCallsPerDay: '100',
+        reevaluateEveryDays: '',
+        windowDays: '7',
+        minCases: '200',
+        rateMargin: '7',
+        lengthRatio: '2.5',
+        reason: '',
+        ...change,
+      });
+      const web = await signIn(api, sam.token);
+      const page = `/ai-use-cases/${id}/live/settings`;
+      for (const change of [{ sampleRate: '5' }, { judgeCallsPerDay: '0' }, { windowDays: '1' }]) {
+        const refused = await web.post(page, form(change));
+        expect(refused.status).toBe(400);
+        expect(refused.text).toContain('href="#reason"');
+      }
+      expect((await web.post(page, form({}))).status).toBe(303);
+      expect(await told(id)).toEqual([]);
+      expect(
+        (await web.post(page, form({ judgeCallsPerDay: '0', reason: 'Out of judge money' }))).status,
+      ).toBe(303);
+      const [event, ...more] = await told(id);
+      expect(more).toEqual([]);
+      expect((event.payload as { reason: string }).reason).toBe('Out of judge money');
     });
 
     it('a 60 KB reason is refused naming the field (nothing stored, nobody told); a reason shaped like a template is kept as text', async () => {

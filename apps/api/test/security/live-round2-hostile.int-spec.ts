@@ -1,6 +1,13 @@
-import { GATEHOUSE_CONFIG, IngestAuthService, LiveScoringService } from '@gatehouse/application';
+import {
+  GATEHOUSE_CONFIG,
+  hashIngestToken,
+  IngestAuthService,
+  LiveScoringService,
+  revokedIngestTokensChannel,
+} from '@gatehouse/application';
 import { type GatehouseConfig, Secret } from '@gatehouse/config';
 import {
+  IngestTokenEntity,
   IngestTokenRepository,
   LiveIngestRepository,
   LiveScoreEntity,
@@ -16,11 +23,13 @@ import {
   jsonl,
   type OpenAiStub,
   questionItems,
+  REDIS_TEST_URL,
   startOpenAiStub,
   type StubRequestBody,
 } from '@gatehouse/testing';
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { In } from 'typeorm';
 import { interaction, store } from '../support/live';
@@ -189,7 +198,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       startOpenAiStub({ respond: gullibleJudge, apiKey: JUDGE_KEY }),
       startOpenAiStub({ respond: gullibleJudge }),
     ]);
-    bouncer = createHttpServer((req, res) => {
+    bouncer = createHttpServer((_req, res) => {
       res.writeHead(307, { location: `${rogue.url}/chat/completions` }).end();
     });
     await new Promise<void>((resolve) => bouncer.listen(0, '127.0.0.1', resolve));
@@ -273,6 +282,97 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
         await other.onApplicationShutdown();
         sockets.forEach((socket) => socket.destroy());
         await new Promise((resolve) => mute.close(resolve));
+      }
+    });
+    it('what reaches the revocation channel: a message that is not a token hash evicts nothing; a hash evicts only that token', async () => {
+      const config = api.app.get<GatehouseConfig>(GATEHOUSE_CONFIG);
+      const prefix = `r2-${randomBytes(4).toString('hex')}`;
+      const listener = new IngestAuthService(
+        uow,
+        api.app.get(IngestTokenRepository),
+        api.app.get(LiveIngestRepository),
+        api.app.get(LiveSettingsRepository),
+        {
+          ...config,
+          queue: { kind: 'redis', url: new Secret(REDIS_TEST_URL), prefix },
+          live: { ...config.live, tokenCacheMs: 60_000 },
+        } as GatehouseConfig,
+      );
+      const publisher = new Redis(REDIS_TEST_URL);
+      try {
+        const { id, token } = await givenLiveUseCase(api, benefits, { stage: 'learn' });
+        const other = await givenLiveUseCase(api, benefits, { stage: 'learn' });
+        await listener.authenticate(token);
+        for (let i = 0; i < 100 && !listener.hearsRevocations; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(listener.hearsRevocations).toBe(true);
+        // Both lookups cached now; then both tokens revoked behind the service's back (no announcement), so
+        // only what the channel says can make this process read them again.
+        await listener.authenticate(token);
+        await listener.authenticate(other.token);
+        await uow.write((tx) =>
+          managerOf(tx).update(
+            IngestTokenEntity,
+            { aiUseCaseId: In([id, other.id]) },
+            { revokedAt: new Date() },
+          ),
+        );
+        const channel = revokedIngestTokensChannel(prefix);
+        for (const junk of ['*', 'all', 'x'.repeat(100_000), hashIngestToken(token).toUpperCase(), '']) {
+          await publisher.publish(channel, junk);
+        }
+        await publisher.publish(`${prefix}:something-else`, hashIngestToken(token));
+        await publisher.publish(channel, hashIngestToken(other.token));
+        const refused = async (t: string) =>
+          listener.authenticate(t).then(
+            () => false,
+            () => true,
+          );
+        for (let i = 0; i < 100 && !(await refused(other.token)); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(await refused(other.token)).toBe(true);
+        // The junk (sent before the real hash, on one connection, so already handled) evicted nothing.
+        expect(await refused(token)).toBe(false);
+      } finally {
+        publisher.disconnect();
+        await listener.onApplicationShutdown();
+      }
+    });
+
+    it('before authentication nothing of the body is read: an unauthenticated 100 MB upload is refused with 401 after its first kilobyte', async () => {
+      const address = api.app.getHttpServer().address() as AddressInfo | null;
+      const server = address
+        ? null
+        : await new Promise<Server>((resolve) => {
+            const listening = api.app.getHttpServer().listen(0, '127.0.0.1', () => resolve(listening));
+          });
+      try {
+        const port = (api.app.getHttpServer().address() as AddressInfo).port;
+        const started = Date.now();
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: '/v1/live/interactions',
+              headers: { 'content-type': 'application/json', 'content-length': String(100_000_000) },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+              req.destroy();
+            },
+          );
+          req.on('error', reject);
+          req.write('['.padEnd(1_024, ' '));
+        });
+        expect(status).toBe(401);
+        expect(Date.now() - started).toBeLessThan(5_000);
+      } finally {
+        server?.close();
       }
     });
   });
@@ -456,7 +556,10 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       });
       const web = await signIn(api, sam.token);
       const page = `/ai-use-cases/${id}/live/settings`;
-      for (const change of [{ sampleRate: '5' }, { judgeCallsPerDay: '0' }, { windowDays: '1' }]) {
+      for (const change of [{ sampleRate: '5' }, { judgeCallsPerDay: '0' }, { windowDays: '1' }] as Record<
+        string,
+        string
+      >[]) {
         const refused = await web.post(page, form(change));
         expect(refused.status).toBe(400);
         expect(refused.text).toContain('href="#reason"');

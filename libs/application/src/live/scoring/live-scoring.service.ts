@@ -45,6 +45,14 @@ const EXPLANATION_CHARS = 500;
 /** Interactions of a chunk judged at once (each may wait on model judges; the others only compute). */
 const JUDGE_CONCURRENCY = 4;
 
+/**
+ * An explanation as it can be stored: without NUL characters, which PostgreSQL refuses in text (a judge's
+ * reasoning is the model's words, led by whatever the public wrote; one NUL would fail the chunk's write on
+ * every run, and each run would spend the budget again), and cut to the column's width.
+ */
+const storableExplanation = (text: string): string =>
+  (text.includes('\u0000') ? text.split('\u0000').join('') : text).slice(0, EXPLANATION_CHARS);
+
 /** What one job read before scoring: the batch's unscored ids, the settings, the suites and the connections. */
 interface PreparedBatch {
   ids: string[];
@@ -170,7 +178,7 @@ export class LiveScoringService {
               startedAt: interaction.startedAt,
               passed: score.passed,
               value: score.value !== null && Number.isFinite(score.value) ? score.value : null,
-              explanation: score.explanation ? score.explanation.slice(0, EXPLANATION_CHARS) : null,
+              explanation: score.explanation ? storableExplanation(score.explanation) : null,
             });
           }
         }),

@@ -1,7 +1,13 @@
 import { WatchService } from '@gatehouse/application';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
-import { type EvaluationView, givenStubSuite, givenUseCaseAt, type UseCaseGiven } from './support/givens';
-import { daysAgo, givenArrivedAsItHappened, givenEnteredLearnAt, livePilotPolicy } from './support/live';
+import { type EvaluationView, givenStubSuite, type UseCaseGiven } from './support/givens';
+import {
+  daysAgo,
+  givenArrivedAsItHappened,
+  givenEnteredLearnAt,
+  givenUseCaseOnOneRun,
+  livePilotPolicy,
+} from './support/live';
 import { exportWithOtelSdk, type SdkSpan } from './support/otel-sdk';
 import { TestApi, type TestUser } from './support/test-api';
 
@@ -89,7 +95,7 @@ describeIntegration('the learn stage from live use, end to end', () => {
       suite: 'benefits-answers@1',
       target: { type: 'openai', model: 'stub-model', connection: 'stub' },
     };
-    const id = await givenUseCaseAt(api, 'learn', given);
+    const id = await givenUseCaseOnOneRun(api, 'learn', given);
     await givenEnteredLearnAt(api, id, daysAgo(5));
     const useCase = async () => (await api.as(sam.token).get(`/v1/ai-use-cases/${id}`).expect(200)).body;
     const approvedHash = (await useCase()).target.hash as string;

@@ -4,13 +4,13 @@ import {
   givenApproved,
   givenPromoted,
   givenStubSuite,
-  givenUseCaseAt,
   type UseCaseGiven,
 } from './support/givens';
 import {
   daysAgo,
   feedback,
   givenEnteredLearnAt,
+  givenUseCaseOnOneRun,
   interaction,
   scored,
   store,
@@ -59,7 +59,7 @@ describeIntegration('the scale gate on pilot measures derived from live use', ()
   });
   /** A use case at learn that entered it twenty days ago. */
   const atLearn = async (): Promise<string> => {
-    const id = await givenUseCaseAt(api, 'learn', given());
+    const id = await givenUseCaseOnOneRun(api, 'learn', given());
     await givenEnteredLearnAt(api, id, daysAgo(20));
     return id;
   };

@@ -24,11 +24,10 @@ import {
   givenCompletedRun,
   givenPassingEvaluation,
   givenPromoted,
-  givenUseCaseAt,
-  type Stage,
   type UseCaseGiven,
   suitePassedPolicy,
 } from './support/givens';
+import { givenUseCaseOnOneRun } from './support/live';
 import { TestApi, type TestUser } from './support/test-api';
 
 jest.setTimeout(180_000);
@@ -51,7 +50,7 @@ describeIntegration('the watch over live use: attestation, retention, drift, re-
     suite: 'yes-no@1',
     target: { type: 'openai', model: 'stub-model', connection: 'stub' },
   });
-  const useCaseAt = (stage: Stage) => givenUseCaseAt(api, stage, given());
+  const useCaseAt = (stage: 'test' | 'learn') => givenUseCaseOnOneRun(api, stage, given());
   const useCase = async (id: string) =>
     (await api.as(sam.token).get(`/v1/ai-use-cases/${id}`).expect(200)).body;
   const alerts = async (id: string) =>

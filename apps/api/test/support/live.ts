@@ -9,6 +9,15 @@ import {
 } from '@gatehouse/persistence';
 import { DEFAULT_LIVE_SETTINGS, type LiveSettings } from '@gatehouse/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  givenApproved,
+  givenEvidenceFor,
+  givenPassingEvaluation,
+  givenPromoted,
+  givenUseCaseAt,
+  type Stage,
+  type UseCaseGiven,
+} from './givens';
 import { type TestApi } from './test-api';
 
 /**
@@ -212,4 +221,30 @@ export function livePilotPolicy(suite: string, max: { overrideRate: number; piiF
     })),
   );
   return { description: `${suite}: scale on the live pilot's override and PII rates`, gates };
+}
+
+/**
+ * A use case registered by the owner and moved up to `stage` (at most learn) through the API as
+ * `givenUseCaseAt` does, but on one completed run of the suite that both gates read: the target and the
+ * risks recorded and one run (`givenEvidenceFor` test), then for each gate a passing evaluation, its
+ * approvals and the promotion. A gate reads the latest run on the registered target within its rule's
+ * `maxAgeDays`, so the gate to learn needs no fresh run of its own; the live specs, which walk many use
+ * cases to learn, save a run each. Returns its id.
+ */
+export async function givenUseCaseOnOneRun(
+  api: TestApi,
+  stage: Exclude<Stage, 'scale'>,
+  given: UseCaseGiven,
+): Promise<string> {
+  const id = await givenUseCaseAt(api, 'proposed', given);
+  if (stage === 'proposed') {
+    return id;
+  }
+  await givenEvidenceFor(api, id, 'test', given);
+  for (const to of stage === 'learn' ? (['test', 'learn'] as const) : (['test'] as const)) {
+    const evaluation = await givenPassingEvaluation(api, id, to, given);
+    await givenApproved(api, evaluation, given);
+    await givenPromoted(api, id, evaluation, given);
+  }
+  return id;
 }

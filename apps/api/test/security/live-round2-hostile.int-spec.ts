@@ -590,6 +590,37 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       expect((event.payload as { reason: string }).reason).toBe('Out of judge money');
     });
 
+    it("a reason with a NUL, a control or a text-direction character (which would make the reviewers' e-mail read as something else) is refused naming the field", async () => {
+      const { id } = await givenLiveUseCase(api, benefits, { stage: 'learn', settings: { sampleRate: 0.5 } });
+      const before = await settingsOf(id);
+      for (const reason of ['Cut\u0000back', 'Cut\u202eback', 'Cut\u0007back']) {
+        const refused = await api
+          .as(sam.token)
+          .put(url(id), { ...before, sampleRate: 0.1, reason })
+          .expect(400);
+        expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'reason' })]);
+      }
+      expect((await settingsOf(id)).sampleRate).toBe(0.5);
+      expect(await told(id)).toEqual([]);
+      const minted = await api
+        .as(sam.token)
+        .post(`/v1/ai-use-cases/${id}/ingest-tokens`, { name: 'payments-api' })
+        .expect(201);
+      const revoked = await api.http
+        .delete(`/v1/ai-use-cases/${id}/ingest-tokens/${minted.body.id}`)
+        .set('Authorization', `Bearer ${sam.token}`)
+        .send({ reason: 'Leaked \u202egnp.exe' })
+        .expect(400);
+      expect(revoked.body.errors).toEqual([
+        expect.objectContaining({ field: 'reason', code: 'invalid_string' }),
+      ]);
+      // Line breaks stay allowed: a reason may be a paragraph or two.
+      await api
+        .as(sam.token)
+        .put(url(id), { ...before, sampleRate: 0.1, reason: 'Cut back.\n\nUntil January.' })
+        .expect(200);
+    });
+
     it('a 60 KB reason is refused naming the field (nothing stored, nobody told); a reason shaped like a template is kept as text', async () => {
       const { id } = await givenLiveUseCase(api, benefits, { stage: 'learn', settings: { sampleRate: 0.5 } });
       const before = await settingsOf(id);

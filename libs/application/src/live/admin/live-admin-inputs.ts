@@ -100,6 +100,16 @@ export function reasonOf(value: unknown, problems: FieldProblem[]): string | und
     });
     return undefined;
   }
+  // The reviewers read it in an e-mail and on pages: line breaks and tabs, but nothing that hides text or
+  // makes it display as something it is not.
+  if (CONTROL.test(reason.replace(/[\t\r\n]/g, ' '))) {
+    problems.push({
+      field: 'reason',
+      message: 'must be plain text (line breaks allowed; no other control or text-direction characters)',
+      code: 'invalid_string',
+    });
+    return undefined;
+  }
   return reason.length > 0 ? reason : undefined;
 }
 

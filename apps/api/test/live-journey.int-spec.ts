@@ -165,7 +165,7 @@ describeIntegration('the learn stage from live use, end to end', () => {
     const deadline = Date.now() + 60_000;
     let seen = await measures();
     while ((seen.scorers?.[0]?.scored ?? 0) < CASES && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 100));
       seen = await measures();
     }
     expect(seen.totals).toMatchObject({ cases: CASES, overrideRate: { events: 2, cases: CASES } });

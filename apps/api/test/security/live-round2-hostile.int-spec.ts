@@ -424,6 +424,25 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       expect(kind.explanation).not.toContain('\u0000');
     });
 
+    it('a batch scored by two jobs at once in one process (its stale re-add beside the first) is judged once, not twice', async () => {
+      const id = await newUseCase(lowRiskRecord());
+      await withSettings(id, { judgeCallsPerDay: 50 });
+      const rows = traffic(id, ['Please.', 'No.', 'Please.']);
+      await store(api, rows);
+      const judged = judge.requests;
+      judge.setOptions({ latencyMs: 50 });
+      try {
+        const batch = { aiUseCaseId: id, batchId: rows[0].batchId };
+        await Promise.all([scoring.scoreBatch(batch, jobContext()), scoring.scoreBatch(batch, jobContext())]);
+      } finally {
+        judge.setOptions({ latencyMs: 0 });
+      }
+      expect(judge.requests - judged).toBe(3);
+      expect(await verdicts(rows, 'kind')).toHaveLength(3);
+      // `kind` and `bounced` spent one call each per interaction, once.
+      expect((await measures(id)).judgeCalls).toMatchObject({ used: 6 });
+    });
+
     it('a panel entry with its own baseUrl, or a judge with its own headers, is never run, and a redirect is not followed: nothing reaches the rogue address', async () => {
       const id = await newUseCase(lowRiskRecord());
       await withSettings(id, { judgeCallsPerDay: 50 });

@@ -85,6 +85,8 @@ export class LiveScoringService {
   private readonly logger = new Logger(LiveScoringService.name);
   /** Built scorers per suite version (immutable once published). */
   private readonly built = new BoundedMap<string, OnlineScorer[]>(500);
+  /** The batches this process is scoring now (use case and batch id), with the last job's run of each. */
+  private readonly scoring = new Map<string, Promise<void>>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -97,7 +99,29 @@ export class LiveScoringService {
     @InjectJobQueue() private readonly queue: JobQueue,
   ) {}
 
+  /**
+   * Scores the batch. A second job for a batch this process is already scoring (the stale pass re-adds a
+   * batch whose job is slow or still queued) waits for the first, then scores only what the first left: run
+   * side by side, both would read the same unscored interactions and judge each twice, spending the budget
+   * twice.
+   */
   async scoreBatch(data: JobPayloads[JobName.ScoreLive], context: JobContext): Promise<void> {
+    const key = `${data.aiUseCaseId}/${data.batchId}`;
+    const before = this.scoring.get(key);
+    const run = (before ? before.catch(() => undefined) : Promise.resolve()).then(() =>
+      this.scoreOnce(data, context),
+    );
+    this.scoring.set(key, run);
+    try {
+      await run;
+    } finally {
+      if (this.scoring.get(key) === run) {
+        this.scoring.delete(key);
+      }
+    }
+  }
+
+  private async scoreOnce(data: JobPayloads[JobName.ScoreLive], context: JobContext): Promise<void> {
     const { aiUseCaseId, batchId } = data;
     const prepared = await this.uow.read(async (tx): Promise<PreparedBatch | null> => {
       const ids = await this.live.unscoredIds(tx, aiUseCaseId, batchId);

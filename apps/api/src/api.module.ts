@@ -42,6 +42,12 @@ import { WebSessionGuard } from './web/web-session.guard';
 export interface ApiOptions {
   /** Where JSON logs go (stdout by default); tests capture them to prove secrets stay out. */
   logStream?: DestinationStream;
+  /**
+   * When the OpenAPI document served at /docs is built: at start (the default: a process serving traffic
+   * should not spend a second of its event loop on the first /docs request), or on the first request for
+   * it (tests, which start the app dozens of times and rarely ask for it).
+   */
+  openApiDocument?: 'at-start' | 'on-first-request';
 }
 
 /** The HTTP app: controllers and HTTP concerns only; everything else comes from the application lib. */

@@ -36,7 +36,12 @@ export async function createApiApp(
   app.disable('x-powered-by');
   // Behind a TLS proxy the operator names (GATEHOUSE_TRUST_PROXY), req.secure follows X-Forwarded-Proto.
   app.set('trust proxy', config.http.trustProxy);
-  serveOpenApi(app, buildOpenApiDocument(app));
+  serveOpenApi(
+    app,
+    options.openApiDocument === 'on-first-request'
+      ? () => buildOpenApiDocument(app)
+      : buildOpenApiDocument(app),
+  );
   return app;
 }
 

@@ -26,7 +26,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }
 
-export function serveOpenApi(app: INestApplication, document: OpenAPIObject): void {
+/** Serves the document (or builds it on the first request for it, when given a factory) at /docs. */
+export function serveOpenApi(app: INestApplication, document: OpenAPIObject | (() => OpenAPIObject)): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',

@@ -104,13 +104,19 @@ const LOW = (rogueUrl: string) => [
   '    rubric: The answer is polite.',
   '    judge: { model: judge-model, connection: bouncer }',
 ];
-/** Read by high-tier gates: a panel of three judges. */
+/** Read by high-tier gates: a panel of three judges, and a judge whose server echoes its key in its error. */
 const HIGH = [
   '  - type: rubric_judge',
   '    name: trio',
   '    rubric: The answer is polite.',
   '    panel: [{ model: judge-a, connection: judges }, { model: judge-b, connection: judges }, { model: judge-c, connection: judges }]',
+  '  - type: rubric_judge',
+  '    name: echoed',
+  '    rubric: The answer is polite.',
+  '    judge: { model: judge-model, connection: echo }',
 ];
+/** Shaped like no known credential: only the connection's own secret being masked keeps it out. */
+const ECHO_KEY = 'round2-echoed-secret-0123456789';
 
 function policy() {
   const suites = { low: 'r2-low', medium: 'r2-low', high: 'r2-high' };
@@ -143,6 +149,8 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
   let rogue: OpenAiStub;
   /** An admin's connection whose server answers every call with a redirect to the rogue address. */
   let bouncer: Server;
+  /** An admin's connection whose server answers 401 quoting the key it was sent. */
+  let echo: Server;
   let sam: TestUser; // Benefits service team
   let benefits: string;
   let uow: UnitOfWork;
@@ -205,6 +213,12 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       res.writeHead(307, { location: `${rogue.url}/chat/completions` }).end();
     });
     await new Promise<void>((resolve) => bouncer.listen(0, '127.0.0.1', resolve));
+    echo = createHttpServer((req, res) => {
+      const message = `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}`;
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } }));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     // Lookups cached for a minute: whatever refuses a revoked token below, it is not the cache's time-out.
     api = await TestApi.start({ GATEHOUSE_INGEST_TOKEN_CACHE_MS: '60000' });
     uow = api.app.get(UnitOfWork);
@@ -216,6 +230,9 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
     await api.connection('stub', 'http://127.0.0.1:9/v1');
     await api.connection('judges', judge.url, { secret: JUDGE_KEY });
     await api.connection('bouncer', `http://127.0.0.1:${(bouncer.address() as AddressInfo).port}/v1`);
+    await api.connection('echo', `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1`, {
+      secret: ECHO_KEY,
+    });
     for (const [name, scorers] of [
       ['r2-low', LOW(rogue.url)],
       ['r2-high', HIGH],
@@ -233,6 +250,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
     await api?.close();
     await Promise.all([judge?.close(), rogue?.close()]);
     await new Promise((resolve) => (bouncer ? bouncer.close(resolve) : resolve(undefined)));
+    await new Promise((resolve) => (echo ? echo.close(resolve) : resolve(undefined)));
   });
 
   // First: the other process's Redis client keeps a timer of its own for up to 2 s once shut down.
@@ -467,7 +485,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       expect((await measures(id)).judgeCalls).toMatchObject({ used: 2 });
     });
 
-    it('a panel that costs more than the whole day budget calls nothing and spends nothing', async () => {
+    it("a panel that costs more than the whole day budget calls nothing and spends nothing; a model server's error quoting the key is kept without it", async () => {
       const id = await newUseCase(highRiskRecord());
       await withSettings(id, { judgeCallsPerDay: 2 });
       const rows = traffic(id, ['Please.', 'Please.']);
@@ -482,7 +500,15 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
         expect(verdict.explanation).toContain('a panel of 3 judges costs more');
       }
       expect(judge.requests).toBe(judged);
-      expect((await measures(id)).judgeCalls).toEqual({ day: today(), used: 0, budget: 2 });
+      // `echoed` (one call each) spent the budget; its server quoted the connection's key back in its error,
+      // and the verdict keeps the error without the key.
+      const echoed = await verdicts(rows, 'echoed');
+      expect(echoed.map((v) => v.passed)).toEqual([null, null]);
+      for (const verdict of echoed) {
+        expect(verdict.explanation).toContain('the judge gave no verdict');
+        expect(verdict.explanation).not.toContain(ECHO_KEY);
+      }
+      expect((await measures(id)).judgeCalls).toEqual({ day: today(), used: 2, budget: 2 });
     });
   });
 

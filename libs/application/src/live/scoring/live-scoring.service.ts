@@ -19,6 +19,7 @@ import { Semaphore } from 'async-mutex';
 import { ConnectionsService } from '../../connections/connections.service';
 import { ALL_TEAMS } from '../../connections/connections.schema';
 import { PlatformNetwork } from '../../connections/platform-network';
+import { redactSecrets } from '../../notifications/notification-builders';
 import { BoundedMap } from '../../gates/bounded-map';
 import { InjectJobQueue, type JobQueue } from '../../runs/job-queue.provider';
 import { liveSettingsOf } from '../live-settings';
@@ -48,10 +49,31 @@ const JUDGE_CONCURRENCY = 4;
 /**
  * An explanation as it can be stored: without NUL characters, which PostgreSQL refuses in text (a judge's
  * reasoning is the model's words, led by whatever the public wrote; one NUL would fail the chunk's write on
- * every run, and each run would spend the budget again), and cut to the column's width.
+ * every run, and each run would spend the budget again); without the judges' connection secrets (a model
+ * server's error may quote the key it was sent) or anything shaped like a credential; cut to the column's
+ * width.
  */
-const storableExplanation = (text: string): string =>
-  (text.includes('\u0000') ? text.split('\u0000').join('') : text).slice(0, EXPLANATION_CHARS);
+function storableExplanation(text: string, secrets: readonly string[]): string {
+  let clean = text.includes('\u0000') ? text.split('\u0000').join('') : text;
+  for (const secret of secrets) {
+    clean = clean.split(secret).join('[redacted]');
+  }
+  return redactSecrets(clean).slice(0, EXPLANATION_CHARS);
+}
+
+/** The secrets of the connections a job's judges call through (masked in what the job stores). */
+function secretsOf(connections: Iterable<ResolvedConnection>): string[] {
+  const secrets = new Set<string>();
+  for (const connection of connections) {
+    for (const value of [connection.apiKey, ...Object.values(connection.headers)]) {
+      // A value this short is no secret worth the name, and masking it would garble the words around it.
+      if (value && value.length >= 8) {
+        secrets.add(value);
+      }
+    }
+  }
+  return [...secrets];
+}
 
 /** What one job read before scoring: the batch's unscored ids, the settings, the suites and the connections. */
 interface PreparedBatch {
@@ -147,7 +169,7 @@ export class LiveScoringService {
     if (!prepared) {
       return;
     }
-    const scorers = await this.scorersOf(prepared, aiUseCaseId);
+    const { scorers, secrets } = await this.scorersOf(prepared, aiUseCaseId);
     const { captureText, redactPii } = prepared.settings;
     for (let i = 0; i < prepared.ids.length; i += CHUNK) {
       if (context.signal.aborted) {
@@ -159,7 +181,14 @@ export class LiveScoringService {
       if (interactions.length === 0) {
         continue;
       }
-      const rows = await this.verdicts(aiUseCaseId, interactions, scorers, redactPii, context.signal);
+      const rows = await this.verdicts(
+        aiUseCaseId,
+        interactions,
+        scorers,
+        redactPii,
+        context.signal,
+        secrets,
+      );
       if (rows === null) {
         return; // stopped while judging: this chunk stays unscored for the next run
       }
@@ -186,6 +215,7 @@ export class LiveScoringService {
     scorers: OnlineScorer[],
     redacted: boolean,
     signal: AbortSignal,
+    secrets: readonly string[],
   ): Promise<Omit<LiveScoreEntity, 'scoredAt'>[] | null> {
     const rows: Omit<LiveScoreEntity, 'scoredAt'>[] = [];
     const slots = new Semaphore(JUDGE_CONCURRENCY);
@@ -202,7 +232,7 @@ export class LiveScoringService {
               startedAt: interaction.startedAt,
               passed: score.passed,
               value: score.value !== null && Number.isFinite(score.value) ? score.value : null,
-              explanation: score.explanation ? storableExplanation(score.explanation) : null,
+              explanation: score.explanation ? storableExplanation(score.explanation, secrets) : null,
             });
           }
         }),
@@ -243,7 +273,10 @@ export class LiveScoringService {
    * The use case's online scorers: each suite's deterministic ones (built once per suite version) and, with a
    * judge budget, its model judges (built for this job, with the connections as they are now).
    */
-  private async scorersOf(prepared: PreparedBatch, aiUseCaseId: string): Promise<OnlineScorer[]> {
+  private async scorersOf(
+    prepared: PreparedBatch,
+    aiUseCaseId: string,
+  ): Promise<{ scorers: OnlineScorer[]; secrets: string[] }> {
     const environment =
       prepared.settings.judgeCallsPerDay > 0 ? await this.judgeEnvironment(prepared, aiUseCaseId) : null;
     const lists: OnlineScorer[][] = [];
@@ -260,11 +293,13 @@ export class LiveScoringService {
     }
     // A metric name already taken by an earlier suite is left to that suite.
     const seen = new Set<string>();
-    return lists.flat().filter((scorer) => {
+    const scorers = lists.flat().filter((scorer) => {
       const fresh = !seen.has(scorer.name);
       seen.add(scorer.name);
       return fresh;
     });
+    const opened = environment?.targetContext.platform?.connections;
+    return { scorers, secrets: opened ? secretsOf(opened.values()) : [] };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { checkLiveJsonBody, type IngestContext, LiveIngestService } from '@gatehouse/application';
+import { type IngestContext, LiveIngestService } from '@gatehouse/application';
 import { Controller, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -48,7 +48,6 @@ export class LiveIngestController {
   @ApiBody({ type: RecordInteractionsDto })
   @ZodResponse({ status: 200, type: StoredBatchDto, description: 'Stored (durably) before this answer.' })
   interactions(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
-    checkLiveJsonBody(body);
     return this.ingest.recordInteractions(ctx, body);
   }
 
@@ -61,7 +60,6 @@ export class LiveIngestController {
     description: 'Stored; a repeated event id is stored once.',
   })
   feedback(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
-    checkLiveJsonBody(body);
     return this.ingest.recordFeedback(ctx, body);
   }
 
@@ -74,7 +72,6 @@ export class LiveIngestController {
     description: 'Whether the hash is the registered one.',
   })
   heartbeat(@IngestCtx() ctx: IngestContext, @IngestBody() body: Buffer) {
-    checkLiveJsonBody(body);
     return this.ingest.heartbeat(ctx, body);
   }
 }

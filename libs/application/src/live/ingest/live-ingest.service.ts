@@ -22,6 +22,7 @@ import {
   parseIngestInput,
   parseJsonBody,
 } from './ingest-inputs';
+import { checkLiveJsonBody, checkOtlpBody } from './ingest-bounds';
 import { type MinimisedText, minimiseText } from './live-text';
 import { decodeTraceRequest } from './otlp-messages';
 import { OtlpRequestError, type OtlpSpan, spansFromJson, spansFromProtobuf } from './otlp-spans';
@@ -95,6 +96,8 @@ export class LiveIngestService {
     body: Buffer,
     encoding: 'protobuf' | 'json',
   ): Promise<OtlpOutcome> {
+    // Bounded before decoding: a body of a million tiny attributes is refused (400) in under a millisecond.
+    checkOtlpBody(body, encoding);
     const spans = this.decode(body, encoding);
     const now = new Date();
     const accepted: LiveSpan[] = [];
@@ -138,6 +141,7 @@ export class LiveIngestService {
 
   /** `POST /v1/live/interactions`: model calls of a service that does not use OpenTelemetry. */
   async recordInteractions(context: IngestContext, body: Buffer): Promise<StoredBatch> {
+    checkLiveJsonBody(body);
     const input = parseIngestInput(interactionsSchema, parseJsonBody(body), 'interactions');
     const seen = new Set<string>();
     const spans: LiveSpan[] = [];
@@ -169,6 +173,7 @@ export class LiveIngestService {
 
   /** `POST /v1/live/feedback`: idempotent by the sender's event id; notes kept only when text is captured. */
   async recordFeedback(context: IngestContext, body: Buffer): Promise<FeedbackOutcome> {
+    checkLiveJsonBody(body);
     const input = parseIngestInput(feedbackSchema, parseJsonBody(body), 'feedback events');
     const receivedAt = new Date();
     const { captureText, redactPii } = context.settings;
@@ -193,6 +198,7 @@ export class LiveIngestService {
 
   /** `POST /v1/live/heartbeat`: the service attests the configuration it runs. */
   async heartbeat(context: IngestContext, body: Buffer): Promise<HeartbeatOutcome> {
+    checkLiveJsonBody(body);
     const { configHash } = parseIngestInput(heartbeatSchema, parseJsonBody(body), 'heartbeat fields');
     await this.attest(context, [configHash], 'heartbeat', false);
     return {

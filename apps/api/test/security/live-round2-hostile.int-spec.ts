@@ -362,23 +362,21 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       }
     });
 
-    it('before authentication nothing of the body is read: an unauthenticated 100 MB upload is refused with 401 after its first kilobyte', async () => {
+    it('before authentication nothing of the body is read: unauthenticated 100 MB uploads to ingest, settings and token routes are refused with 401 after their first kilobyte', async () => {
       const address = api.app.getHttpServer().address() as AddressInfo | null;
       const server = address
         ? null
         : await new Promise<Server>((resolve) => {
             const listening = api.app.getHttpServer().listen(0, '127.0.0.1', () => resolve(listening));
           });
-      try {
-        const port = (api.app.getHttpServer().address() as AddressInfo).port;
-        const started = Date.now();
-        const status = await new Promise<number>((resolve, reject) => {
+      const upload = (method: string, path: string) =>
+        new Promise<number>((resolve, reject) => {
           const req = httpRequest(
             {
               host: '127.0.0.1',
-              port,
-              method: 'POST',
-              path: '/v1/live/interactions',
+              port: (api.app.getHttpServer().address() as AddressInfo).port,
+              method,
+              path,
               headers: { 'content-type': 'application/json', 'content-length': String(100_000_000) },
             },
             (res) => {
@@ -390,7 +388,13 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
           req.on('error', reject);
           req.write('['.padEnd(1_024, ' '));
         });
-        expect(status).toBe(401);
+      try {
+        const { id } = await givenLiveUseCase(api, benefits, { stage: 'learn' });
+        const started = Date.now();
+        expect(await upload('POST', '/v1/live/interactions')).toBe(401);
+        expect(await upload('POST', '/v1/otlp/v1/traces')).toBe(401);
+        expect(await upload('PUT', `/v1/ai-use-cases/${id}/live-settings`)).toBe(401);
+        expect(await upload('POST', `/v1/ai-use-cases/${id}/ingest-tokens`)).toBe(401);
         expect(Date.now() - started).toBeLessThan(5_000);
       } finally {
         server?.close();

@@ -107,8 +107,8 @@ export class LiveInteractionEntity {
   @Column({ name: 'span_id', type: 'varchar', length: 16 })
   spanId!: string;
 
-  /** The request that brought it: the scoring job reads its batch. */
-  @Index('idx_live_interactions_batch')
+  /** The request that brought it: the scoring job reads its batch (indexed while sampled and unscored). */
+  @Index('idx_live_interactions_unscored', { where: '"sampled" = true AND "scored_at" IS NULL' })
   @Column({ name: 'batch_id', type: 'varchar', length: 36 })
   batchId!: string;
 
@@ -172,7 +172,7 @@ export class LiveInteractionEntity {
   outputText!: string | null;
 
   /** When the text is deleted (null when there is none). */
-  @Index('idx_live_interactions_text_expiry')
+  @Index('idx_live_interactions_text_expiry', { where: '"text_expires_at" IS NOT NULL' })
   @Column({ name: 'text_expires_at', type: TIMESTAMP, nullable: true })
   textExpiresAt!: Date | null;
 

@@ -11,6 +11,7 @@ import { ReviewSamples1767196800000 } from './1767196800000-review-samples';
 import { LiveTraces1767283200000 } from './1767283200000-live-traces';
 import { WatchReevaluations1767369600000 } from './1767369600000-watch-reevaluations';
 import { LiveJudgeBudget1767456000000 } from './1767456000000-live-judge-budget';
+import { LivePartialIndexes1767542400000 } from './1767542400000-live-partial-indexes';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   LiveTraces1767283200000,
   WatchReevaluations1767369600000,
   LiveJudgeBudget1767456000000,
+  LivePartialIndexes1767542400000,
 ];

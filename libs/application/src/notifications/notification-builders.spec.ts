@@ -169,6 +169,8 @@ describe('notification events', () => {
     ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig failed', 'eyJhbGci'],
     ['GET https://api.example/v1?api_key=abc123secret&x=1 timed out', 'abc123secret'],
     ['signed with whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ= and failed', 'whsec_c2Vj'],
+    ['the service sent ghi_Q2xhdWRlSW5nZXN0VG9rZW4x in its prompt', 'ghi_Q2xh'],
+    ['enrol with ghe_RW5yb2xtZW50VG9rZW4xMjM0 please', 'ghe_RW5y'],
   ])('masks what looks like a credential in a failure reason: %s', (reason, secret) => {
     const event = runFailed({
       id: 'r',

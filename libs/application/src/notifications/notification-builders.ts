@@ -40,13 +40,14 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 
 /**
  * Free text from elsewhere (a run's failure reason quotes what a model server answered) with anything
- * shaped like a credential masked: bearer tokens, API keys (`sk-…`, Gatehouse's `ghk_…`, `whsec_…`) and
+ * shaped like a credential masked: bearer tokens, API keys (`sk-…`, Gatehouse's `ghk_…`, `ghi_…` and `ghe_…`,
+ * `whsec_…`) and
  * `key=value` secrets in URLs. The run page shows the reason to its team; a webhook may go further.
  */
 export function redactSecrets(text: string): string {
   return text
     .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]')
-    .replace(/\b(sk|ghk|whsec|xox[abpr])[-_][A-Za-z0-9*_-]{8,}/g, '[redacted]')
+    .replace(/\b(sk|gh[kie]|whsec|xox[abpr])[-_][A-Za-z0-9*_-]{8,}/g, '[redacted]')
     .replace(/\bAKIA[0-9A-Z]{16}\b/g, '[redacted]')
     .replace(
       /([?&](?:key|api[-_]?key|token|access_token|sig|signature|secret|password)=)[^&\s]+/gi,

@@ -2,7 +2,13 @@ import { hashIngestToken } from '@gatehouse/application';
 import { IngestTokenRepository, managerOf, UnitOfWork, WatchAlertEntity } from '@gatehouse/persistence';
 import { describeIntegration, type OpenAiStub, startOpenAiStub } from '@gatehouse/testing';
 import { randomUUID } from 'node:crypto';
-import { givenStubSuite, givenUseCaseAt, suitePassedPolicy, type UseCaseGiven } from './support/givens';
+import {
+  givenPassingEvaluation,
+  givenStubSuite,
+  givenUseCaseAt,
+  suitePassedPolicy,
+  type UseCaseGiven,
+} from './support/givens';
 import { daysAgo, feedback, interaction, scored, store } from './support/live';
 import { lowRiskRecord } from './support/records';
 import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
@@ -57,6 +63,7 @@ describeIntegration('the live use page', () => {
   let ritaWeb: WebClient;
   let hankWeb: WebClient;
   let adminWeb: WebClient;
+  let given: UseCaseGiven;
 
   const page = (id = useCaseId) => `/ai-use-cases/${id}/live`;
   const apiSettings = async () =>
@@ -99,7 +106,7 @@ describeIntegration('the live use page', () => {
     hank = await api.user('Hank', ['service_team'], 'Housing');
     await api.admin.post('/v1/gate-policies', suitePassedPolicy('web-live')).expect(201);
     await givenStubSuite(api, eve, 'web-live', { items: 3 });
-    const given: UseCaseGiven = {
+    given = {
       cast: { owner: sam, engineer: eve, reviewers: [rob] },
       suite: 'web-live@1',
       target: { type: 'openai', model: 'stub-model', connection: 'stub' },
@@ -345,5 +352,38 @@ describeIntegration('the live use page', () => {
       expect(text).toContain('&lt;i&gt;pii&lt;/i&gt;');
       expect(text).toContain(daysAgo(1).toISOString().slice(0, 10));
     }
+  });
+
+  it('shows the reviewers of a gate to learn the live settings that watch less closely than the defaults, set while nobody is told', async () => {
+    const weakened = await givenUseCaseAt(api, 'test', given);
+    const settings = (await api.as(sam.token).get(`/v1/ai-use-cases/${weakened}/live-settings`).expect(200))
+      .body as Record<string, unknown>;
+    const { aiUseCaseId: _id, stored: _s, updatedBy: _b, updatedAt: _a, ...body } = settings;
+    // At test the team is not yet watched: lowering the sample needs no reason and tells nobody.
+    await api
+      .as(sam.token)
+      .put(`/v1/ai-use-cases/${weakened}/live-settings`, { ...body, sampleRate: 0.02 })
+      .expect(200);
+    const toLearn = await givenPassingEvaluation(api, weakened, 'learn', given);
+    const gatePage = textOf((await ritaWeb.get(`/gate-evaluations/${toLearn.id}`)).text);
+    expect(gatePage).toContain('How live use will be watched');
+    expect(gatePage).toContain('live settings watch less closely than Gatehouse’s defaults');
+    expect(gatePage).toMatch(/Share of traces scored online 10% 2%/);
+    expect(gatePage).not.toContain('stores text with personal data');
+
+    // The same gate of a use case on the defaults says so; a gate to test says nothing of live use.
+    const onDefaults = await givenUseCaseAt(api, 'test', given);
+    const defaultsGate = await givenPassingEvaluation(api, onDefaults, 'learn', given);
+    const calm = textOf((await ritaWeb.get(`/gate-evaluations/${defaultsGate.id}`)).text);
+    expect(calm).toContain('watch at least as closely as Gatehouse’s defaults');
+    expect(calm).not.toContain('less closely');
+    const evaluations = (
+      await api.as(sam.token).get(`/v1/ai-use-cases/${onDefaults}/gate-evaluations`).expect(200)
+    ).body as { id: string; to: string }[];
+    const toTest = evaluations.find((e) => e.to === 'test');
+    expect(toTest).toBeDefined();
+    expect(textOf((await ritaWeb.get(`/gate-evaluations/${toTest?.id}`)).text)).not.toContain(
+      'How live use will be watched',
+    );
   });
 });

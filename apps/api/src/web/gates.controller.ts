@@ -5,12 +5,15 @@ import {
   GateEvaluationsService,
   type GateEvaluationView,
   IdentityService,
+  LiveSettingsService,
   StageChangesService,
+  watchWeakeningToTell,
 } from '@gatehouse/application';
 import {
   type Actor,
   allowedAiUseCaseActions,
   decisionRefusal,
+  DEFAULT_LIVE_SETTINGS,
   DomainError,
   promotionRefusal,
 } from '@gatehouse/domain';
@@ -107,6 +110,7 @@ export class GatePagesController {
     private readonly stageChanges: StageChangesService,
     private readonly aiUseCases: AiUseCasesService,
     private readonly identity: IdentityService,
+    private readonly liveSettings: LiveSettingsService,
     private readonly renderer: WebRenderer,
   ) {}
 
@@ -173,6 +177,30 @@ export class GatePagesController {
     res.redirect(303, `/ai-use-cases/${evaluation.aiUseCaseId}?promoted=${evaluation.to}`);
   }
 
+  /**
+   * How the pilot (or wider use) this gate opens will be watched: the use case's live settings where they
+   * watch less closely than Gatehouse's defaults, or store text with personal data in it. A team may set
+   * them while at test, when nobody is told; the reviewers approving the move to learn or scale see them
+   * here. Null when the actor may not read the live settings.
+   */
+  private async liveWatchPanel(actor: Actor, aiUseCaseId: string) {
+    let settings;
+    try {
+      settings = await this.liveSettings.get(actor, aiUseCaseId);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        return null;
+      }
+      throw error;
+    }
+    const weaker = watchWeakeningToTell('learn', DEFAULT_LIVE_SETTINGS, settings);
+    return {
+      href: `/ai-use-cases/${aiUseCaseId}/live`,
+      changes: weaker?.changes ?? [],
+      redactionOff: weaker?.redactionOff ?? false,
+    };
+  }
+
   private async refused(
     req: WebRequest,
     res: Response,
@@ -191,13 +219,16 @@ export class GatePagesController {
   private async page(req: WebRequest, res: Response, id: string, state: PageState): Promise<void> {
     const actor = webContext(req).actor;
     const evaluation = await this.evaluations.get(actor, id);
-    const [useCase, proposer, independence] = await Promise.all([
+    const [useCase, proposer, independence, liveWatch] = await Promise.all([
       this.aiUseCases.get(actor, evaluation.aiUseCaseId),
       this.identity.getUser(evaluation.createdBy).then(
         (user) => user.name,
         () => 'an unknown user',
       ),
       this.decisions.independenceRefusal(actor, id),
+      evaluation.to === 'learn' || evaluation.to === 'scale'
+        ? this.liveWatchPanel(actor, evaluation.aiUseCaseId)
+        : null,
     ]);
     const team = useCase.ownerTeam.name;
     const explain = (rule: string | null, message: string) =>
@@ -238,6 +269,7 @@ export class GatePagesController {
         title: `${evaluation.kind === 'reapproval' ? 'Re-approval' : 'Gate'} to ${evaluation.to}: ${useCase.name}`,
         evaluation,
         useCase,
+        liveWatch,
         proposer: evaluation.createdBy === actor.id ? `${proposer} (you)` : proposer,
         verdictTag: VERDICT_TAGS[evaluation.verdict],
         verdictText:

@@ -142,7 +142,8 @@ describeIntegration('model judges on live traffic', () => {
       startOpenAiStub({ respond: judgeReply, apiKey: JUDGE_KEY }),
       startOpenAiStub({ respond: judgeReply }),
     ]);
-    api = await TestApi.start();
+    // The operator's cap on any use case's judge budget (the tests' budgets stay within it).
+    api = await TestApi.start({ GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY: '100' });
     sam = await api.user('Sam', ['service_team'], 'Benefits');
     const eve = await api.user('Eve', ['engineer'], 'Benefits');
     // The suites' target: never called by online scoring.
@@ -280,6 +281,30 @@ describeIntegration('model judges on live traffic', () => {
     // The budget is the use case's: another's is untouched.
     const other = await newUseCase();
     expect(await judgeCalls(other)).toMatchObject({ used: 0 });
+  });
+
+  it("holds every team to the operator's cap: a budget over it is refused, and one stored before the cap was lowered is cut to it", async () => {
+    const useCaseId = await newUseCase();
+    const settingsPath = `/v1/ai-use-cases/${useCaseId}/live-settings`;
+    const current = (await api.as(sam.token).get(settingsPath).expect(200)).body as Record<string, unknown>;
+    const { aiUseCaseId: _id, stored: _s, updatedBy: _b, updatedAt: _a, ...body } = current;
+    const refused = await api
+      .as(sam.token)
+      .put(settingsPath, { ...body, judgeCallsPerDay: 101 })
+      .expect(400);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({
+        field: 'judgeCallsPerDay',
+        message: expect.stringContaining('at most 100 on this server'),
+      }),
+    ]);
+    await api
+      .as(sam.token)
+      .put(settingsPath, { ...body, judgeCallsPerDay: 100 })
+      .expect(200);
+    // Chosen when the operator allowed more: what scoring spends (and the measures show) is the cap.
+    await givenLiveSettings(api, useCaseId, { judgeCallsPerDay: 5_000 });
+    expect(await judgeCalls(useCaseId)).toMatchObject({ used: 0, budget: 100 });
   });
 
   it('a panel of N judges costs N calls of the budget', async () => {

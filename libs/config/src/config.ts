@@ -71,6 +71,11 @@ export interface GatehouseConfig {
     tokenCacheMs: number;
     /** How often the watch's pass runs (retention, drift, due re-evaluations, expiring evidence). */
     watchEveryMs: number;
+    /**
+     * The most model-judge calls a day any one use case's online scoring may spend (the operator's cap on
+     * what the admin's connections cost; each team chooses its own budget up to it; 0: no online judges).
+     */
+    maxJudgeCallsPerDay: number;
   };
   dataDir: string;
   database: DatabaseConfig;
@@ -186,6 +191,7 @@ const environmentSchema = z.object({
   GATEHOUSE_INGEST_MAX_BYTES: int(4 * 1_048_576, 1024, 64 * 1_048_576),
   GATEHOUSE_INGEST_TOKEN_CACHE_MS: int(5_000, 0, 600_000),
   GATEHOUSE_WATCH_EVERY_MS: int(300_000, 100, 86_400_000),
+  GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY: int(10_000, 0, 10_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
   GATEHOUSE_EGRESS_ALLOW: z
     .string()
@@ -296,6 +302,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       maxIngestBytes: e.GATEHOUSE_INGEST_MAX_BYTES,
       tokenCacheMs: e.GATEHOUSE_INGEST_TOKEN_CACHE_MS,
       watchEveryMs: e.GATEHOUSE_WATCH_EVERY_MS,
+      maxJudgeCallsPerDay: e.GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY,
     },
     dataDir,
     database,

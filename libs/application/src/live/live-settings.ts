@@ -16,3 +16,14 @@ export function liveSettingsOf(row: LiveSettingsEntity | null): LiveSettings {
     drift: { ...DEFAULT_LIVE_SETTINGS.drift, ...row.drift },
   };
 }
+
+/**
+ * The settings as online scoring applies them: the team's model-judge budget, but no more than the operator
+ * allows any use case (`GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY`; a cap lowered after a team chose its
+ * budget applies at once).
+ */
+export function judgeBudgetCapped(settings: LiveSettings, maxJudgeCallsPerDay: number): LiveSettings {
+  return settings.judgeCallsPerDay > maxJudgeCallsPerDay
+    ? { ...settings, judgeCallsPerDay: maxJudgeCallsPerDay }
+    : settings;
+}

@@ -16,9 +16,11 @@ import {
   UnitOfWork,
   UserRepository,
 } from '@gatehouse/persistence';
+import { type GatehouseConfig } from '@gatehouse/config';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service';
+import { InjectConfig } from '../../gatehouse-config.module';
 import { GateReads } from '../../gates/gate-reads';
 import { liveSettingsWeakened } from '../../notifications/notification-builders';
 import { NotificationsService } from '../../notifications/notifications.service';
@@ -45,6 +47,7 @@ export class LiveSettingsService {
     private readonly outbox: NotificationsService,
     private readonly gates: GateRepository,
     private readonly users: UserRepository,
+    @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
   async get(caller: Actor | RequestContext, useCaseId: string): Promise<LiveSettingsView> {
@@ -62,6 +65,19 @@ export class LiveSettingsService {
       const useCase = await this.reads.useCase(tx, context.actor, useCaseId, true);
       assertCanChangeLiveSettings(context.actor, useCase);
       const { settings, reason } = parseLiveSettingsChange(body);
+      const maxJudgeCalls = this.config.live.maxJudgeCallsPerDay;
+      if (settings.judgeCallsPerDay > maxJudgeCalls) {
+        throw DomainError.validation(
+          [
+            {
+              field: 'judgeCallsPerDay',
+              message: `is at most ${maxJudgeCalls} on this server (the operator's limit on what model judges may cost each use case a day)`,
+              code: 'too_big',
+            },
+          ],
+          'The model-judge budget is over what this server allows.',
+        );
+      }
       const stored = await this.settings.find(tx, useCase.id);
       const before = liveSettingsOf(stored);
       if (liveSettingsChangeNeedsReason(before, settings) && (reason ?? '').length < MIN_LIVE_REASON) {

@@ -12,9 +12,11 @@ import {
   LiveSettingsRepository,
   UnitOfWork,
 } from '@gatehouse/persistence';
+import { type GatehouseConfig } from '@gatehouse/config';
 import { Injectable } from '@nestjs/common';
+import { InjectConfig } from '../../gatehouse-config.module';
 import { GateReads } from '../../gates/gate-reads';
-import { liveSettingsOf } from '../live-settings';
+import { judgeBudgetCapped, liveSettingsOf } from '../live-settings';
 import { utcDay } from './online-scorers';
 
 /** The measures of a period, and today's model-judge calls against the budget. */
@@ -32,6 +34,7 @@ export class LiveMeasuresService {
     private readonly live: LiveMeasuresRepository,
     private readonly settingsRows: LiveSettingsRepository,
     private readonly budgets: LiveJudgeBudgetRepository,
+    @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
   /**
@@ -60,7 +63,10 @@ export class LiveMeasuresService {
         judgeCalls: {
           day: today,
           used: await this.budgets.used(tx, useCaseId, today),
-          budget: liveSettingsOf(await this.settingsRows.find(tx, useCaseId)).judgeCallsPerDay,
+          budget: judgeBudgetCapped(
+            liveSettingsOf(await this.settingsRows.find(tx, useCaseId)),
+            this.config.live.maxJudgeCallsPerDay,
+          ).judgeCallsPerDay,
         },
       };
     });

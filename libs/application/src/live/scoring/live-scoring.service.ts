@@ -14,6 +14,7 @@ import {
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { type JobContext, JobName, type JobPayloads } from '@gatehouse/queue';
+import { type GatehouseConfig } from '@gatehouse/config';
 import { Injectable, Logger } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
 import { ConnectionsService } from '../../connections/connections.service';
@@ -22,7 +23,8 @@ import { PlatformNetwork } from '../../connections/platform-network';
 import { redactSecrets } from '../../notifications/notification-builders';
 import { BoundedMap } from '../../gates/bounded-map';
 import { InjectJobQueue, type JobQueue } from '../../runs/job-queue.provider';
-import { liveSettingsOf } from '../live-settings';
+import { InjectConfig } from '../../gatehouse-config.module';
+import { judgeBudgetCapped, liveSettingsOf } from '../live-settings';
 import {
   buildOnlineJudges,
   buildOnlineScorers,
@@ -119,6 +121,7 @@ export class LiveScoringService {
     private readonly connections: ConnectionsService,
     private readonly network: PlatformNetwork,
     @InjectJobQueue() private readonly queue: JobQueue,
+    @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
   /**
@@ -151,7 +154,10 @@ export class LiveScoringService {
         return null;
       }
       const scoring = await this.live.scoringContext(tx, aiUseCaseId);
-      const settings = liveSettingsOf(await this.settingsRows.find(tx, aiUseCaseId));
+      const settings = judgeBudgetCapped(
+        liveSettingsOf(await this.settingsRows.find(tx, aiUseCaseId)),
+        this.config.live.maxJudgeCallsPerDay,
+      );
       const suites: { key: string; definition: SuiteDefinition }[] = [];
       if (scoring?.policy) {
         for (const wanted of scoringSuites(scoring.policy, scoring.riskTier, scoring.stage)) {

@@ -1,5 +1,4 @@
 import { LiveScoringService } from '@gatehouse/application';
-import { LiveScoreEntity, managerOf, UnitOfWork } from '@gatehouse/persistence';
 import { type JobContext } from '@gatehouse/queue';
 import {
   describeIntegration,
@@ -9,8 +8,15 @@ import {
   startOpenAiStub,
   type StubRequestBody,
 } from '@gatehouse/testing';
-import { In } from 'typeorm';
-import { givenLiveSettings, interaction, interactionsOf, store } from './support/live';
+import {
+  givenLiveSettings,
+  interaction,
+  interactionsOf,
+  liveSettingsBody,
+  measuresToday,
+  store,
+  verdictsOf,
+} from './support/live';
 import { highRiskRecord, lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn } from './support/web';
@@ -105,7 +111,6 @@ describeIntegration('model judges on live traffic', () => {
   let rogueStub: OpenAiStub;
   let sam: TestUser;
   let scoring: LiveScoringService;
-  let uow: UnitOfWork;
 
   const newUseCase = async (record: object = lowRiskRecord()): Promise<string> =>
     (await api.as(sam.token).post('/v1/ai-use-cases', { record }).expect(201)).body.id;
@@ -121,21 +126,8 @@ describeIntegration('model judges on live traffic', () => {
       }),
     );
 
-  const verdicts = async (rows: { id: string }[], scorer: string) =>
-    uow.read((tx) =>
-      managerOf(tx).find(LiveScoreEntity, {
-        where: { interactionId: In(rows.map((r) => r.id)), scorer },
-        order: { interactionId: 'ASC' },
-      }),
-    );
-
-  const judgeCalls = async (useCaseId: string) =>
-    (
-      await api
-        .as(sam.token)
-        .get(`/v1/ai-use-cases/${useCaseId}/live-measures?from=${today()}&to=${today()}`)
-        .expect(200)
-    ).body.judgeCalls;
+  const verdicts = (rows: { id: string }[], scorer: string) => verdictsOf(api, rows, scorer);
+  const judgeCalls = async (useCaseId: string) => (await measuresToday(api, sam.token, useCaseId)).judgeCalls;
 
   beforeAll(async () => {
     [judge, rogueStub] = await Promise.all([
@@ -165,7 +157,6 @@ describeIntegration('model judges on live traffic', () => {
     }
     await api.admin.post('/v1/gate-policies', policy()).expect(201);
     scoring = api.app.get(LiveScoringService);
-    uow = api.app.get(UnitOfWork);
   });
 
   afterEach(() => {
@@ -286,8 +277,7 @@ describeIntegration('model judges on live traffic', () => {
   it("holds every team to the operator's cap: a budget over it is refused, and one stored before the cap was lowered is cut to it", async () => {
     const useCaseId = await newUseCase();
     const settingsPath = `/v1/ai-use-cases/${useCaseId}/live-settings`;
-    const current = (await api.as(sam.token).get(settingsPath).expect(200)).body as Record<string, unknown>;
-    const { aiUseCaseId: _id, stored: _s, updatedBy: _b, updatedAt: _a, ...body } = current;
+    const body = await liveSettingsBody(api, sam.token, useCaseId);
     const refused = await api
       .as(sam.token)
       .put(settingsPath, { ...body, judgeCallsPerDay: 101 })

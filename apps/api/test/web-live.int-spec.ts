@@ -9,7 +9,15 @@ import {
   suitePassedPolicy,
   type UseCaseGiven,
 } from './support/givens';
-import { daysAgo, feedback, interaction, scored, store } from './support/live';
+import {
+  daysAgo,
+  feedback,
+  interaction,
+  liveSettingsBody,
+  liveSettingsForm,
+  scored,
+  store,
+} from './support/live';
 import { lowRiskRecord } from './support/records';
 import { ADMIN_TOKEN, TestApi, type TestUser } from './support/test-api';
 import { signIn, type WebClient } from './support/web';
@@ -29,21 +37,7 @@ const textOf = (html: string) =>
 
 const TOKEN = /ghi_[A-Za-z0-9_-]{43}/g;
 
-/** The settings form, valid, as a browser sends it (percentages for shares). */
-const settingsForm = (change: Record<string, string> = {}) => ({
-  sampleRate: '25',
-  captureText: 'yes',
-  redactPii: 'yes',
-  retentionDays: '14',
-  judgeCallsPerDay: '100',
-  reevaluateEveryDays: '',
-  windowDays: '7',
-  minCases: '200',
-  rateMargin: '7',
-  lengthRatio: '2.5',
-  reason: '',
-  ...change,
-});
+const settingsForm = liveSettingsForm;
 
 /**
  * The live use page: settings in words for whoever may read them and a form for the owning team; ingest
@@ -356,9 +350,7 @@ describeIntegration('the live use page', () => {
 
   it('shows the reviewers of a gate to learn the live settings that watch less closely than the defaults, set while nobody is told', async () => {
     const weakened = await givenUseCaseAt(api, 'test', given);
-    const settings = (await api.as(sam.token).get(`/v1/ai-use-cases/${weakened}/live-settings`).expect(200))
-      .body as Record<string, unknown>;
-    const { aiUseCaseId: _id, stored: _s, updatedBy: _b, updatedAt: _a, ...body } = settings;
+    const body = await liveSettingsBody(api, sam.token, weakened);
     // At test the team is not yet watched: lowering the sample needs no reason and tells nobody.
     await api
       .as(sam.token)

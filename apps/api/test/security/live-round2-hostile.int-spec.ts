@@ -10,7 +10,6 @@ import {
   IngestTokenEntity,
   IngestTokenRepository,
   LiveIngestRepository,
-  LiveScoreEntity,
   LiveSettingsEntity,
   LiveSettingsRepository,
   managerOf,
@@ -32,7 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { In } from 'typeorm';
-import { interaction, store } from '../support/live';
+import { interaction, liveSettingsForm, measuresToday, store, verdictsOf } from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
 import { highRiskRecord, lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
@@ -189,20 +188,8 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       }),
     );
   };
-  const verdicts = (rows: { id: string }[], scorer: string) =>
-    uow.read((tx) =>
-      managerOf(tx).find(LiveScoreEntity, {
-        where: { interactionId: In(rows.map((r) => r.id)), scorer },
-        order: { interactionId: 'ASC' },
-      }),
-    );
-  const measures = async (aiUseCaseId: string) =>
-    (
-      await api
-        .as(sam.token)
-        .get(`/v1/ai-use-cases/${aiUseCaseId}/live-measures?from=${today()}&to=${today()}`)
-        .expect(200)
-    ).body;
+  const verdicts = (rows: { id: string }[], scorer: string) => verdictsOf(api, rows, scorer);
+  const measures = (aiUseCaseId: string) => measuresToday(api, sam.token, aiUseCaseId);
 
   beforeAll(async () => {
     [judge, rogue] = await Promise.all([
@@ -605,20 +592,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
           drift: { windowDays: 7, minCases: 200, rateMargin: 0.07, lengthRatio: 2.5 },
         },
       });
-      const form = (change: Record<string, string>) => ({
-        sampleRate: '25',
-        captureText: 'yes',
-        redactPii: 'yes',
-        retentionDays: '14',
-        judgeCallsPerDay: '100',
-        reevaluateEveryDays: '',
-        windowDays: '7',
-        minCases: '200',
-        rateMargin: '7',
-        lengthRatio: '2.5',
-        reason: '',
-        ...change,
-      });
+      const form = liveSettingsForm;
       const web = await signIn(api, sam.token);
       const page = `/ai-use-cases/${id}/live/settings`;
       for (const change of [{ sampleRate: '5' }, { judgeCallsPerDay: '0' }, { windowDays: '1' }] as Record<

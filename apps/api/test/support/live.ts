@@ -9,6 +9,7 @@ import {
 } from '@gatehouse/persistence';
 import { DEFAULT_LIVE_SETTINGS, type LiveSettings } from '@gatehouse/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
 import {
   givenApproved,
   givenEvidenceFor,
@@ -155,6 +156,65 @@ export async function interactionsOf(api: TestApi, aiUseCaseId: string): Promise
   const uow = api.app.get(UnitOfWork);
   return uow.read((tx) => managerOf(tx).find(LiveInteractionEntity, { where: { aiUseCaseId } }));
 }
+
+/** The stored verdicts of one scorer on these interactions, in interaction id order. */
+export async function verdictsOf(
+  api: TestApi,
+  rows: { id: string }[],
+  scorer: string,
+): Promise<LiveScoreEntity[]> {
+  const uow = api.app.get(UnitOfWork);
+  return uow.read((tx) =>
+    managerOf(tx).find(LiveScoreEntity, {
+      where: { interactionId: In(rows.map((r) => r.id)), scorer },
+      order: { interactionId: 'ASC' },
+    }),
+  );
+}
+
+/** Today's live measures of the use case, as `token` reads them through the API. */
+export async function measuresToday(
+  api: TestApi,
+  token: string,
+  aiUseCaseId: string,
+): Promise<{
+  judgeCalls: { day: string; used: number; budget: number };
+  scorers: { scorer: string; scored: number; failed: number; unscored: number }[];
+  [key: string]: unknown;
+}> {
+  const day = new Date().toISOString().slice(0, 10);
+  return (
+    await api.as(token).get(`/v1/ai-use-cases/${aiUseCaseId}/live-measures?from=${day}&to=${day}`).expect(200)
+  ).body;
+}
+
+/** The use case's live settings as a PUT body (the view's own fields left out), read through the API. */
+export async function liveSettingsBody(
+  api: TestApi,
+  token: string,
+  aiUseCaseId: string,
+): Promise<Record<string, unknown>> {
+  const view = (await api.as(token).get(`/v1/ai-use-cases/${aiUseCaseId}/live-settings`).expect(200))
+    .body as Record<string, unknown>;
+  const { aiUseCaseId: _id, stored: _stored, updatedBy: _by, updatedAt: _at, ...body } = view;
+  return body;
+}
+
+/** The live settings form, valid, as a browser sends it (percentages for shares), with `change` applied. */
+export const liveSettingsForm = (change: Record<string, string> = {}): Record<string, string> => ({
+  sampleRate: '25',
+  captureText: 'yes',
+  redactPii: 'yes',
+  retentionDays: '14',
+  judgeCallsPerDay: '100',
+  reevaluateEveryDays: '',
+  windowDays: '7',
+  minCases: '200',
+  rateMargin: '7',
+  lengthRatio: '2.5',
+  reason: '',
+  ...change,
+});
 
 /**
  * The use case's live traffic as if it had arrived when it happened (one second later, scored a second after

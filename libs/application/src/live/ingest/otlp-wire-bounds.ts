@@ -337,28 +337,26 @@ class WireWalk {
   }
 
   private arrayValue(end: number, depth: number): void {
-    let values = 0;
-    while (this.pos < end) {
-      const tag = this.tag(end);
-      if (tag >>> 3 === 1) {
-        const to = this.len(tag, end);
-        values = this.entry(values, 'values', 'values');
-        this.anyValue(to, depth);
-        this.depth--;
-      } else {
-        this.skip(tag, end);
-      }
-    }
+    this.listValues(end, depth, false);
   }
 
   private kvlist(end: number, depth: number): void {
+    this.listValues(end, depth, true);
+  }
+
+  /** The `values` (field 1) of an ArrayValue (AnyValues) or a KeyValueList (KeyValues), counted. */
+  private listValues(end: number, depth: number, keyValues: boolean): void {
     let values = 0;
     while (this.pos < end) {
       const tag = this.tag(end);
       if (tag >>> 3 === 1) {
         const to = this.len(tag, end);
         values = this.entry(values, 'values', 'values');
-        this.keyValue(to, depth);
+        if (keyValues) {
+          this.keyValue(to, depth);
+        } else {
+          this.anyValue(to, depth);
+        }
         this.depth--;
       } else {
         this.skip(tag, end);

@@ -1,5 +1,4 @@
 import { LiveScoringService } from '@gatehouse/application';
-import { type JobContext } from '@gatehouse/queue';
 import {
   describeIntegration,
   jsonl,
@@ -16,7 +15,11 @@ import {
   measuresToday,
   store,
   verdictsOf,
+  jobContext,
+  judgedSuiteYaml,
+  todayUtcDay,
 } from './support/live';
+import { suitePassedPolicy } from './support/givens';
 import { highRiskRecord, lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 import { signIn } from './support/web';
@@ -39,17 +42,6 @@ function judgeReply(body: StubRequestBody): string {
   const score = /please/i.test(answer) ? 5 : 1;
   return JSON.stringify({ score, reasoning: score === 5 ? 'polite' : 'curt' });
 }
-
-const suiteYaml = (name: string, scorers: string[]) =>
-  [
-    `name: ${name}`,
-    'version: 1',
-    `dataset: ${name}-questions@1`,
-    'target: { type: openai, model: stub-model, connection: stub }',
-    `limits: { timeoutMs: ${TIMEOUT_MS} }`,
-    'scorers:',
-    ...scorers,
-  ].join('\n');
 
 const KIND = [
   '  - type: rubric_judge',
@@ -78,32 +70,6 @@ const PANEL = [
   '    rubric: The answer is polite.',
   '    panel: [{ model: judge-a, connection: judges }, { model: judge-b, connection: judges }]',
 ];
-
-function policy() {
-  const suites = { low: ['live-judged', 'live-rogue'], medium: ['live-judged'], high: ['live-panel'] };
-  return {
-    description: 'live judges: low-tier gates read live-judged and live-rogue, high-tier ones live-panel',
-    gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
-      (['test', 'learn', 'scale'] as const).map((to) => ({
-        tier,
-        to,
-        rules: [
-          ...suites[tier].map((suite) => ({ kind: 'suite_passed', suite, maxAgeDays: 30 })),
-          { kind: 'approvals', count: 1, role: 'reviewer' },
-        ],
-      })),
-    ),
-  };
-}
-
-const context = (signal: AbortSignal = new AbortController().signal): JobContext => ({
-  signal,
-  attemptsStarted: 1,
-  enqueuedAt: Date.now(),
-  worker: 'test',
-});
-
-const today = () => new Date().toISOString().slice(0, 10);
 
 describeIntegration('model judges on live traffic', () => {
   let api: TestApi;
@@ -153,9 +119,21 @@ describeIntegration('model judges on live traffic', () => {
         .as(eve.token)
         .upload(`/v1/datasets?name=${name}-questions`, jsonl(questionItems(3)), 'application/x-ndjson')
         .expect(201);
-      await api.as(eve.token).upload('/v1/suites', suiteYaml(name, scorers), 'application/yaml').expect(201);
+      await api
+        .as(eve.token)
+        .upload('/v1/suites', judgedSuiteYaml(name, scorers, TIMEOUT_MS), 'application/yaml')
+        .expect(201);
     }
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    await api.admin
+      .post(
+        '/v1/gate-policies',
+        suitePassedPolicy(
+          { low: ['live-judged', 'live-rogue'], medium: ['live-judged'], high: ['live-panel'] },
+          {},
+          'live judges: low-tier gates read live-judged and live-rogue, high-tier ones live-panel',
+        ),
+      )
+      .expect(201);
     scoring = api.app.get(LiveScoringService);
   });
 
@@ -181,7 +159,7 @@ describeIntegration('model judges on live traffic', () => {
     });
     await store(api, [...rows, outside]);
     const before = judge.requests;
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, jobContext());
 
     const kind = new Map((await verdicts(rows, 'kind')).map((s) => [s.interactionId, s]));
     expect(kind.get(rows[0].id)).toMatchObject({ passed: true, value: 1, scorerType: 'rubric_judge' });
@@ -193,7 +171,7 @@ describeIntegration('model judges on live traffic', () => {
     // Two calls, with the connection's key (the stub refuses any other), on the text as stored.
     expect(judge.requests - before).toBe(2);
     expect(judge.lastBodies.at(-1)?.messages.at(-1)?.content).toContain('How do I renew my badge?');
-    expect(await judgeCalls(useCaseId)).toEqual({ day: today(), used: 2, budget: 100 });
+    expect(await judgeCalls(useCaseId)).toEqual({ day: todayUtcDay(), used: 2, budget: 100 });
     // The deterministic scorers of the suite ran beside it, and the batch is done.
     expect(await verdicts(rows, 'pii')).toHaveLength(3);
     const stored = await interactionsOf(api, useCaseId);
@@ -205,11 +183,11 @@ describeIntegration('model judges on live traffic', () => {
     const rows = traffic(useCaseId, ['Yes, please.']);
     await store(api, rows);
     const before = judge.requests;
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, jobContext());
     expect(await verdicts(rows, 'kind')).toEqual([]);
     expect(await verdicts(rows, 'pii')).toHaveLength(1);
     expect(judge.requests).toBe(before);
-    expect(await judgeCalls(useCaseId)).toEqual({ day: today(), used: 0, budget: 0 });
+    expect(await judgeCalls(useCaseId)).toEqual({ day: todayUtcDay(), used: 0, budget: 0 });
   });
 
   it('judges off the connection path are never called: a base URL, a connection of another team, one that is gone', async () => {
@@ -217,7 +195,7 @@ describeIntegration('model judges on live traffic', () => {
     await givenLiveSettings(api, useCaseId, { judgeCallsPerDay: 100 });
     const rows = traffic(useCaseId, ['Please apply.', 'No.']);
     await store(api, rows);
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, jobContext());
 
     const reasons = {
       rogue: 'judge.connection is required',
@@ -245,8 +223,8 @@ describeIntegration('model judges on live traffic', () => {
     await store(api, [...first, ...second]);
     const before = judge.requests;
     await Promise.all([
-      scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: first[0].batchId }, context()),
-      scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: second[0].batchId }, context()),
+      scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: first[0].batchId }, jobContext()),
+      scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: second[0].batchId }, jobContext()),
     ]);
 
     expect(judge.requests - before).toBe(3);
@@ -261,7 +239,7 @@ describeIntegration('model judges on live traffic', () => {
         explanation: "the day's model-judge budget (3 calls) is spent",
       });
     }
-    expect(await judgeCalls(useCaseId)).toEqual({ day: today(), used: 3, budget: 3 });
+    expect(await judgeCalls(useCaseId)).toEqual({ day: todayUtcDay(), used: 3, budget: 3 });
     // The live page shows the spend under the scorers, and the unscored verdicts beside them.
     const web = await signIn(api, sam.token);
     const page = (await web.get(`/ai-use-cases/${useCaseId}/live`)).text;
@@ -303,7 +281,7 @@ describeIntegration('model judges on live traffic', () => {
     const rows = traffic(useCaseId, ['Please.', 'No.', 'Please.']);
     await store(api, rows);
     const before = judge.requests;
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, jobContext());
 
     expect(judge.requests - before).toBe(4);
     const panel = await verdicts(rows, 'panel');
@@ -324,7 +302,7 @@ describeIntegration('model judges on live traffic', () => {
     );
     await store(api, failing);
     const before = judge.requests;
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: failing[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: failing[0].batchId }, jobContext());
 
     const kind = await verdicts(failing, 'kind');
     expect(kind).toHaveLength(10);
@@ -343,7 +321,7 @@ describeIntegration('model judges on live traffic', () => {
     judge.setOptions({ serverErrorRate: 0, hangRate: 1 });
     const hanging = traffic(useCaseId, ['Please.']);
     await store(api, hanging);
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: hanging[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: hanging[0].batchId }, jobContext());
     const [late] = await verdicts(hanging, 'kind');
     expect(late).toMatchObject({ passed: null, value: null });
     expect(late.explanation).toContain(`no answer within ${TIMEOUT_MS} ms`);
@@ -359,12 +337,15 @@ describeIntegration('model judges on live traffic', () => {
     await store(api, rows);
     const stopping = new AbortController();
     setTimeout(() => stopping.abort(), 100);
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, context(stopping.signal));
+    await scoring.scoreBatch(
+      { aiUseCaseId: useCaseId, batchId: rows[0].batchId },
+      jobContext(stopping.signal),
+    );
     expect(await verdicts(rows, 'pii')).toEqual([]);
     expect((await interactionsOf(api, useCaseId)).every((r) => r.scoredAt === null)).toBe(true);
 
     judge.setOptions({ latencyMs: 0 });
-    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, context());
+    await scoring.scoreBatch({ aiUseCaseId: useCaseId, batchId: rows[0].batchId }, jobContext());
     expect((await verdicts(rows, 'kind')).map((s) => s.passed)).toEqual(
       rows[0].id < rows[1].id ? [true, false] : [false, true],
     );

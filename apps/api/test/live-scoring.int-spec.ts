@@ -1,10 +1,9 @@
 import { LiveScoringService } from '@gatehouse/application';
 import { LiveScoreEntity, managerOf, UnitOfWork } from '@gatehouse/persistence';
-import { type JobContext } from '@gatehouse/queue';
 import { describeIntegration } from '@gatehouse/testing';
 import { In } from 'typeorm';
 import { givenStubSuite, suitePassedPolicy } from './support/givens';
-import { givenLiveSettings, interaction, interactionsOf, store } from './support/live';
+import { givenLiveSettings, interaction, interactionsOf, jobContext, store } from './support/live';
 import { lowRiskRecord } from './support/records';
 import { TestApi, type TestUser } from './support/test-api';
 
@@ -21,12 +20,7 @@ const SCORERS: Record<string, string | number>[] = [
 ];
 const ONLINE = ['fast', 'no_guarantee', 'pii'];
 
-const context = (signal: AbortSignal = new AbortController().signal): JobContext => ({
-  signal,
-  attemptsStarted: 1,
-  enqueuedAt: Date.now(),
-  worker: 'test',
-});
+const context = jobContext;
 
 describeIntegration('online scoring of live traffic', () => {
   let api: TestApi;

@@ -9,14 +9,22 @@ import {
   UnitOfWork,
   WatchAlertEntity,
 } from '@gatehouse/persistence';
-import { type JobContext } from '@gatehouse/queue';
 import { describeIntegration } from '@gatehouse/testing';
 import { DEFAULT_LIVE_SETTINGS } from '@gatehouse/domain';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { givenStubSuite, suitePassedPolicy } from '../support/givens';
-import { daysAgo, feedback, interaction, interactionsOf, scored, store, todayUtc } from '../support/live';
+import {
+  daysAgo,
+  feedback,
+  interaction,
+  interactionsOf,
+  jobContext,
+  scored,
+  store,
+  todayUtc,
+} from '../support/live';
 import { givenLiveUseCase, type LiveUseCase } from '../support/live-ingest';
 import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
 
@@ -28,12 +36,7 @@ import { ADMIN_TOKEN, TestApi, type TestUser } from '../support/test-api';
 jest.setTimeout(180_000);
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const context: JobContext = {
-  signal: new AbortController().signal,
-  attemptsStarted: 1,
-  enqueuedAt: Date.now(),
-  worker: 'test',
-};
+const context = jobContext();
 
 describeIntegration('a hostile review of live use', () => {
   let api: TestApi;

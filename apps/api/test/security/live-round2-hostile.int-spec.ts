@@ -16,7 +16,6 @@ import {
   NotificationEventEntity,
   UnitOfWork,
 } from '@gatehouse/persistence';
-import { type JobContext } from '@gatehouse/queue';
 import {
   describeIntegration,
   jsonl,
@@ -31,7 +30,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { In } from 'typeorm';
-import { interaction, liveSettingsForm, measuresToday, store, verdictsOf } from '../support/live';
+import { suitePassedPolicy } from '../support/givens';
+import {
+  interaction,
+  jobContext,
+  judgedSuiteYaml,
+  liveSettingsForm,
+  measuresToday,
+  store,
+  todayUtcDay,
+  verdictsOf,
+} from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
 import { highRiskRecord, lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
@@ -70,17 +79,6 @@ function gullibleJudge(body: StubRequestBody): string {
   return JSON.stringify({ score, reasoning: score === 5 ? 'polite' : 'curt' });
 }
 
-const suiteYaml = (name: string, scorers: string[]) =>
-  [
-    `name: ${name}`,
-    'version: 1',
-    `dataset: ${name}-questions@1`,
-    'target: { type: openai, model: stub-model, connection: stub }',
-    'limits: { timeoutMs: 2000 }',
-    'scorers:',
-    ...scorers,
-  ].join('\n');
-
 /**
  * Read by low-tier gates: a judge on the admin's connection, two that try to leave it, and one on a connection
  * whose server redirects every call to the rogue address.
@@ -116,31 +114,6 @@ const HIGH = [
 ];
 /** Shaped like no known credential: only the connection's own secret being masked keeps it out. */
 const ECHO_KEY = 'round2-echoed-secret-0123456789';
-
-function policy() {
-  const suites = { low: 'r2-low', medium: 'r2-low', high: 'r2-high' };
-  return {
-    description: 'round two: low and medium gates read r2-low, high ones r2-high',
-    gates: (['low', 'medium', 'high'] as const).flatMap((tier) =>
-      (['test', 'learn', 'scale'] as const).map((to) => ({
-        tier,
-        to,
-        rules: [
-          { kind: 'suite_passed', suite: suites[tier], maxAgeDays: 30 },
-          { kind: 'approvals', count: 1, role: 'reviewer' },
-        ],
-      })),
-    ),
-  };
-}
-
-const jobContext = (): JobContext => ({
-  signal: new AbortController().signal,
-  attemptsStarted: 1,
-  enqueuedAt: Date.now(),
-  worker: 'test',
-});
-const today = () => new Date().toISOString().slice(0, 10);
 
 describeIntegration('live round two: hostile use of judges, watch notices and token revocation', () => {
   let api: TestApi;
@@ -228,9 +201,21 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
         .as(eve.token)
         .upload(`/v1/datasets?name=${name}-questions`, jsonl(questionItems(3)), 'application/x-ndjson')
         .expect(201);
-      await api.as(eve.token).upload('/v1/suites', suiteYaml(name, scorers), 'application/yaml').expect(201);
+      await api
+        .as(eve.token)
+        .upload('/v1/suites', judgedSuiteYaml(name, scorers), 'application/yaml')
+        .expect(201);
     }
-    await api.admin.post('/v1/gate-policies', policy()).expect(201);
+    await api.admin
+      .post(
+        '/v1/gate-policies',
+        suitePassedPolicy(
+          { low: ['r2-low'], medium: ['r2-low'], high: ['r2-high'] },
+          {},
+          'round two: low and medium gates read r2-low, high ones r2-high',
+        ),
+      )
+      .expect(201);
   }, 120_000);
 
   afterAll(async () => {
@@ -417,7 +402,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
       });
       // Both calls were made (and spent): the judge was reached, its verdict refused. (`bounced` spent one
       // call per interaction too: see below.)
-      expect(body.judgeCalls).toEqual({ day: today(), used: 4, budget: 50 });
+      expect(body.judgeCalls).toEqual({ day: todayUtcDay(), used: 4, budget: 50 });
     });
 
     it('a judge whose reasoning carries a NUL character (which PostgreSQL cannot store) does not poison the batch: the verdict is written without it', async () => {
@@ -499,7 +484,7 @@ describeIntegration('live round two: hostile use of judges, watch notices and to
         expect(verdict.explanation).toContain('the judge gave no verdict');
         expect(verdict.explanation).not.toContain(ECHO_KEY);
       }
-      expect((await measures(id)).judgeCalls).toEqual({ day: today(), used: 2, budget: 2 });
+      expect((await measures(id)).judgeCalls).toEqual({ day: todayUtcDay(), used: 2, budget: 2 });
     });
   });
 

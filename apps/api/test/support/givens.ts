@@ -213,16 +213,18 @@ export async function givenTargetChangeApproved(
  * and the approvals rule given (one reviewer unless `approvals` says otherwise: `count`, `via`, …).
  */
 export function suitePassedPolicy(
-  suite: string,
+  suite: string | Record<'low' | 'medium' | 'high', string[]>,
   approvals: Record<string, unknown> = {},
-  description = `every gate: ${suite} passed, and approvals`,
+  description = `every gate: ${typeof suite === 'string' ? suite : 'the suites of its tier'} passed, and approvals`,
 ) {
+  // One suite for every gate, or the suites each risk tier's gates read.
+  const suitesOf = (tier: 'low' | 'medium' | 'high') => (typeof suite === 'string' ? [suite] : suite[tier]);
   const gates = (['low', 'medium', 'high'] as const).flatMap((tier) =>
     (['test', 'learn', 'scale'] as const).map((to) => ({
       tier,
       to,
       rules: [
-        { kind: 'suite_passed', suite, maxAgeDays: 30 },
+        ...suitesOf(tier).map((name) => ({ kind: 'suite_passed', suite: name, maxAgeDays: 30 })),
         { kind: 'approvals', count: 1, role: 'reviewer', ...approvals },
       ],
     })),

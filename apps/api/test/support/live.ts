@@ -8,6 +8,7 @@ import {
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { DEFAULT_LIVE_SETTINGS, type LiveSettings } from '@gatehouse/domain';
+import { type JobContext } from '@gatehouse/queue';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import {
@@ -157,6 +158,29 @@ export async function interactionsOf(api: TestApi, aiUseCaseId: string): Promise
   return uow.read((tx) => managerOf(tx).find(LiveInteractionEntity, { where: { aiUseCaseId } }));
 }
 
+/** Today's UTC day, `YYYY-MM-DD` (the day live measures and judge budgets count in). */
+export const todayUtcDay = (): string => new Date().toISOString().slice(0, 10);
+
+/** What a queue job runs with, for calling a job's service directly (`signal` aborts it). */
+export const jobContext = (signal: AbortSignal = new AbortController().signal): JobContext => ({
+  signal,
+  attemptsStarted: 1,
+  enqueuedAt: Date.now(),
+  worker: 'test',
+});
+
+/** A suite `<name>@1` on `<name>-questions@1` against the `stub` connection, with these scorer YAML lines. */
+export const judgedSuiteYaml = (name: string, scorers: string[], timeoutMs = 2_000): string =>
+  [
+    `name: ${name}`,
+    'version: 1',
+    `dataset: ${name}-questions@1`,
+    'target: { type: openai, model: stub-model, connection: stub }',
+    `limits: { timeoutMs: ${timeoutMs} }`,
+    'scorers:',
+    ...scorers,
+  ].join('\n');
+
 /** The stored verdicts of one scorer on these interactions, in interaction id order. */
 export async function verdictsOf(
   api: TestApi,
@@ -182,7 +206,7 @@ export async function measuresToday(
   scorers: { scorer: string; scored: number; failed: number; unscored: number }[];
   [key: string]: unknown;
 }> {
-  const day = new Date().toISOString().slice(0, 10);
+  const day = todayUtcDay();
   return (
     await api.as(token).get(`/v1/ai-use-cases/${aiUseCaseId}/live-measures?from=${day}&to=${day}`).expect(200)
   ).body;

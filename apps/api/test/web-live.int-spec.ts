@@ -362,6 +362,12 @@ describeIntegration('the live use page', () => {
     expect(gatePage).toContain('live settings watch less closely than Gatehouse’s defaults');
     expect(gatePage).toMatch(/Share of traces scored online 10% 2%/);
     expect(gatePage).not.toContain('stores text with personal data');
+    // Another team, which may not read the use case's live settings, is not shown them on the gate page.
+    const theirs = await hankWeb.get(`/gate-evaluations/${toLearn.id}`);
+    expect(theirs.status).toBe(200);
+    expect(textOf(theirs.text)).toContain('Approvals');
+    expect(textOf(theirs.text)).not.toContain('How live use will be watched');
+    expect(textOf(theirs.text)).not.toContain('Share of traces scored online');
 
     // The same gate of a use case on the defaults says so; a gate to test says nothing of live use.
     const onDefaults = await givenUseCaseAt(api, 'test', given);

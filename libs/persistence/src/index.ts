@@ -16,5 +16,6 @@ export * from './registry';
 export * from './repositories';
 export * from './runs';
 export * from './reviews';
+export * from './time-ordered-id';
 export * from './work';
 export { managerOf, readWith, type Tx, UnitOfWork, writeWith } from './unit-of-work';

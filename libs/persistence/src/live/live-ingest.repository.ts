@@ -47,7 +47,11 @@ export class LiveIngestRepository {
     return row ? { stage: row.stage, targetHash: row.targetHash } : null;
   }
 
-  /** Inserts the rows that are not there yet (by use case, trace and span id). */
+  /**
+   * Inserts the rows that are not there yet (by use case, trace and span id). On PostgreSQL, one statement
+   * (so it may run in `writeStatement`); give rows time-ordered ids (timeOrderedUuid), which keep the
+   * primary key's inserts on its rightmost pages.
+   */
   async insertInteractions(tx: Tx, rows: LiveInteractionEntity[]): Promise<InsertedInteractions> {
     if (rows.length === 0) {
       return { inserted: 0, sampled: 0 };
@@ -60,7 +64,10 @@ export class LiveIngestRepository {
         }));
   }
 
-  /** Inserts the events that are not there yet (by use case and event key); returns how many went in. */
+  /**
+   * Inserts the events that are not there yet (by use case and event key); returns how many went in. On
+   * PostgreSQL, one statement (so it may run in `writeStatement`).
+   */
   async insertFeedback(tx: Tx, rows: LiveFeedbackEntity[]): Promise<number> {
     if (rows.length === 0) {
       return 0;
@@ -94,7 +101,7 @@ export class LiveIngestRepository {
 
   /**
    * One batch (one request): the use case, batch, source and arrival time are the same for every row and
-   * bind once; the ids are drawn by the database. The rest binds as one array per column.
+   * bind once; the rest binds as one array per column.
    */
   private async insertInteractionsPostgres(
     tx: Tx,
@@ -123,11 +130,14 @@ export class LiveIngestRepository {
          INSERT INTO live_interactions (id, ai_use_case_id, batch_id, source, received_at, trace_id, span_id,
            started_at, duration_ms, operation, model, input_tokens, output_tokens, cost_usd, config_hash, errored,
            input_chars, output_chars, pii_found, input_text, output_text, text_expires_at, sampled, scored_at)
-         SELECT gen_random_uuid()::varchar, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz, v.*, NULL::timestamptz
-           FROM unnest(?::varchar[], ?::varchar[], ?::timestamptz[], ?::float8[], ?::varchar[], ?::varchar[],
-                       ?::int[], ?::int[], ?::float8[], ?::varchar[], ?::boolean[], ?::int[],
+         SELECT v.id, ?::varchar, ?::varchar, ?::varchar, ?::timestamptz, v.trace_id, v.span_id, v.started_at,
+                v.duration_ms, v.operation, v.model, v.input_tokens, v.output_tokens, v.cost_usd, v.config_hash,
+                v.errored, v.input_chars, v.output_chars, v.pii_found, v.input_text, v.output_text,
+                v.text_expires_at, v.sampled, NULL::timestamptz
+           FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[], ?::float8[], ?::varchar[],
+                       ?::varchar[], ?::int[], ?::int[], ?::float8[], ?::varchar[], ?::boolean[], ?::int[],
                        ?::int[], ?::json[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[])
-             AS v(trace_id, span_id, started_at, duration_ms, operation, model, input_tokens, output_tokens,
+             AS v(id, trace_id, span_id, started_at, duration_ms, operation, model, input_tokens, output_tokens,
                   cost_usd, config_hash, errored, input_chars, output_chars, pii_found, input_text, output_text,
                   text_expires_at, sampled)
          ON CONFLICT DO NOTHING
@@ -139,6 +149,7 @@ export class LiveIngestRepository {
         first.batchId,
         first.source,
         first.receivedAt.toISOString(),
+        column((r) => r.id),
         column((r) => r.traceId),
         column((r) => r.spanId),
         column((r) => r.startedAt.toISOString()),

@@ -4,6 +4,7 @@ import {
   LiveFeedbackEntity,
   LiveIngestRepository,
   LiveInteractionEntity,
+  timeOrderedUuid,
   type Tx,
   UnitOfWork,
 } from '@gatehouse/persistence';
@@ -209,13 +210,14 @@ export class LiveIngestService {
   }
 
   /**
-   * A batch's write. When the database cannot take it just now (not a row it refuses), the failure becomes
+   * A batch's write: one insert statement (atomic by itself, so without BEGIN and COMMIT on PostgreSQL).
+   * When the database cannot take it just now (not a row it refuses), the failure becomes
    * IngestUnavailableError, which the API answers with 503 and Retry-After: the exporters retry 503, so a
    * database restart loses no span; a 500 they would drop.
    */
   private async write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await this.uow.write(work);
+      return await this.uow.writeStatement(work);
     } catch (error) {
       if (error instanceof DomainError || isRowRefused(error)) {
         throw error;
@@ -320,7 +322,8 @@ export class LiveIngestService {
     const hasText = keep && (input.text !== null || output.text !== null);
     const days = captureText ? retentionDays : SCORING_TEXT_DAYS;
     return Object.assign(new LiveInteractionEntity(), {
-      id: randomUUID(),
+      // Time-ordered: thousands of rows a second go on the rightmost pages of the primary key's index.
+      id: timeOrderedUuid(receivedAt.getTime()),
       aiUseCaseId: context.aiUseCaseId,
       traceId: span.traceId,
       spanId: span.spanId,

@@ -63,6 +63,15 @@ describe('jsonTextTooDeep', () => {
     ['an escaped quote inside a string', JSON.stringify({ note: `"${'{'.repeat(500)}` }), false],
     ['an escaped backslash ending a string', `{"a": "\\\\", "b": ${'['.repeat(MAX_JSON_DEPTH)}]}`, true],
     ['unbalanced closers', `${']'.repeat(1000)}${'['.repeat(MAX_JSON_DEPTH)}`, false],
+    // Past the limit only when both kinds of bracket are counted together.
+    ['arrays and objects one past the limit', JSON.stringify(nested(MAX_JSON_DEPTH + 1)), true],
+    ['arrays and objects at the limit', JSON.stringify(nested(MAX_JSON_DEPTH)), false],
+    // More brackets than the limit, none deep: the count alone does not decide.
+    [
+      'many shallow siblings',
+      JSON.stringify(Array.from({ length: 3 * MAX_JSON_DEPTH }, () => ({ a: [] }))),
+      false,
+    ],
   ])('%s', (_name, text, expected) => {
     expect(jsonTextTooDeep(text)).toBe(expected);
   });

@@ -9,3 +9,4 @@ export * from './live-text';
 export * from './otlp-messages';
 export * from './otlp-spans';
 export * from './otlp-wire-bounds';
+export * from './otlp-wire-spans';

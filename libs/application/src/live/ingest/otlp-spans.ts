@@ -69,7 +69,7 @@ function wireNumber(value: WireInt | string | undefined | null): number | null {
 }
 
 /** Every span of the request, counted before any is read: more than the limit refuses the request. */
-function checkSpanCount(total: number): void {
+export function checkSpanCount(total: number): void {
   if (total > LIVE_LIMITS.maxSpansPerRequest) {
     throw new OtlpRequestError(
       'resourceSpans',
@@ -87,7 +87,7 @@ function checkSpanCount(total: number): void {
  * A refusal raised below `segment`, re-raised with the segment in front of its field: paths are built only
  * when something is refused, never for the attributes of a request that is read.
  */
-function under(segment: string, error: unknown): unknown {
+export function under(segment: string, error: unknown): unknown {
   return error instanceof OtlpRequestError
     ? new OtlpRequestError(`${segment}${error.field}`, error.message, error.code)
     : error;
@@ -382,7 +382,7 @@ function jsonTime(value: Json): number | null {
   return typeof value === 'number' || typeof value === 'string' ? wireNumber(value) : null;
 }
 
-function tooDeep(at: string): OtlpRequestError {
+export function tooDeep(at: string): OtlpRequestError {
   return new OtlpRequestError(
     at,
     `nests arrays and key-value lists more than ${LIVE_LIMITS.maxValueDepth} levels deep (the limit)`,

@@ -25,8 +25,8 @@ import {
 } from './ingest-inputs';
 import { checkLiveJsonBody, checkOtlpBody } from './ingest-bounds';
 import { type MinimisedText, minimiseText } from './live-text';
-import { decodeTraceRequest } from './otlp-messages';
-import { OtlpRequestError, type OtlpSpan, spansFromJson, spansFromProtobuf } from './otlp-spans';
+import { OtlpRequestError, type OtlpSpan, spansFromJson } from './otlp-spans';
+import { spansFromProtobufBody } from './otlp-wire-spans';
 
 const MS_PER_DAY = 86_400_000;
 /** Sampled text kept for online scoring when the team does not capture text (the scorer clears it sooner). */
@@ -232,10 +232,13 @@ export class LiveIngestService {
       if (encoding === 'json') {
         return spansFromJson(parseJsonBody(body));
       }
-      let request;
       try {
-        request = decodeTraceRequest(body);
+        // Read straight from the wire into spans (what protobufjs would decode, without its message objects).
+        return spansFromProtobufBody(body);
       } catch (error) {
+        if (error instanceof OtlpRequestError) {
+          throw error;
+        }
         throw DomainError.validation(
           [
             {
@@ -247,7 +250,6 @@ export class LiveIngestService {
           'The body could not be decoded as an OTLP ExportTraceServiceRequest.',
         );
       }
-      return spansFromProtobuf(request);
     } catch (error) {
       if (error instanceof OtlpRequestError) {
         const problem = [{ field: error.field, message: error.message, code: error.code }];

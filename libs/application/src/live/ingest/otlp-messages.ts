@@ -146,7 +146,8 @@ export interface PbRequest {
 }
 
 /**
- * Decodes an ExportTraceServiceRequest. Throws on bytes that are not one (protobufjs also refuses messages
+ * Decodes an ExportTraceServiceRequest with protobufjs: the reference the ingest path's own reader
+ * (spansFromProtobufBody, otlp-wire-spans.ts) is tested against. Throws on bytes that are not one (protobufjs also refuses messages
  * nested more than 100 deep, so a crafted body cannot exhaust the stack). Its work is bounded only by the
  * bytes: run checkOtlpWireBounds (otlp-wire-bounds.ts) on a sender's body first.
  */

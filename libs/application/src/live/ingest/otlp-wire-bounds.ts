@@ -1,7 +1,8 @@
 import { LIVE_LIMITS } from '@gatehouse/domain';
+import { EGROUP, I32, I64, LEN, SGROUP, VARINT } from './protobuf-wire-types';
 
 /**
- * Bounds on an OTLP protobuf request, checked on its bytes BEFORE protobufjs decodes it. The byte limit
+ * Bounds on an OTLP protobuf request, checked on its bytes BEFORE its spans are read. The byte limit
  * (GATEHOUSE_INGEST_MAX_BYTES) alone does not bound the decoder's work: 4 MiB of two-byte empty attributes is
  * two million objects. Real exporters stay far inside these: the OTel SDK batches 512 spans and keeps at most
  * 128 attributes, events and links per span (its SpanLimits defaults).
@@ -61,14 +62,6 @@ export class OtlpWireError extends Error {
     this.name = 'OtlpWireError';
   }
 }
-
-// Wire types.
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const SGROUP = 3;
-const EGROUP = 4;
-const I32 = 5;
 
 /** Thrown inside the walk and turned into an OtlpWireError with the path where it happened. */
 class Refusal {

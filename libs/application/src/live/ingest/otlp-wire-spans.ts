@@ -9,6 +9,7 @@ import {
   tooDeep,
   under,
 } from './otlp-spans';
+import { EGROUP, I32, I64, LEN, SGROUP, VARINT } from './protobuf-wire-types';
 
 /**
  * The spans of a protobuf ExportTraceServiceRequest read straight from its bytes: the same OtlpSpan[] as
@@ -56,14 +57,6 @@ const MAX_DEPTH = LIVE_LIMITS.maxValueDepth;
 const MAX_SPANS = LIVE_LIMITS.maxSpansPerRequest;
 /** protobufjs's Reader.recursionLimit (protoc's default): a message nested deeper refuses the body. */
 const RECURSION_LIMIT = 100;
-
-// Wire types.
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const SGROUP = 3;
-const EGROUP = 4;
-const I32 = 5;
 
 // The AnyValue oneof's members, by field number.
 const NONE = 0;

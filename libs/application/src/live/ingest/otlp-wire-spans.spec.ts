@@ -734,17 +734,13 @@ describe('spansFromProtobufBody (the protobuf wire read straight into spans)', (
         oneSpan(attr(kv('a', av(iv(-3), dv(1.5), kvl(kv('k', yv([1]))))))),
         randomRequest(random(3)),
       ];
-      const deadline = Date.now() + 4_000;
-      let mutations = 0;
+      // A fixed count (about a second), not a time budget: every run reads the same bodies, loaded machine or not.
       let decoded = 0;
-      while (Date.now() < deadline && mutations < 6_000) {
-        const body = mutate(rng, rng.pick(bodies));
-        if ('spans' in expectSame(body)) {
+      for (let mutations = 0; mutations < 3_000; mutations++) {
+        if ('spans' in expectSame(mutate(rng, rng.pick(bodies)))) {
           decoded++;
         }
-        mutations++;
       }
-      expect(mutations).toBeGreaterThan(200);
       expect(decoded).toBeGreaterThan(20);
     }, 30_000);
   });

@@ -28,6 +28,7 @@ import {
   LiveSettingsEntity,
   WatchAlertEntity,
 } from './live.entity';
+import { LiveScoringLeaseEntity } from './live-scoring-lease.entity';
 import { OidcSignInEntity } from './oidc-sign-in.entity';
 import { ReevaluationEntity } from './reevaluation.entity';
 import { ProviderConnectionEntity } from './provider-connection.entity';
@@ -46,6 +47,7 @@ export * from './enrolment.entity';
 export * from './evaluation-run.entity';
 export * from './gate.entity';
 export * from './live.entity';
+export * from './live-scoring-lease.entity';
 export * from './notification.entity';
 export * from './oidc-sign-in.entity';
 export * from './provider-connection.entity';
@@ -93,6 +95,7 @@ export const ENTITIES = [
   LiveScoreEntity,
   LiveFeedbackEntity,
   LiveJudgeBudgetEntity,
+  LiveScoringLeaseEntity,
   WatchAlertEntity,
   ReevaluationEntity,
 ];

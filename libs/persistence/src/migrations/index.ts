@@ -12,6 +12,7 @@ import { LiveTraces1767283200000 } from './1767283200000-live-traces';
 import { WatchReevaluations1767369600000 } from './1767369600000-watch-reevaluations';
 import { LiveJudgeBudget1767456000000 } from './1767456000000-live-judge-budget';
 import { LivePartialIndexes1767542400000 } from './1767542400000-live-partial-indexes';
+import { LiveScoringLeases1767628800000 } from './1767628800000-live-scoring-leases';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   WatchReevaluations1767369600000,
   LiveJudgeBudget1767456000000,
   LivePartialIndexes1767542400000,
+  LiveScoringLeases1767628800000,
 ];

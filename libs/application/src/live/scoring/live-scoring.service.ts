@@ -9,6 +9,7 @@ import {
   LiveJudgeBudgetRepository,
   LiveMeasuresRepository,
   type LiveScoreEntity,
+  LiveScoringLeaseRepository,
   LiveSettingsRepository,
   type ProviderConnectionEntity,
   UnitOfWork,
@@ -17,6 +18,7 @@ import { type JobContext, JobName, type JobPayloads } from '@gatehouse/queue';
 import { type GatehouseConfig } from '@gatehouse/config';
 import { Injectable, Logger } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
+import { randomUUID } from 'node:crypto';
 import { ConnectionsService } from '../../connections/connections.service';
 import { ALL_TEAMS } from '../../connections/connections.schema';
 import { PlatformNetwork } from '../../connections/platform-network';
@@ -47,6 +49,11 @@ const REQUEUE_LIMIT = 1_000;
 const EXPLANATION_CHARS = 500;
 /** Interactions of a chunk judged at once (each may wait on model judges; the others only compute). */
 const JUDGE_CONCURRENCY = 4;
+/**
+ * How long a job that judges holds its batch's lease, and how often it moves the end on: a holder must miss
+ * two renewals in a row (a worker starved of CPU for 40 s, or dead) before another job may take the batch.
+ */
+const LIVE_SCORING_LEASE = { holdMs: 60_000, renewEveryMs: 20_000 };
 
 /**
  * An explanation as it can be stored: without NUL characters, which PostgreSQL refuses in text (a judge's
@@ -87,6 +94,14 @@ interface PreparedBatch {
   connections: ProviderConnectionEntity[];
 }
 
+/** A batch's lease as the job holding it sees it. */
+interface HeldLease {
+  /** Aborted when the job is stopped or the lease is lost (a renewal found another holder). */
+  signal: AbortSignal;
+  /** Stops the renewals and deletes the lease (if still held); never throws. */
+  release(): Promise<void>;
+}
+
 /**
  * Scores the sampled interactions of one ingest batch with the use case's online scorers (a queue job), and
  * re-adds the jobs of batches a crash left unscored.
@@ -103,6 +118,20 @@ interface PreparedBatch {
  * through the admin's connections and the egress policy, as server-side runs call them. Each judge call is
  * reserved from the day's budget in a short write of its own before it is made, and the calls happen with no
  * transaction open: a chunk's interactions are read, judged, then written in one transaction.
+ *
+ * Two jobs of one batch are kept from judging it twice: in one process by running them one after the other
+ * (`scoring`), across worker processes (BullMQ hands a job whose worker lost its lock to another worker while
+ * the first still runs; the stale pass re-adds a batch whose job is still running elsewhere) by a lease per
+ * batch in `live_scoring_leases`. A job takes it only when it will call model judges (a judge budget and at
+ * least one judge), so deterministic scoring costs no statement more; it takes it before reading its first
+ * chunk, renews it while judging, and deletes it at the end. A job that finds another's lease running judges
+ * nothing and ends: the holder scores the batch. If the holder dies, its lease runs out (`holdMs` after its
+ * last renewal) with the batch still unscored: the holder's job, retried by BullMQ's stall detection, takes
+ * it if the lease has run out by then, and otherwise the stale pass does (each pass re-adds every batch still
+ * unscored five minutes after it arrived, under a job id of the pass's slot, so a job that met a live lease
+ * and ended does not keep the next pass from adding the batch again). A holder whose renewal finds the lease
+ * taken (it was starved past its end and another job took over) aborts its judges' calls and writes nothing
+ * of the chunk they were judging, as when the job is stopped.
  */
 @Injectable()
 export class LiveScoringService {
@@ -111,12 +140,15 @@ export class LiveScoringService {
   private readonly built = new BoundedMap<string, OnlineScorer[]>(500);
   /** The batches this process is scoring now (use case and batch id), with the last job's run of each. */
   private readonly scoring = new Map<string, Promise<void>>();
+  /** How long a judging job's lease lasts and how often it is renewed (tests shorten them). */
+  leaseTiming = { ...LIVE_SCORING_LEASE };
 
   constructor(
     private readonly uow: UnitOfWork,
     private readonly live: LiveMeasuresRepository,
     private readonly settingsRows: LiveSettingsRepository,
     private readonly budgets: LiveJudgeBudgetRepository,
+    private readonly leases: LiveScoringLeaseRepository,
     private readonly connectionRows: ConnectionRepository,
     private readonly connections: ConnectionsService,
     private readonly network: PlatformNetwork,
@@ -175,10 +207,35 @@ export class LiveScoringService {
     if (!prepared) {
       return;
     }
-    const { scorers, secrets } = await this.scorersOf(prepared, aiUseCaseId);
+    const { scorers, secrets, judging } = await this.scorersOf(prepared, aiUseCaseId);
+    let lease: HeldLease | null = null;
+    if (judging) {
+      lease = await this.takeLease(aiUseCaseId, batchId, context.signal);
+      if (!lease) {
+        // Another worker's job is judging this batch: it scores it (or, if it died, its lease runs out and
+        // the stale pass re-adds the batch, still unscored).
+        this.logger.debug(`live batch ${batchId} is being scored by another job`);
+        return;
+      }
+    }
+    try {
+      await this.scoreChunks(aiUseCaseId, prepared, scorers, secrets, lease?.signal ?? context.signal);
+    } finally {
+      await lease?.release();
+    }
+  }
+
+  /** Scores the prepared ids a chunk at a time, until done or `signal` aborts. */
+  private async scoreChunks(
+    aiUseCaseId: string,
+    prepared: PreparedBatch,
+    scorers: OnlineScorer[],
+    secrets: string[],
+    signal: AbortSignal,
+  ): Promise<void> {
     const { captureText, redactPii } = prepared.settings;
     for (let i = 0; i < prepared.ids.length; i += CHUNK) {
-      if (context.signal.aborted) {
+      if (signal.aborted) {
         return; // the rest stays unscored: the job's next run (or the stale pass) takes it
       }
       const chunk = prepared.ids.slice(i, i + CHUNK);
@@ -187,16 +244,9 @@ export class LiveScoringService {
       if (interactions.length === 0) {
         continue;
       }
-      const rows = await this.verdicts(
-        aiUseCaseId,
-        interactions,
-        scorers,
-        redactPii,
-        context.signal,
-        secrets,
-      );
+      const rows = await this.verdicts(aiUseCaseId, interactions, scorers, redactPii, signal, secrets);
       if (rows === null) {
-        return; // stopped while judging: this chunk stays unscored for the next run
+        return; // stopped (or the lease lost) while judging: this chunk stays unscored for the next run
       }
       const scoredAt = new Date();
       await this.uow.write((tx) =>
@@ -209,6 +259,67 @@ export class LiveScoringService {
         ),
       );
     }
+  }
+
+  /**
+   * Takes the batch's lease for this job's run (a random holder id) for `holdMs`, and renews it every
+   * `renewEveryMs` until released: null when another job's lease is running. The signal handed back aborts
+   * when the job's does, or when a renewal finds that another holder has taken the lease (this one had run
+   * out). A renewal that fails (the database did not answer) is only logged: the next one tries again.
+   */
+  private async takeLease(
+    aiUseCaseId: string,
+    batchId: string,
+    jobSignal: AbortSignal,
+  ): Promise<HeldLease | null> {
+    const { holdMs, renewEveryMs } = this.leaseTiming;
+    const holder = randomUUID();
+    const now = new Date();
+    const taken = await this.uow.write((tx) =>
+      this.leases.acquire(tx, aiUseCaseId, batchId, holder, new Date(now.getTime() + holdMs), now),
+    );
+    if (!taken) {
+      return null;
+    }
+    const lost = new AbortController();
+    let renewing = Promise.resolve();
+    const renew = async () => {
+      if (lost.signal.aborted) {
+        return;
+      }
+      try {
+        const held = await this.uow.write((tx) =>
+          this.leases.renew(tx, batchId, holder, new Date(Date.now() + holdMs)),
+        );
+        if (!held) {
+          this.logger.warn(`lost the scoring lease of live batch ${batchId} to another job: stopping`);
+          lost.abort(new Error(`the scoring lease of live batch ${batchId} was taken by another job`));
+        }
+      } catch (error) {
+        this.logger.warn(
+          `could not renew the scoring lease of live batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    };
+    const timer = setInterval(() => {
+      renewing = renewing.then(renew);
+    }, renewEveryMs);
+    timer.unref();
+    return {
+      signal: AbortSignal.any([jobSignal, lost.signal]),
+      release: async () => {
+        clearInterval(timer);
+        await renewing;
+        try {
+          await this.uow.write((tx) => this.leases.release(tx, batchId, holder));
+        } catch (error) {
+          // It runs out by itself: the batch's next job waits at most `holdMs` for it.
+          this.logger.warn(
+            `could not release the scoring lease of live batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      },
+    };
   }
 
   /**
@@ -282,10 +393,11 @@ export class LiveScoringService {
   private async scorersOf(
     prepared: PreparedBatch,
     aiUseCaseId: string,
-  ): Promise<{ scorers: OnlineScorer[]; secrets: string[] }> {
+  ): Promise<{ scorers: OnlineScorer[]; secrets: string[]; judging: boolean }> {
     const environment =
       prepared.settings.judgeCallsPerDay > 0 ? await this.judgeEnvironment(prepared, aiUseCaseId) : null;
     const lists: OnlineScorer[][] = [];
+    const judges = new Set<OnlineScorer>();
     for (const suite of prepared.suites) {
       let built = this.built.get(suite.key);
       if (!built) {
@@ -294,7 +406,9 @@ export class LiveScoringService {
       }
       lists.push(built);
       if (environment) {
-        lists.push(await buildOnlineJudges(suite.definition, environment));
+        const suiteJudges = await buildOnlineJudges(suite.definition, environment);
+        suiteJudges.forEach((judge) => judges.add(judge));
+        lists.push(suiteJudges);
       }
     }
     // A metric name already taken by an earlier suite is left to that suite.
@@ -305,7 +419,11 @@ export class LiveScoringService {
       return fresh;
     });
     const opened = environment?.targetContext.platform?.connections;
-    return { scorers, secrets: opened ? secretsOf(opened.values()) : [] };
+    return {
+      scorers,
+      secrets: opened ? secretsOf(opened.values()) : [],
+      judging: scorers.some((scorer) => judges.has(scorer)),
+    };
   }
 
   /**

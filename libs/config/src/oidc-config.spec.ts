@@ -72,6 +72,7 @@ describe('identity provider configuration', () => {
       allowHttp: false,
       trustedEmailDomains: [],
       maxPendingSignIns: 10_000,
+      endSession: true,
     });
     expect(config.webTokenSignIn).toBe(false);
     const secret = config.oidc?.clientAuth.kind === 'client_secret' ? config.oidc.clientAuth.secret : null;
@@ -94,6 +95,17 @@ describe('identity provider configuration', () => {
     ]);
     expect(problemsOf({ GATEHOUSE_OIDC_EMAIL_DOMAINS: 'example.gov.uk' })).toEqual([
       expect.stringMatching(/^GATEHOUSE_OIDC_EMAIL_DOMAINS: is set but GATEHOUSE_OIDC_ISSUER is not/),
+    ]);
+  });
+
+  it('asks the provider to end its session at sign-out unless GATEHOUSE_OIDC_END_SESSION is false', () => {
+    expect(loadConfig({ ...base, GATEHOUSE_OIDC_END_SESSION: 'false' }).oidc?.endSession).toBe(false);
+    expect(loadConfig({ ...base, GATEHOUSE_OIDC_END_SESSION: 'true' }).oidc?.endSession).toBe(true);
+    expect(problemsOf({ ...base, GATEHOUSE_OIDC_END_SESSION: 'off' })).toEqual([
+      'GATEHOUSE_OIDC_END_SESSION: must be true or false',
+    ]);
+    expect(problemsOf({ GATEHOUSE_OIDC_END_SESSION: 'false' })).toEqual([
+      expect.stringMatching(/^GATEHOUSE_OIDC_END_SESSION: is set but GATEHOUSE_OIDC_ISSUER is not/),
     ]);
   });
 

@@ -55,6 +55,11 @@ export interface OidcConfig {
    * are refused with 503: anyone can start one, so their number is bounded.
    */
   maxPendingSignIns: number;
+  /**
+   * Whether signing out of Gatehouse also asks the provider to end its session (OpenID Connect RP-initiated
+   * logout, when its discovery names an `end_session_endpoint`); on by default (GATEHOUSE_OIDC_END_SESSION).
+   */
+  endSession: boolean;
 }
 
 export interface OidcSettings {
@@ -81,6 +86,7 @@ const oidcEnvironment = z.object({
   GATEHOUSE_OIDC_ALLOW_HTTP: optional,
   GATEHOUSE_OIDC_EMAIL_DOMAINS: optional,
   GATEHOUSE_OIDC_MAX_PENDING: optional,
+  GATEHOUSE_OIDC_END_SESSION: optional,
   GATEHOUSE_WEB_TOKEN_SIGN_IN: optional,
 });
 
@@ -96,6 +102,7 @@ const OIDC_ONLY = [
   'GATEHOUSE_OIDC_ALLOW_HTTP',
   'GATEHOUSE_OIDC_EMAIL_DOMAINS',
   'GATEHOUSE_OIDC_MAX_PENDING',
+  'GATEHOUSE_OIDC_END_SESSION',
 ] as const;
 
 /**
@@ -241,6 +248,8 @@ export function parseOidcSettings(
     problem('GATEHOUSE_OIDC_MAX_PENDING', 'must be a whole number from 1 to 1000000');
   }
 
+  const endSession = parseBoolean(e.GATEHOUSE_OIDC_END_SESSION, true, 'GATEHOUSE_OIDC_END_SESSION', problem);
+
   if (problems.length > 0 || !clientAuth || !clientId) {
     return { settings: { oidc: null, webTokenSignIn: true }, problems };
   }
@@ -258,6 +267,7 @@ export function parseOidcSettings(
         allowHttp,
         trustedEmailDomains,
         maxPendingSignIns,
+        endSession,
       },
       webTokenSignIn: tokenSignIn,
     },

@@ -1,4 +1,4 @@
-import { InjectConfig, WebSessionsService } from '@gatehouse/application';
+import { InjectConfig, OidcSignInService, WebSessionsService } from '@gatehouse/application';
 import { type GatehouseConfig } from '@gatehouse/config';
 import { DomainError } from '@gatehouse/domain';
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
@@ -18,6 +18,18 @@ import {
 } from './web-session';
 import { csrfMatches } from '@gatehouse/application';
 
+/**
+ * The `state` sent to the provider's end-session endpoint, kept in a cookie only /signed-out reads: the
+ * landing page says "signed out of the provider too" only to the browser that was sent there.
+ */
+export const SIGN_OUT_STATE_COOKIE = 'gh_signout';
+const SIGN_OUT_STATE_PATH = '/signed-out';
+/** How long a browser has to come back from the provider's sign-out (its confirmation page included). */
+const SIGN_OUT_STATE_MS = 10 * 60_000;
+
+/** What the sign-in page says after a sign-out. */
+type SignedOutNotice = 'gatehouse_only' | 'provider_too';
+
 /** Signing in with an API token opens a browser session (cookie: HttpOnly, SameSite=Lax, Secure over HTTPS). */
 @ApiExcludeController()
 @Public()
@@ -26,6 +38,7 @@ import { csrfMatches } from '@gatehouse/application';
 export class SignInController {
   constructor(
     private readonly sessions: WebSessionsService,
+    private readonly oidc: OidcSignInService,
     private readonly renderer: WebRenderer,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
@@ -80,12 +93,17 @@ export class SignInController {
 
   /**
    * Sign out: a POST with the session's CSRF token (a link could be forged by another site). Without it the
-   * browser stays signed in: neither the session nor the cookie is touched.
+   * browser stays signed in: neither the session nor the cookie is touched. The Gatehouse session always
+   * ends here; a session that came from the identity provider is then sent (303) to the provider's
+   * end-session endpoint to end the provider's session too (OpenID Connect RP-initiated logout), which
+   * sends the browser back to /signed-out. Without that (no end_session_endpoint, discovery failing,
+   * GATEHOUSE_OIDC_END_SESSION=false, a token session) the sign-in page says what is left to do.
    */
   @Post('sign-out')
   async signOut(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
     const secret = req.cookies?.[SESSION_COOKIE];
     const session = await this.sessions.resolve(secret);
+    let ended: Awaited<ReturnType<WebSessionsService['signOut']>> = null;
     if (session) {
       if (!csrfMatches(session.csrfToken, req.body?.['_csrf'])) {
         throw DomainError.forbidden(
@@ -93,13 +111,48 @@ export class SignInController {
           'csrf_token_matches',
         );
       }
-      await this.sessions.signOut(secret, requestIdOf(req));
+      ended = await this.sessions.signOut(secret, requestIdOf(req));
     }
     res.clearCookie(SESSION_COOKIE, cookieOptions(req, this.config.http.publicUrl));
+    res.setHeader('Cache-Control', 'no-store');
+    if (ended?.via === 'oidc' && this.oidc.enabled) {
+      const state = randomBytes(24).toString('base64url');
+      const endSession = await this.oidc.endSessionUrl(ended.idToken, state, requestIdOf(req));
+      if (endSession) {
+        res.cookie(SIGN_OUT_STATE_COOKIE, state, {
+          ...cookieOptions(req, this.config.http.publicUrl, SIGN_OUT_STATE_MS),
+          path: SIGN_OUT_STATE_PATH,
+        });
+        // No body: Express's redirect() would repeat the URL, and with it the ID token, in the body.
+        res.status(303).setHeader('Location', endSession.href).end();
+        return;
+      }
+    }
     res.redirect(303, '/sign-in?signedOut=1');
   }
 
-  private showSignIn(req: WebRequest, res: Response, context: { error?: string }, status = 200): void {
+  /**
+   * Where the identity provider sends the browser back after signing out there (the post-logout redirect
+   * URI registered at the provider). The provider's session counts as ended only when the `state` matches
+   * the one this browser left with; anything else is told its provider session may still be open.
+   */
+  @Get('signed-out')
+  signedOut(@Req() req: WebRequest, @Res() res: Response): void {
+    const expected = req.cookies?.[SIGN_OUT_STATE_COOKIE] ?? '';
+    res.clearCookie(SIGN_OUT_STATE_COOKIE, {
+      ...cookieOptions(req, this.config.http.publicUrl),
+      path: SIGN_OUT_STATE_PATH,
+    });
+    const cameBack = expected !== '' && csrfMatches(expected, req.query['state']);
+    this.showSignIn(req, res, { signedOutNotice: cameBack ? 'provider_too' : 'gatehouse_only' });
+  }
+
+  private showSignIn(
+    req: WebRequest,
+    res: Response,
+    context: { error?: string; signedOutNotice?: SignedOutNotice },
+    status = 200,
+  ): void {
     const csrf = randomBytes(32).toString('base64url');
     res.cookie(SIGN_IN_CSRF_COOKIE, csrf, cookieOptions(req, this.config.http.publicUrl, 30 * 60_000));
     this.renderer.send(
@@ -110,7 +163,7 @@ export class SignInController {
         ...context,
         csrfToken: csrf,
         next: safeNext(req.query['next'] ?? req.body?.['next']),
-        signedOut: req.query['signedOut'] === '1',
+        signedOut: context.signedOutNotice ?? (req.query['signedOut'] === '1' ? 'gatehouse_only' : null),
         oidcButtonText: this.config.oidc?.buttonText ?? null,
         tokenSignIn: this.config.webTokenSignIn,
       },

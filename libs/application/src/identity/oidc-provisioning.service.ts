@@ -36,12 +36,16 @@ export class OidcProvisioningService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Finds or creates the user, syncs roles and team from the groups, and opens the session. */
+  /**
+   * Finds or creates the user, syncs roles and team from the groups, and opens the session (which keeps
+   * the provider's ID token, sealed, for signing out there too).
+   */
   async provision(
     tx: Tx,
     oidc: OidcConfig,
     claims: Claims,
     requestId: string | null,
+    idToken: string | null = null,
   ): Promise<{ secret: string; session: WebSession }> {
     const subject = claims['sub'] as string;
     const groups = groupsOf(claims[oidc.groupsClaim]);
@@ -138,7 +142,7 @@ export class OidcProvisioningService {
         },
       );
     }
-    return this.sessions.openOidcSession(tx, user, requestId, { issuer: oidc.issuer });
+    return this.sessions.openOidcSession(tx, user, requestId, { issuer: oidc.issuer, idToken });
   }
 }
 

@@ -124,9 +124,11 @@ export class OidcSignInService {
       if (query.get('state') !== pending.state) {
         throw new OidcSignInRefused('state_mismatch');
       }
-      const claims = await this.exchange(query, pending, requestId);
+      const { claims, idToken } = await this.exchange(query, pending, requestId);
       subject = typeof claims['sub'] === 'string' ? claims['sub'] : null;
-      const opened = await this.uow.write((tx) => this.provisioning.provision(tx, oidc, claims, requestId));
+      const opened = await this.uow.write((tx) =>
+        this.provisioning.provision(tx, oidc, claims, requestId, idToken),
+      );
       return { ...opened, returnTo: pending.returnTo };
     } catch (error) {
       if (error instanceof OidcSignInRefused) {
@@ -136,12 +138,15 @@ export class OidcSignInService {
     }
   }
 
-  /** The code for tokens; the ID token validated; the claims (userinfo merged under the ID token's). */
+  /**
+   * The code for tokens; the ID token validated; the claims (userinfo merged under the ID token's) and the
+   * ID token itself (kept with the session for signing out at the provider; never logged).
+   */
   private async exchange(
     query: URLSearchParams,
     pending: OidcSignInEntity,
     requestId: string | null,
-  ): Promise<Claims> {
+  ): Promise<{ claims: Claims; idToken: string | null }> {
     const client = await openIdClient();
     const configuration = await this.provider.configuration(requestId);
     const currentUrl = new URL(this.redirectUri);
@@ -179,7 +184,49 @@ export class OidcSignInService {
         );
       }
     }
-    return { ...userinfo, ...idClaims };
+    return { claims: { ...userinfo, ...idClaims }, idToken: tokens.id_token ?? null };
+  }
+
+  /** Where the provider sends the browser after signing out there: registered at the provider. */
+  get postLogoutRedirectUri(): string {
+    return `${this.config.http.publicUrl}/signed-out`;
+  }
+
+  /**
+   * The provider's end-session URL for a session that came from it (OpenID Connect RP-initiated logout):
+   * `id_token_hint` (when kept), `client_id`, `state`, and `post_logout_redirect_uri` always the configured
+   * public URL's /signed-out (never from the request). Null when the operator turned it off
+   * (GATEHOUSE_OIDC_END_SESSION=false), the provider names no `end_session_endpoint`, or its discovery
+   * fails: the person is then signed out of Gatehouse only.
+   */
+  async endSessionUrl(idToken: string | null, state: string, requestId: string | null): Promise<URL | null> {
+    const oidc = this.config.oidc;
+    if (!oidc?.endSession) {
+      return null;
+    }
+    let configuration: Awaited<ReturnType<OidcProviderClient['configuration']>>;
+    try {
+      configuration = await this.provider.configuration(requestId);
+    } catch {
+      // Logged by configuration(); the Gatehouse session is already ended.
+      return null;
+    }
+    if (!configuration.serverMetadata().end_session_endpoint) {
+      return null;
+    }
+    const client = await openIdClient();
+    try {
+      return client.buildEndSessionUrl(configuration, {
+        post_logout_redirect_uri: this.postLogoutRedirectUri,
+        client_id: oidc.clientId,
+        state,
+        ...(idToken ? { id_token_hint: idToken } : {}),
+      });
+    } catch (error) {
+      // An end_session_endpoint that is not https (without GATEHOUSE_OIDC_ALLOW_HTTP) or not a URL.
+      this.logger.warn(`the provider's end_session_endpoint cannot be used: ${describe(error)}`);
+      return null;
+    }
   }
 
   private async recordRefusal(

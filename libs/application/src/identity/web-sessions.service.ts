@@ -1,3 +1,4 @@
+import { type GatehouseConfig } from '@gatehouse/config';
 import { type Actor, hashApiToken, sha256Hex } from '@gatehouse/domain';
 import {
   ApiTokenRepository,
@@ -6,17 +7,30 @@ import {
   WebSessionEntity,
   WebSessionRepository,
 } from '@gatehouse/persistence';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { SecretBox } from '../connections/secret-box';
+import { InjectConfig } from '../gatehouse-config.module';
 
 /** How long a browser stays signed in (it also ends when its API token is revoked or expires). */
 export const WEB_SESSION_HOURS = 8;
+
+/** An ID token longer than this is not kept (no provider's end-session URL would take it as a hint). */
+const MAX_KEPT_ID_TOKEN_CHARS = 16_384;
 
 export interface WebSession {
   actor: Actor;
   csrfToken: string;
   expiresAt: Date;
+}
+
+/** A session just ended: how it was opened and, for a provider session, the ID token to end the provider's. */
+export interface EndedWebSession {
+  actor: Actor;
+  via: 'api_token' | 'oidc';
+  /** The provider's ID token (for `id_token_hint`); null for token sessions or when none was kept. */
+  idToken: string | null;
 }
 
 /**
@@ -25,12 +39,18 @@ export interface WebSession {
  */
 @Injectable()
 export class WebSessionsService {
+  private readonly logger = new Logger('WebSessions');
+  private readonly box: SecretBox;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly tokens: ApiTokenRepository,
     private readonly sessions: WebSessionRepository,
     private readonly audit: AuditService,
-  ) {}
+    @InjectConfig() config: GatehouseConfig,
+  ) {
+    this.box = SecretBox.fromConfig(config);
+  }
 
   /** Opens a session for a valid API token; null when the token is unknown, revoked, expired or disabled. */
   async signIn(
@@ -57,6 +77,7 @@ export class WebSessionsService {
         tokenId: row.id,
         via: 'api_token' as const,
         csrfToken: randomBytes(32).toString('base64url'),
+        idTokenSealed: null,
         createdAt: now,
         expiresAt,
       });
@@ -90,23 +111,26 @@ export class WebSessionsService {
   /**
    * Opens a session for a user the identity provider just vouched for (the caller checked the user may sign
    * in), inside the caller's transaction, so provisioning, role changes and the session commit together.
+   * The provider's ID token is kept sealed with the session, to sign out at the provider later.
    */
   async openOidcSession(
     tx: Tx,
     user: { id: string; name: string; teamId: string | null; roles: Actor['roles'] },
     requestId: string | null,
-    note: { issuer: string },
+    note: { issuer: string; idToken: string | null },
   ): Promise<{ secret: string; session: WebSession }> {
     const now = new Date();
     await this.sessions.deleteExpired(tx, now);
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + WEB_SESSION_HOURS * 3_600_000);
+    const id = sha256Hex(secret);
     const session = Object.assign(new WebSessionEntity(), {
-      id: sha256Hex(secret),
+      id,
       userId: user.id,
       tokenId: null,
       via: 'oidc' as const,
       csrfToken: randomBytes(32).toString('base64url'),
+      idTokenSealed: note.idToken ? this.sealIdToken(note.idToken, id) : null,
       createdAt: now,
       expiresAt,
     });
@@ -133,47 +157,21 @@ export class WebSessionsService {
 
   /** The session behind a cookie's secret, or null (unknown, expired, token revoked or expired, user disabled). */
   async resolve(secret: string | undefined): Promise<WebSession | null> {
-    if (!secret || secret.length > 100) {
-      return null;
-    }
-    const session = await this.sessions.findWithHolder(sha256Hex(secret));
-    const now = new Date();
-    const user = session?.user;
-    if (!session || session.expiresAt <= now || !user || user.disabledAt) {
-      return null;
-    }
-    if (session.via === 'api_token') {
-      // A token session ends with its token: revoked, expired or gone.
-      const token = session.token;
-      if (
-        !token ||
-        token.userId !== user.id ||
-        token.revokedAt ||
-        (token.expiresAt && token.expiresAt <= now)
-      ) {
-        return null;
-      }
-    }
-    return {
-      actor: {
-        id: user.id,
-        name: user.name,
-        teamId: user.teamId,
-        roles: user.roles,
-        signedInVia: session.via,
-      },
-      csrfToken: session.csrfToken,
-      expiresAt: session.expiresAt,
-    };
+    return (await this.lookup(secret))?.session ?? null;
   }
 
-  async signOut(secret: string | undefined, requestId: string | null): Promise<void> {
-    const session = await this.resolve(secret);
-    if (!secret || !session) {
-      return;
+  /**
+   * Ends the session behind a cookie's secret (its row, and the ID token kept with it, deleted); answers
+   * what the sign-out needs to end the provider's session too, or null when there was no live session.
+   */
+  async signOut(secret: string | undefined, requestId: string | null): Promise<EndedWebSession | null> {
+    const found = await this.lookup(secret);
+    if (!secret || !found) {
+      return null;
     }
+    const { row, session } = found;
     await this.uow.write(async (tx) => {
-      await this.sessions.delete(tx, sha256Hex(secret));
+      await this.sessions.delete(tx, row.id);
       await this.audit.record(
         tx,
         { actor: session.actor, requestId },
@@ -184,6 +182,76 @@ export class WebSessionsService {
         },
       );
     });
+    return {
+      actor: session.actor,
+      via: row.via,
+      idToken: row.via === 'oidc' && row.idTokenSealed ? this.openIdToken(row.idTokenSealed, row.id) : null,
+    };
+  }
+
+  private async lookup(
+    secret: string | undefined,
+  ): Promise<{ row: WebSessionEntity; session: WebSession } | null> {
+    if (!secret || secret.length > 100) {
+      return null;
+    }
+    const row = await this.sessions.findWithHolder(sha256Hex(secret));
+    const now = new Date();
+    const user = row?.user;
+    if (!row || row.expiresAt <= now || !user || user.disabledAt) {
+      return null;
+    }
+    if (row.via === 'api_token') {
+      // A token session ends with its token: revoked, expired or gone.
+      const token = row.token;
+      if (
+        !token ||
+        token.userId !== user.id ||
+        token.revokedAt ||
+        (token.expiresAt && token.expiresAt <= now)
+      ) {
+        return null;
+      }
+    }
+    return {
+      row,
+      session: {
+        actor: {
+          id: user.id,
+          name: user.name,
+          teamId: user.teamId,
+          roles: user.roles,
+          signedInVia: row.via,
+        },
+        csrfToken: row.csrfToken,
+        expiresAt: row.expiresAt,
+      },
+    };
+  }
+
+  /**
+   * The ID token sealed under the server's secrets key, bound to the session's id; null (not kept) when the
+   * server has no key: signing out at the provider then goes without `id_token_hint`.
+   */
+  private sealIdToken(idToken: string, sessionId: string): string | null {
+    if (idToken.length > MAX_KEPT_ID_TOKEN_CHARS) {
+      return null;
+    }
+    try {
+      return this.box.seal(idToken, `web_session:${sessionId}`);
+    } catch {
+      return null;
+    }
+  }
+
+  private openIdToken(sealed: string, sessionId: string): string | null {
+    try {
+      return this.box.open(sealed, `web_session:${sessionId}`);
+    } catch {
+      // Sealed under a key this server no longer has: the provider is asked without the hint.
+      this.logger.warn('the ID token kept with a session could not be opened (another secrets key)');
+      return null;
+    }
   }
 }
 

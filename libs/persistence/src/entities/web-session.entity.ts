@@ -40,6 +40,14 @@ export class WebSessionEntity {
   @Column({ name: 'csrf_token', type: 'varchar', length: 64 })
   csrfToken!: string;
 
+  /**
+   * The ID token the identity provider issued at sign-in, sealed under the server's secrets key (bound to
+   * this session's id), kept only to send as `id_token_hint` when the person signs out (RP-initiated
+   * logout); null for token sessions, or when the server has no secrets key. Deleted with the session.
+   */
+  @Column({ name: 'id_token_sealed', type: 'text', nullable: true })
+  idTokenSealed!: string | null;
+
   @Column({ name: 'created_at', type: TIMESTAMP })
   createdAt!: Date;
 

@@ -13,6 +13,7 @@ import { WatchReevaluations1767369600000 } from './1767369600000-watch-reevaluat
 import { LiveJudgeBudget1767456000000 } from './1767456000000-live-judge-budget';
 import { LivePartialIndexes1767542400000 } from './1767542400000-live-partial-indexes';
 import { LiveScoringLeases1767628800000 } from './1767628800000-live-scoring-leases';
+import { WebSessionIdToken1767715200000 } from './1767715200000-web-session-id-token';
 
 /** Every migration, oldest first. Both drivers run this one set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   LiveJudgeBudget1767456000000,
   LivePartialIndexes1767542400000,
   LiveScoringLeases1767628800000,
+  WebSessionIdToken1767715200000,
 ];

@@ -79,6 +79,11 @@ const SPAN_KEYS = 0;
 const EVENT_KEYS = KEY_SLOTS;
 const RESOURCE_KEYS = 2 * KEY_SLOTS;
 const KEY_CACHE: (string | undefined)[] = new Array<string | undefined>(3 * KEY_SLOTS).fill(undefined);
+/**
+ * The longest key KEY_CACHE keeps: the cache outlives the request, so a sender's megabyte-long keys (one
+ * per position, each after keys that are not cached) would otherwise stay on the heap, 3 * KEY_SLOTS of them.
+ */
+const MAX_CACHED_KEY = 128;
 
 /**
  * An AnyValue being read. A key-value's value field may come more than once (protobuf merges them), so its
@@ -368,7 +373,7 @@ class WireSpanReader {
       }
     }
     const key = this.utf8(from, to);
-    if (key.length === length) {
+    if (key.length === length && length <= MAX_CACHED_KEY) {
       KEY_CACHE[slot] = key; // valid UTF-8 as long as its bytes is ASCII: its bytes are its char codes
     }
     return key;

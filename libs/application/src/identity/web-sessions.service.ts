@@ -255,10 +255,16 @@ export class WebSessionsService {
   }
 }
 
-/** Constant-time comparison of a submitted CSRF token with the session's. */
+/**
+ * Constant-time comparison of a submitted CSRF token (or sign-out state) with the expected one. Lengths are
+ * compared in bytes: a submitted value of as many characters but more bytes (non-ASCII) would make
+ * timingSafeEqual throw, a 500 instead of a refusal.
+ */
 export function csrfMatches(expected: string, submitted: unknown): boolean {
   if (typeof submitted !== 'string' || submitted.length !== expected.length) {
     return false;
   }
-  return timingSafeEqual(Buffer.from(submitted), Buffer.from(expected));
+  const given = Buffer.from(submitted);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

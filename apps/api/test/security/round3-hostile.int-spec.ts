@@ -359,6 +359,23 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       expect(String(ok.headers['set-cookie'])).toMatch(/gh_signout=;.*Path=\/signed-out/);
     });
 
+    it('a CSRF token or state of the right length in non-ASCII characters is refused (403, 200), not a 500', async () => {
+      const bob = await signedIn('bob-sub');
+      // As many characters as the real token, more bytes: a byte-wise comparison of unequal lengths throws.
+      const forged = `é${bob.csrf.slice(1)}`;
+      for (const form of [{ _csrf: forged }, { '_csrf[]': bob.csrf }, { '_csrf[toString]': bob.csrf }]) {
+        const out = await signOut(bob.cookie, form);
+        expect({ form, status: out.status }).toEqual({ form, status: 403 });
+      }
+      expect(await usable(bob.cookie)).toBe(true);
+      const state = 's'.repeat(32);
+      const page = await api.http
+        .get(`/signed-out?state=${encodeURIComponent(`é${state.slice(1)}`)}`)
+        .set('Cookie', `gh_signout=${state}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`you may still be signed in to ${PROVIDER_NAME}`);
+    });
+
     it('a session cookie planted before sign-in (fixation) is not the one the provider’s sign-in opens', async () => {
       const jar = new CookieJar();
       const planted = randomBytes(32).toString('base64url');

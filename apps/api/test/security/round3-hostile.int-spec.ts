@@ -363,7 +363,12 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       const bob = await signedIn('bob-sub');
       // As many characters as the real token, more bytes: a byte-wise comparison of unequal lengths throws.
       const forged = `é${bob.csrf.slice(1)}`;
-      for (const form of [{ _csrf: forged }, { '_csrf[]': bob.csrf }, { '_csrf[toString]': bob.csrf }]) {
+      const forms: Record<string, string>[] = [
+        { _csrf: forged },
+        { '_csrf[]': bob.csrf },
+        { '_csrf[toString]': bob.csrf },
+      ];
+      for (const form of forms) {
         const out = await signOut(bob.cookie, form);
         expect({ form, status: out.status }).toEqual({ form, status: 403 });
       }

@@ -537,6 +537,40 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       expect(row.outputText).toBe('Look at your payslip.');
     });
 
+    it('numbers off the wire past what a column holds (int64 limits, NaN, 1e300, negative) store no token counts and no 500', async () => {
+      const { id, token } = await givenLiveUseCase(api, benefits);
+      const double = (x: number) => {
+        const b = Buffer.alloc(8);
+        b.writeDoubleLE(x);
+        return cat(tag(4, 1), b);
+      };
+      // int64 as a ten-byte varint: -1, and 2^63 - 1.
+      const int64 = (bytes: number[]) => cat(tag(3, 0), Buffer.from(bytes));
+      const minusOne = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+      const max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+      const cases = [
+        [int64(minusOne), double(Number.NaN)],
+        [int64(max), double(1e300)],
+        [double(2 ** 31), double(-0)],
+        [vi(3, 2 ** 31), double(Number.POSITIVE_INFINITY)],
+      ];
+      for (const [input, output] of cases) {
+        const body = request(
+          span(
+            newIds(),
+            attr('gen_ai.usage.input_tokens', input),
+            attr('gen_ai.usage.output_tokens', output),
+          ),
+        );
+        expect((await post(token, body)).status).toBe(200);
+      }
+      const rows = await rowsOf(id);
+      expect(rows).toHaveLength(cases.length);
+      expect(rows.map((r) => r.inputTokens).filter((n) => n !== null)).toEqual([]);
+      // -0 is an integer 0: the only count stored.
+      expect(rows.map((r) => r.outputTokens).filter((n) => n !== null)).toEqual([0]);
+    });
+
     it('bytes values are not kept: a 512 KiB bytes prompt stores no text and no part of the body', async () => {
       const { id, token } = await givenLiveUseCase(api, benefits, {
         settings: { captureText: true, sampleRate: 1 },
@@ -571,6 +605,22 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       const twice = await givenLiveUseCase(api, benefits);
       expect((await post(twice.token, request(span(ids), span(ids)))).status).toBe(200);
       expect(await rowsOf(twice.id)).toHaveLength(1);
+    });
+
+    it('trace and span ids of the wrong length or all zeros are not stored (they cannot collide with a real one)', async () => {
+      const { id, token } = await givenLiveUseCase(api, benefits);
+      const good = newIds();
+      const wrong = [
+        { traceId: '00'.repeat(16), spanId: good.spanId },
+        { traceId: good.traceId, spanId: '00'.repeat(8) },
+        { traceId: good.traceId.slice(2), spanId: good.spanId },
+        { traceId: `${good.traceId}ab`, spanId: good.spanId },
+        { traceId: good.traceId, spanId: `${good.spanId}ab` },
+      ];
+      const response = await post(token, request(...wrong.map((ids) => span(ids)), span(good)));
+      expect(response.status).toBe(200);
+      const rows = await rowsOf(id);
+      expect(rows.map((r) => [r.traceId, r.spanId])).toEqual([[good.traceId, good.spanId]]);
     });
 
     it('ids are time-ordered by arrival, not by the times the sender claims (29 days ago, 9 minutes ahead)', async () => {
@@ -641,7 +691,7 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
     });
 
     it.todo(
-      'FINDING (slow bodies under the bounds): 256 spans of 255 attributes whose values are empty key-value lists (960 KB) take the reader ~70 ms median (100 ms max), 5,000 spans of 13 named events (1.7 MB) ~53 ms, 50,000 strings of U+FFFD (3.6 MB) ~50 ms, on top of the bounds walk (~2-3 ms); protobufjs took 130-230 ms on the same bodies. The bound is otlp-wire-bounds.ts maxValues (65,536, documented as ~60-80 ms of work), not a file of today: lowering it, or counting an empty key-value list and an event as several values, is the lead’s call',
+      'FINDING (slow bodies under the bounds): 256 spans of 255 attributes whose values are empty key-value lists (960 KB) take the reader ~70 ms median (100 ms max), 5,000 spans of 13 named events (1.7 MB) ~53 ms, 50,000 strings of U+FFFD (3.6 MB) ~50 ms, on top of the bounds walk (~2-3 ms); through POST /v1/otlp/v1/traces on PostgreSQL the first answered 200 in 82-137 ms, the third in 68-165 ms (a 2-core machine under load); protobufjs took 130-230 ms to decode the same bodies, so today’s reader is faster, not the cause. The bound is otlp-wire-bounds.ts maxValues (65,536, documented as ~60-80 ms of work), not a file of today: lowering it, or counting an empty key-value list and an event as several values, is the lead’s call',
     );
   });
 

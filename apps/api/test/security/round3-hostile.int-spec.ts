@@ -260,6 +260,8 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; SameSite=Lax/);
       expect(out.headers['cache-control']).toBe('no-store');
+      // The provider is told nothing of the page the browser came from (no Referer).
+      expect(out.headers['referrer-policy']).toBe('no-referrer');
     });
 
     it('a token session whose row was given someone’s sealed ID token signs out locally, with no hint', async () => {
@@ -355,6 +357,8 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       // The matching pair is what says so (the defence is the comparison, not a page that never says it).
       const ok = await api.http.get('/signed-out?state=s1').set('Cookie', 'gh_signout=s1');
       expect(ok.text).toContain(both);
+      // The landing page's URL (its state) goes to no other site as a Referer.
+      expect(ok.headers['referrer-policy']).toBe('no-referrer');
       // And it is cleared where it was set.
       expect(String(ok.headers['set-cookie'])).toMatch(/gh_signout=;.*Path=\/signed-out/);
     });

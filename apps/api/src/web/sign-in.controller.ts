@@ -112,6 +112,9 @@ export class SignInController {
         );
       }
       ended = await this.sessions.signOut(secret, requestIdOf(req));
+    } else if (secret) {
+      // A cookie whose session no longer counts: its row goes too (see WebSessionsService.signOut).
+      await this.sessions.signOut(secret, requestIdOf(req));
     }
     res.clearCookie(SESSION_COOKIE, cookieOptions(req, this.config.http.publicUrl));
     res.setHeader('Cache-Control', 'no-store');

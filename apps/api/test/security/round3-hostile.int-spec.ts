@@ -12,6 +12,7 @@ import {
   managerOf,
   readWith,
   UnitOfWork,
+  UserEntity,
   WebSessionEntity,
 } from '@gatehouse/persistence';
 import {
@@ -396,9 +397,26 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       expect(await usable(planted)).toBe(false);
     });
 
-    it.todo(
-      'FINDING (minor, not of today alone): signing out a session whose user was disabled (or whose API token was revoked) leaves its row, and now the sealed ID token with it, until it expires (8 h): lookup() refuses it, so POST /sign-out only clears the cookie; re-enabling the user within 8 h makes a copied cookie usable again, and the provider session is not ended. Deleting the row behind the cookie whatever its state (no CSRF needed to delete a session that cannot be used) would close it',
-    );
+    it('signing out a session whose user was disabled deletes its row (and its sealed ID token): enabling the user again does not bring the cookie back', async () => {
+      const ann = await signedIn('ann-sub');
+      const row = await rowOf(ann.cookie);
+      expect(row?.idTokenSealed).toMatch(/^gh1\./);
+      const setDisabled = (at: Date | null) =>
+        uow.write((tx) => managerOf(tx).update(UserEntity, { id: row?.userId }, { disabledAt: at }));
+      await setDisabled(new Date());
+      try {
+        expect(await usable(ann.cookie)).toBe(false);
+        // The session cannot be used, so no CSRF token is asked to end it.
+        const out = await signOut(ann.cookie, {});
+        seen.push(out.text);
+        expect(out.status).toBe(303);
+        expect(out.headers.location).toBe('/sign-in?signedOut=1');
+        expect(await rowOf(ann.cookie)).toBeNull();
+      } finally {
+        await setDisabled(null);
+      }
+      expect(await usable(ann.cookie)).toBe(false);
+    });
 
     it('no ID token is in a body, a local redirect or a log line', () => {
       expect(hints.length).toBeGreaterThanOrEqual(3);

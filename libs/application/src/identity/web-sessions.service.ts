@@ -167,6 +167,12 @@ export class WebSessionsService {
   async signOut(secret: string | undefined, requestId: string | null): Promise<EndedWebSession | null> {
     const found = await this.lookup(secret);
     if (!secret || !found) {
+      if (secret && secret.length <= 100) {
+        // A session that no longer counts (its user disabled, its token revoked, expired) is deleted too,
+        // with the ID token kept with it: a user enabled again within the session's 8 hours must not find a
+        // copied cookie working again. It cannot be used, so deleting it needs no CSRF token.
+        await this.uow.write((tx) => this.sessions.delete(tx, sha256Hex(secret)));
+      }
       return null;
     }
     const { row, session } = found;

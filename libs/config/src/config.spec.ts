@@ -64,6 +64,38 @@ describe('loadConfig', () => {
     }
   });
 
+  it("limits each use case's ingest bytes per second (default 4 MiB/s, burst twice that, never below one maximal body)", () => {
+    const MiB = 1_048_576;
+    expect(loadConfig({}).live).toMatchObject({
+      maxIngestBytesPerSecond: 4 * MiB,
+      ingestBurstBytes: 8 * MiB,
+    });
+    expect(
+      loadConfig({ GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '65536', GATEHOUSE_INGEST_BURST_BYTES: '262144' })
+        .live,
+    ).toMatchObject({ maxIngestBytesPerSecond: 65_536, ingestBurstBytes: 4 * MiB });
+    expect(
+      loadConfig({
+        GATEHOUSE_INGEST_MAX_BYTES: '131072',
+        GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '65536',
+        GATEHOUSE_INGEST_BURST_BYTES: '262144',
+      }).live,
+    ).toMatchObject({ maxIngestBytesPerSecond: 65_536, ingestBurstBytes: 262_144 });
+    // A small rate's default burst is still one maximal body.
+    expect(loadConfig({ GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '1024' }).live.ingestBurstBytes).toBe(4 * MiB);
+    expect(loadConfig({ GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '0' }).live.maxIngestBytesPerSecond).toBe(0);
+    for (const bad of ['-1', '1.5', 'lots', String(1025 * MiB)]) {
+      expect(() => loadConfig({ GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: bad })).toThrow(
+        /GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: must be a whole number from 0 to/,
+      );
+    }
+    for (const bad of ['0', '1023', 'big']) {
+      expect(() => loadConfig({ GATEHOUSE_INGEST_BURST_BYTES: bad })).toThrow(
+        /GATEHOUSE_INGEST_BURST_BYTES: must be a whole number from 1024 to/,
+      );
+    }
+  });
+
   it('never prints secrets, not even inside the error for a bad token', () => {
     const token = 'x'.repeat(20) + ' with a space and more characters';
     const config = loadConfig({ GATEHOUSE_BOOTSTRAP_ADMIN_TOKEN: 'a'.repeat(40) });

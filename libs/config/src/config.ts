@@ -69,6 +69,14 @@ export interface GatehouseConfig {
     maxIngestBytes: number;
     /** How long an ingest token's lookup (use case, settings, approved hash) is cached per process. */
     tokenCacheMs: number;
+    /**
+     * The ingest bytes (decompressed) one use case may send each second to one API process, refilled into a
+     * bucket of `ingestBurstBytes`; past it the request is a 429 with Retry-After, read but never decoded.
+     * 0: no limit.
+     */
+    maxIngestBytesPerSecond: number;
+    /** The bucket's size: at least `maxIngestBytes`, so one maximal body always fits an idle bucket. */
+    ingestBurstBytes: number;
     /** How often the watch's pass runs (retention, drift, due re-evaluations, expiring evidence). */
     watchEveryMs: number;
     /**
@@ -190,6 +198,9 @@ const environmentSchema = z.object({
   GATEHOUSE_QUEUE_LOCK_MS: int(30_000, 500, 600_000),
   GATEHOUSE_INGEST_MAX_BYTES: int(4 * 1_048_576, 1024, 64 * 1_048_576),
   GATEHOUSE_INGEST_TOKEN_CACHE_MS: int(5_000, 0, 600_000),
+  GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: int(4 * 1_048_576, 0, 1024 * 1_048_576),
+  // Unset (0): twice the rate. Set: 1 KiB to 2 GiB (raised to GATEHOUSE_INGEST_MAX_BYTES if below it).
+  GATEHOUSE_INGEST_BURST_BYTES: int(0, 1024, 2048 * 1_048_576),
   GATEHOUSE_WATCH_EVERY_MS: int(300_000, 100, 86_400_000),
   GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY: int(10_000, 0, 10_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
@@ -301,6 +312,12 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     live: {
       maxIngestBytes: e.GATEHOUSE_INGEST_MAX_BYTES,
       tokenCacheMs: e.GATEHOUSE_INGEST_TOKEN_CACHE_MS,
+      maxIngestBytesPerSecond: e.GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND,
+      // Twice the rate by default; never less than one maximal body (else that body could never be sent).
+      ingestBurstBytes: Math.max(
+        e.GATEHOUSE_INGEST_BURST_BYTES || 2 * e.GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND,
+        e.GATEHOUSE_INGEST_MAX_BYTES,
+      ),
       watchEveryMs: e.GATEHOUSE_WATCH_EVERY_MS,
       maxJudgeCallsPerDay: e.GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY,
     },

@@ -42,6 +42,7 @@ const TITLE: Record<string, string> = {
   precondition_failed: 'Precondition failed',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
+  rate_limited: 'Too many requests',
   internal_error: 'Internal error',
 };
 
@@ -99,9 +100,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           ? 'not_found'
           : status === 413
             ? 'payload_too_large'
-            : status < 500
-              ? 'bad_request'
-              : 'internal_error';
+            : status === 429
+              ? 'rate_limited'
+              : status < 500
+                ? 'bad_request'
+                : 'internal_error';
       return problem(status, code, status < 500 ? exception.message : 'Something went wrong on our side.');
     }
     return problem(

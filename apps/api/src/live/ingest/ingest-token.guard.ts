@@ -2,6 +2,7 @@ import {
   InjectConfig,
   type IngestContext,
   IngestAuthService,
+  IngestRateLimiter,
   IngestUnavailableError,
 } from '@gatehouse/application';
 import { type GatehouseConfig } from '@gatehouse/config';
@@ -16,6 +17,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { type Request, type Response } from 'express';
 import { readIngestBody } from './ingest-body';
+import { ingestRateLimited } from './ingest-rate-limited';
 import { ingestUnavailable } from './ingest-unavailable';
 
 export const INGEST_MEDIA_TYPES = 'gatehouse:ingest-media-types';
@@ -36,13 +38,16 @@ export interface IngestRequest extends Request {
  * ingest token): the bearer token must be a live ingest token of a use case at test, learn or scale (401,
  * 409). Only then is the body's media type checked (415) and the body read, gzip or not, up to
  * GATEHOUSE_INGEST_MAX_BYTES decompressed (413), so nothing is buffered for an unauthenticated caller.
- * The body is read here, before the app's JSON body reader (an interceptor) would see it.
+ * The body is read here, before the app's JSON body reader (an interceptor) would see it. Its decompressed
+ * size is then taken from the use case's byte rate (GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND): past it, 429
+ * with Retry-After and nothing decoded or stored.
  */
 @Injectable()
 export class IngestTokenGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: IngestAuthService,
+    private readonly rate: IngestRateLimiter,
     @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
@@ -74,7 +79,12 @@ export class IngestTokenGuard implements CanActivate {
       );
     }
     req.ingestType = type;
-    req.ingestBody = await readIngestBody(req, res, this.config.live.maxIngestBytes);
+    const body = await readIngestBody(req, res, this.config.live.maxIngestBytes);
+    const decision = this.rate.take(req.ingest.aiUseCaseId, body.length);
+    if (!decision.allowed) {
+      throw ingestRateLimited(res, decision);
+    }
+    req.ingestBody = body;
     return true;
   }
 }

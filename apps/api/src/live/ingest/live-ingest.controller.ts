@@ -6,6 +6,7 @@ import {
   ApiConflictResponse,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -26,7 +27,8 @@ import {
  * Live data from a service that does not send OpenTelemetry: model calls, feedback events and a heartbeat
  * attesting its configuration. Authenticated by the use case's ingest token (not an API token); JSON, gzip
  * or not, up to GATEHOUSE_INGEST_MAX_BYTES, holding no more objects and arrays than a valid body can (counted
- * before the body is parsed).
+ * before the body is parsed), and no more bytes a second than GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND (429 with
+ * Retry-After, shared by these routes and the OTLP one).
  */
 @ApiTags('live ingest')
 @ApiBearerAuth('ingest-token')
@@ -35,6 +37,10 @@ import {
 @ApiPayloadTooLargeResponse({ description: 'The (decompressed) body is over the ingest limit.' })
 @ApiServiceUnavailableResponse({
   description: 'The database cannot take the data just now: retry after Retry-After.',
+})
+@ApiTooManyRequestsResponse({
+  description:
+    'The use case is sending more bytes a second than GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: nothing stored; retry after Retry-After.',
 })
 @Public()
 @UseGuards(IngestTokenGuard)

@@ -9,6 +9,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiProduces,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
@@ -31,7 +32,9 @@ const JSON_TYPE = 'application/json';
  * case's ingest token as a bearer token. Model-call spans (GenAI semantic conventions) are stored; other
  * spans are skipped. Answers as the OTLP/HTTP specification says: 200 with an ExportTraceServiceResponse in
  * the request's encoding (a partial success names spans refused); 400, 401, 409, 413 and 415 are final (the
- * OpenTelemetry exporters retry only 429, 502, 503 and 504). A body whose decoding would cost more than any
+ * OpenTelemetry exporters retry only 429, 502, 503 and 504). A use case sending more bytes a second than
+ * GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND allows is answered 429 with Retry-After, which the exporters wait
+ * out and retry; its body is not decoded. A body whose decoding would cost more than any
  * real exporter's batch (too many values, fields or nesting levels, or malformed protobuf) is refused before
  * it is decoded.
  */
@@ -61,6 +64,10 @@ export class OtlpTracesController {
     description: 'The database cannot take the data just now: retry after Retry-After.',
   })
   @ApiUnsupportedMediaTypeResponse({ description: 'Not protobuf or JSON, or an encoding other than gzip.' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'The use case is sending more bytes a second than GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: nothing stored; the exporters retry after Retry-After.',
+  })
   async traces(
     @IngestCtx() ctx: IngestContext,
     @IngestBody() body: Buffer,

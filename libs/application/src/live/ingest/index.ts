@@ -4,6 +4,7 @@ export * from './ingest-auth.service';
 export * from './ingest-bounds';
 export * from './ingest-errors';
 export * from './ingest-inputs';
+export * from './ingest-rate-limiter';
 export * from './live-ingest.service';
 export * from './live-text';
 export * from './otlp-messages';

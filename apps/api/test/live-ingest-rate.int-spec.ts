@@ -1,0 +1,278 @@
+import { IngestRateLimiter } from '@gatehouse/application';
+import { LiveFeedbackEntity, LiveInteractionEntity, managerOf, UnitOfWork } from '@gatehouse/persistence';
+import { describeIntegration } from '@gatehouse/testing';
+import { request as httpRequest } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { givenIngestToken, givenLiveUseCase, type LiveUseCase } from './support/live-ingest';
+import { TestApi } from './support/test-api';
+
+jest.setTimeout(120_000);
+
+const KiB = 1024;
+/** The limit under test: 32 KiB a second, bursts of 256 KiB, bodies of at most 128 KiB. */
+const RATE = 32 * KiB;
+const BURST = 256 * KiB;
+const MAX_BODY = 128 * KiB;
+/** Two of these fit an idle bucket; a third needs 3.25 s of refill, far longer than two requests take. */
+const BODY = 120 * KiB;
+const LIMITED = {
+  GATEHOUSE_INGEST_MAX_BYTES: String(MAX_BODY),
+  GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: String(RATE),
+  GATEHOUSE_INGEST_BURST_BYTES: String(BURST),
+};
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const nowNs = (offsetMs = 0) => String(BigInt(Date.now() + offsetMs) * 1_000_000n);
+
+/** A JSON body of exactly `bytes` bytes: the value, then spaces (which every JSON reader skips). */
+function padded(value: object, bytes: number): Buffer {
+  const text = JSON.stringify(value);
+  if (text.length > bytes) {
+    throw new Error(`the body is already ${text.length} bytes`);
+  }
+  return Buffer.from(text + ' '.repeat(bytes - text.length), 'utf8');
+}
+
+/** One GenAI span as OTLP/JSON, `bytes` long; its trace id is returned to look it up. */
+function otlpBody(bytes = BODY): { body: Buffer; traceId: string } {
+  const traceId = hex(16);
+  const span = {
+    traceId,
+    spanId: hex(8),
+    name: 'chat gpt-test',
+    kind: 3,
+    startTimeUnixNano: nowNs(-1000),
+    endTimeUnixNano: nowNs(-250),
+    attributes: [
+      { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+      { key: 'gen_ai.request.model', value: { stringValue: 'gpt-test' } },
+    ],
+  };
+  return {
+    body: padded(
+      { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [span] }] }] },
+      bytes,
+    ),
+    traceId,
+  };
+}
+
+const interactionsBody = (bytes = BODY) =>
+  padded({ interactions: [{ traceId: hex(16), startedAt: new Date().toISOString(), model: 'm' }] }, bytes);
+const feedbackBody = (bytes = BODY) =>
+  padded(
+    { events: [{ id: `evt-${hex(6)}`, kind: 'complaint', occurredAt: new Date().toISOString() }] },
+    bytes,
+  );
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Issue 15, ingest under load: each use case may send GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND bytes a second
+ * (decompressed) to an API process, in bursts of GATEHOUSE_INGEST_BURST_BYTES. Past that its requests are
+ * answered 429 with Retry-After and a problem naming the setting, after the body is read and before it is
+ * decoded, so nothing of them is stored; other use cases keep their own allowance. Real API, real database.
+ */
+describeIntegration("live ingest: each use case's bytes a second", () => {
+  let api: TestApi;
+  let teamId: string;
+
+  const rows = (aiUseCaseId: string) =>
+    api.app.get(UnitOfWork).read((tx) => managerOf(tx).findBy(LiveInteractionEntity, { aiUseCaseId }));
+  const feedbackRows = (aiUseCaseId: string) =>
+    api.app.get(UnitOfWork).read((tx) => managerOf(tx).findBy(LiveFeedbackEntity, { aiUseCaseId }));
+  const post = (path: string, token: string, body: Buffer) =>
+    api.http
+      .post(path)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json')
+      // As text: superagent would send a Buffer as JSON of its bytes.
+      .send(body.toString('utf8'));
+  const traces = (token: string, body: Buffer) => post('/v1/otlp/v1/traces', token, body);
+
+  beforeAll(async () => {
+    api = await TestApi.start(LIMITED);
+    await api.app.listen(0, '127.0.0.1');
+    teamId = await api.team('Benefits');
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Sends BODY-sized batches until one is refused (at most `most`); what was accepted, and the refusal. */
+  async function flood(useCase: LiveUseCase, most = 8) {
+    const started = Date.now();
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    for (let i = 0; i < most; i++) {
+      const { body, traceId } = otlpBody();
+      const response = await traces(useCase.token, body);
+      if (response.status === 429) {
+        refused.push(traceId);
+        return { accepted, refused, response, seconds: (Date.now() - started) / 1000 };
+      }
+      expect(response.status).toBe(200);
+      accepted.push(traceId);
+    }
+    throw new Error(`${most} batches of ${BODY} bytes were all accepted`);
+  }
+
+  it('answers a use case past its burst 429 with Retry-After and a problem naming the setting, and stores nothing of it', async () => {
+    const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    const { accepted, refused, response, seconds } = await flood(useCase);
+    // An idle bucket holds two bodies; no more than the burst and the refill since were accepted.
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
+    expect(accepted.length * BODY).toBeLessThanOrEqual(BURST + RATE * seconds);
+    const retryAfter = Number(response.headers['retry-after']);
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    // The deficit is at most one body's bytes: at most ceil(120 / 32) = 4 s.
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil(BODY / RATE));
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 429, code: 'rate_limited', title: 'Too many requests' });
+    expect(response.body.detail).toContain('GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND');
+    expect(response.body.detail).toContain(`${RATE} bytes a second`);
+    expect(response.body.detail).toMatch(/smaller or fewer batches/);
+    expect(response.body.detail).toMatch(/Retry-After/);
+
+    // More at once: refused too, and none of the refused batches is stored.
+    for (let i = 0; i < 3; i++) {
+      const { body, traceId } = otlpBody();
+      await traces(useCase.token, body).expect(429);
+      refused.push(traceId);
+    }
+    let stored = await rows(useCase.id);
+    expect(stored.map((r) => r.traceId).sort()).toEqual([...accepted].sort());
+    expect(stored.some((r) => refused.includes(r.traceId))).toBe(false);
+
+    // Logged once (not per refusal), at warn, naming the use case and the setting, and no body content.
+    const warnings = api.logs.filter((line) => line.includes(`AI use case ${useCase.id} is sending`));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND');
+    expect(warnings[0]).not.toContain('gpt-test');
+
+    // Waited out, as an exporter would: the same batch is accepted.
+    await sleep(retryAfter * 1000 + 100);
+    const again = otlpBody();
+    await traces(useCase.token, again.body).expect(200);
+    stored = await rows(useCase.id);
+    expect(stored.map((r) => r.traceId)).toContain(again.traceId);
+    expect(stored).toHaveLength(accepted.length + 1);
+  });
+
+  it("keeps another use case's allowance its own while one floods", async () => {
+    const flooding = await givenLiveUseCase(api, teamId, { stage: 'scale' });
+    const other = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    await flood(flooding);
+    // The other use case's two burst-sized bodies go through at once, between the flood's refusals.
+    await traces(other.token, otlpBody().body).expect(200);
+    await traces(flooding.token, otlpBody().body).expect(429);
+    await traces(other.token, otlpBody().body).expect(200);
+    await traces(flooding.token, otlpBody().body).expect(429);
+    expect(await rows(other.id)).toHaveLength(2);
+    // A second token of the flooding use case shares its bucket (the limit is the use case's, not a token's).
+    const second = await givenIngestToken(api, flooding.id);
+    await traces(second, otlpBody().body).expect(429);
+    expect(await rows(other.id)).toHaveLength(2);
+  });
+
+  it('holds the JSON interactions and feedback routes and the OTLP route to one allowance', async () => {
+    const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    await post('/v1/live/interactions', useCase.token, interactionsBody()).expect(200);
+    await post('/v1/live/feedback', useCase.token, feedbackBody()).expect(200);
+    const refusals = [
+      await post('/v1/live/interactions', useCase.token, interactionsBody()),
+      await post('/v1/live/feedback', useCase.token, feedbackBody()),
+      await traces(useCase.token, otlpBody().body),
+    ];
+    for (const refusal of refusals) {
+      expect(refusal.status).toBe(429);
+      expect(Number(refusal.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(refusal.body.code).toBe('rate_limited');
+    }
+    expect(await rows(useCase.id)).toHaveLength(1);
+    expect(await feedbackRows(useCase.id)).toHaveLength(1);
+    // A small body still fits what is left of the bucket (16 KiB and the refill).
+    await post('/v1/live/heartbeat', useCase.token, padded({ configHash: 'a'.repeat(64) }, 4 * KiB)).expect(
+      200,
+    );
+  });
+
+  it('answers an unauthenticated flood 401 before reading a byte of its bodies, and keeps no bucket for it', async () => {
+    const limiter = api.app.get(IngestRateLimiter);
+    const buckets = limiter.size;
+    const { port } = api.app.getHttpServer().address() as AddressInfo;
+    // Each request announces a maximal body and sends none: only an answer that does not wait for it arrives.
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          new Promise<number>((resolve, reject) => {
+            const req = httpRequest({
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: i % 2 ? '/v1/otlp/v1/traces' : '/v1/live/interactions',
+              headers: {
+                Authorization: `Bearer ghi_${hex(24)}`,
+                'Content-Type': 'application/json',
+                'Content-Length': String(MAX_BODY),
+              },
+            });
+            const timer = setTimeout(() => {
+              req.destroy();
+              reject(new Error('no answer without the body: it was waited for'));
+            }, 10_000);
+            req.on('response', (res) => {
+              clearTimeout(timer);
+              res.resume();
+              req.destroy();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on('error', (error) => {
+              clearTimeout(timer);
+              reject(error);
+            });
+            req.flushHeaders();
+          }),
+      ),
+    );
+    expect(statuses).toEqual(Array(20).fill(401));
+    expect(limiter.size).toBe(buckets);
+  });
+
+  describe('with GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND=0', () => {
+    let unlimited: TestApi;
+
+    beforeAll(async () => {
+      unlimited = await TestApi.start({ ...LIMITED, GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '0' });
+    });
+
+    afterAll(async () => {
+      await unlimited?.close();
+    });
+
+    it('accepts every batch: the limit is off', async () => {
+      const team = await unlimited.team('Benefits');
+      const useCase = await givenLiveUseCase(unlimited, team, { stage: 'learn' });
+      const sent: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const { body, traceId } = otlpBody();
+        await unlimited.http
+          .post('/v1/otlp/v1/traces')
+          .set('Authorization', `Bearer ${useCase.token}`)
+          .set('Content-Type', 'application/json')
+          .send(body.toString('utf8'))
+          .expect(200);
+        sent.push(traceId);
+      }
+      const stored = await unlimited.app
+        .get(UnitOfWork)
+        .read((tx) => managerOf(tx).findBy(LiveInteractionEntity, { aiUseCaseId: useCase.id }));
+      expect(stored.map((r) => r.traceId).sort()).toEqual(sent.sort());
+      expect(unlimited.app.get(IngestRateLimiter).size).toBe(0);
+    });
+  });
+});

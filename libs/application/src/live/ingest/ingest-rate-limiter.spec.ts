@@ -1,0 +1,133 @@
+import { loadConfig } from '@gatehouse/config';
+import { Logger } from '@nestjs/common';
+import { MetricsService } from '../../metrics/metrics.service';
+import { IngestRateLimiter, MAX_INGEST_BUCKETS } from './ingest-rate-limiter';
+
+const KiB = 1024;
+
+/** A limiter of `rate` bytes a second and `burst` bytes (one maximal body is 64 KiB), on a clock the test moves. */
+function limiter(rate: number, burst = 0, metrics = new MetricsService()) {
+  const clock = { now: 1_000_000 };
+  const config = loadConfig({
+    GATEHOUSE_INGEST_MAX_BYTES: String(64 * KiB),
+    GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: String(rate),
+    ...(burst ? { GATEHOUSE_INGEST_BURST_BYTES: String(burst) } : {}),
+  });
+  const limit = new IngestRateLimiter(config, metrics, () => clock.now);
+  return { limit, clock, metrics };
+}
+
+describe('IngestRateLimiter', () => {
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => warn.mockRestore());
+
+  it('lets an idle use case send its burst at once, then refuses what is past it', () => {
+    const { limit } = limiter(64 * KiB, 256 * KiB);
+    for (let i = 0; i < 4; i++) {
+      expect(limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+    }
+    expect(limit.take('a', 1)).toEqual({
+      allowed: false,
+      retryAfterSeconds: 1,
+      bytesPerSecond: 64 * KiB,
+      burstBytes: 256 * KiB,
+    });
+  });
+
+  it('refills at the rate, never past the burst', () => {
+    const { limit, clock } = limiter(64 * KiB, 256 * KiB);
+    expect(limit.take('a', 256 * KiB).allowed).toBe(true);
+    clock.now += 500; // 32 KiB back
+    expect(limit.take('a', 32 * KiB + 1).allowed).toBe(false);
+    expect(limit.take('a', 32 * KiB).allowed).toBe(true);
+    expect(limit.take('a', 1).allowed).toBe(false);
+    clock.now += 3_600_000; // an hour idle: full again, and no more than full
+    expect(limit.take('a', 256 * KiB).allowed).toBe(true);
+    expect(limit.take('a', 1).allowed).toBe(false);
+  });
+
+  it('asks for whole seconds, at least one, from the deficit and the rate; a refusal takes nothing', () => {
+    const { limit, clock } = limiter(64 * KiB, 256 * KiB);
+    expect(limit.take('a', 256 * KiB).allowed).toBe(true);
+    // Empty bucket: 64 KiB is one second's refill; one byte more is two.
+    expect(limit.take('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    expect(limit.take('a', 64 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    expect(limit.take('a', 200 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 4 });
+    // The refusals took nothing: after the second asked for, the 64 KiB body fits exactly.
+    clock.now += 1_000;
+    expect(limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+  });
+
+  it('keeps each use case in its own bucket', () => {
+    const { limit } = limiter(64 * KiB, 128 * KiB);
+    expect(limit.take('a', 128 * KiB).allowed).toBe(true);
+    expect(limit.take('a', 1).allowed).toBe(false);
+    expect(limit.take('b', 128 * KiB).allowed).toBe(true);
+  });
+
+  it('defaults the burst to twice the rate, and never below one maximal body', () => {
+    expect(limiter(64 * KiB).limit.burstBytes).toBe(128 * KiB);
+    expect(limiter(KiB).limit.burstBytes).toBe(64 * KiB);
+    expect(limiter(KiB, 2 * KiB).limit.burstBytes).toBe(64 * KiB);
+  });
+
+  it('is off at rate 0: everything passes and no bucket is kept', () => {
+    const { limit } = limiter(0);
+    expect(limit.enabled).toBe(false);
+    for (let i = 0; i < 1000; i++) {
+      expect(limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+    }
+    expect(limit.size).toBe(0);
+  });
+
+  it('counts refusals by reason and warns once a minute per use case, naming the setting', async () => {
+    const { limit, clock, metrics } = limiter(64 * KiB, 64 * KiB);
+    limit.take('a', 64 * KiB);
+    for (let i = 0; i < 5; i++) {
+      expect(limit.take('a', KiB).allowed).toBe(false);
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/AI use case a .*GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND/);
+    clock.now += 59_000;
+    limit.take('a', 64 * KiB);
+    expect(warn).toHaveBeenCalledTimes(1);
+    clock.now += 1_000;
+    limit.take('a', 64 * KiB); // full again (60 s idle), so allowed
+    expect(limit.take('a', 64 * KiB).allowed).toBe(false);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(String(warn.mock.calls[1][0])).toMatch(/5 request\(s\) refused/);
+    expect(await metrics.registry.getSingleMetricAsString('gatehouse_ingest_refused_total')).toMatch(
+      /gatehouse_ingest_refused_total\{reason="rate_limited"\} 6/,
+    );
+  });
+
+  it('holds at most MAX_INGEST_BUCKETS buckets, dropping refilled ones first, then the least recently used', () => {
+    const { limit, clock } = limiter(64 * KiB, 64 * KiB);
+    limit.take('busy', 64 * KiB);
+    for (let i = 0; i < MAX_INGEST_BUCKETS - 1; i++) {
+      limit.take(`idle-${i}`, 1);
+    }
+    expect(limit.size).toBe(MAX_INGEST_BUCKETS);
+    // A second later every idle bucket has refilled (1 byte taken); `busy` is used again and still empty.
+    clock.now += 1_000;
+    expect(limit.take('busy', 64 * KiB).allowed).toBe(true);
+    expect(limit.take('new', 1).allowed).toBe(true);
+    // The refilled idle buckets were dropped (they were the same as none); `busy` kept its empty bucket.
+    expect(limit.size).toBe(2);
+    expect(limit.take('busy', 1).allowed).toBe(false);
+
+    // Nobody idle: the least recently used are dropped down to half, and `busy` (used last) is kept.
+    for (let i = 0; i < MAX_INGEST_BUCKETS - 2; i++) {
+      limit.take(`flood-${i}`, 64 * KiB);
+    }
+    expect(limit.take('busy', 1).allowed).toBe(false);
+    expect(limit.size).toBe(MAX_INGEST_BUCKETS);
+    limit.take('one-more', 1);
+    expect(limit.size).toBeLessThanOrEqual(MAX_INGEST_BUCKETS / 2 + 1);
+    expect(limit.take('busy', 1).allowed).toBe(false);
+    expect(limit.take('flood-0', 64 * KiB).allowed).toBe(true); // dropped, so a new (full) bucket
+  });
+});

@@ -200,6 +200,47 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
     );
   });
 
+  it('refuses a use case already past its rate before reading (or inflating) its next body', async () => {
+    const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    await flood(useCase);
+    const { port } = api.app.getHttpServer().address() as AddressInfo;
+    // Announces a body the bucket cannot hold now (it refused a smaller one a moment ago) and never sends it:
+    // the answer comes without waiting for it, so nothing is read or inflated (a small gzip body of zeros
+    // inflates to megabytes).
+    const answer = await new Promise<{ status: number; retryAfter: string | undefined }>(
+      (resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/otlp/v1/traces',
+          headers: {
+            Authorization: `Bearer ${useCase.token}`,
+            'Content-Type': 'application/json',
+            'Content-Length': String(MAX_BODY),
+          },
+        });
+        const timer = setTimeout(() => {
+          req.destroy();
+          reject(new Error('no answer without the body: it was waited for'));
+        }, 10_000);
+        req.on('response', (res) => {
+          clearTimeout(timer);
+          res.resume();
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+        });
+        req.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        req.flushHeaders();
+      },
+    );
+    expect(answer.status).toBe(429);
+    expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
   it('answers an unauthenticated flood 401 before reading a byte of its bodies, and keeps no bucket for it', async () => {
     const limiter = api.app.get(IngestRateLimiter);
     const buckets = limiter.size;

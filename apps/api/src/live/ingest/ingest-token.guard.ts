@@ -79,6 +79,16 @@ export class IngestTokenGuard implements CanActivate {
       );
     }
     req.ingestType = type;
+    // Over its rate already (the bucket cannot hold even the bytes announced): refused before the body is
+    // read or inflated. Node discards the unread rest once the answer is sent, as for a 415.
+    const announced = Number(req.headers['content-length'] ?? NaN);
+    const before = this.rate.admits(
+      req.ingest.aiUseCaseId,
+      Number.isFinite(announced) && announced > 0 ? announced : 1,
+    );
+    if (!before.allowed) {
+      throw ingestRateLimited(res, before);
+    }
     const body = await readIngestBody(req, res, this.config.live.maxIngestBytes);
     const decision = this.rate.take(req.ingest.aiUseCaseId, body.length);
     if (!decision.allowed) {

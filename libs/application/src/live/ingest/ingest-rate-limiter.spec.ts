@@ -37,6 +37,17 @@ describe('IngestRateLimiter', () => {
     });
   });
 
+  it('admits() answers whether the bucket holds the bytes now, taking nothing', () => {
+    const { limit } = limiter(64 * KiB, 256 * KiB);
+    expect(limit.admits('a', 256 * KiB)).toEqual({ allowed: true });
+    expect(limit.admits('a', 256 * KiB)).toEqual({ allowed: true }); // nothing was taken
+    expect(limit.take('a', 250 * KiB).allowed).toBe(true);
+    expect(limit.admits('a', 6 * KiB)).toEqual({ allowed: true });
+    expect(limit.admits('a', 6 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    // A refusal before the body is read is a refusal like any other (counted, logged once a minute).
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
   it('refills at the rate, never past the burst', () => {
     const { limit, clock } = limiter(64 * KiB, 256 * KiB);
     expect(limit.take('a', 256 * KiB).allowed).toBe(true);

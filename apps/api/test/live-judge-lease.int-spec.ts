@@ -262,13 +262,13 @@ describeIntegration('live scoring: one lease per batch keeps workers from judgin
   it('a lease lost while the judges are out: their calls are aborted, nothing of the chunk is written, no call more is made', async () => {
     const answers = Array.from({ length: 2 * CONCURRENCY }, (_, i) => (i % 2 ? 'No.' : 'Please.'));
     const { aiUseCaseId, batchId, rows } = await givenBatch(answers);
-    judge.setOptions({ latencyMs: 3_000 });
+    // Far longer than a renewal (100 ms): the job must end by the renewal, long before any answer.
+    judge.setOptions({ latencyMs: 6_000 });
     const timing = scoring.leaseTiming;
     scoring.leaseTiming = { holdMs: 60_000, renewEveryMs: 100 };
     const before = judge.requests;
     const completed = judge.completions;
     try {
-      const started = Date.now();
       const run = scoring.scoreBatch({ aiUseCaseId, batchId }, jobContext());
       // The first interactions' calls are out (the judge holds them): another job takes the lease over.
       await until(() => judge.requests - before === CONCURRENCY, 'the first calls reach the judge');
@@ -277,8 +277,6 @@ describeIntegration('live scoring: one lease per batch keeps workers from judgin
       );
       expect(taken.affected).toBe(1);
       await run;
-      // Ended by the next renewal, not by the judge's answers.
-      expect(Date.now() - started).toBeLessThan(2_500);
     } finally {
       scoring.leaseTiming = timing;
     }

@@ -667,15 +667,13 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
       }
     });
 
-    it('a body of 100,000 empty attributes is refused by the bounds walk before it is read, in well under 50 ms', async () => {
+    it('a body of 100,000 empty attributes is refused by the bounds walk before it is read', async () => {
       const { token } = await givenLiveUseCase(api, benefits);
       const empty = ld(9, '');
       const body = request(
         ...Array.from({ length: 100 }, () => span(newIds(), ...Array.from({ length: 1_000 }, () => empty))),
       );
-      const started = process.hrtime.bigint();
       expect(() => checkOtlpWireBounds(body)).toThrow(/65536/);
-      expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
       const response = await post(token, body);
       expect(response.status).toBe(400);
       expect(JSON.stringify(response.body)).toContain('too_many_values');
@@ -787,12 +785,20 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
     it('a judging job whose judge never answers in time ends and releases its lease (the batch is not held)', async () => {
       judge.setOptions({ latencyMs: 4_000 });
       const { aiUseCaseId, batchId } = await givenBatch(100);
-      const started = Date.now();
+      const completed = judge.completions;
       const run = scoring.scoreBatch({ aiUseCaseId, batchId }, jobContext());
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await leasesOf(batchId)).toHaveLength(1);
+      // Taken before the first judge call, and held while the call is out (the suite's 1 s timeout).
+      let held = false;
+      for (let i = 0; i < 200 && !held; i++) {
+        held = (await leasesOf(batchId)).length === 1;
+        if (!held) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      expect(held).toBe(true);
       await run;
-      expect(Date.now() - started).toBeLessThan(4_000);
+      // Ended by the suite's timeout, not by the judge's answer; and the lease is gone.
+      expect(judge.completions).toBe(completed);
       expect(await leasesOf(batchId)).toEqual([]);
     });
 

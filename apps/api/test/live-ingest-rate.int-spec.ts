@@ -200,43 +200,52 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
     );
   });
 
+  /**
+   * POSTs headers announcing a maximal body and never sends the body: resolves with the answer only if the
+   * server gives one without waiting for the body (after 10 s it rejects: the body was waited for).
+   */
+  function answerWithoutBody(
+    path: string,
+    token: string,
+  ): Promise<{ status: number; retryAfter: string | undefined }> {
+    const { port } = api.app.getHttpServer().address() as AddressInfo;
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          'Content-Length': String(MAX_BODY),
+        },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer without the body: it was waited for'));
+      }, 10_000);
+      req.on('response', (res) => {
+        clearTimeout(timer);
+        res.resume();
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+      });
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      req.flushHeaders();
+    });
+  }
+
   it('refuses a use case already past its rate before reading (or inflating) its next body', async () => {
     const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
     await flood(useCase);
-    const { port } = api.app.getHttpServer().address() as AddressInfo;
     // Announces a body the bucket cannot hold now (it refused a smaller one a moment ago) and never sends it:
     // the answer comes without waiting for it, so nothing is read or inflated (a small gzip body of zeros
     // inflates to megabytes).
-    const answer = await new Promise<{ status: number; retryAfter: string | undefined }>(
-      (resolve, reject) => {
-        const req = httpRequest({
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/v1/otlp/v1/traces',
-          headers: {
-            Authorization: `Bearer ${useCase.token}`,
-            'Content-Type': 'application/json',
-            'Content-Length': String(MAX_BODY),
-          },
-        });
-        const timer = setTimeout(() => {
-          req.destroy();
-          reject(new Error('no answer without the body: it was waited for'));
-        }, 10_000);
-        req.on('response', (res) => {
-          clearTimeout(timer);
-          res.resume();
-          req.destroy();
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
-        });
-        req.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        req.flushHeaders();
-      },
-    );
+    const answer = await answerWithoutBody('/v1/otlp/v1/traces', useCase.token);
     expect(answer.status).toBe(429);
     expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
   });
@@ -244,43 +253,13 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
   it('answers an unauthenticated flood 401 before reading a byte of its bodies, and keeps no bucket for it', async () => {
     const limiter = api.app.get(IngestRateLimiter);
     const buckets = limiter.size;
-    const { port } = api.app.getHttpServer().address() as AddressInfo;
     // Each request announces a maximal body and sends none: only an answer that does not wait for it arrives.
-    const statuses = await Promise.all(
-      Array.from(
-        { length: 20 },
-        (_, i) =>
-          new Promise<number>((resolve, reject) => {
-            const req = httpRequest({
-              host: '127.0.0.1',
-              port,
-              method: 'POST',
-              path: i % 2 ? '/v1/otlp/v1/traces' : '/v1/live/interactions',
-              headers: {
-                Authorization: `Bearer ghi_${hex(24)}`,
-                'Content-Type': 'application/json',
-                'Content-Length': String(MAX_BODY),
-              },
-            });
-            const timer = setTimeout(() => {
-              req.destroy();
-              reject(new Error('no answer without the body: it was waited for'));
-            }, 10_000);
-            req.on('response', (res) => {
-              clearTimeout(timer);
-              res.resume();
-              req.destroy();
-              resolve(res.statusCode ?? 0);
-            });
-            req.on('error', (error) => {
-              clearTimeout(timer);
-              reject(error);
-            });
-            req.flushHeaders();
-          }),
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        answerWithoutBody(i % 2 ? '/v1/otlp/v1/traces' : '/v1/live/interactions', `ghi_${hex(24)}`),
       ),
     );
-    expect(statuses).toEqual(Array(20).fill(401));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(401));
     expect(limiter.size).toBe(buckets);
   });
 

@@ -61,10 +61,13 @@ describeIntegration('RunResultWriter (group commit of result rows)', () => {
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   it('writes 300 concurrent rows in a few transactions, moves the counters by them and completes the run once', async () => {
-    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 20 });
+    // Only the batch size starts a flush here: with a short delay, a busy machine that takes longer than
+    // the delay to hand in the first hundred rows flushes the ones it has early (a fourth transaction).
+    const writer = new RunResultWriter(uow, { maxBatch: 100, maxDelayMs: 60_000 });
     const transactions = jest.spyOn(writer as unknown as { writeRun: () => Promise<unknown> }, 'writeRun');
     const runId = await run(300);
-    const outcomes = await Promise.all(range(1, 300).map((n) => writer.submit(row(runId, n))));
+    const rows = range(1, 300).map((n) => row(runId, n));
+    const outcomes = await Promise.all(rows.map((r) => writer.submit(r)));
     expect(transactions).toHaveBeenCalledTimes(3);
     expect(outcomes.every((o) => o.inserted)).toBe(true);
     expect(outcomes.filter((o) => o.completedRun)).toHaveLength(1);

@@ -4,6 +4,7 @@ import {
   JOB_QUEUE,
   LiveScoringService,
   PlatformNetwork,
+  WatchService,
 } from '@gatehouse/application';
 import {
   ConnectionRepository,
@@ -291,5 +292,56 @@ describeIntegration('live scoring: one lease per batch keeps workers from judgin
     // The lease is the new holder's: the job that lost it did not delete it.
     expect(await leases()).toEqual([expect.objectContaining({ batchId, holder: 'taken-over' })]);
     await uow.write((tx) => managerOf(tx).delete(LiveScoringLeaseEntity, { batchId }));
+  });
+
+  it('a holder whose lease was taken before its next renewal writes nothing of the chunk it judged', async () => {
+    const answers = ['Please.', 'No.', 'Please.', 'No.', 'Please.', 'No.'];
+    const { aiUseCaseId, batchId, rows } = await givenBatch(answers);
+    judge.setOptions({ latencyMs: 400 });
+    const timing = scoring.leaseTiming;
+    // No timed renewal during the job: only the chunk's write can find the lease gone.
+    scoring.leaseTiming = { holdMs: 60_000, renewEveryMs: 60_000 };
+    const before = judge.requests;
+    const completed = judge.completions;
+    try {
+      const run = scoring.scoreBatch({ aiUseCaseId, batchId }, jobContext());
+      await until(() => judge.requests - before >= 1, 'the first call reaches the judge');
+      const taken = await uow.write((tx) =>
+        managerOf(tx).update(LiveScoringLeaseEntity, { batchId }, { holder: 'taken-over' }),
+      );
+      expect(taken.affected).toBe(1);
+      await run;
+    } finally {
+      scoring.leaseTiming = timing;
+    }
+
+    // The calls were made and answered (nothing told the job to stop) …
+    expect(judge.completions - completed).toBe(rows.length);
+    // … but the write found the lease another's: nothing of the chunk is stored, the batch is left to it.
+    expect(await verdictsOf(api, rows, 'kind')).toEqual([]);
+    expect(await verdictsOf(api, rows, 'pii')).toEqual([]);
+    expect(await noneScored(aiUseCaseId)).toBe(true);
+    expect(await leases()).toEqual([expect.objectContaining({ batchId, holder: 'taken-over' })]);
+    await uow.write((tx) => managerOf(tx).delete(LiveScoringLeaseEntity, { batchId }));
+  });
+
+  it("the watch's pass deletes leases that ran out over an hour ago, and keeps recent and running ones", async () => {
+    const aiUseCaseId = await newUseCase();
+    const now = new Date();
+    const dead = randomUUID();
+    const recent = randomUUID();
+    const running = randomUUID();
+    await givenLease(aiUseCaseId, dead, 'died', new Date(now.getTime() - 2 * 60 * 60_000));
+    await givenLease(aiUseCaseId, recent, 'died-lately', new Date(now.getTime() - 60_000));
+    await givenLease(aiUseCaseId, running, 'alive', new Date(now.getTime() + 60_000));
+
+    const report = await api.app.get(WatchService).pass(now);
+
+    expect(report.errors).toEqual([]);
+    expect(report.leasesCleared).toBe(1);
+    const left = (await leases()).map((lease) => lease.batchId);
+    expect(left).not.toContain(dead);
+    expect(left).toEqual(expect.arrayContaining([recent, running]));
+    await uow.write((tx) => managerOf(tx).delete(LiveScoringLeaseEntity, { aiUseCaseId }));
   });
 });

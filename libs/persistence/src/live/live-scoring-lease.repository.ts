@@ -18,6 +18,11 @@ const RENEW = `
    WHERE batch_id = ? AND holder = ?
   RETURNING holder`;
 
+const CLEAR_EXPIRED = `
+  DELETE FROM live_scoring_leases
+   WHERE held_until < ?
+  RETURNING batch_id`;
+
 const RELEASE = `
   DELETE FROM live_scoring_leases
    WHERE batch_id = ? AND holder = ?
@@ -63,6 +68,16 @@ export class LiveScoringLeaseRepository {
   async release(tx: Tx, batchId: string, holder: string): Promise<boolean> {
     const rows = await this.uow.rows<{ holder: string }>(tx, RELEASE, [batchId, holder]);
     return rows.length > 0;
+  }
+
+  /**
+   * Deletes the leases that ran out before `before` (their holder died, and no job for the batch came back
+   * to take and release them): an expired lease is the same as none, so this only keeps the table small.
+   * Returns how many were deleted.
+   */
+  async clearExpired(tx: Tx, before: Date): Promise<number> {
+    const rows = await this.uow.rows<{ batch_id: string }>(tx, CLEAR_EXPIRED, [this.timestamp(before)]);
+    return rows.length;
   }
 
   /** A timestamp as the column stores it, so SQLite compares it as text in the same form. */

@@ -12,6 +12,7 @@ import {
   LiveScoringLeaseRepository,
   LiveSettingsRepository,
   type ProviderConnectionEntity,
+  type Tx,
   UnitOfWork,
 } from '@gatehouse/persistence';
 import { type JobContext, JobName, type JobPayloads } from '@gatehouse/queue';
@@ -54,6 +55,11 @@ const JUDGE_CONCURRENCY = 4;
  * two renewals in a row (a worker starved of CPU for 40 s, or dead) before another job may take the batch.
  */
 const LIVE_SCORING_LEASE = { holdMs: 60_000, renewEveryMs: 20_000 };
+/** Leases that ran out longer ago than this are deleted by the watch's pass (their holder died). */
+export const EXPIRED_LEASE_KEPT_MS = 60 * 60_000;
+
+/** Thrown inside a chunk's write when the batch's lease was taken by another job: the write rolls back. */
+class LeaseLost extends Error {}
 
 /**
  * An explanation as it can be stored: without NUL characters, which PostgreSQL refuses in text (a judge's
@@ -98,6 +104,12 @@ interface PreparedBatch {
 interface HeldLease {
   /** Aborted when the job is stopped or the lease is lost (a renewal found another holder). */
   signal: AbortSignal;
+  /**
+   * Renews the lease inside the transaction `tx` that writes a chunk's verdicts: false (and the signal
+   * aborted) when another holder has taken it, so the write is given up. A holder starved past its lease's
+   * end writes nothing once another job took over, even before its next timed renewal noticed.
+   */
+  stillHeld(tx: Tx): Promise<boolean>;
   /** Stops the renewals and deletes the lease (if still held); never throws. */
   release(): Promise<void>;
 }
@@ -131,7 +143,9 @@ interface HeldLease {
  * unscored five minutes after it arrived, under a job id of the pass's slot, so a job that met a live lease
  * and ended does not keep the next pass from adding the batch again). A holder whose renewal finds the lease
  * taken (it was starved past its end and another job took over) aborts its judges' calls and writes nothing
- * of the chunk they were judging, as when the job is stopped.
+ * of the chunk they were judging, as when the job is stopped; each chunk's write renews the lease in its own
+ * transaction first, so a holder that lost it writes nothing even before a timed renewal noticed. Leases left
+ * behind by a dead holder whose batch no job came back for are deleted by the watch's pass.
  */
 @Injectable()
 export class LiveScoringService {
@@ -219,19 +233,20 @@ export class LiveScoringService {
       }
     }
     try {
-      await this.scoreChunks(aiUseCaseId, prepared, scorers, secrets, lease?.signal ?? context.signal);
+      await this.scoreChunks(aiUseCaseId, prepared, scorers, secrets, lease?.signal ?? context.signal, lease);
     } finally {
       await lease?.release();
     }
   }
 
-  /** Scores the prepared ids a chunk at a time, until done or `signal` aborts. */
+  /** Scores the prepared ids a chunk at a time, until done, `signal` aborts or the `lease` is lost. */
   private async scoreChunks(
     aiUseCaseId: string,
     prepared: PreparedBatch,
     scorers: OnlineScorer[],
     secrets: string[],
     signal: AbortSignal,
+    lease: HeldLease | null,
   ): Promise<void> {
     const { captureText, redactPii } = prepared.settings;
     for (let i = 0; i < prepared.ids.length; i += CHUNK) {
@@ -249,15 +264,25 @@ export class LiveScoringService {
         return; // stopped (or the lease lost) while judging: this chunk stays unscored for the next run
       }
       const scoredAt = new Date();
-      await this.uow.write((tx) =>
-        this.live.recordScores(
-          tx,
-          rows.map((row) => ({ ...row, scoredAt })),
-          interactions.map((row) => row.id),
-          scoredAt,
-          !captureText,
-        ),
-      );
+      try {
+        await this.uow.write(async (tx) => {
+          if (lease && !(await lease.stillHeld(tx))) {
+            throw new LeaseLost();
+          }
+          await this.live.recordScores(
+            tx,
+            rows.map((row) => ({ ...row, scoredAt })),
+            interactions.map((row) => row.id),
+            scoredAt,
+            !captureText,
+          );
+        });
+      } catch (error) {
+        if (error instanceof LeaseLost) {
+          return; // another job holds the batch now: it scores this chunk
+        }
+        throw error;
+      }
     }
   }
 
@@ -283,18 +308,20 @@ export class LiveScoringService {
     }
     const lost = new AbortController();
     let renewing = Promise.resolve();
+    const renewIn = async (tx: Tx): Promise<boolean> => {
+      const held = await this.leases.renew(tx, batchId, holder, new Date(Date.now() + holdMs));
+      if (!held && !lost.signal.aborted) {
+        this.logger.warn(`lost the scoring lease of live batch ${batchId} to another job: stopping`);
+        lost.abort(new Error(`the scoring lease of live batch ${batchId} was taken by another job`));
+      }
+      return held;
+    };
     const renew = async () => {
       if (lost.signal.aborted) {
         return;
       }
       try {
-        const held = await this.uow.write((tx) =>
-          this.leases.renew(tx, batchId, holder, new Date(Date.now() + holdMs)),
-        );
-        if (!held) {
-          this.logger.warn(`lost the scoring lease of live batch ${batchId} to another job: stopping`);
-          lost.abort(new Error(`the scoring lease of live batch ${batchId} was taken by another job`));
-        }
+        await this.uow.write(renewIn);
       } catch (error) {
         this.logger.warn(
           `could not renew the scoring lease of live batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`,
@@ -307,6 +334,7 @@ export class LiveScoringService {
     timer.unref();
     return {
       signal: AbortSignal.any([jobSignal, lost.signal]),
+      stillHeld: renewIn,
       release: async () => {
         clearInterval(timer);
         await renewing;
@@ -364,6 +392,19 @@ export class LiveScoringService {
       throw failed.reason;
     }
     return rows;
+  }
+
+  /**
+   * Deletes the judging leases that ran out more than EXPIRED_LEASE_KEPT_MS before `now` (a holder renews
+   * every 20 s, so none of them is held); the watch's pass calls it. Returns how many were deleted.
+   */
+  async clearExpiredLeases(now: Date = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - EXPIRED_LEASE_KEPT_MS);
+    const cleared = await this.uow.write((tx) => this.leases.clearExpired(tx, before));
+    if (cleared > 0) {
+      this.logger.log(`deleted ${cleared} live scoring lease(s) left by workers that died`);
+    }
+    return cleared;
   }
 
   /**

@@ -45,6 +45,7 @@ export interface WatchPassReport {
   textsPurged: number;
   notesPurged: number;
   batchesRequeued: number;
+  leasesCleared: number;
   alertsResolved: number;
   reevaluationsStarted: number;
   reevaluationsFinished: number;
@@ -56,7 +57,7 @@ export interface WatchPassReport {
 
 /**
  * The watch's periodic pass (a queue job on a schedule): deletes captured text past retention, re-adds
- * unscored live batches, resolves alerts an approved stage change cleared, starts due re-evaluations and
+ * unscored live batches (and deletes the scoring leases their dead workers left), resolves alerts an approved stage change cleared, starts due re-evaluations and
  * judges finished ones, marks expiring evidence and checks live rates against the evaluation-time baseline.
  *
  * Safe on two workers at once: the purge is idempotent; a re-evaluation is claimed by a unique
@@ -94,6 +95,7 @@ export class WatchService {
       textsPurged: 0,
       notesPurged: 0,
       batchesRequeued: 0,
+      leasesCleared: 0,
       alertsResolved: 0,
       reevaluationsStarted: 0,
       reevaluationsFinished: 0,
@@ -116,6 +118,9 @@ export class WatchService {
     });
     await step('requeue', async () => {
       report.batchesRequeued = await this.scoring.requeueStale(now);
+    });
+    await step('leases', async () => {
+      report.leasesCleared = await this.scoring.clearExpiredLeases(now);
     });
     await step('resolve', async () => {
       report.alertsResolved = await this.resolveCleared(now);

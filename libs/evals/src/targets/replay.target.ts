@@ -202,7 +202,8 @@ export class ReplayTarget implements Target {
   }
 
   async call(request: TargetRequest): Promise<TargetResponse> {
-    const response = this.entries.get(cassetteKey(request));
+    const response =
+      this.entries.get(cassetteKey(request)) ?? (request.replayAlternatives && this.alternative(request));
     if (!response) {
       throw new TargetError(
         'replay_miss',
@@ -210,6 +211,17 @@ export class ReplayTarget implements Target {
       );
     }
     return response;
+  }
+
+  /** The recording filed under one of the request's alternative message lists (a judge's legacy prompt). */
+  private alternative(request: TargetRequest): TargetResponse | undefined {
+    for (const messages of request.replayAlternatives ?? []) {
+      const response = this.entries.get(cassetteKey({ ...request, messages }));
+      if (response) {
+        return response;
+      }
+    }
+    return undefined;
   }
 }
 

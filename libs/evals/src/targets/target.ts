@@ -8,6 +8,12 @@ export interface TargetRequest {
   item: DatasetItem;
   epoch: number;
   maxTokens?: number;
+  /**
+   * Other message lists this request's answer may be filed under in a cassette (a judge's legacy, unfenced
+   * prompt), tried in order by ReplayTarget only when `messages` finds no recording. Every other target,
+   * and a recording, ignore it: what is sent and recorded is `messages`.
+   */
+  replayAlternatives?: ChatMessage[][];
 }
 
 export interface TargetResponse {

@@ -30,7 +30,7 @@ function reply(body: StubRequestBody): string {
   const system = body.messages[0]?.content ?? '';
   const user = body.messages.at(-1)?.content ?? '';
   if (system.startsWith('You are an impartial assessor')) {
-    const good = /Answer to grade:\nyes/.test(user);
+    const good = /Answer to grade:\n<<<BEGIN ANSWER \w+>>>\nyes/.test(user);
     return JSON.stringify({
       score: good ? 5 : 1,
       reasoning: good ? 'The answer is right and says so plainly.' : 'The answer is wrong.',

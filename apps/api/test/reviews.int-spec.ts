@@ -23,8 +23,8 @@ function reply(body: StubRequestBody): string {
   const system = body.messages[0]?.content ?? '';
   const user = body.messages.at(-1)?.content ?? '';
   if (system.startsWith('You are an impartial assessor')) {
-    const k = Number(/Question:\nquestion (\d+)/.exec(user)?.[1]);
-    const answer = /Answer to grade:\n([\s\S]*)$/.exec(user)?.[1].trim() ?? '';
+    const k = Number(/Question:\n<<<BEGIN QUESTION \w+>>>\nquestion (\d+)/.exec(user)?.[1]);
+    const answer = /<<<BEGIN ANSWER (\w+)>>>\n([\s\S]*)\n<<<END ANSWER \1>>>/.exec(user)?.[2].trim() ?? '';
     const score = judgeScore(k, answer);
     return JSON.stringify({
       score,

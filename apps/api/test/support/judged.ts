@@ -17,7 +17,7 @@ export function judgedReply(right: (k: number) => boolean): (body: StubRequestBo
     const system = body.messages[0]?.content ?? '';
     const user = body.messages.at(-1)?.content ?? '';
     if (system.startsWith('You are an impartial assessor')) {
-      const answer = /Answer to grade:\n([\s\S]*)$/.exec(user)?.[1].trim() ?? '';
+      const answer = /<<<BEGIN ANSWER (\w+)>>>\n([\s\S]*)\n<<<END ANSWER \1>>>/.exec(user)?.[2].trim() ?? '';
       const score = answer === 'yes' ? 5 : 1;
       return JSON.stringify({ score, reasoning: `graded ${score}: the answer is "${answer}"` });
     }

@@ -6,9 +6,14 @@ import { createGunzip } from 'node:zlib';
  * Reads an ingest request's body as bytes, up to `limit` bytes once decompressed: `Content-Encoding: gzip`
  * is inflated as it streams and abandoned the moment it passes the limit (a gzip bomb costs at most `limit`
  * bytes of memory and is refused with 413); identity bodies announcing more than `limit` are refused before a
- * byte is read. Other encodings are refused with 415, a corrupt gzip stream with 400.
+ * byte is read (`announced`: the Content-Length, if the caller has read it already). Other encodings are refused with 415, a corrupt gzip stream with 400.
  */
-export function readIngestBody(req: Request, res: Response, limit: number): Promise<Buffer> {
+export function readIngestBody(
+  req: Request,
+  res: Response,
+  limit: number,
+  announced: number | null = announcedLength(req),
+): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();
@@ -29,8 +34,7 @@ export function readIngestBody(req: Request, res: Response, limit: number): Prom
     );
   }
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
-  const announced = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(announced) && announced > limit) {
+  if (announced !== null && announced > limit) {
     discardRest(req, res);
     return Promise.reject(tooLarge(limit, gzip));
   }
@@ -92,6 +96,12 @@ export function readIngestBody(req: Request, res: Response, limit: number): Prom
       ),
     );
   });
+}
+
+/** The body's length as its Content-Length announces it (before any decompression), or null if it does not. */
+export function announcedLength(req: Request): number | null {
+  const announced = Number(req.headers['content-length'] ?? NaN);
+  return Number.isFinite(announced) && announced >= 0 ? announced : null;
 }
 
 /** How long a refused request's unread rest is read and dropped before its connection is cut. */

@@ -16,7 +16,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type Request, type Response } from 'express';
-import { readIngestBody } from './ingest-body';
+import { announcedLength, readIngestBody } from './ingest-body';
 import { ingestRateLimited } from './ingest-rate-limited';
 import { ingestUnavailable } from './ingest-unavailable';
 
@@ -39,8 +39,8 @@ export interface IngestRequest extends Request {
  * 409). Only then is the body's media type checked (415) and the body read, gzip or not, up to
  * GATEHOUSE_INGEST_MAX_BYTES decompressed (413), so nothing is buffered for an unauthenticated caller.
  * The body is read here, before the app's JSON body reader (an interceptor) would see it. Its decompressed
- * size is then taken from the use case's byte rate (GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND): past it, 429
- * with Retry-After and nothing decoded or stored.
+ * size is then taken from the use case's byte rate (GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND, shared by all API
+ * processes when the queue runs on Redis): past it, 429 with Retry-After and nothing decoded or stored.
  */
 @Injectable()
 export class IngestTokenGuard implements CanActivate {
@@ -81,16 +81,16 @@ export class IngestTokenGuard implements CanActivate {
     req.ingestType = type;
     // Over its rate already (the bucket cannot hold even the bytes announced): refused before the body is
     // read or inflated. Node discards the unread rest once the answer is sent, as for a 415.
-    const announced = Number(req.headers['content-length'] ?? NaN);
-    const before = this.rate.admits(
-      req.ingest.aiUseCaseId,
-      Number.isFinite(announced) && announced > 0 ? announced : 1,
-    );
+    // This asks nothing of Redis (it answers from the last shared answer this process had).
+    const announced = announcedLength(req);
+    const before = this.rate.admits(req.ingest.aiUseCaseId, Math.max(announced ?? 1, 1));
     if (!before.allowed) {
       throw ingestRateLimited(res, before);
     }
-    const body = await readIngestBody(req, res, this.config.live.maxIngestBytes);
-    const decision = this.rate.take(req.ingest.aiUseCaseId, body.length);
+    const body = await readIngestBody(req, res, this.config.live.maxIngestBytes, announced);
+    // One round trip to Redis when the queue runs on it (the rate is then the use case's across all API
+    // processes), bounded: without an answer in time this process decides alone.
+    const decision = await this.rate.take(req.ingest.aiUseCaseId, body.length);
     if (!decision.allowed) {
       throw ingestRateLimited(res, decision);
     }

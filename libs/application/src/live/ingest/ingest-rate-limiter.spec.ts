@@ -24,12 +24,12 @@ describe('IngestRateLimiter', () => {
   });
   afterEach(() => warn.mockRestore());
 
-  it('lets an idle use case send its burst at once, then refuses what is past it', () => {
+  it('lets an idle use case send its burst at once, then refuses what is past it', async () => {
     const { limit } = limiter(64 * KiB, 256 * KiB);
     for (let i = 0; i < 4; i++) {
-      expect(limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+      expect(await limit.take('a', 64 * KiB)).toEqual({ allowed: true });
     }
-    expect(limit.take('a', 1)).toEqual({
+    expect(await limit.take('a', 1)).toEqual({
       allowed: false,
       retryAfterSeconds: 1,
       bytesPerSecond: 64 * KiB,
@@ -37,46 +37,55 @@ describe('IngestRateLimiter', () => {
     });
   });
 
-  it('admits() answers whether the bucket holds the bytes now, taking nothing', () => {
+  it('admits() answers whether the bucket holds the bytes now, taking nothing', async () => {
     const { limit } = limiter(64 * KiB, 256 * KiB);
     expect(limit.admits('a', 256 * KiB)).toEqual({ allowed: true });
     expect(limit.admits('a', 256 * KiB)).toEqual({ allowed: true }); // nothing was taken
-    expect(limit.take('a', 250 * KiB).allowed).toBe(true);
+    expect((await limit.take('a', 250 * KiB)).allowed).toBe(true);
     expect(limit.admits('a', 6 * KiB)).toEqual({ allowed: true });
     expect(limit.admits('a', 6 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
     // A refusal before the body is read is a refusal like any other (counted, logged once a minute).
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
-  it('refills at the rate, never past the burst', () => {
+  it('refills at the rate, never past the burst', async () => {
     const { limit, clock } = limiter(64 * KiB, 256 * KiB);
-    expect(limit.take('a', 256 * KiB).allowed).toBe(true);
+    expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
     clock.now += 500; // 32 KiB back
-    expect(limit.take('a', 32 * KiB + 1).allowed).toBe(false);
-    expect(limit.take('a', 32 * KiB).allowed).toBe(true);
-    expect(limit.take('a', 1).allowed).toBe(false);
+    expect((await limit.take('a', 32 * KiB + 1)).allowed).toBe(false);
+    expect((await limit.take('a', 32 * KiB)).allowed).toBe(true);
+    expect((await limit.take('a', 1)).allowed).toBe(false);
     clock.now += 3_600_000; // an hour idle: full again, and no more than full
-    expect(limit.take('a', 256 * KiB).allowed).toBe(true);
-    expect(limit.take('a', 1).allowed).toBe(false);
+    expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
+    expect((await limit.take('a', 1)).allowed).toBe(false);
   });
 
-  it('asks for whole seconds, at least one, from the deficit and the rate; a refusal takes nothing', () => {
+  it('asks for whole seconds, at least one, from the deficit and the rate; a refusal takes nothing', async () => {
     const { limit, clock } = limiter(64 * KiB, 256 * KiB);
-    expect(limit.take('a', 256 * KiB).allowed).toBe(true);
+    expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
     // Empty bucket: 64 KiB is one second's refill; one byte more is two.
-    expect(limit.take('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
-    expect(limit.take('a', 64 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
-    expect(limit.take('a', 200 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 4 });
+    expect(await limit.take('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    expect(await limit.take('a', 64 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    expect(await limit.take('a', 200 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 4 });
     // The refusals took nothing: after the second asked for, the 64 KiB body fits exactly.
     clock.now += 1_000;
-    expect(limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+    expect(await limit.take('a', 64 * KiB)).toEqual({ allowed: true });
   });
 
-  it('keeps each use case in its own bucket', () => {
+  it('keeps the buckets in this process on the embedded default (no Redis configured), and opens no connection', async () => {
     const { limit } = limiter(64 * KiB, 128 * KiB);
-    expect(limit.take('a', 128 * KiB).allowed).toBe(true);
-    expect(limit.take('a', 1).allowed).toBe(false);
-    expect(limit.take('b', 128 * KiB).allowed).toBe(true);
+    expect(limit.sharedAcrossProcesses).toBe(false);
+    expect((await limit.take('a', 128 * KiB)).allowed).toBe(true);
+    expect((await limit.take('a', 1)).allowed).toBe(false);
+    expect(limit.opened).toBe(false);
+    expect(limit.size).toBe(1);
+  });
+
+  it('keeps each use case in its own bucket', async () => {
+    const { limit } = limiter(64 * KiB, 128 * KiB);
+    expect((await limit.take('a', 128 * KiB)).allowed).toBe(true);
+    expect((await limit.take('a', 1)).allowed).toBe(false);
+    expect((await limit.take('b', 128 * KiB)).allowed).toBe(true);
   });
 
   it('defaults the burst to twice the rate, and never below one maximal body', () => {
@@ -85,29 +94,31 @@ describe('IngestRateLimiter', () => {
     expect(limiter(KiB, 2 * KiB).limit.burstBytes).toBe(64 * KiB);
   });
 
-  it('is off at rate 0: everything passes and no bucket is kept', () => {
+  it('is off at rate 0: everything passes and no bucket is kept', async () => {
     const { limit } = limiter(0);
     expect(limit.enabled).toBe(false);
     for (let i = 0; i < 1000; i++) {
-      expect(limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+      expect(await limit.take('a', 64 * KiB)).toEqual({ allowed: true });
     }
     expect(limit.size).toBe(0);
   });
 
   it('counts refusals by reason and warns once a minute per use case, naming the setting', async () => {
     const { limit, clock, metrics } = limiter(64 * KiB, 64 * KiB);
-    limit.take('a', 64 * KiB);
+    await limit.take('a', 64 * KiB);
     for (let i = 0; i < 5; i++) {
-      expect(limit.take('a', KiB).allowed).toBe(false);
+      expect((await limit.take('a', KiB)).allowed).toBe(false);
     }
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/AI use case a .*GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND/);
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      /AI use case a .*GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND .* allows this process/,
+    );
     clock.now += 59_000;
-    limit.take('a', 64 * KiB);
+    await limit.take('a', 64 * KiB);
     expect(warn).toHaveBeenCalledTimes(1);
     clock.now += 1_000;
-    limit.take('a', 64 * KiB); // full again (60 s idle), so allowed
-    expect(limit.take('a', 64 * KiB).allowed).toBe(false);
+    await limit.take('a', 64 * KiB); // full again (60 s idle), so allowed
+    expect((await limit.take('a', 64 * KiB)).allowed).toBe(false);
     expect(warn).toHaveBeenCalledTimes(2);
     expect(String(warn.mock.calls[1][0])).toMatch(/5 request\(s\) refused/);
     expect(await metrics.registry.getSingleMetricAsString('gatehouse_ingest_refused_total')).toMatch(
@@ -115,30 +126,30 @@ describe('IngestRateLimiter', () => {
     );
   });
 
-  it('holds at most MAX_INGEST_BUCKETS buckets, dropping refilled ones first, then the least recently used', () => {
+  it('holds at most MAX_INGEST_BUCKETS buckets, dropping refilled ones first, then the least recently used', async () => {
     const { limit, clock } = limiter(64 * KiB, 64 * KiB);
-    limit.take('busy', 64 * KiB);
+    await limit.take('busy', 64 * KiB);
     for (let i = 0; i < MAX_INGEST_BUCKETS - 1; i++) {
-      limit.take(`idle-${i}`, 1);
+      await limit.take(`idle-${i}`, 1);
     }
     expect(limit.size).toBe(MAX_INGEST_BUCKETS);
     // A second later every idle bucket has refilled (1 byte taken); `busy` is used again and still empty.
     clock.now += 1_000;
-    expect(limit.take('busy', 64 * KiB).allowed).toBe(true);
-    expect(limit.take('new', 1).allowed).toBe(true);
+    expect((await limit.take('busy', 64 * KiB)).allowed).toBe(true);
+    expect((await limit.take('new', 1)).allowed).toBe(true);
     // The refilled idle buckets were dropped (they were the same as none); `busy` kept its empty bucket.
     expect(limit.size).toBe(2);
-    expect(limit.take('busy', 1).allowed).toBe(false);
+    expect((await limit.take('busy', 1)).allowed).toBe(false);
 
     // Nobody idle: the least recently used are dropped down to half, and `busy` (used last) is kept.
     for (let i = 0; i < MAX_INGEST_BUCKETS - 2; i++) {
-      limit.take(`flood-${i}`, 64 * KiB);
+      await limit.take(`flood-${i}`, 64 * KiB);
     }
-    expect(limit.take('busy', 1).allowed).toBe(false);
+    expect((await limit.take('busy', 1)).allowed).toBe(false);
     expect(limit.size).toBe(MAX_INGEST_BUCKETS);
-    limit.take('one-more', 1);
+    await limit.take('one-more', 1);
     expect(limit.size).toBeLessThanOrEqual(MAX_INGEST_BUCKETS / 2 + 1);
-    expect(limit.take('busy', 1).allowed).toBe(false);
-    expect(limit.take('flood-0', 64 * KiB).allowed).toBe(true); // dropped, so a new (full) bucket
+    expect((await limit.take('busy', 1)).allowed).toBe(false);
+    expect((await limit.take('flood-0', 64 * KiB)).allowed).toBe(true); // dropped, so a new (full) bucket
   });
 });

@@ -1,5 +1,6 @@
 import { type GatehouseConfig } from '@gatehouse/config';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
+import Redis from 'ioredis';
 import { Counter } from 'prom-client';
 import { InjectConfig } from '../../gatehouse-config.module';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -23,11 +24,62 @@ export type IngestRateDecision =
 
 /** Buckets kept per process (one per use case sending here); idle ones are dropped first. */
 export const MAX_INGEST_BUCKETS = 10_000;
-/** A use case over its rate is logged at most this often. */
+/** A use case over its rate, and Redis not answering, are each logged at most this often. */
 const WARN_EVERY_MS = 60_000;
+/**
+ * The longest a take waits for Redis (its connection at first, then each answer) before this process decides
+ * alone. Redis answers in well under a millisecond when well: this bounds what a sick one adds to a request.
+ */
+export const INGEST_RATE_REDIS_TIMEOUT_MS = 200;
+/** After Redis failed to answer in time, takes are decided in this process for this long before it is asked again. */
+const REDIS_PAUSE_MS = 1_000;
+
+/** The Redis key (under the queue's prefix) holding a use case's bucket while it is not full. */
+export const ingestRateKey = (prefix: string, aiUseCaseId: string): string =>
+  `${prefix}:ingest-rate:${aiUseCaseId}`;
+
+/** The name the limiter's Redis connection goes by (CLIENT LIST), under the queue's prefix. */
+export const ingestRateConnectionName = (prefix: string): string => `${prefix}:ingest-rate`;
+
+/**
+ * The shared bucket, taken from atomically: KEYS[1] the bucket (a hash: `b` the bytes held, `t` when, in ms
+ * of Redis's own clock); ARGV rate (bytes a second), burst, cost. Takes `cost` if the bucket holds it and
+ * writes nothing otherwise; the key expires when the bucket would be full again (a full bucket is no key).
+ * Returns {1 taken / 0 refused, the bytes held now (after the take), as a string: Lua numbers are truncated
+ * to integers on the way out}.
+ */
+const TAKE_SCRIPT = `
+if redis.replicate_commands then redis.replicate_commands() end
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local held = redis.call('HMGET', KEYS[1], 'b', 't')
+local bytes = burst
+if held[1] and held[2] then
+  bytes = math.min(burst, tonumber(held[1]) + math.max(now - tonumber(held[2]), 0) * rate / 1000)
+end
+if cost > bytes then
+  return {0, tostring(bytes)}
+end
+bytes = bytes - cost
+local fullInMs = math.ceil((burst - bytes) * 1000 / rate)
+if fullInMs > 0 then
+  redis.call('HSET', KEYS[1], 'b', bytes, 't', now)
+  redis.call('PEXPIRE', KEYS[1], fullInMs)
+else
+  redis.call('DEL', KEYS[1])
+end
+return {1, tostring(bytes)}
+`;
+
+interface SharedBuckets extends Redis {
+  gatehouseIngestTake(key: string, rate: number, burst: number, cost: number): Promise<[number, string]>;
+}
 
 interface Bucket {
-  /** Bytes the use case may send now. */
+  /** Bytes the use case may send now (with Redis: the shared bucket's, as its last answer here said). */
   bytes: number;
   /** When `bytes` was last brought up to date. */
   at: number;
@@ -36,23 +88,50 @@ interface Bucket {
   refused: number;
 }
 
+/** Why a take was decided in this process although Redis is configured. */
+type LocalReason = 'unavailable' | 'timeout' | 'error';
+
 /**
- * Each use case's ingest bytes per second, per API process: a token bucket of `live.ingestBurstBytes`
- * refilled at `live.maxIngestBytesPerSecond` (0: no limit). The guard asks once the body is read (its
- * decompressed size) and before anything is decoded, so a service sending more than its share costs this
- * process the reading of its bodies and no more, and other use cases' requests do not wait behind it. A
- * refused body takes nothing from the bucket (a sender that waits out Retry-After is then accepted). With N
- * API processes a use case may send N times the rate.
+ * Each use case's ingest bytes per second: a token bucket of `live.ingestBurstBytes` refilled at
+ * `live.maxIngestBytesPerSecond` (0: no limit). The guard asks `admits` before a body is read (its
+ * Content-Length) and `take` once it is read (its decompressed size) and before anything is decoded, so a
+ * service sending more than its share costs the API the reading of its bodies and no more, and other use
+ * cases' requests do not wait behind it. A refused body takes nothing from the bucket (a sender that waits
+ * out Retry-After is then accepted).
  *
- * Cheap by design: a Map lookup and arithmetic, no timers. The map is bounded: a full bucket is the same as
- * none, so buckets idle long enough to have refilled are dropped first, then the least recently used.
+ * Where the bucket lives:
+ * - the queue on Redis (`REDIS_URL`, several API processes): in Redis, under the queue's prefix, so the rate
+ *   is the use case's across all API processes. `take` is one EVALSHA of an atomic script on Redis's clock
+ *   (one round trip); `admits` asks nothing of Redis: it answers from the last shared answer this process
+ *   had, refilled since, which is at least what the shared bucket holds (other processes only take from it),
+ *   so it refuses only what `take` would. While Redis does not answer within INGEST_RATE_REDIS_TIMEOUT_MS
+ *   (down, unreachable, slow), each take is decided by this process's own bucket, as without Redis (the rate
+ *   per process), logged once a minute and counted in `gatehouse_ingest_rate_local_total`.
+ * - the embedded default (in-process queue, one process): in this process's memory; Redis is never opened.
+ *
+ * Cheap by design: a Map lookup and arithmetic, no timers, and with Redis one round trip per request. The map
+ * is bounded: a full bucket is the same as none, so buckets idle long enough to have refilled are dropped
+ * first, then the least recently used.
  */
 @Injectable()
-export class IngestRateLimiter {
+export class IngestRateLimiter implements OnModuleDestroy {
   private readonly logger = new Logger(IngestRateLimiter.name);
   private readonly buckets = new Map<string, Bucket>();
   private readonly refusals: Counter<'reason'>;
+  private readonly locals: Counter<'reason'>;
   private readonly now: () => number;
+  /** The queue's Redis and prefix, when it runs on Redis (the embedded default is one process). */
+  private readonly shared: { url: string; prefix: string } | null;
+  private redis: SharedBuckets | null = null;
+  /** The first connection, which takes wait for (bounded); null once it has settled. */
+  private connecting: Promise<void> | null = null;
+  /** Until when takes are decided here without asking Redis (it failed to answer in time), and why. */
+  private localUntil = -Infinity;
+  private localReason: LocalReason = 'timeout';
+  /** Whether the last take was decided here for want of Redis, the warning's time, and the takes since it. */
+  private degraded = false;
+  private degradedWarnedAt = -Infinity;
+  private degradedTakes = 0;
   readonly bytesPerSecond: number;
   readonly burstBytes: number;
 
@@ -64,14 +143,18 @@ export class IngestRateLimiter {
     this.bytesPerSecond = config.live.maxIngestBytesPerSecond;
     this.burstBytes = config.live.ingestBurstBytes;
     this.now = clock ?? Date.now;
-    this.refusals =
-      (metrics.registry.getSingleMetric('gatehouse_ingest_refused_total') as Counter<'reason'> | undefined) ??
-      new Counter({
-        name: 'gatehouse_ingest_refused_total',
-        help: 'Ingest requests refused after their body was read and before it was decoded, by reason (rate_limited: the use case was over GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND).',
-        labelNames: ['reason'] as const,
-        registers: [metrics.registry],
-      });
+    this.shared =
+      config.queue.kind === 'redis' ? { url: config.queue.url.reveal(), prefix: config.queue.prefix } : null;
+    this.refusals = counter(
+      metrics,
+      'gatehouse_ingest_refused_total',
+      'Ingest requests refused after their body was read and before it was decoded, by reason (rate_limited: the use case was over GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND).',
+    );
+    this.locals = counter(
+      metrics,
+      'gatehouse_ingest_rate_local_total',
+      'Ingest rate decisions this API process made alone although Redis is configured (the limit was then per process), by reason: unavailable (not connected), timeout (no answer in time), error.',
+    );
   }
 
   /** Whether the limit is on (a rate above 0). */
@@ -79,35 +162,179 @@ export class IngestRateLimiter {
     return this.bytesPerSecond > 0;
   }
 
-  /** Buckets held now (tests). */
+  /** Whether the buckets are shared through Redis (the queue runs on Redis), whether Redis answers now or not. */
+  get sharedAcrossProcesses(): boolean {
+    return this.shared !== null;
+  }
+
+  /** Whether takes are decided in Redis now: connected, and answering in time (false on the embedded default). */
+  get sharing(): boolean {
+    return this.redis?.status === 'ready' && this.now() >= this.localUntil;
+  }
+
+  /** Whether a Redis connection has been opened (tests: never in the embedded default). */
+  get opened(): boolean {
+    return this.redis !== null;
+  }
+
+  /** Buckets held in this process now (tests). */
   get size(): number {
     return this.buckets.size;
   }
 
   /**
-   * Takes `bytes` from the use case's bucket if they are there. A body larger than the bucket (possible
-   * only if the limiter is used with a smaller burst than the largest body) is taken from a full bucket.
+   * Takes `bytes` from the use case's bucket if they are there (in Redis when the queue runs on Redis). A body
+   * larger than the bucket (possible only if the limiter is used with a smaller burst than the largest body)
+   * is taken from a full bucket. Never rejects: without an answer from Redis in time, this process decides.
    */
-  take(aiUseCaseId: string, bytes: number): IngestRateDecision {
-    return this.decide(aiUseCaseId, bytes, true);
+  async take(aiUseCaseId: string, bytes: number): Promise<IngestRateDecision> {
+    if (!this.enabled) {
+      return ALLOWED;
+    }
+    const redis = this.shared ? await this.sharedBuckets() : null;
+    if (!redis) {
+      return this.decide(aiUseCaseId, bytes, true);
+    }
+    const cost = this.cost(bytes);
+    let left: number;
+    let taken: boolean;
+    try {
+      const [ok, held] = await redis.gatehouseIngestTake(
+        ingestRateKey((this.shared as { prefix: string }).prefix, aiUseCaseId),
+        this.bytesPerSecond,
+        this.burstBytes,
+        cost,
+      );
+      left = Number(held);
+      taken = ok === 1;
+      if (!Number.isFinite(left)) {
+        throw new Error(`unexpected answer ${String(held)}`);
+      }
+    } catch (error) {
+      const timeout = error instanceof Error && /timed out/i.test(error.message);
+      this.localUntil = this.now() + REDIS_PAUSE_MS;
+      this.localReason = timeout ? 'timeout' : 'error';
+      this.decidedLocally(this.localReason, error);
+      return this.decide(aiUseCaseId, bytes, true);
+    }
+    this.answered();
+    // The shared bucket as Redis just said, mirrored here for `admits` (and the starting point should Redis
+    // stop answering).
+    const now = this.now();
+    const bucket = this.bucket(aiUseCaseId, now);
+    bucket.bytes = left;
+    bucket.at = now;
+    return taken ? ALLOWED : this.refusal(aiUseCaseId, bucket, cost, now);
   }
 
   /**
-   * Whether the bucket holds at least `bytes` now, taking nothing: asked before a body is read with the
-   * least it can hold (its Content-Length; a gzip body inflates to more), so a use case over its rate is
-   * refused before its body is read or inflated (a 4 KB gzip body of zeros inflates to 4 MiB: 6-7 ms of CPU
-   * each, however many it sends).
+   * Whether the bucket holds at least `bytes` now, taking nothing and asking nothing of Redis: asked before a
+   * body is read with the least it can hold (its Content-Length; a gzip body inflates to more), so a use case
+   * over its rate is refused before its body is read or inflated (a 4 KB gzip body of zeros inflates to
+   * 4 MiB: 6-7 ms of CPU each, however many it sends). With Redis it answers from the shared bucket's last
+   * answer here, refilled since: an upper bound of what it holds, so only what `take` would refuse is refused.
    */
   admits(aiUseCaseId: string, bytes: number): IngestRateDecision {
-    return this.decide(aiUseCaseId, bytes, false);
+    return this.enabled ? this.decide(aiUseCaseId, bytes, false) : ALLOWED;
   }
 
-  private decide(aiUseCaseId: string, bytes: number, taking: boolean): IngestRateDecision {
-    if (!this.enabled) {
-      return { allowed: true };
+  /** Forgets every bucket held in this process (tests). */
+  clear(): void {
+    this.buckets.clear();
+  }
+
+  onModuleDestroy(): void {
+    this.redis?.disconnect();
+    this.redis = null;
+    this.connecting = null;
+  }
+
+  /** Redis if it can be asked now: connected, and not paused after failing to answer. */
+  private async sharedBuckets(): Promise<SharedBuckets | null> {
+    if (this.now() < this.localUntil) {
+      this.decidedLocally(this.localReason);
+      return null;
     }
+    if (!this.redis) {
+      this.redis = this.connect();
+      const redis = this.redis;
+      this.connecting = withTimeout(redis.connect(), INGEST_RATE_REDIS_TIMEOUT_MS).then(
+        () => undefined,
+        () => undefined,
+      );
+      void this.connecting.finally(() => {
+        if (this.redis === redis) {
+          this.connecting = null;
+        }
+      });
+    }
+    const redis = this.redis;
+    if (redis.status !== 'ready' && this.connecting) {
+      // The first requests wait for the first connection (bounded); once it has settled none waits again.
+      await this.connecting;
+    }
+    if (redis.status === 'ready' && this.redis === redis) {
+      return redis;
+    }
+    this.decidedLocally('unavailable');
+    return null;
+  }
+
+  private connect(): SharedBuckets {
+    const shared = this.shared as { url: string; prefix: string };
+    const redis = new Redis(shared.url, {
+      lazyConnect: true,
+      connectionName: ingestRateConnectionName(shared.prefix),
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      // Never queue or retry a take: without a connection it fails at once, and this process decides.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: INGEST_RATE_REDIS_TIMEOUT_MS,
+    }) as SharedBuckets;
+    redis.defineCommand('gatehouseIngestTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    redis.on('error', () => undefined); // reconnects by itself; takes decide here meanwhile and say so
+    return redis;
+  }
+
+  private decidedLocally(reason: LocalReason, error?: unknown): void {
+    this.locals.inc({ reason });
+    this.degraded = true;
+    this.degradedTakes += 1;
     const now = this.now();
-    const cost = Math.min(Math.max(bytes, 0), this.burstBytes);
+    if (now - this.degradedWarnedAt >= WARN_EVERY_MS) {
+      const why =
+        reason === 'unavailable'
+          ? 'it is not connected'
+          : reason === 'timeout'
+            ? `it did not answer within ${INGEST_RATE_REDIS_TIMEOUT_MS} ms`
+            : `it failed${error instanceof Error ? `: ${error.message}` : ''}`;
+      this.logger.warn(
+        `The ingest rate limit is not shared through Redis now (${why}): this API process holds each AI use case to ${INGEST_RATE_SETTING} on its own (N processes allow N times the rate) until Redis answers; ${this.degradedTakes} request(s) decided so since the last warning.`,
+      );
+      this.degradedWarnedAt = now;
+      this.degradedTakes = 0;
+    }
+  }
+
+  private answered(): void {
+    if (this.degraded) {
+      this.degraded = false;
+      this.degradedTakes = 0;
+      if (this.degradedWarnedAt > -Infinity) {
+        this.logger.log('The ingest rate limit is shared through Redis again (across all API processes).');
+        this.degradedWarnedAt = -Infinity;
+      }
+    }
+  }
+
+  private cost(bytes: number): number {
+    return Math.min(Math.max(bytes, 0), this.burstBytes);
+  }
+
+  /** The use case's bucket here, brought up to `now` and made the most recently used (made full if new). */
+  private bucket(aiUseCaseId: string, now: number): Bucket {
     let bucket = this.buckets.get(aiUseCaseId);
     if (bucket) {
       bucket.bytes = Math.min(
@@ -124,36 +351,38 @@ export class IngestRateLimiter {
       bucket = { bytes: this.burstBytes, at: now, warnedAt: -Infinity, refused: 0 };
     }
     this.buckets.set(aiUseCaseId, bucket);
+    return bucket;
+  }
+
+  private decide(aiUseCaseId: string, bytes: number, taking: boolean): IngestRateDecision {
+    const now = this.now();
+    const cost = this.cost(bytes);
+    const bucket = this.bucket(aiUseCaseId, now);
     if (cost <= bucket.bytes) {
       if (taking) {
         bucket.bytes -= cost;
       }
-      return { allowed: true };
+      return ALLOWED;
     }
-    this.refused(aiUseCaseId, bucket, now);
+    return this.refusal(aiUseCaseId, bucket, cost, now);
+  }
+
+  private refusal(aiUseCaseId: string, bucket: Bucket, cost: number, now: number): IngestRateDecision {
+    this.refusals.inc({ reason: 'rate_limited' });
+    bucket.refused += 1;
+    if (now - bucket.warnedAt >= WARN_EVERY_MS) {
+      this.logger.warn(
+        `AI use case ${aiUseCaseId} is sending live data faster than ${INGEST_RATE_SETTING} (${this.bytesPerSecond} bytes a second, bursts of ${this.burstBytes}) allows ${this.shared ? 'across all API processes' : 'this process'}: ${bucket.refused} request(s) refused with 429 here since the last warning.`,
+      );
+      bucket.warnedAt = now;
+      bucket.refused = 0;
+    }
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil((cost - bucket.bytes) / this.bytesPerSecond)),
       bytesPerSecond: this.bytesPerSecond,
       burstBytes: this.burstBytes,
     };
-  }
-
-  /** Forgets every bucket (tests). */
-  clear(): void {
-    this.buckets.clear();
-  }
-
-  private refused(aiUseCaseId: string, bucket: Bucket, now: number): void {
-    this.refusals.inc({ reason: 'rate_limited' });
-    bucket.refused += 1;
-    if (now - bucket.warnedAt >= WARN_EVERY_MS) {
-      this.logger.warn(
-        `AI use case ${aiUseCaseId} is sending live data faster than ${INGEST_RATE_SETTING} (${this.bytesPerSecond} bytes a second, bursts of ${this.burstBytes}) allows this process: ${bucket.refused} request(s) refused with 429 since the last warning.`,
-      );
-      bucket.warnedAt = now;
-      bucket.refused = 0;
-    }
   }
 
   private evict(now: number): void {
@@ -176,4 +405,24 @@ export class IngestRateLimiter {
       }
     }
   }
+}
+
+const ALLOWED: IngestRateDecision = Object.freeze({ allowed: true });
+
+function counter(metrics: MetricsService, name: string, help: string): Counter<'reason'> {
+  return (
+    (metrics.registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
+    new Counter({ name, help, labelNames: ['reason'] as const, registers: [metrics.registry] })
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      timer.unref();
+    }),
+  ]);
 }

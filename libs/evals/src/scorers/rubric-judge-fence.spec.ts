@@ -265,8 +265,8 @@ describe('rubric_judge fence: cassettes recorded with the legacy prompt still re
         rubric,
         judge: undefined,
         panel: [
-          { model: 'gpt-4o', temperature: 0, seed: 7 },
-          { model: 'gpt-4.1', temperature: 0, seed: 7 },
+          { model: 'gpt-4o', temperature: 0, seed: 7, apiKeyEnv: 'OPENAI_API_KEY' },
+          { model: 'gpt-4.1', temperature: 0, seed: 7, apiKeyEnv: 'OPENAI_API_KEY' },
         ],
       }),
       context({

@@ -9,6 +9,10 @@ const unit = (salt, text) =>
   Number.parseInt(createHash('sha256').update(`${salt}\u0000${text}`).digest('hex').slice(0, 13), 16) /
   2 ** 52;
 
+// Gatehouse fences the question, reference and answer: `<<<BEGIN NAME tag>>>\n…\n<<<END NAME tag>>>`
+// (prompts recorded before the fence are plain).
+const unfence = (text) => /^<<<BEGIN (\w+) (\w+)>>>\n([\s\S]*)\n<<<END \1 \2>>>/.exec(text)?.[3] ?? text;
+
 const section = (text, heading, next) => {
   const start = text.indexOf(`${heading}\n`);
   if (start === -1) {
@@ -16,7 +20,7 @@ const section = (text, heading, next) => {
   }
   const rest = text.slice(start + heading.length + 1);
   const end = next.map((n) => rest.indexOf(`\n\n${n}`)).filter((i) => i !== -1);
-  return end.length > 0 ? rest.slice(0, Math.min(...end)) : rest;
+  return unfence(end.length > 0 ? rest.slice(0, Math.min(...end)) : rest);
 };
 
 /** A verdict {score, reasoning} as JSON, for a judge request. */

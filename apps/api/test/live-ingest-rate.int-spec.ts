@@ -1,6 +1,6 @@
 import { IngestRateLimiter } from '@gatehouse/application';
 import { LiveFeedbackEntity, LiveInteractionEntity, managerOf, UnitOfWork } from '@gatehouse/persistence';
-import { describeIntegration } from '@gatehouse/testing';
+import { describeIntegration, REDIS_TEST_URL, testDriver } from '@gatehouse/testing';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -68,11 +68,19 @@ const feedbackBody = (bytes = BODY) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** On PostgreSQL the queue runs on Redis (as deployed, several processes); on SQLite, the embedded default. */
+const postgres = testDriver() === 'postgres';
+const ENV: Record<string, string> = postgres
+  ? { ...LIMITED, REDIS_URL: REDIS_TEST_URL, GATEHOUSE_QUEUE_PREFIX: `rate-${hex(4)}` }
+  : LIMITED;
+
 /**
  * Issue 15, ingest under load: each use case may send GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND bytes a second
- * (decompressed) to an API process, in bursts of GATEHOUSE_INGEST_BURST_BYTES. Past that its requests are
- * answered 429 with Retry-After and a problem naming the setting, after the body is read and before it is
- * decoded, so nothing of them is stored; other use cases keep their own allowance. Real API, real database.
+ * (decompressed), in bursts of GATEHOUSE_INGEST_BURST_BYTES: across all API processes when the queue runs on
+ * Redis (the PostgreSQL run here), to its one process on the embedded default (the SQLite run). Past that its
+ * requests are answered 429 with Retry-After and a problem naming the setting, after the body is read and
+ * before it is decoded, so nothing of them is stored; other use cases keep their own allowance. Real API,
+ * real database, real Redis.
  */
 describeIntegration("live ingest: each use case's bytes a second", () => {
   let api: TestApi;
@@ -92,7 +100,7 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
   const traces = (token: string, body: Buffer) => post('/v1/otlp/v1/traces', token, body);
 
   beforeAll(async () => {
-    api = await TestApi.start(LIMITED);
+    api = await TestApi.start(ENV);
     await api.app.listen(0, '127.0.0.1');
     teamId = await api.team('Benefits');
   });
@@ -267,7 +275,7 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
     let unlimited: TestApi;
 
     beforeAll(async () => {
-      unlimited = await TestApi.start({ ...LIMITED, GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '0' });
+      unlimited = await TestApi.start({ ...ENV, GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '0' });
     });
 
     afterAll(async () => {
@@ -293,6 +301,49 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
         .read((tx) => managerOf(tx).findBy(LiveInteractionEntity, { aiUseCaseId: useCase.id }));
       expect(stored.map((r) => r.traceId).sort()).toEqual(sent.sort());
       expect(unlimited.app.get(IngestRateLimiter).size).toBe(0);
+      // Off: nothing is asked of Redis either.
+      expect(unlimited.app.get(IngestRateLimiter).opened).toBe(false);
     });
   });
+
+  // Two API processes share one database only on PostgreSQL (an SQLite file is the embedded mode's single
+  // process), so this case runs in the postgres project; the sqlite project checks that nothing opens Redis.
+  if (postgres) {
+    it("holds a use case to one allowance across two API processes sharing Redis (the use case's rate, not a process's)", async () => {
+      const second = await TestApi.start({ ...ENV, DATABASE_URL: api.database.url });
+      try {
+        // The second process's limiter is connected (a first take waits only 200 ms for the connection).
+        const limiter = second.app.get(IngestRateLimiter);
+        await limiter.take('warm-up', 0);
+        for (let i = 0; i < 200 && !limiter.sharing; i++) {
+          await sleep(25);
+        }
+        expect(limiter.sharing).toBe(true);
+
+        const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+        // The first process takes the burst (two bodies) and refuses the third.
+        const { accepted } = await flood(useCase);
+        // The second process has never seen this use case: alone it would accept two bodies; shared, none now.
+        const refused = await second.http
+          .post('/v1/otlp/v1/traces')
+          .set('Authorization', `Bearer ${useCase.token}`)
+          .set('Content-Type', 'application/json')
+          .send(otlpBody().body.toString('utf8'));
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(refused.body.detail).toContain('GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND');
+        expect(await rows(useCase.id)).toHaveLength(accepted.length);
+      } finally {
+        await second.close();
+      }
+    });
+  } else {
+    it('on SQLite (the embedded mode, one process) keeps the buckets in the process and opens no Redis connection', async () => {
+      const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+      await flood(useCase);
+      const limiter = api.app.get(IngestRateLimiter);
+      expect(limiter.sharedAcrossProcesses).toBe(false);
+      expect(limiter.opened).toBe(false);
+    });
+  }
 });

@@ -110,6 +110,12 @@ describeIntegration(
       expect((await b.take('uc', 4 * KiB)).allowed).toBe(false);
       expect((await a.take('uc', 4 * KiB)).allowed).toBe(false);
       // And both now refuse a body before it is read, from what Redis last told them, without asking it.
+      // Each refusing process says so once, naming the limit as shared.
+      const warnings = warn.mock.calls.map(([message]) => String(message));
+      expect(warnings.filter((m) => m.startsWith('AI use case uc is sending'))).toHaveLength(2);
+      expect(
+        warnings.every((m) => !m.startsWith('AI use case') || m.includes('across all API processes')),
+      ).toBe(true);
       expect(a.admits('uc', 4 * KiB).allowed).toBe(false);
       expect(b.admits('uc', 4 * KiB).allowed).toBe(false);
     });

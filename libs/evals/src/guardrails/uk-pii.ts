@@ -171,21 +171,50 @@ const DETECTORS: Detector[] = [
  */
 export const detectUkPii = (text: string, options: { kinds?: PiiKind[] } = {}): PiiFinding[] => {
   const wanted = new Set<PiiKind>(options.kinds ?? PII_KINDS);
-  const claimed: { start: number; end: number }[] = [];
+  // The spans earlier detectors claimed, in text order and never overlapping. A detector's matches also come
+  // in text order, so each is checked against the claims by one forward sweep and the two lists are merged
+  // afterwards: linear in the findings (checking each against every claim made a text of 80,000 short email
+  // addresses, 560 KB, take 5 s of the event loop).
+  let claimed: Span[] = [];
   const findings: PiiFinding[] = [];
   for (const { kind, pattern, accept } of DETECTORS) {
+    const added: Span[] = [];
+    let next = 0;
     for (const m of text.matchAll(pattern)) {
       const start = m.index;
       const end = start + m[0].length;
       if (accept && !accept(m)) {
         continue;
       }
-      if (claimed.some((c) => start < c.end && c.start < end)) {
-        continue;
+      while (next < claimed.length && claimed[next].end <= start) {
+        next += 1;
       }
-      claimed.push({ start, end });
+      if (next < claimed.length && claimed[next].start < end) {
+        continue; // overlaps a claim of a higher-priority kind
+      }
+      added.push({ start, end });
       findings.push({ kind, match: m[0], index: start });
     }
+    claimed = mergeSpans(claimed, added);
   }
   return findings.filter((f) => wanted.has(f.kind)).sort((a, b) => a.index - b.index);
 };
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** Two lists of spans, each in text order and none overlapping another, as one list in text order. */
+function mergeSpans(a: Span[], b: Span[]): Span[] {
+  if (b.length === 0) {
+    return a;
+  }
+  const merged: Span[] = new Array<Span>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < merged.length; k += 1) {
+    merged[k] = j >= b.length || (i < a.length && a[i].start < b[j].start) ? a[i++] : b[j++];
+  }
+  return merged;
+}

@@ -84,12 +84,10 @@ describeIntegration(
       log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     });
 
-    afterEach(() => {
+    afterEach(async () => {
       warn.mockRestore();
       log.mockRestore();
-      for (const limit of open.splice(0)) {
-        limit.onModuleDestroy();
-      }
+      await Promise.all(open.splice(0).map((limit) => limit.onModuleDestroy()));
     });
 
     afterAll(async () => {
@@ -194,6 +192,29 @@ describeIntegration(
       expect(String(notShared[0][0])).toContain('GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND');
     });
 
+    it('with Redis unreachable at first, decides in this process until it is reached, then shares', async () => {
+      // A port nothing listens on yet, where Redis (through a proxy) appears later.
+      const free = createServer();
+      await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+      const port = (free.address() as { port: number }).port;
+      await new Promise<void>((resolve) => free.close(() => resolve()));
+      const prefix = unique('later');
+      const { limit, metrics } = limiter(prefix, { url: `redis://127.0.0.1:${port}` });
+      expect(await limit.take('uc', 8 * KiB)).toEqual({ allowed: true });
+      expect(await locally(metrics, 'unavailable')).toBe(1);
+      expect(await redis.exists(ingestRateKey(prefix, 'uc'))).toBe(0);
+      const proxy = await stallingProxy(new URL(REDIS_TEST_URL), port);
+      try {
+        await eventually(() => limit.sharing);
+        expect(await limit.take('uc', 8 * KiB)).toEqual({ allowed: true });
+        // Shared now: the bucket is in Redis (and started full there: what this process took alone is its own).
+        expect((await held(prefix, 'uc')).bytes).toBe(56 * KiB);
+      } finally {
+        await limit.onModuleDestroy();
+        await proxy.close();
+      }
+    });
+
     it('with Redis not answering in time, decides in this process, then shares again once it answers', async () => {
       const prefix = unique('slow');
       const stall = await stallingProxy(new URL(REDIS_TEST_URL));
@@ -235,7 +256,7 @@ describeIntegration(
       await limit.take('uc', 1);
       expect(limit.opened).toBe(true);
       await eventually(named);
-      limit.onModuleDestroy();
+      await limit.onModuleDestroy();
       expect(limit.opened).toBe(false);
       await eventually(async () => !(await named()));
     });
@@ -247,7 +268,7 @@ describeIntegration(
  * A TCP proxy in front of the real Redis whose answers can be held back (a Redis too slow to answer) and let
  * through again.
  */
-async function stallingProxy(target: URL) {
+async function stallingProxy(target: URL, port = 0) {
   let holding = false;
   const held: Array<() => void> = [];
   const sockets = new Set<Socket>();
@@ -270,10 +291,10 @@ async function stallingProxy(target: URL) {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://127.0.0.1:${address.port}`,
     hold: () => {
       holding = true;
     },

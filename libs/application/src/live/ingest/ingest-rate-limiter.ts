@@ -109,7 +109,8 @@ type LocalReason = 'unavailable' | 'timeout' | 'error';
  *   per process), logged once a minute and counted in `gatehouse_ingest_rate_local_total`.
  * - the embedded default (in-process queue, one process): in this process's memory; Redis is never opened.
  *
- * Cheap by design: a Map lookup and arithmetic, no timers, and with Redis one round trip per request. The map
+ * Cheap by design: a Map lookup and arithmetic, no timer per request, and with Redis one round trip per
+ * request (about 0.1-0.3 ms on a local network; a Lua script of two hash reads and a write). The map
  * is bounded: a full bucket is the same as none, so buckets idle long enough to have refilled are dropped
  * first, then the least recently used.
  */

@@ -1,5 +1,5 @@
 import { CONFIG_HASH_ATTRIBUTE, LIVE_LIMITS } from '@gatehouse/domain';
-import { readGenAiSpan } from './genai-spans';
+import { jsonBudgetFor, readGenAiSpan } from './genai-spans';
 import { type AttrValue, type OtlpSpan } from './otlp-spans';
 
 const NOW = new Date('2026-12-05T12:00:00Z');
@@ -222,5 +222,64 @@ describe('readGenAiSpan', () => {
       ),
     );
     expect(live.durationMs).toBeNull();
+  });
+});
+
+describe('readGenAiSpan: the JSON a request may have parsed', () => {
+  const chat = (question: string) =>
+    messages([
+      { role: 'system', parts: [{ type: 'text', content: 'Answer briefly.' }] },
+      { role: 'user', parts: [{ type: 'text', content: question }] },
+    ]);
+  const read = (value: string, budget = { containers: Infinity }) => {
+    const reading = readGenAiSpan(span({ 'gen_ai.input.messages': value }), NOW, budget);
+    if (reading.kind !== 'accepted') {
+      throw new Error(`expected an accepted span, got ${reading.kind}`);
+    }
+    return reading.span.input;
+  };
+
+  it('is one container per 16 bytes of the body, and 1,024 at least', () => {
+    expect(jsonBudgetFor(0).containers).toBe(1_024);
+    expect(jsonBudgetFor(16_400).containers).toBe(1_025);
+    expect(jsonBudgetFor(128 * 1024).containers).toBe(8_192);
+    expect(jsonBudgetFor(4 * 1024 * 1024).containers).toBe(262_144);
+  });
+
+  it('parses messages while the budget lasts and takes their containers from it', () => {
+    const budget = { containers: 10 };
+    expect(read(chat('How do I renew?'), budget)).toBe('How do I renew?');
+    expect(budget.containers).toBe(3); // the list, 2 messages, their 2 parts lists and 2 parts: 7
+  });
+
+  it('keeps a string past the budget as the text it is (still read, never parsed)', () => {
+    const budget = { containers: 6 };
+    const value = chat('How do I renew?');
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      expect(read(value, budget)).toBe(value);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(budget.containers).toBe(6);
+  });
+
+  it('does not parse a 4 MiB string of empty lists: one request cannot make the server build a million containers', () => {
+    const hostile = `[${'[],'.repeat(1_398_000)}[]]`;
+    const budget = jsonBudgetFor(hostile.length);
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      expect(read(hostile, budget)).toBe(hostile);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('512 chats are parsed in full on the budget of a body no longer than their JSON', () => {
+    const values = Array.from({ length: 512 }, (_, i) => chat(`Question ${i}?`));
+    const budget = jsonBudgetFor(values.reduce((n, v) => n + v.length, 0));
+    expect(values.map((v) => read(v, budget))).toEqual(values.map((_, i) => `Question ${i}?`));
   });
 });

@@ -32,12 +32,40 @@ export function startBounds(now: Date): { earliest: number; latest: number } {
 }
 
 /**
+ * How much JSON held in string attributes (`gen_ai.input.messages` as a JSON string…) one request may have
+ * parsed, in containers (`[` and `{`, counted inside strings too). Parsing costs about a microsecond and
+ * ~150 bytes of memory per container, several times what reading the same bytes costs otherwise: 4 MiB of
+ * `[[],[],…]` (4 KB gzipped) took a second of the event loop. A request may parse one container per 16
+ * bytes of its (inflated) body, and 1,024 at least (a millisecond), so a byte costs about what it costs in
+ * an ordinary export, whatever it holds (the byte rate limit then bounds the work). A list of chat messages has at most one container per 14
+ * bytes with every text empty, and an export carries ids, times and attributes besides, so real messages
+ * are parsed. Strings past the budget are kept as the text they are: still cut, scanned for personal data
+ * and redacted, never hidden.
+ */
+export interface JsonBudget {
+  containers: number;
+}
+const BODY_BYTES_PER_JSON_CONTAINER = 16;
+const MIN_JSON_CONTAINERS = 1_024;
+
+/** The JSON budget of a request whose body is `bodyBytes` long once inflated. */
+export function jsonBudgetFor(bodyBytes: number): JsonBudget {
+  return {
+    containers: Math.max(MIN_JSON_CONTAINERS, Math.floor(bodyBytes / BODY_BYTES_PER_JSON_CONTAINER)),
+  };
+}
+
+/**
  * Reads one OTLP span as a model call by the OpenTelemetry GenAI semantic conventions: model, operation,
  * token usage, the prompt (the last user message) and the completion (the first choice) from
  * `gen_ai.input.messages`/`gen_ai.output.messages` (current), `gen_ai.prompt`/`gen_ai.completion` (older, plain
  * or JSON, or indexed `gen_ai.prompt.N.content`), or the `gen_ai.*.message`/`gen_ai.choice` span events.
  */
-export function readGenAiSpan(span: OtlpSpan, now: Date): SpanReading {
+export function readGenAiSpan(
+  span: OtlpSpan,
+  now: Date,
+  budget: JsonBudget = { containers: Infinity },
+): SpanReading {
   if (!isModelCall(span)) {
     return { kind: 'skipped' };
   }
@@ -77,8 +105,8 @@ export function readGenAiSpan(span: OtlpSpan, now: Date): SpanReading {
       costUsd: cost(a.get(COST_ATTRIBUTE)),
       configHash,
       errored: span.errored,
-      input: promptOf(span),
-      output: completionOf(span),
+      input: promptOf(span, budget),
+      output: completionOf(span, budget),
     },
   };
 }
@@ -121,35 +149,35 @@ function cost(value: AttrValue | undefined): number | null {
 // prompts and completions
 // -------------------------------------------------------------------------------------------------------
 
-function promptOf(span: OtlpSpan): string | null {
+function promptOf(span: OtlpSpan, budget: JsonBudget): string | null {
   const a = span.attributes;
   return (
-    messagesText(a.get('gen_ai.input.messages'), 'last-user') ??
-    messagesText(a.get('gen_ai.prompt'), 'last-user') ??
+    messagesText(a.get('gen_ai.input.messages'), 'last-user', budget) ??
+    messagesText(a.get('gen_ai.prompt'), 'last-user', budget) ??
     indexed(a, 'gen_ai.prompt', 'last-user') ??
-    fromEvents(span, 'input')
+    fromEvents(span, 'input', budget)
   );
 }
 
-function completionOf(span: OtlpSpan): string | null {
+function completionOf(span: OtlpSpan, budget: JsonBudget): string | null {
   const a = span.attributes;
   return (
-    messagesText(a.get('gen_ai.output.messages'), 'first') ??
-    messagesText(a.get('gen_ai.completion'), 'first') ??
+    messagesText(a.get('gen_ai.output.messages'), 'first', budget) ??
+    messagesText(a.get('gen_ai.completion'), 'first', budget) ??
     indexed(a, 'gen_ai.completion', 'first') ??
-    fromEvents(span, 'output')
+    fromEvents(span, 'output', budget)
   );
 }
 
-function fromEvents(span: OtlpSpan, side: 'input' | 'output'): string | null {
+function fromEvents(span: OtlpSpan, side: 'input' | 'output', budget: JsonBudget): string | null {
   if (side === 'input') {
     for (let i = span.events.length - 1; i >= 0; i--) {
       const event = span.events[i];
       const found =
-        messagesText(event.attributes.get('gen_ai.input.messages'), 'last-user') ??
-        (event.name === 'gen_ai.user.message' ? eventText(event.attributes) : null) ??
+        messagesText(event.attributes.get('gen_ai.input.messages'), 'last-user', budget) ??
+        (event.name === 'gen_ai.user.message' ? eventText(event.attributes, budget) : null) ??
         (event.name === 'gen_ai.content.prompt'
-          ? messagesText(event.attributes.get('gen_ai.prompt'), 'last-user')
+          ? messagesText(event.attributes.get('gen_ai.prompt'), 'last-user', budget)
           : null);
       if (found !== null) {
         return found;
@@ -160,16 +188,16 @@ function fromEvents(span: OtlpSpan, side: 'input' | 'output'): string | null {
   const choices = span.events.filter((e) => e.name === 'gen_ai.choice');
   const first = choices.find((e) => Number(plain(e.attributes.get('index')) ?? 0) === 0) ?? choices[0];
   if (first) {
-    const found = eventText(first.attributes);
+    const found = eventText(first.attributes, budget);
     if (found !== null) {
       return found;
     }
   }
   for (const event of span.events) {
     const found =
-      messagesText(event.attributes.get('gen_ai.output.messages'), 'first') ??
+      messagesText(event.attributes.get('gen_ai.output.messages'), 'first', budget) ??
       (event.name === 'gen_ai.content.completion'
-        ? messagesText(event.attributes.get('gen_ai.completion'), 'first')
+        ? messagesText(event.attributes.get('gen_ai.completion'), 'first', budget)
         : null);
     if (found !== null) {
       return found;
@@ -179,9 +207,9 @@ function fromEvents(span: OtlpSpan, side: 'input' | 'output'): string | null {
 }
 
 /** A message event's text: `content`, `message` (`{content}`), or the JSON body in `gen_ai.event.content`. */
-function eventText(attributes: AttrMap): string | null {
+function eventText(attributes: AttrMap, budget: JsonBudget): string | null {
   for (const key of ['content', 'message', 'gen_ai.event.content']) {
-    const found = messagesText(attributes.get(key), 'first');
+    const found = messagesText(attributes.get(key), 'first', budget);
     if (found !== null) {
       return found;
     }
@@ -217,11 +245,15 @@ function indexed(attributes: AttrMap, prefix: string, pick: 'last-user' | 'first
  * (`[{role, parts: [{type: 'text', content}]}]`, or `{role, content}` with content a string or OpenAI-style
  * parts), one message, or plain text.
  */
-function messagesText(value: AttrValue | undefined, pick: 'last-user' | 'first'): string | null {
+function messagesText(
+  value: AttrValue | undefined,
+  pick: 'last-user' | 'first',
+  budget: JsonBudget,
+): string | null {
   if (value === undefined) {
     return null;
   }
-  const data = typeof value === 'string' ? maybeJson(value) : plain(value);
+  const data = typeof value === 'string' ? maybeJson(value, budget) : plain(value);
   if (typeof data === 'string') {
     return data === '' ? null : text(data);
   }
@@ -285,10 +317,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** JSON when it looks like a JSON array or object and parses (nested no deeper than Gatehouse allows). */
-function maybeJson(value: string): unknown {
+/**
+ * JSON when it looks like a JSON array or object, parses, is nested no deeper than Gatehouse allows and fits
+ * in what is left of the request's JSON budget (which it then uses up).
+ */
+function maybeJson(value: string, budget: JsonBudget): unknown {
   const first = value.trimStart()[0];
-  if ((first === '[' || first === '{') && !jsonTextTooDeep(value)) {
+  if (first !== '[' && first !== '{') {
+    return value;
+  }
+  const containers = containersUpTo(value, budget.containers + 1);
+  if (containers > budget.containers) {
+    return value;
+  }
+  budget.containers -= containers;
+  if (!jsonTextTooDeep(value)) {
     try {
       return JSON.parse(value) as unknown;
     } catch {
@@ -296,6 +339,18 @@ function maybeJson(value: string): unknown {
     }
   }
   return value;
+}
+
+/** How many `[` and `{` `text` holds, counted up to `limit` at most (the engine's string search, no loop per character). */
+function containersUpTo(text: string, limit: number): number {
+  let n = 0;
+  for (let i = text.indexOf('['); i >= 0 && n < limit; i = text.indexOf('[', i + 1)) {
+    n++;
+  }
+  for (let i = text.indexOf('{'); i >= 0 && n < limit; i = text.indexOf('{', i + 1)) {
+    n++;
+  }
+  return n;
 }
 
 /** An attribute value as plain data (a key-value list as an object of own properties). */

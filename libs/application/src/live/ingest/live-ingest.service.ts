@@ -13,7 +13,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { InjectJobQueue, type JobQueue } from '../../runs/job-queue.provider';
 import { AttestationService } from '../watch/attestation.service';
-import { readGenAiSpan, type SpanRejection } from './genai-spans';
+import { jsonBudgetFor, readGenAiSpan, type SpanRejection } from './genai-spans';
 import { type IngestContext } from './ingest-auth.service';
 import { IngestUnavailableError } from './ingest-errors';
 import {
@@ -106,8 +106,9 @@ export class LiveIngestService {
     const rejected = new Map<SpanRejection, number>();
     let skipped = 0;
     let ignoredHashes = 0;
+    const budget = jsonBudgetFor(body.length);
     for (const span of spans) {
-      const reading = readGenAiSpan(span, now);
+      const reading = readGenAiSpan(span, now, budget);
       if (reading.kind === 'skipped') {
         skipped += 1;
       } else if (reading.kind === 'rejected') {

@@ -4,6 +4,7 @@ import { describeIntegration, REDIS_TEST_URL, testDriver } from '@gatehouse/test
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { givenIngestToken, givenLiveUseCase, type LiveUseCase } from './support/live-ingest';
 import { TestApi } from './support/test-api';
 
@@ -256,6 +257,70 @@ describeIntegration("live ingest: each use case's bytes a second", () => {
     const answer = await answerWithoutBody('/v1/otlp/v1/traces', useCase.token);
     expect(answer.status).toBe(429);
     expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('charges what it inflated of a body it then refused (a gzip bomb, corrupt gzip): such bodies are not free', async () => {
+    const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    // 4 MiB of zeros gzipped: a few KB on the wire, read (inflated) up to the 128 KiB limit, then refused 413.
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * KiB));
+    const { port } = api.app.getHttpServer().address() as AddressInfo;
+    // The bytes as they are (superagent would send a Buffer as JSON of its bytes).
+    const send = async (token: string, body: Buffer) => {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/otlp/v1/traces`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        },
+        body: new Uint8Array(body),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 6 && !statuses.includes(429); i++) {
+      statuses.push(await send(useCase.token, bomb));
+    }
+    // A burst of 256 KiB holds two bodies inflated to the limit: the third finds the bucket short (or in debt).
+    expect(statuses.slice(0, 2)).toEqual([413, 413]);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.length).toBeLessThanOrEqual(4);
+
+    // Corrupt gzip too: what it inflated before the error counts (100 KiB, then a wrong checksum: 400).
+    const other = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    const whole = gzipSync(Buffer.alloc(100 * KiB));
+    const corrupt = Buffer.concat([
+      whole.subarray(0, whole.length - 8),
+      Buffer.from([1, 2, 3, 4, 0, 0, 0, 0]),
+    ]);
+    const corruptStatuses: number[] = [];
+    for (let i = 0; i < 6 && !corruptStatuses.includes(429); i++) {
+      corruptStatuses.push(await send(other.token, corrupt));
+    }
+    expect(corruptStatuses.slice(0, 2)).toEqual([400, 400]);
+    expect(corruptStatuses.at(-1)).toBe(429);
+    expect(corruptStatuses.length).toBeLessThanOrEqual(4);
+    expect(await rows(useCase.id)).toEqual([]);
+    expect(await rows(other.id)).toEqual([]);
+  });
+
+  it('charges each request at least 16 KiB: heartbeats of a hundred bytes cannot be sent by the thousand', async () => {
+    const useCase = await givenLiveUseCase(api, teamId, { stage: 'learn' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40 && !statuses.includes(429); i++) {
+      const response = await post(
+        '/v1/live/heartbeat',
+        useCase.token,
+        Buffer.from(JSON.stringify({ configHash: hex(32) })),
+      );
+      statuses.push(response.status);
+    }
+    // A 256 KiB burst holds sixteen requests' worth (and the refill while they are sent, 32 KiB a second);
+    // charged their bytes only, 2,600 of them would fit.
+    expect(statuses.filter((status) => status === 429)).toHaveLength(1);
+    expect(statuses.length).toBeGreaterThanOrEqual(17);
+    expect(new Set(statuses.slice(0, -1))).toEqual(new Set([200]));
   });
 
   it('answers an unauthenticated flood 401 before reading a byte of its bodies, and keeps no bucket for it', async () => {

@@ -69,7 +69,12 @@ describe('loadConfig', () => {
     expect(loadConfig({}).live).toMatchObject({
       maxIngestBytesPerSecond: 4 * MiB,
       ingestBurstBytes: 8 * MiB,
+      minIngestRequestBytes: 16 * 1024,
     });
+    expect(loadConfig({ GATEHOUSE_INGEST_MIN_REQUEST_BYTES: '0' }).live.minIngestRequestBytes).toBe(0);
+    expect(() => loadConfig({ GATEHOUSE_INGEST_MIN_REQUEST_BYTES: '2097152' })).toThrow(
+      /GATEHOUSE_INGEST_MIN_REQUEST_BYTES/,
+    );
     expect(
       loadConfig({ GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: '65536', GATEHOUSE_INGEST_BURST_BYTES: '262144' })
         .live,

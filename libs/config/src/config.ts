@@ -70,13 +70,19 @@ export interface GatehouseConfig {
     /** How long an ingest token's lookup (use case, settings, approved hash) is cached per process. */
     tokenCacheMs: number;
     /**
-     * The ingest bytes (decompressed) one use case may send each second to one API process, refilled into a
-     * bucket of `ingestBurstBytes`; past it the request is a 429 with Retry-After, read but never decoded.
-     * 0: no limit.
+     * The ingest bytes (decompressed) one use case may send each second (to all API processes when the queue
+     * runs on Redis, else to each), refilled into a bucket of `ingestBurstBytes`; past it the request is a 429
+     * with Retry-After, read but never decoded. 0: no limit.
      */
     maxIngestBytesPerSecond: number;
     /** The bucket's size: at least `maxIngestBytes`, so one maximal body always fits an idle bucket. */
     ingestBurstBytes: number;
+    /**
+     * The least an ingest request is charged, however small its body: a request's fixed cost (authentication,
+     * a transaction) is about what reading this many bytes costs, so tiny requests cannot be sent by the
+     * thousand a second on a byte allowance. 0: charged its bytes only.
+     */
+    minIngestRequestBytes: number;
     /** How often the watch's pass runs (retention, drift, due re-evaluations, expiring evidence). */
     watchEveryMs: number;
     /**
@@ -201,6 +207,7 @@ const environmentSchema = z.object({
   GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: int(4 * 1_048_576, 0, 1024 * 1_048_576),
   // Unset (0): twice the rate. Set: 1 KiB to 2 GiB (raised to GATEHOUSE_INGEST_MAX_BYTES if below it).
   GATEHOUSE_INGEST_BURST_BYTES: int(0, 1024, 2048 * 1_048_576),
+  GATEHOUSE_INGEST_MIN_REQUEST_BYTES: int(16_384, 0, 1_048_576),
   GATEHOUSE_WATCH_EVERY_MS: int(300_000, 100, 86_400_000),
   GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY: int(10_000, 0, 10_000),
   GATEHOUSE_EVALS_DIR: z.string().min(1).default('evals'),
@@ -318,6 +325,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
         e.GATEHOUSE_INGEST_BURST_BYTES || 2 * e.GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND,
         e.GATEHOUSE_INGEST_MAX_BYTES,
       ),
+      minIngestRequestBytes: e.GATEHOUSE_INGEST_MIN_REQUEST_BYTES,
       watchEveryMs: e.GATEHOUSE_WATCH_EVERY_MS,
       maxJudgeCallsPerDay: e.GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY,
     },

@@ -6,13 +6,16 @@ import { createGunzip } from 'node:zlib';
  * Reads an ingest request's body as bytes, up to `limit` bytes once decompressed: `Content-Encoding: gzip`
  * is inflated as it streams and abandoned the moment it passes the limit (a gzip bomb costs at most `limit`
  * bytes of memory and is refused with 413); identity bodies announcing more than `limit` are refused before a
- * byte is read (`announced`: the Content-Length, if the caller has read it already). Other encodings are refused with 415, a corrupt gzip stream with 400.
+ * byte is read (`announced`: the Content-Length, if the caller has read it already). Other encodings are
+ * refused with 415, a corrupt gzip stream with 400. `progress.bytes` follows the bytes read so far (inflated),
+ * so a caller can charge a body refused while it was read.
  */
 export function readIngestBody(
   req: Request,
   res: Response,
   limit: number,
   announced: number | null = announcedLength(req),
+  progress: { bytes: number } = { bytes: 0 },
 ): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
     .trim()
@@ -59,6 +62,7 @@ export function readIngestBody(
         return;
       }
       size += chunk.length;
+      progress.bytes = size;
       if (size > limit) {
         fail(tooLarge(limit, gzip));
         return;

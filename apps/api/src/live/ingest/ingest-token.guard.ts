@@ -39,8 +39,9 @@ export interface IngestRequest extends Request {
  * 409). Only then is the body's media type checked (415) and the body read, gzip or not, up to
  * GATEHOUSE_INGEST_MAX_BYTES decompressed (413), so nothing is buffered for an unauthenticated caller.
  * The body is read here, before the app's JSON body reader (an interceptor) would see it. Its decompressed
- * size is then taken from the use case's byte rate (GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND, shared by all API
- * processes when the queue runs on Redis): past it, 429 with Retry-After and nothing decoded or stored.
+ * size is then charged to the use case's byte rate (GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND, shared by all API
+ * processes when the queue runs on Redis): past it, 429 with Retry-After and nothing decoded or stored. What
+ * was read is charged even when the body is refused (429, or 413/400 while it was read).
  */
 @Injectable()
 export class IngestTokenGuard implements CanActivate {
@@ -87,9 +88,21 @@ export class IngestTokenGuard implements CanActivate {
     if (!before.allowed) {
       throw ingestRateLimited(res, before);
     }
-    const body = await readIngestBody(req, res, this.config.live.maxIngestBytes, announced);
-    // One round trip to Redis when the queue runs on it (the rate is then the use case's across all API
-    // processes), bounded: without an answer in time this process decides alone.
+    const read = { bytes: 0 };
+    let body: Buffer;
+    try {
+      body = await readIngestBody(req, res, this.config.live.maxIngestBytes, announced, read);
+    } catch (error) {
+      // Refused while it was read (a gzip bomb past the limit, corrupt gzip, a body cut off): what was read
+      // and inflated is charged all the same, so such bodies cannot be sent for free.
+      if (read.bytes > 0) {
+        await this.rate.take(req.ingest.aiUseCaseId, read.bytes);
+      }
+      throw error;
+    }
+    // Charged whether it is allowed or not (it was read). One round trip to Redis when the queue runs on it
+    // (the rate is then the use case's across all API processes), bounded: without an answer in time this
+    // process decides alone.
     const decision = await this.rate.take(req.ingest.aiUseCaseId, body.length);
     if (!decision.allowed) {
       throw ingestRateLimited(res, decision);

@@ -52,6 +52,8 @@ describeIntegration(
         GATEHOUSE_INGEST_MAX_BYTES: String(4 * KiB),
         GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: String(options.rate ?? RATE),
         GATEHOUSE_INGEST_BURST_BYTES: String(options.burst ?? BURST),
+        // Bytes only: these cases count bytes exactly (the least a request costs is the unit spec's).
+        GATEHOUSE_INGEST_MIN_REQUEST_BYTES: '0',
       });
       const limit = new IngestRateLimiter(config, metrics);
       open.push(limit);
@@ -118,26 +120,30 @@ describeIntegration(
       expect(b.admits('uc', 4 * KiB).allowed).toBe(false);
     });
 
-    it('a refused take takes nothing and writes nothing; Retry-After is the deficit at the rate', async () => {
+    it('a refused take is charged all the same (the body was read): the shared bucket goes into debt, and Retry-After counts it', async () => {
       const prefix = unique('refused');
       const a = limiter(prefix).limit;
       const b = limiter(prefix).limit;
       await sharing(a, b);
       const started = Date.now();
       expect(await a.take('uc', 60 * KiB)).toEqual({ allowed: true });
-      const before = await held(prefix, 'uc');
-      expect(before.bytes).toBe(4 * KiB);
-      // 10 KiB asked, about 4 KiB held: 6 KiB short, 6 s at 1 KiB a second (less what refilled meanwhile).
+      expect((await held(prefix, 'uc')).bytes).toBe(4 * KiB);
+      // 10 KiB read, about 4 KiB held: refused, and charged: about 6 KiB of debt, so 16 s at 1 KiB a second
+      // until 10 KiB are held again (less what refilled meanwhile).
       const refusal = await b.take('uc', 10 * KiB);
       const elapsed = (Date.now() - started) / 1000;
       expect(refusal).toMatchObject({ allowed: false, bytesPerSecond: RATE, burstBytes: BURST });
       const retryAfter = (refusal as { retryAfterSeconds: number }).retryAfterSeconds;
-      expect(retryAfter).toBeLessThanOrEqual(6);
-      expect(retryAfter).toBeGreaterThanOrEqual(Math.max(1, Math.floor(6 - elapsed)));
-      // Redis holds what it held before the refusal: same bytes, same time.
-      expect(await held(prefix, 'uc')).toEqual(before);
-      // What was there is still there to take (the refill since only adds to it).
-      expect(await b.take('uc', 4 * KiB)).toEqual({ allowed: true });
+      expect(retryAfter).toBeLessThanOrEqual(16);
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.floor(16 - elapsed));
+      const after = (await held(prefix, 'uc')).bytes;
+      expect(after).toBeLessThan(0);
+      expect(after).toBeGreaterThanOrEqual(-6 * KiB);
+      expect(after).toBeLessThanOrEqual(-6 * KiB + Math.ceil(elapsed * RATE));
+      // The process that was refused now refuses before reading, without asking Redis.
+      expect(b.admits('uc', 1).allowed).toBe(false);
+      // And the other is refused at its next take (Redis decides), charged again.
+      expect((await a.take('uc', 1)).allowed).toBe(false);
     });
 
     it('keeps a bucket only while it is not full: the key expires when the bucket would be full again', async () => {
@@ -180,7 +186,8 @@ describeIntegration(
     it('with Redis unreachable, decides in this process (its own bucket), says so once a minute and counts it', async () => {
       const { limit, metrics } = limiter(unique('down'), { url: 'redis://127.0.0.1:1' });
       expect(await limit.take('uc', 64 * KiB)).toEqual({ allowed: true });
-      expect(await limit.take('uc', 1 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+      // (1 KiB read and refused: charged, 1 KiB of debt, so 2 s until 1 KiB is held.)
+      expect(await limit.take('uc', 1 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
       expect(await limit.take('other', 32 * KiB)).toEqual({ allowed: true });
       expect(limit.admits('uc', 1 * KiB).allowed).toBe(false);
       expect(limit.sharing).toBe(false);

@@ -5,12 +5,16 @@ import { IngestRateLimiter, MAX_INGEST_BUCKETS } from './ingest-rate-limiter';
 
 const KiB = 1024;
 
-/** A limiter of `rate` bytes a second and `burst` bytes (one maximal body is 64 KiB), on a clock the test moves. */
-function limiter(rate: number, burst = 0, metrics = new MetricsService()) {
+/**
+ * A limiter of `rate` bytes a second and `burst` bytes (one maximal body is 64 KiB), on a clock the test
+ * moves; a request costs its bytes only unless `minRequest` says otherwise.
+ */
+function limiter(rate: number, burst = 0, metrics = new MetricsService(), minRequest = 0) {
   const clock = { now: 1_000_000 };
   const config = loadConfig({
     GATEHOUSE_INGEST_MAX_BYTES: String(64 * KiB),
     GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND: String(rate),
+    GATEHOUSE_INGEST_MIN_REQUEST_BYTES: String(minRequest),
     ...(burst ? { GATEHOUSE_INGEST_BURST_BYTES: String(burst) } : {}),
   });
   const limit = new IngestRateLimiter(config, metrics, () => clock.now);
@@ -52,24 +56,53 @@ describe('IngestRateLimiter', () => {
     const { limit, clock } = limiter(64 * KiB, 256 * KiB);
     expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
     clock.now += 500; // 32 KiB back
-    expect((await limit.take('a', 32 * KiB + 1)).allowed).toBe(false);
+    expect(limit.admits('a', 32 * KiB + 1).allowed).toBe(false);
     expect((await limit.take('a', 32 * KiB)).allowed).toBe(true);
-    expect((await limit.take('a', 1)).allowed).toBe(false);
+    expect(limit.admits('a', 1).allowed).toBe(false);
     clock.now += 3_600_000; // an hour idle: full again, and no more than full
     expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
-    expect((await limit.take('a', 1)).allowed).toBe(false);
+    expect(limit.admits('a', 1).allowed).toBe(false);
   });
 
-  it('asks for whole seconds, at least one, from the deficit and the rate; a refusal takes nothing', async () => {
+  it('charges a refused body too (it was read): the bucket goes into debt, and Retry-After counts it', async () => {
     const { limit, clock } = limiter(64 * KiB, 256 * KiB);
     expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
-    // Empty bucket: 64 KiB is one second's refill; one byte more is two.
-    expect(await limit.take('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
-    expect(await limit.take('a', 64 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
-    expect(await limit.take('a', 200 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 4 });
-    // The refusals took nothing: after the second asked for, the 64 KiB body fits exactly.
-    clock.now += 1_000;
+    // Empty bucket: a 64 KiB body read and refused leaves 64 KiB of debt: two seconds to hold 64 KiB again.
+    expect(await limit.take('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    expect(limit.admits('a', 1)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    clock.now += 1_000; // the debt is paid, the bucket is empty
+    expect(limit.admits('a', 1)).toMatchObject({ allowed: false });
+    clock.now += 1_000; // a sender that waited out Retry-After is accepted
     expect(await limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+  });
+
+  it('asks for whole seconds, at least one; the debt stops at one burst, so does the wait', async () => {
+    const { limit, clock } = limiter(64 * KiB, 256 * KiB);
+    expect((await limit.take('a', 256 * KiB)).allowed).toBe(true);
+    expect(limit.admits('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    expect(limit.admits('a', 64 * KiB + 1)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    // Bodies refused one after another (gzip bombs, say): the debt grows to one burst and no further.
+    for (let i = 0; i < 20; i++) {
+      await limit.take('a', 64 * KiB);
+    }
+    expect(limit.admits('a', 1)).toMatchObject({ allowed: false, retryAfterSeconds: 5 });
+    expect(await limit.take('a', 64 * KiB)).toMatchObject({ allowed: false, retryAfterSeconds: 5 });
+    clock.now += 5_000;
+    expect(await limit.take('a', 64 * KiB)).toEqual({ allowed: true });
+  });
+
+  it('charges a request at least the least a request costs (16 KiB by default): tiny requests are not free', async () => {
+    const { limit } = limiter(64 * KiB, 256 * KiB, new MetricsService(), 16 * KiB);
+    // A 100-byte heartbeat costs 16 KiB: sixteen of them empty a 256 KiB bucket.
+    for (let i = 0; i < 16; i++) {
+      expect(await limit.take('a', 100)).toEqual({ allowed: true });
+    }
+    expect(limit.admits('a', 1)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    // A larger body costs its bytes.
+    const { limit: other } = limiter(64 * KiB, 256 * KiB, new MetricsService(), 16 * KiB);
+    expect(await other.take('b', 200 * KiB)).toEqual({ allowed: true });
+    expect(await other.take('b', 56 * KiB)).toEqual({ allowed: true });
+    expect(other.admits('b', 1).allowed).toBe(false);
   });
 
   it('keeps the buckets in this process on the embedded default (no Redis configured), and opens no connection', async () => {

@@ -42,11 +42,12 @@ export const ingestRateKey = (prefix: string, aiUseCaseId: string): string =>
 export const ingestRateConnectionName = (prefix: string): string => `${prefix}:ingest-rate`;
 
 /**
- * The shared bucket, taken from atomically: KEYS[1] the bucket (a hash: `b` the bytes held, `t` when, in ms
- * of Redis's own clock); ARGV rate (bytes a second), burst, cost. Takes `cost` if the bucket holds it and
- * writes nothing otherwise; the key expires when the bucket would be full again (a full bucket is no key).
- * Returns {1 taken / 0 refused, the bytes held now (after the take), as a string: Lua numbers are truncated
- * to integers on the way out}.
+ * The shared bucket, charged atomically: KEYS[1] the bucket (a hash: `b` the bytes held, `t` when, in ms of
+ * Redis's own clock); ARGV rate (bytes a second), burst, cost. The body is allowed if the bucket holds
+ * `cost`; either way `cost` is taken (the body was read), the bucket going into debt down to -burst at most;
+ * the key expires when the bucket would be full again (a full bucket is no key). Returns {1 allowed / 0
+ * refused, the bytes held now (after the charge), as a string: Lua numbers are truncated to integers on the
+ * way out}.
  */
 const TAKE_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -60,10 +61,11 @@ local bytes = burst
 if held[1] and held[2] then
   bytes = math.min(burst, tonumber(held[1]) + math.max(now - tonumber(held[2]), 0) * rate / 1000)
 end
+local allowed = 1
 if cost > bytes then
-  return {0, tostring(bytes)}
+  allowed = 0
 end
-bytes = bytes - cost
+bytes = math.max(bytes - cost, -burst)
 local fullInMs = math.ceil((burst - bytes) * 1000 / rate)
 if fullInMs > 0 then
   redis.call('HSET', KEYS[1], 'b', bytes, 't', now)
@@ -71,7 +73,7 @@ if fullInMs > 0 then
 else
   redis.call('DEL', KEYS[1])
 end
-return {1, tostring(bytes)}
+return {allowed, tostring(bytes)}
 `;
 
 interface SharedBuckets extends Redis {
@@ -96,8 +98,13 @@ type LocalReason = 'unavailable' | 'timeout' | 'error';
  * `live.maxIngestBytesPerSecond` (0: no limit). The guard asks `admits` before a body is read (its
  * Content-Length) and `take` once it is read (its decompressed size) and before anything is decoded, so a
  * service sending more than its share costs the API the reading of its bodies and no more, and other use
- * cases' requests do not wait behind it. A refused body takes nothing from the bucket (a sender that waits
- * out Retry-After is then accepted).
+ * cases' requests do not wait behind it. Every body read is charged, refused or not (a 429 after reading,
+ * and a body refused while it was read: a gzip bomb, corrupt gzip, a body cut off), the bucket going into
+ * debt (down to minus a burst): reading and inflating is the cost the limit bounds, so a use case cannot
+ * make the API inflate 4 MiB bodies it then refuses, for free. Retry-After counts the debt, so a sender that
+ * waits it out is then accepted; until then `admits` refuses before reading. A request costs at least
+ * `live.minIngestRequestBytes` (16 KiB: its fixed cost, authentication and a transaction, in bytes' worth), so
+ * a byte allowance does not let tiny requests (heartbeats, single spans) through by the thousand a second.
  *
  * Where the bucket lives:
  * - the queue on Redis (`REDIS_URL`, several API processes): in Redis, under the queue's prefix, so the rate
@@ -135,6 +142,8 @@ export class IngestRateLimiter implements OnModuleDestroy {
   private degradedTakes = 0;
   readonly bytesPerSecond: number;
   readonly burstBytes: number;
+  /** The least a request is charged (its fixed cost, in bytes' worth). */
+  readonly minRequestBytes: number;
 
   constructor(
     @InjectConfig() config: GatehouseConfig,
@@ -143,6 +152,7 @@ export class IngestRateLimiter implements OnModuleDestroy {
   ) {
     this.bytesPerSecond = config.live.maxIngestBytesPerSecond;
     this.burstBytes = config.live.ingestBurstBytes;
+    this.minRequestBytes = config.live.minIngestRequestBytes;
     this.now = clock ?? Date.now;
     this.shared =
       config.queue.kind === 'redis' ? { url: config.queue.url.reveal(), prefix: config.queue.prefix } : null;
@@ -184,9 +194,11 @@ export class IngestRateLimiter implements OnModuleDestroy {
   }
 
   /**
-   * Takes `bytes` from the use case's bucket if they are there (in Redis when the queue runs on Redis). A body
-   * larger than the bucket (possible only if the limiter is used with a smaller burst than the largest body)
-   * is taken from a full bucket. Never rejects: without an answer from Redis in time, this process decides.
+   * Charges the `bytes` read to the use case's bucket (in Redis when the queue runs on Redis), and allows the
+   * body if the bucket held them: a refused body is charged too (the bucket goes into debt), as is a body
+   * refused while it was read (the guard charges what was read and ignores the decision). A body larger than
+   * the bucket (possible only with a smaller burst than the largest body) costs a full bucket. Never
+   * rejects: without an answer from Redis in time, this process decides.
    */
   async take(aiUseCaseId: string, bytes: number): Promise<IngestRateDecision> {
     if (!this.enabled) {
@@ -345,8 +357,9 @@ export class IngestRateLimiter implements OnModuleDestroy {
     }
   }
 
+  /** What a body of `bytes` costs: its bytes, at least the fixed cost of a request, at most a burst. */
   private cost(bytes: number): number {
-    return Math.min(Math.max(bytes, 0), this.burstBytes);
+    return Math.min(Math.max(bytes, this.minRequestBytes, 0), this.burstBytes);
   }
 
   /** The use case's bucket here, brought up to `now` and made the most recently used (made full if new). */
@@ -374,13 +387,11 @@ export class IngestRateLimiter implements OnModuleDestroy {
     const now = this.now();
     const cost = this.cost(bytes);
     const bucket = this.bucket(aiUseCaseId, now);
-    if (cost <= bucket.bytes) {
-      if (taking) {
-        bucket.bytes -= cost;
-      }
-      return ALLOWED;
+    const allowed = cost <= bucket.bytes;
+    if (taking) {
+      bucket.bytes = Math.max(bucket.bytes - cost, -this.burstBytes);
     }
-    return this.refusal(aiUseCaseId, bucket, cost, now);
+    return allowed ? ALLOWED : this.refusal(aiUseCaseId, bucket, cost, now);
   }
 
   private refusal(aiUseCaseId: string, bucket: Bucket, cost: number, now: number): IngestRateDecision {
@@ -402,10 +413,10 @@ export class IngestRateLimiter implements OnModuleDestroy {
   }
 
   private evict(now: number): void {
-    // A bucket idle long enough to refill is the same as no bucket.
-    const refillMs = (this.burstBytes / this.bytesPerSecond) * 1000;
+    // A bucket idle long enough to refill (its debt too) is the same as no bucket.
     for (const [key, bucket] of this.buckets) {
-      if (now - bucket.at >= refillMs && now - bucket.warnedAt >= WARN_EVERY_MS) {
+      const refilled = bucket.bytes + (Math.max(now - bucket.at, 0) * this.bytesPerSecond) / 1000;
+      if (refilled >= this.burstBytes && now - bucket.warnedAt >= WARN_EVERY_MS) {
         this.buckets.delete(key);
       }
     }

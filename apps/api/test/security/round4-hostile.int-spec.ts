@@ -343,6 +343,31 @@ describeIntegration('round four: hostile use of the newest code', () => {
       expect(await rowsOf(id)).toHaveLength(1);
       expect(api.logs.join('')).not.toMatch(/Unhandled|uncaught/i);
     });
+
+    it('cannot make the receiver parse a string of a hundred thousand empty JSON lists: it is kept as text', async () => {
+      const { id, token } = await givenLiveUseCase(api, benefits, {
+        settings: { captureText: true, sampleRate: 0 },
+      });
+      // 300 KB of [[],[],…]: 100,000 containers, where the body's budget is one per 16 bytes (about 19,000).
+      const hostile = `[${'[],'.repeat(100_000)}[]]`;
+      const parse = jest.spyOn(JSON, 'parse');
+      let parsedHostile = false;
+      try {
+        const out = await api.http
+          .post('/v1/otlp/v1/traces')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', 'application/x-protobuf')
+          .send(request([], span(newIds(), attr('gen_ai.input.messages', sv(hostile)))));
+        expect(out.status).toBe(200);
+        parsedHostile = parse.mock.calls.some(([text]) => text === hostile);
+      } finally {
+        parse.mockRestore();
+      }
+      expect(parsedHostile).toBe(false);
+      // Kept as the text it is (cut at the stored length), not hidden.
+      const [row] = await rowsOf(id);
+      expect(row.inputText?.startsWith('[[],[],')).toBe(true);
+    });
   });
 
   // --- the scoring job ----------------------------------------------------------------------------------

@@ -146,6 +146,8 @@ interface Sent {
   ms: number;
   status: number;
   spans: number;
+  /** When it was sent (performance.now()). */
+  at: number;
 }
 
 async function send(url: string, token: string, body: ArrayBuffer, spans: number): Promise<Sent> {
@@ -157,9 +159,9 @@ async function send(url: string, token: string, body: ArrayBuffer, spans: number
       body,
     });
     await response.arrayBuffer();
-    return { ms: performance.now() - started, status: response.status, spans };
+    return { ms: performance.now() - started, status: response.status, spans, at: started };
   } catch {
-    return { ms: performance.now() - started, status: 0, spans };
+    return { ms: performance.now() - started, status: 0, spans, at: started };
   }
 }
 
@@ -342,6 +344,12 @@ async function main(): Promise<void> {
         `API CPU in the paced phase: ${fixed(apiCpuMsPerRequest, 1)} ms per request of ${batch} spans`,
       );
     }
+    // Where the tail lands: the slowest paced acknowledgements, by when they were sent (the worker was killed
+    // at killedAt and its replacement started restartAfter later).
+    const slowest = [...pacedResults].sort((a, b) => b.ms - a.ms).slice(0, 5);
+    console.log(
+      `slowest paced acknowledgements: ${slowest.map((s) => `${fixed(s.ms, 1)} ms at ${fixed((s.at - started) / 1000, 1)} s`).join(', ')}`,
+    );
     const lost = table(['spans acknowledged', 'stored', 'sampled', 'scored', 'unscored', 'drained in s']);
     lost.push([
       String(ackedSpans),

@@ -1,5 +1,6 @@
 import { type QueueConfig } from '@gatehouse/config';
 import Redis from 'ioredis';
+import { withTimeout } from './with-timeout';
 
 export interface QueueHealth {
   kind: QueueConfig['kind'];
@@ -82,14 +83,4 @@ class RedisQueueConnection implements QueueConnection {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }

@@ -6,6 +6,7 @@ import {
   LiveSettingsRepository,
   UnitOfWork,
 } from '@gatehouse/persistence';
+import { withTimeout } from '@gatehouse/queue';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import Redis, { type RedisOptions } from 'ioredis';
 import { InjectConfig } from '../../gatehouse-config.module';
@@ -276,14 +277,4 @@ export class IngestAuthService implements OnApplicationShutdown {
       };
     });
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }

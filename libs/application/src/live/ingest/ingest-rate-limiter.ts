@@ -1,4 +1,5 @@
 import { type GatehouseConfig } from '@gatehouse/config';
+import { withTimeout } from '@gatehouse/queue';
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Counter } from 'prom-client';
@@ -441,15 +442,4 @@ function counter(metrics: MetricsService, name: string, help: string): Counter<'
     (metrics.registry.getSingleMetric(name) as Counter<'reason'> | undefined) ??
     new Counter({ name, help, labelNames: ['reason'] as const, registers: [metrics.registry] })
   );
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      timer.unref();
-    }),
-  ]);
 }

@@ -139,6 +139,46 @@ describeIntegration('live scoring: one lease per batch keeps workers from judgin
       app.get(GATEHOUSE_CONFIG),
     );
 
+  /**
+   * Scores the batch with the lease renewed every `renewEveryMs`, and once `callsOut` judge calls have reached
+   * the judge, lets another job ("taken-over") take the lease over, as a worker would once this one's ran out.
+   */
+  const scoreWhileTakenOver = async (
+    aiUseCaseId: string,
+    batchId: string,
+    renewEveryMs: number,
+    callsOut: number,
+  ): Promise<void> => {
+    const timing = scoring.leaseTiming;
+    scoring.leaseTiming = { holdMs: 60_000, renewEveryMs };
+    const before = judge.requests;
+    try {
+      const run = scoring.scoreBatch({ aiUseCaseId, batchId }, jobContext());
+      await until(() => judge.requests - before >= callsOut, 'the first calls reach the judge');
+      const taken = await uow.write((tx) =>
+        managerOf(tx).update(LiveScoringLeaseEntity, { batchId }, { holder: 'taken-over' }),
+      );
+      expect(taken.affected).toBe(1);
+      await run;
+    } finally {
+      scoring.leaseTiming = timing;
+    }
+  };
+
+  /** Nothing of the batch was written by the job that lost its lease, and the lease is the new holder's. */
+  const expectLeftToTheNewHolder = async (
+    aiUseCaseId: string,
+    batchId: string,
+    rows: { id: string }[],
+  ): Promise<void> => {
+    expect(await verdictsOf(api, rows, 'kind')).toEqual([]);
+    expect(await verdictsOf(api, rows, 'pii')).toEqual([]);
+    expect(await noneScored(aiUseCaseId)).toBe(true);
+    // The job that lost it did not delete it.
+    expect(await leases()).toEqual([expect.objectContaining({ batchId, holder: 'taken-over' })]);
+    await uow.write((tx) => managerOf(tx).delete(LiveScoringLeaseEntity, { batchId }));
+  };
+
   beforeAll(async () => {
     judge = await startOpenAiStub({ respond: grade, apiKey: JUDGE_KEY });
     api = await TestApi.start(env);
@@ -265,64 +305,30 @@ describeIntegration('live scoring: one lease per batch keeps workers from judgin
     const { aiUseCaseId, batchId, rows } = await givenBatch(answers);
     // Far longer than a renewal (100 ms): the job must end by the renewal, long before any answer.
     judge.setOptions({ latencyMs: 6_000 });
-    const timing = scoring.leaseTiming;
-    scoring.leaseTiming = { holdMs: 60_000, renewEveryMs: 100 };
     const before = judge.requests;
     const completed = judge.completions;
-    try {
-      const run = scoring.scoreBatch({ aiUseCaseId, batchId }, jobContext());
-      // The first interactions' calls are out (the judge holds them): another job takes the lease over.
-      await until(() => judge.requests - before === CONCURRENCY, 'the first calls reach the judge');
-      const taken = await uow.write((tx) =>
-        managerOf(tx).update(LiveScoringLeaseEntity, { batchId }, { holder: 'taken-over' }),
-      );
-      expect(taken.affected).toBe(1);
-      await run;
-    } finally {
-      scoring.leaseTiming = timing;
-    }
+    // Once the first interactions' calls are out (the judge holds them), another job takes the lease over.
+    await scoreWhileTakenOver(aiUseCaseId, batchId, 100, CONCURRENCY);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(judge.requests - before).toBe(CONCURRENCY);
     expect(judge.completions).toBe(completed);
     expect(await used(aiUseCaseId)).toBe(CONCURRENCY);
-    expect(await verdictsOf(api, rows, 'kind')).toEqual([]);
-    expect(await verdictsOf(api, rows, 'pii')).toEqual([]);
-    expect(await noneScored(aiUseCaseId)).toBe(true);
-    // The lease is the new holder's: the job that lost it did not delete it.
-    expect(await leases()).toEqual([expect.objectContaining({ batchId, holder: 'taken-over' })]);
-    await uow.write((tx) => managerOf(tx).delete(LiveScoringLeaseEntity, { batchId }));
+    await expectLeftToTheNewHolder(aiUseCaseId, batchId, rows);
   });
 
   it('a holder whose lease was taken before its next renewal writes nothing of the chunk it judged', async () => {
     const answers = ['Please.', 'No.', 'Please.', 'No.', 'Please.', 'No.'];
     const { aiUseCaseId, batchId, rows } = await givenBatch(answers);
     judge.setOptions({ latencyMs: 400 });
-    const timing = scoring.leaseTiming;
-    // No timed renewal during the job: only the chunk's write can find the lease gone.
-    scoring.leaseTiming = { holdMs: 60_000, renewEveryMs: 60_000 };
-    const before = judge.requests;
     const completed = judge.completions;
-    try {
-      const run = scoring.scoreBatch({ aiUseCaseId, batchId }, jobContext());
-      await until(() => judge.requests - before >= 1, 'the first call reaches the judge');
-      const taken = await uow.write((tx) =>
-        managerOf(tx).update(LiveScoringLeaseEntity, { batchId }, { holder: 'taken-over' }),
-      );
-      expect(taken.affected).toBe(1);
-      await run;
-    } finally {
-      scoring.leaseTiming = timing;
-    }
+    // No timed renewal during the job (every 60 s): only the chunk's write can find the lease gone.
+    await scoreWhileTakenOver(aiUseCaseId, batchId, 60_000, 1);
 
     // The calls were made and answered (nothing told the job to stop) …
     expect(judge.completions - completed).toBe(rows.length);
     // … but the write found the lease another's: nothing of the chunk is stored, the batch is left to it.
-    expect(await verdictsOf(api, rows, 'kind')).toEqual([]);
-    expect(await verdictsOf(api, rows, 'pii')).toEqual([]);
-    expect(await noneScored(aiUseCaseId)).toBe(true);
-    expect(await leases()).toEqual([expect.objectContaining({ batchId, holder: 'taken-over' })]);
-    await uow.write((tx) => managerOf(tx).delete(LiveScoringLeaseEntity, { batchId }));
+    await expectLeftToTheNewHolder(aiUseCaseId, batchId, rows);
   });
 
   it("the watch's pass deletes leases that ran out over an hour ago, and keeps recent and running ones", async () => {

@@ -43,6 +43,22 @@ import {
   verdictsOf,
 } from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
+import {
+  arrayOf,
+  attr,
+  cat,
+  exportRequest,
+  fixed64,
+  kv,
+  kvlistOf,
+  ld,
+  newIds,
+  span,
+  sv,
+  tag,
+  varint,
+  vi,
+} from '../support/otlp-protobuf';
 import { lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
 import { signIn } from '../support/web';
@@ -62,50 +78,7 @@ const PROVIDER_NAME = 'Round Three Identity';
 const JUDGE_KEY = 'sk-round3-judges';
 const SUITE = 'r3-judged';
 
-// --- a protobuf writer for hand-made OTLP bodies (field numbers of opentelemetry/proto/trace/v1) ----------
-
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-};
-const tag = (field: number, wire: number) => Buffer.from(varint(field * 8 + wire));
-const ld = (field: number, body: Buffer | number[] | string): Buffer => {
-  const b = Buffer.isBuffer(body) ? body : Buffer.from(body as never);
-  return Buffer.concat([tag(field, 2), Buffer.from(varint(b.length)), b]);
-};
-const vi = (field: number, n: number) => Buffer.concat([tag(field, 0), Buffer.from(varint(n))]);
-const cat = (...parts: Buffer[]) => Buffer.concat(parts);
-const fixed64 = (field: number, nanos: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(nanos);
-  return cat(tag(field, 1), b);
-};
-/** AnyValue members. */
-const sv = (s: string) => ld(1, s);
-const kvlistOf = (...entries: Buffer[]) => ld(6, cat(...entries.map((e) => ld(1, e))));
-const arrayOf = (...values: Buffer[]) => ld(5, cat(...values.map((v) => ld(1, v))));
-/** A KeyValue (its value an AnyValue's bytes). */
-const kv = (key: string, value: Buffer) => cat(ld(1, key), ld(2, value));
-const attr = (key: string, value: Buffer) => ld(9, kv(key, value));
-/** A gen_ai span: trace and span id, name, times, the operation, and more fields. */
-const span = (ids: { traceId: string; spanId: string }, ...rest: Buffer[]) =>
-  cat(
-    ld(1, Buffer.from(ids.traceId, 'hex')),
-    ld(2, Buffer.from(ids.spanId, 'hex')),
-    ld(5, 'chat'),
-    fixed64(7, BigInt(Date.now() - 1_000) * 1_000_000n),
-    fixed64(8, BigInt(Date.now()) * 1_000_000n),
-    attr('gen_ai.operation.name', sv('chat')),
-    ...rest,
-  );
-const request = (...spans: Buffer[]) => ld(1, ld(2, cat(...spans.map((s) => ld(2, s)))));
-const newIds = () => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') });
+const request = (...spans: Buffer[]) => exportRequest([], ...spans);
 
 /** What the reader answers, or that it threw. */
 const readOutcome = (read: () => unknown) => {

@@ -18,12 +18,13 @@ import {
   startTestOidcProvider,
   type TestOidcProvider,
 } from '@gatehouse/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { interaction, interactionsOf, jobContext, store } from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
+import { attr, exportRequest, newIds, span, sv } from '../support/otlp-protobuf';
 import { lowRiskRecord } from '../support/records';
 import { TestApi, type TestUser } from '../support/test-api';
 
@@ -40,47 +41,7 @@ jest.setTimeout(60_000);
 const CLIENT_SECRET = 'round4-client-secret-0123456789';
 const PROVIDER_NAME = 'Round Four Identity';
 
-// --- a protobuf writer for hand-made OTLP bodies (field numbers of opentelemetry/proto/trace/v1) ----------
-
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-};
-const tag = (field: number, wire: number) => Buffer.from(varint(field * 8 + wire));
-const ld = (field: number, body: Buffer | string): Buffer => {
-  const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  return Buffer.concat([tag(field, 2), Buffer.from(varint(b.length)), b]);
-};
-const cat = (...parts: Buffer[]) => Buffer.concat(parts);
-const fixed64 = (field: number, nanos: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(nanos);
-  return cat(tag(field, 1), b);
-};
-const sv = (s: string) => ld(1, s);
-const kv = (key: string, value: Buffer) => cat(ld(1, key), ld(2, value));
-const attr = (key: string, value: Buffer) => ld(9, kv(key, value));
-const newIds = () => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') });
-/** A gen_ai span with these ids and more fields. */
-const span = (ids: { traceId: string; spanId: string }, ...rest: Buffer[]) =>
-  cat(
-    ld(1, Buffer.from(ids.traceId, 'hex')),
-    ld(2, Buffer.from(ids.spanId, 'hex')),
-    ld(5, 'chat'),
-    fixed64(7, BigInt(Date.now() - 1_000) * 1_000_000n),
-    fixed64(8, BigInt(Date.now()) * 1_000_000n),
-    attr('gen_ai.operation.name', sv('chat')),
-    ...rest,
-  );
-/** An ExportTraceServiceRequest: one resource (with these attributes) holding one scope of these spans. */
-const request = (resource: Buffer[], ...spans: Buffer[]) =>
-  ld(1, cat(ld(1, cat(...resource.map((a) => ld(1, a)))), ld(2, cat(...spans.map((s) => ld(2, s))))));
+const request = exportRequest;
 
 describeIntegration('round four: hostile use of the newest code', () => {
   let port: ReservedPort;

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { detectUkPii } from './uk-pii';
 
 /**
@@ -59,5 +63,51 @@ describe('detectUkPii on a megabyte of one hostile shape', () => {
     expect(found).toHaveLength(count);
     expect(new Set(found.map((f) => f.kind))).toEqual(new Set([kind]));
     expect(found.every((f, i) => f.index === i * unit.length && f.match === match)).toBe(true);
+  });
+});
+
+describe('detectUkPii: the e-mail pattern is linear on apostrophes', () => {
+  // A match may start just after an apostrophe ('jo@example.com'), so before the local part was bounded
+  // (64 characters, checked first) every run of "a'a'a'…" was read to its end from each of its letters:
+  // 64 KB took 3 s of the event loop, a megabyte about 13 minutes. Scanned in a child process with a
+  // deadline: a synchronous regular expression would block Jest's own timeout, and the suite with it.
+  const JITI = join(__dirname, '../../../../node_modules/jiti/lib/jiti-cli.mjs');
+  const scanInChild = (unit: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'uk-pii-'));
+    try {
+      const script = join(dir, 'scan.ts');
+      writeFileSync(
+        script,
+        `import { detectUkPii } from ${JSON.stringify(join(__dirname, 'uk-pii'))};\n` +
+          `process.stdout.write(String(detectUkPii(${JSON.stringify(unit)}.repeat(1 << 19)).length));\n`,
+      );
+      return spawnSync(process.execPath, [JITI, script], { timeout: 60_000, encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it.each(["a'", "'a", "1'", "%'"])(
+    'a megabyte of %s holds no address and is answered',
+    (unit) => {
+      const child = scanInChild(unit);
+      expect({ signal: child.signal, found: child.stdout }).toEqual({ signal: null, found: '0' });
+    },
+    120_000,
+  );
+
+  it("still finds o'brien-style addresses, and one right after an apostrophe", () => {
+    expect(
+      detectUkPii("Write to o'brien@example.com or x'y'z@example.org, or 'jo@example.com'.").map(
+        (f) => f.match,
+      ),
+    ).toEqual(["o'brien@example.com", "x'y'z@example.org", 'jo@example.com']);
+  });
+
+  it('does not read a local part longer than 64 characters (RFC 5321) as an address', () => {
+    expect(detectUkPii(`${'a'.repeat(64)}@example.com`).map((f) => f.match)).toEqual([
+      `${'a'.repeat(64)}@example.com`,
+    ]);
+    expect(detectUkPii(`${'a'.repeat(65)}@example.com`)).toEqual([]);
   });
 });

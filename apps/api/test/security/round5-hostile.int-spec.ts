@@ -1,9 +1,11 @@
-import { ingestRateKey } from '@gatehouse/application';
+import { IngestRateLimiter, ingestRateKey } from '@gatehouse/application';
 import { LiveInteractionEntity, managerOf, UnitOfWork } from '@gatehouse/persistence';
 import { describeIntegration, REDIS_TEST_URL, testDriver } from '@gatehouse/testing';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { givenLiveUseCase, type LiveUseCase } from '../support/live-ingest';
 import { TestApi } from '../support/test-api';
 
@@ -358,5 +360,55 @@ describeIntegration('round five: hostile use of the shared ingest rate limit', (
     expect(answer.statuses[0]).toBe(429);
     expect(answer.statuses.filter((s) => s === 200)).toEqual([]);
     expect((await rows(useCase.id)).map((r) => r.traceId)).not.toContain(traceId);
+  });
+
+  it('gzip bodies sent at once by one use case: a few are read, the rest refused before reading, not all inflated on one allowance', async () => {
+    const { token } = await givenLiveUseCase(api, teamId);
+    const limiter = api.app.get(IngestRateLimiter);
+    const charged: number[] = [];
+    const take = jest.spyOn(limiter, 'take');
+    take.mockImplementation(async function (this: IngestRateLimiter, id: string, bytes: number) {
+      charged.push(bytes);
+      return IngestRateLimiter.prototype.take.call(this, id, bytes);
+    });
+    // The largest body this app takes, of spaces in valid JSON: about 150 bytes gzipped.
+    const inflated = Buffer.concat([Buffer.from('{"interactions":[]}'), Buffer.alloc(MAX_BODY - 40, 0x20)]);
+    const body = gzipSync(inflated, { level: 9 });
+    const post = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/live/interactions',
+            agent: false,
+            headers: {
+              Authorization: `Bearer ${token}`,
+              'Content-Type': 'application/json',
+              'Content-Encoding': 'gzip',
+              'Content-Length': body.length,
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    let statuses: number[];
+    try {
+      statuses = await Promise.all(Array.from({ length: 32 }, () => post()));
+    } finally {
+      take.mockRestore();
+    }
+    // Before, all 32 were read and inflated (four times the burst) before any was charged.
+    const inflatedBytes = charged.reduce((a, b) => a + b, 0);
+    expect(inflatedBytes).toBeLessThanOrEqual(2 * BURST + MAX_BODY);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(32 - 6);
+    // Those read are refused for their content (an empty list: 400); the rest for the rate, before reading.
+    expect([...new Set(statuses)].sort()).toEqual([400, 429]);
   });
 });

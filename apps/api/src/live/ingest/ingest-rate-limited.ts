@@ -23,3 +23,16 @@ export function ingestRateLimited(
     HttpStatus.TOO_MANY_REQUESTS,
   );
 }
+
+/** The 429 for a use case with too many bodies being read at once by this process (Retry-After: 1). */
+export function ingestReadsBusy(res: Response, most: number): HttpException {
+  if (!res.headersSent) {
+    res.setHeader('Retry-After', '1');
+  }
+  return new HttpException(
+    `This AI use case has ${most} requests being read by this server already: nothing of this one was read or ` +
+      `stored. Send it again after Retry-After (1 s; the OpenTelemetry exporters do so by themselves), and ` +
+      `send fewer batches at once.`,
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
+}

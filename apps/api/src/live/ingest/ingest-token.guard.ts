@@ -4,6 +4,7 @@ import {
   IngestAuthService,
   IngestRateLimiter,
   IngestUnavailableError,
+  MAX_CONCURRENT_INGEST_READS,
 } from '@gatehouse/application';
 import { type GatehouseConfig } from '@gatehouse/config';
 import { DomainError } from '@gatehouse/domain';
@@ -17,7 +18,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { type Request, type Response } from 'express';
 import { announcedLength, readIngestBody } from './ingest-body';
-import { ingestRateLimited } from './ingest-rate-limited';
+import { ingestRateLimited, ingestReadsBusy } from './ingest-rate-limited';
 import { ingestUnavailable } from './ingest-unavailable';
 
 export const INGEST_MEDIA_TYPES = 'gatehouse:ingest-media-types';
@@ -88,6 +89,11 @@ export class IngestTokenGuard implements CanActivate {
     if (!before.allowed) {
       throw ingestRateLimited(res, before);
     }
+    // A few bodies of one use case at a time: each is charged only once read, so many started together
+    // would all be read (and inflated) on the same allowance.
+    if (!this.rate.startRead(req.ingest.aiUseCaseId)) {
+      throw ingestReadsBusy(res, MAX_CONCURRENT_INGEST_READS);
+    }
     const read = { bytes: 0 };
     let body: Buffer;
     try {
@@ -99,6 +105,8 @@ export class IngestTokenGuard implements CanActivate {
         await this.rate.take(req.ingest.aiUseCaseId, read.bytes);
       }
       throw error;
+    } finally {
+      this.rate.endRead(req.ingest.aiUseCaseId);
     }
     // Charged whether it is allowed or not (it was read). One round trip to Redis when the queue runs on it
     // (the rate is then the use case's across all API processes), bounded: without an answer in time this

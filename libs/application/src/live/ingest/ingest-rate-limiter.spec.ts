@@ -1,7 +1,7 @@
 import { loadConfig } from '@gatehouse/config';
 import { Logger } from '@nestjs/common';
 import { MetricsService } from '../../metrics/metrics.service';
-import { IngestRateLimiter, MAX_INGEST_BUCKETS } from './ingest-rate-limiter';
+import { IngestRateLimiter, MAX_CONCURRENT_INGEST_READS, MAX_INGEST_BUCKETS } from './ingest-rate-limiter';
 
 const KiB = 1024;
 
@@ -103,6 +103,22 @@ describe('IngestRateLimiter', () => {
     expect(await other.take('b', 200 * KiB)).toEqual({ allowed: true });
     expect(await other.take('b', 56 * KiB)).toEqual({ allowed: true });
     expect(other.admits('b', 1).allowed).toBe(false);
+  });
+
+  it('lets a use case have a few bodies read at once, each use case its own, and none when the limit is off', () => {
+    const { limit } = limiter(64 * KiB, 256 * KiB);
+    for (let i = 0; i < MAX_CONCURRENT_INGEST_READS; i++) {
+      expect(limit.startRead('a')).toBe(true);
+    }
+    expect(limit.startRead('a')).toBe(false);
+    expect(limit.startRead('b')).toBe(true);
+    limit.endRead('a');
+    expect(limit.startRead('a')).toBe(true);
+    expect(limit.startRead('a')).toBe(false);
+    const { limit: off } = limiter(0);
+    for (let i = 0; i < 3 * MAX_CONCURRENT_INGEST_READS; i++) {
+      expect(off.startRead('a')).toBe(true);
+    }
   });
 
   it('keeps the buckets in this process on the embedded default (no Redis configured), and opens no connection', async () => {

@@ -23,6 +23,14 @@ export type IngestRateDecision =
       burstBytes: number;
     };
 
+/**
+ * Bodies of one use case this process reads (and inflates) at once while the limit is on. A body is charged
+ * once it is read, so without this a sender could start many at once on the same allowance (64 gzip bodies of
+ * 4 KB sent together inflated 256 MiB before any was charged). A service's exporters rarely have more than a
+ * couple of uploads in flight; past this they are answered 429 with Retry-After: 1.
+ */
+export const MAX_CONCURRENT_INGEST_READS = 4;
+
 /** Buckets kept per process (one per use case sending here); idle ones are dropped first. */
 export const MAX_INGEST_BUCKETS = 10_000;
 /** A use case over its rate, and Redis not answering, are each logged at most this often. */
@@ -126,6 +134,8 @@ type LocalReason = 'unavailable' | 'timeout' | 'error';
 export class IngestRateLimiter implements OnModuleDestroy {
   private readonly logger = new Logger(IngestRateLimiter.name);
   private readonly buckets = new Map<string, Bucket>();
+  /** Bodies being read now, per use case (only while the limit is on). */
+  private readonly reading = new Map<string, number>();
   private readonly refusals: Counter<'reason'>;
   private readonly locals: Counter<'reason'>;
   private readonly now: () => number;
@@ -160,7 +170,7 @@ export class IngestRateLimiter implements OnModuleDestroy {
     this.refusals = counter(
       metrics,
       'gatehouse_ingest_refused_total',
-      'Ingest requests refused after their body was read and before it was decoded, by reason (rate_limited: the use case was over GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND).',
+      'Ingest requests refused by the byte rate, by reason (rate_limited: the use case was over GATEHOUSE_INGEST_MAX_BYTES_PER_SECOND, before its body was read or after, before it was decoded; concurrent_reads: too many of its bodies were being read at once).',
     );
     this.locals = counter(
       metrics,
@@ -250,6 +260,36 @@ export class IngestRateLimiter implements OnModuleDestroy {
    */
   admits(aiUseCaseId: string, bytes: number): IngestRateDecision {
     return this.enabled ? this.decide(aiUseCaseId, bytes, false) : ALLOWED;
+  }
+
+  /**
+   * Starts reading a body of the use case: false (refused, counted) when MAX_CONCURRENT_INGEST_READS of its
+   * bodies are being read by this process already. Each true must be followed by one `endRead`.
+   */
+  startRead(aiUseCaseId: string): boolean {
+    if (!this.enabled) {
+      return true;
+    }
+    const now = this.reading.get(aiUseCaseId) ?? 0;
+    if (now >= MAX_CONCURRENT_INGEST_READS) {
+      this.refusals.inc({ reason: 'concurrent_reads' });
+      return false;
+    }
+    this.reading.set(aiUseCaseId, now + 1);
+    return true;
+  }
+
+  /** A body started with `startRead` has been read (or refused while it was). */
+  endRead(aiUseCaseId: string): void {
+    if (!this.enabled) {
+      return;
+    }
+    const left = (this.reading.get(aiUseCaseId) ?? 1) - 1;
+    if (left > 0) {
+      this.reading.set(aiUseCaseId, left);
+    } else {
+      this.reading.delete(aiUseCaseId);
+    }
   }
 
   /** Forgets every bucket held in this process (tests). */

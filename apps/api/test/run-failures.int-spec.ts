@@ -120,6 +120,39 @@ describeIntegration('runs that fail fast and say why (platform)', () => {
     }
   });
 
+  it('fails a run shorter than the fail-fast window whose every call is refused, rather than completing it with every item errored', async () => {
+    // Three items, four at a time: the last refused call's write completes the run before the workers' fail-fast
+    // window (three, capped at the run's items) has seen enough; the aggregation finds every item errored the
+    // same fatal way and fails the run (before, it completed, all errored).
+    await publish(
+      'three',
+      ITEMS.slice(0, 3).map((item) => ({ ...item, id: `three-${item.id}` })),
+    );
+    const guarded = await startOpenAiStub({ apiKey: 'sk-the-right-key', respond: () => 'yes' });
+    try {
+      await api.connection('wrong-key-3', guarded.url, { secret: 'sk-a-wrong-key' });
+      const started = await api
+        .as(eve.token)
+        .post('/v1/runs', {
+          suite: 'three-suite@1',
+          target: { type: 'openai', model: 'm', connection: 'wrong-key-3' },
+        })
+        .expect(202);
+      const run = await waitFor(started.body.id);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(
+        /^The run failed: all 3 of its items errored: every call failed the same way: refused \(401\)/,
+      );
+      expect(run.progress).toMatchObject({ completed: 3, errored: 3 });
+      const audit = await api.admin.get(`/v1/audit-events?subjectId=${run.id}`).expect(200);
+      const actions = audit.body.items.map((e: { action: string }) => e.action);
+      expect(actions).toContain('run.failed');
+      expect(actions).not.toContain('run.completed');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('names the host, port and system error when nothing listens there, and stops early', async () => {
     const closed = await startOpenAiStub();
     const url = closed.url;

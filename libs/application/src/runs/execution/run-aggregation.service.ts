@@ -5,6 +5,7 @@ import {
   describeScorers,
   epochSettings,
   evaluateThresholds,
+  FailFast,
   type ItemRecord,
   RunAggregator,
   type RunOutcome,
@@ -12,8 +13,11 @@ import {
 } from '@gatehouse/evals';
 import { type RunResultEntity, RunProgressRepository, UnitOfWork } from '@gatehouse/persistence';
 import { type JobName, type JobPayloads } from '@gatehouse/queue';
+import { type GatehouseConfig } from '@gatehouse/config';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
+import { InjectConfig } from '../../gatehouse-config.module';
+import { RunFailureService } from './run-failure.service';
 import { RunPlans } from './run-plans';
 
 /** Result rows are read (and folded) this many items at a time. */
@@ -31,6 +35,8 @@ export class RunAggregationService {
     private readonly progress: RunProgressRepository,
     private readonly plans: RunPlans,
     private readonly audit: AuditService,
+    private readonly failures: RunFailureService,
+    @InjectConfig() private readonly config: GatehouseConfig,
   ) {}
 
   /** Folds the rows (in dataset order) into the report; completes the run (or keeps it cancelled, partial). */
@@ -50,6 +56,14 @@ export class RunAggregationService {
       minGroupSize: definition.minGroupSize,
       seed: definition.seed,
     });
+    const partial = run.status === 'cancelled';
+    // A run whose every call failed the same fatal way (a wrong key, nothing listening) fails, saying so, as
+    // fail-fast stops one midway: its workers may not have stopped it (a run no longer than the fail-fast
+    // window, or one whose last rows were committed together, completes before they look).
+    const fatal =
+      !partial && this.config.runs.failFastAfter > 0
+        ? new FailFast({ after: run.total, total: run.total })
+        : null;
     const dataset = await this.progress.datasetOf(run);
     for (let seq = 0; seq < dataset.itemCount; seq += PAGE) {
       const rows = await this.progress.results(runId, seq, PAGE);
@@ -60,8 +74,22 @@ export class RunAggregationService {
           )
         : new Map<string, DatasetItem>();
       for (const row of rows) {
-        aggregator.add(toRecord(row), items.get(row.itemId), row.seq);
+        const record = toRecord(row);
+        fatal?.record(record);
+        aggregator.add(record, items.get(row.itemId), row.seq);
       }
+    }
+    if (fatal?.stopped) {
+      const target = await this.plans.targetDescription(runId);
+      const reason = fatal.stopped.replace(
+        /^stopped after (\d+) items?: /,
+        'failed: all $1 of its items errored: ',
+      );
+      await this.failures.fail(runId, `The run ${reason}${target ? ` (${target})` : ''}.`, 'aggregating', {
+        items: { total: run.total, errored: run.total },
+      });
+      this.plans.forget(runId);
+      return;
     }
     const summary = aggregator.summary();
     const thresholds = evaluateThresholds(summary, definition.thresholds);
@@ -72,7 +100,6 @@ export class RunAggregationService {
         : thresholds.every((t) => t.passed)
           ? 'passed'
           : 'failed';
-    const partial = run.status === 'cancelled';
     // 429s pause the provider's queue on the platform (not inside one call): counted on the run row.
     summary.operational.rateLimit = {
       pauses: run.rateLimitPauses,

@@ -348,3 +348,19 @@ describe('detectUkPii on many findings', () => {
     expect(findings.at(-1)).toEqual({ kind: 'email', match: 'a@b.co', index: 7 * 199_999 });
   }, 60_000);
 });
+
+describe('detectUkPii: phone numbers listed with single spaces', () => {
+  it('finds each number, though the two read as one candidate of too many digits', () => {
+    const text = 'Call 07700 900123 07700 900456 now, or 0113 496 0000 0161 496 0000.';
+    expect(detectUkPii(text)).toEqual([
+      at(text, 'uk_phone', '07700 900123'),
+      at(text, 'uk_phone', '07700 900456'),
+      at(text, 'uk_phone', '0113 496 0000'),
+      at(text, 'uk_phone', '0161 496 0000'),
+    ]);
+  });
+
+  it('does not cut a number off a hyphenated run (a reference, a date), as the pattern never reads those', () => {
+    expect(detectUkPii('Ref 07700-900123-07700', { kinds: ['uk_phone'] })).toEqual([]);
+  });
+});

@@ -148,7 +148,24 @@ interface Detector {
   pattern: RegExp;
   /** A further check on the matched text; absent means the pattern is enough. */
   accept?: (match: RegExpMatchArray) => boolean;
+  /**
+   * For a match `accept` refused: a shorter match at the same place to accept instead, or null. The scan
+   * then goes on right after the shorter one (the rest of the refused match may hold another finding).
+   */
+  shorter?: (match: string) => string | null;
 }
+
+/**
+ * A phone candidate without its last space-separated group, if it is then a UK number: two
+ * numbers in a list ("07700 900123 07700 900456") are read as one candidate of too many digits, which only
+ * its first groups make a number of.
+ */
+const shorterPhone = (candidate: string): string | null => {
+  // A space only: a number followed by "-digits" is part of something else (the pattern's own rule).
+  const cut = / \d{3,6}$/.exec(candidate);
+  const rest = cut ? candidate.slice(0, cut.index) : null;
+  return rest !== null && isUkPhoneNumber(rest) ? rest : null;
+};
 
 /** In priority order: when two findings overlap, the earlier detector wins (a postcode inside an email…). */
 const DETECTORS: Detector[] = [
@@ -159,7 +176,12 @@ const DETECTORS: Detector[] = [
     accept: (m) => isValidNhsNumber(`${m[1] ?? ''}${m[3] ?? ''}${m[4] ?? ''}`),
   },
   { kind: 'ni_number', pattern: NI_NUMBER },
-  { kind: 'uk_phone', pattern: PHONE_CANDIDATE, accept: (m) => isUkPhoneNumber(m[0]) },
+  {
+    kind: 'uk_phone',
+    pattern: PHONE_CANDIDATE,
+    accept: (m) => isUkPhoneNumber(m[0]),
+    shorter: shorterPhone,
+  },
   { kind: 'uk_postcode', pattern: UK_POSTCODE, accept: (m) => isPostcodeMatch(m[0]) },
 ];
 
@@ -180,15 +202,27 @@ export const detectUkPii = (text: string, options: { kinds?: PiiKind[] } = {}): 
   // addresses, 560 KB, take 5 s of the event loop).
   let claimed: Span[] = [];
   const findings: PiiFinding[] = [];
-  for (const { kind, pattern, accept } of DETECTORS) {
+  for (const { kind, pattern, accept, shorter } of DETECTORS) {
     const added: Span[] = [];
     let next = 0;
-    for (const m of text.matchAll(pattern)) {
-      const start = m.index;
-      const end = start + m[0].length;
-      if (accept && !accept(m)) {
+    // exec, not matchAll: a shorter match accepted instead moves the scan back to its end.
+    const scan = new RegExp(pattern.source, pattern.flags);
+    for (let m = scan.exec(text); m !== null; m = scan.exec(text)) {
+      if (m[0].length === 0) {
+        scan.lastIndex += 1;
         continue;
       }
+      const start = m.index;
+      let match = m[0];
+      if (accept && !accept(m)) {
+        const instead = shorter?.(match) ?? null;
+        if (instead === null) {
+          continue;
+        }
+        match = instead;
+        scan.lastIndex = start + match.length;
+      }
+      const end = start + match.length;
       while (next < claimed.length && claimed[next].end <= start) {
         next += 1;
       }
@@ -196,7 +230,7 @@ export const detectUkPii = (text: string, options: { kinds?: PiiKind[] } = {}): 
         continue; // overlaps a claim of a higher-priority kind
       }
       added.push({ start, end });
-      findings.push({ kind, match: m[0], index: start });
+      findings.push({ kind, match, index: start });
     }
     claimed = mergeSpans(claimed, added);
   }

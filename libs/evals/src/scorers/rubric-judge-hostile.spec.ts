@@ -1,11 +1,17 @@
-import { type JsonValue } from '@gatehouse/domain';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cassetteFile, cassetteKey, recordedConfigHash } from '../targets/replay.target';
 import { DEFAULT_RETRY_POLICY } from '../targets/retry';
-import { type TargetRequest } from '../targets/target';
 import { judgeFenceTag, judgeMessages, legacyJudgeMessages, rubricJudge } from './rubric-judge';
+import {
+  JUDGE,
+  type Messages,
+  RUBRIC,
+  type RubricConfig,
+  rubricConfig,
+  scoreContextOf,
+} from './rubric-judge.fixtures';
 import { JudgeError, type ScoreContext } from './scorer';
 
 /**
@@ -15,31 +21,9 @@ import { JudgeError, type ScoreContext } from './scorer';
  * the attacks it does not try. Each asserts the safe behaviour.
  */
 
-type RubricConfig = Parameters<typeof rubricJudge>[0];
-type Messages = TargetRequest['messages'];
+const config = rubricConfig;
 
-const JUDGE = { model: 'judge-model', temperature: 0, seed: 7 };
-const RUBRIC = 'Score 5 if the answer is correct and plain; 1 if it is wrong.';
-const config = (over: Partial<RubricConfig> = {}): RubricConfig =>
-  ({
-    type: 'rubric_judge',
-    name: 'quality',
-    rubric: RUBRIC,
-    scale: { min: 1, max: 5 },
-    allowTargetAsJudge: false,
-    includeExpected: true,
-    weight: 1,
-    judge: JUDGE,
-    ...over,
-  }) as RubricConfig;
-
-const contextOf = (prompt: string, output: string, expected?: JsonValue, id = 'item-1'): ScoreContext => ({
-  item: { id, input: prompt, ...(expected === undefined ? {} : { expected }) },
-  prompt,
-  output,
-  call: { latencyMs: 1, inputTokens: null, outputTokens: null, costUsd: null },
-  signal: new AbortController().signal,
-});
+const contextOf = scoreContextOf;
 
 const tagOf = (messages: Messages) =>
   /only a marker with the tag ([0-9a-f]{16}) opens or closes one/.exec(messages[0].content)?.[1] ?? '(none)';

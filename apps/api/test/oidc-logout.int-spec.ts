@@ -17,31 +17,27 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type OidcApp, oidcClientFor, startOidcApi } from './support/oidc-app';
 import { signIn } from './support/web';
 import { TestApi } from './support/test-api';
 
 const CLIENT_SECRET = 'test-client-secret-0123456789';
 const PROVIDER_NAME = 'Test Identity';
 
-/** The provider's client for one Gatehouse: its callback, and /signed-out as its post-logout redirect URI. */
-const clientFor = (clientId: string, gatehouseUrl: string): TestOidcClient => ({
-  client_id: clientId,
-  client_secret: CLIENT_SECRET,
-  redirect_uris: [`${gatehouseUrl}/sign-in/oidc/callback`],
-  post_logout_redirect_uris: [`${gatehouseUrl}/signed-out`],
-  token_endpoint_auth_method: 'client_secret_post',
+/** One Gatehouse's client at the provider (all share the secret and the provider's name). */
+const appFor = (clientId: string): OidcApp => ({
+  clientId,
+  clientSecret: CLIENT_SECRET,
+  providerName: PROVIDER_NAME,
 });
-
-const apiFor = (gatehouseUrl: string, provider: TestOidcProvider, clientId: string, env = {}) =>
-  TestApi.start({
-    GATEHOUSE_PUBLIC_URL: gatehouseUrl,
-    GATEHOUSE_OIDC_ISSUER: provider.issuer,
-    GATEHOUSE_OIDC_CLIENT_ID: clientId,
-    GATEHOUSE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-    GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
-    GATEHOUSE_OIDC_BUTTON_TEXT: PROVIDER_NAME,
-    ...env,
-  });
+const clientFor = (clientId: string, gatehouseUrl: string): TestOidcClient =>
+  oidcClientFor(appFor(clientId), gatehouseUrl);
+const apiFor = (
+  gatehouseUrl: string,
+  provider: TestOidcProvider,
+  clientId: string,
+  env: Record<string, string> = {},
+) => startOidcApi(appFor(clientId), gatehouseUrl, provider, env);
 
 /**
  * The shared test provider with RP-initiated logout turned off (no `end_session_endpoint` in its

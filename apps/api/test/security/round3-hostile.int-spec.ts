@@ -43,6 +43,7 @@ import {
   verdictsOf,
 } from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
+import { type OidcApp, oidcClientFor, startOidcApi } from '../support/oidc-app';
 import {
   arrayOf,
   attr,
@@ -60,7 +61,7 @@ import {
   vi,
 } from '../support/otlp-protobuf';
 import { lowRiskRecord } from '../support/records';
-import { TestApi, type TestUser } from '../support/test-api';
+import { type TestApi, type TestUser } from '../support/test-api';
 import { signIn } from '../support/web';
 
 jest.setTimeout(60_000);
@@ -73,8 +74,11 @@ jest.setTimeout(60_000);
  * lease); each asserts what would break if the defence were removed. Findings not fixed here are `it.todo`.
  */
 
-const CLIENT_SECRET = 'round3-client-secret-0123456789';
-const PROVIDER_NAME = 'Round Three Identity';
+const R3: OidcApp = {
+  clientId: 'gatehouse-r3',
+  clientSecret: 'round3-client-secret-0123456789',
+  providerName: 'Round Three Identity',
+};
 const JUDGE_KEY = 'sk-round3-judges';
 const SUITE = 'r3-judged';
 
@@ -102,30 +106,12 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
   beforeAll(async () => {
     port = await reservePort();
     gatehouseUrl = port.url;
-    provider = await startTestOidcProvider({
-      clients: [
-        {
-          client_id: 'gatehouse-r3',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${gatehouseUrl}/sign-in/oidc/callback`],
-          post_logout_redirect_uris: [`${gatehouseUrl}/signed-out`],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
-    });
+    provider = await startTestOidcProvider({ clients: [oidcClientFor(R3, gatehouseUrl)] });
     judge = await startOpenAiStub({
       apiKey: JUDGE_KEY,
       respond: () => JSON.stringify({ score: 5, reasoning: 'fine' }),
     });
-    api = await TestApi.start({
-      GATEHOUSE_PUBLIC_URL: gatehouseUrl,
-      GATEHOUSE_OIDC_ISSUER: provider.issuer,
-      GATEHOUSE_OIDC_CLIENT_ID: 'gatehouse-r3',
-      GATEHOUSE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
-      GATEHOUSE_OIDC_BUTTON_TEXT: PROVIDER_NAME,
-      GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY: '100',
-    });
+    api = await startOidcApi(R3, gatehouseUrl, provider, { GATEHOUSE_LIVE_MAX_JUDGE_CALLS_PER_DAY: '100' });
     await port.listen(api.app.getHttpServer());
     await provider.setAccount('ann-sub', { name: 'Ann Other', groups: [] });
     await provider.setAccount('bob-sub', { name: 'Bob Victim', groups: [] });
@@ -313,7 +299,7 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
     });
 
     it('/signed-out: a forged, repeated or array state, a state cookie set for the wrong path, a hostile next: never “signed out of the provider”, never a 500', async () => {
-      const both = `You are signed out of Gatehouse and of ${PROVIDER_NAME}.`;
+      const both = `You are signed out of Gatehouse and of ${R3.providerName}.`;
       for (const [path, cookie] of [
         ['/signed-out?state=s1&state=s1', 'gh_signout=s1'],
         ['/signed-out?state[]=s1', 'gh_signout=s1'],
@@ -356,7 +342,7 @@ describeIntegration('round three: hostile use of the day’s changes', () => {
         .get(`/signed-out?state=${encodeURIComponent(`é${state.slice(1)}`)}`)
         .set('Cookie', `gh_signout=${state}`);
       expect(page.status).toBe(200);
-      expect(page.text).toContain(`you may still be signed in to ${PROVIDER_NAME}`);
+      expect(page.text).toContain(`you may still be signed in to ${R3.providerName}`);
     });
 
     it('a session cookie planted before sign-in (fixation) is not the one the provider’s sign-in opens', async () => {

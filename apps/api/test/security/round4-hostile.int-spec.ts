@@ -24,9 +24,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { interaction, interactionsOf, jobContext, store } from '../support/live';
 import { givenLiveUseCase } from '../support/live-ingest';
+import { type OidcApp, oidcClientFor, startOidcApi } from '../support/oidc-app';
 import { attr, exportRequest, newIds, span, sv } from '../support/otlp-protobuf';
 import { lowRiskRecord } from '../support/records';
-import { TestApi, type TestUser } from '../support/test-api';
+import { type TestApi, type TestUser } from '../support/test-api';
 
 jest.setTimeout(60_000);
 
@@ -38,8 +39,11 @@ jest.setTimeout(60_000);
  * opens. Round three's attacks (apps/api/test/security/round3-hostile.int-spec.ts) are not repeated.
  */
 
-const CLIENT_SECRET = 'round4-client-secret-0123456789';
-const PROVIDER_NAME = 'Round Four Identity';
+const R4: OidcApp = {
+  clientId: 'gatehouse-r4',
+  clientSecret: 'round4-client-secret-0123456789',
+  providerName: 'Round Four Identity',
+};
 
 const request = exportRequest;
 
@@ -55,25 +59,8 @@ describeIntegration('round four: hostile use of the newest code', () => {
   beforeAll(async () => {
     port = await reservePort();
     gatehouseUrl = port.url;
-    provider = await startTestOidcProvider({
-      clients: [
-        {
-          client_id: 'gatehouse-r4',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${gatehouseUrl}/sign-in/oidc/callback`],
-          post_logout_redirect_uris: [`${gatehouseUrl}/signed-out`],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
-    });
-    api = await TestApi.start({
-      GATEHOUSE_PUBLIC_URL: gatehouseUrl,
-      GATEHOUSE_OIDC_ISSUER: provider.issuer,
-      GATEHOUSE_OIDC_CLIENT_ID: 'gatehouse-r4',
-      GATEHOUSE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-      GATEHOUSE_OIDC_ALLOW_HTTP: 'true',
-      GATEHOUSE_OIDC_BUTTON_TEXT: PROVIDER_NAME,
-    });
+    provider = await startTestOidcProvider({ clients: [oidcClientFor(R4, gatehouseUrl)] });
+    api = await startOidcApi(R4, gatehouseUrl, provider);
     await port.listen(api.app.getHttpServer());
     await provider.setAccount('ann-r4', {
       name: 'Ann Fourth',

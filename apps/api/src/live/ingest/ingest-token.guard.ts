@@ -94,29 +94,33 @@ export class IngestTokenGuard implements CanActivate {
     if (!this.rate.startRead(req.ingest.aiUseCaseId)) {
       throw ingestReadsBusy(res, MAX_CONCURRENT_INGEST_READS);
     }
-    const read = { bytes: 0 };
-    let body: Buffer;
+    // The slot is given back once the body is charged, not merely read: a body read but not yet charged
+    // must not let another start on the same allowance.
     try {
-      body = await readIngestBody(req, res, this.config.live.maxIngestBytes, announced, read);
-    } catch (error) {
-      // Refused while it was read (a gzip bomb past the limit, corrupt gzip, a body cut off): what was read
-      // and inflated is charged all the same, so such bodies cannot be sent for free.
-      if (read.bytes > 0) {
-        await this.rate.take(req.ingest.aiUseCaseId, read.bytes);
+      const read = { bytes: 0 };
+      let body: Buffer;
+      try {
+        body = await readIngestBody(req, res, this.config.live.maxIngestBytes, announced, read);
+      } catch (error) {
+        // Refused while it was read (a gzip bomb past the limit, corrupt gzip, a body cut off): what was
+        // read and inflated is charged all the same, so such bodies cannot be sent for free.
+        if (read.bytes > 0) {
+          await this.rate.take(req.ingest.aiUseCaseId, read.bytes);
+        }
+        throw error;
       }
-      throw error;
+      // Charged whether it is allowed or not (it was read). One round trip to Redis when the queue runs on
+      // it (the rate is then the use case's across all API processes), bounded: without an answer in time
+      // this process decides alone.
+      const decision = await this.rate.take(req.ingest.aiUseCaseId, body.length);
+      if (!decision.allowed) {
+        throw ingestRateLimited(res, decision);
+      }
+      req.ingestBody = body;
+      return true;
     } finally {
       this.rate.endRead(req.ingest.aiUseCaseId);
     }
-    // Charged whether it is allowed or not (it was read). One round trip to Redis when the queue runs on it
-    // (the rate is then the use case's across all API processes), bounded: without an answer in time this
-    // process decides alone.
-    const decision = await this.rate.take(req.ingest.aiUseCaseId, body.length);
-    if (!decision.allowed) {
-      throw ingestRateLimited(res, decision);
-    }
-    req.ingestBody = body;
-    return true;
   }
 }
 

@@ -411,4 +411,21 @@ describeIntegration('round five: hostile use of the shared ingest rate limit', (
     // Those read are refused for their content (an empty list: 400); the rest for the rate, before reading.
     expect([...new Set(statuses)].sort()).toEqual([400, 429]);
   });
+
+  it('an interaction of 4,000 unknown keys is refused before it is parsed or validated, naming the bound', async () => {
+    const { id, token } = await givenLiveUseCase(api, teamId);
+    const keys = Array.from({ length: 4_000 }, (_, i) => `"unknown_${i}":1`).join(',');
+    const response = await send(
+      '/v1/live/interactions',
+      token,
+      `{"interactions":[{"startedAt":"${new Date().toISOString()}",${keys}}]}`,
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ field: '(body)', code: 'too_many_keys' }),
+    ]);
+    // The answer names the bound, not the keys.
+    expect(JSON.stringify(response.body)).not.toContain('unknown_3999');
+    expect(await rows(id)).toEqual([]);
+  });
 });

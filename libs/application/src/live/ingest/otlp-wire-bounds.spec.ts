@@ -9,7 +9,13 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { Writer } from 'protobufjs';
 import { randomBytes } from 'node:crypto';
-import { checkOtlpBody, JSON_INGEST_LIMITS, jsonContainersOver } from './ingest-bounds';
+import {
+  checkLiveJsonBody,
+  checkOtlpBody,
+  JSON_INGEST_LIMITS,
+  jsonContainersOver,
+  jsonObjectKeysOver,
+} from './ingest-bounds';
 import { decodeTraceRequest, encodeTraceRequest } from './otlp-messages';
 import { spansFromProtobuf } from './otlp-spans';
 import { checkOtlpWireBounds, OTLP_WIRE_LIMITS, OtlpWireError } from './otlp-wire-bounds';
@@ -411,6 +417,30 @@ describe('JSON ingest bounds (a count of objects and arrays before parsing)', ()
     expect(jsonContainersOver(Buffer.from('{"a":[{},[]]}'), 4)).toBe(false);
     expect(jsonContainersOver(Buffer.from('{"{[{[": "\\"[[[{{{", "b": "é{"}'), 1)).toBe(false);
     expect(jsonContainersOver(Buffer.from('"unterminated [[[['), 0)).toBe(false);
+  });
+
+  it('counts the keys of each object apart (not of arrays, not inside strings, not of nested objects)', () => {
+    expect(jsonObjectKeysOver(Buffer.from('{"a":1,"b":{"c":2,"d":3},"e":[{"f":4}]}'), 3)).toBe(false);
+    expect(jsonObjectKeysOver(Buffer.from('{"a":1,"b":{"c":2,"d":3},"e":[{"f":4}],"g":5}'), 3)).toBe(true);
+    expect(jsonObjectKeysOver(Buffer.from('{"a":"x:y:z","b\\"c":":::"}'), 2)).toBe(false);
+    expect(jsonObjectKeysOver(Buffer.from('[":",":",":"]'), 0)).toBe(false);
+  });
+
+  it('refuses a /v1/live body with an object of more keys than any field has (400 naming the body), and takes a full interaction', () => {
+    const keys = (n: number) =>
+      Buffer.from(`{"interactions":[{${Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',')}}]}`);
+    const max = JSON_INGEST_LIMITS.maxLiveKeysPerObject;
+    expect(() => checkLiveJsonBody(keys(max))).not.toThrow();
+    let refused: unknown;
+    try {
+      checkLiveJsonBody(keys(80_000));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({
+      code: 'validation_failed',
+      problems: [{ code: 'too_many_keys', field: '(body)' }],
+    });
   });
 
   it('refuses OTLP/JSON holding more objects and arrays than the bound, with 400 naming the body', () => {

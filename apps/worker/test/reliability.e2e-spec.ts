@@ -302,7 +302,22 @@ describeIntegration(
       expect(cancelled.body.status).toBe('cancelled');
 
       const run = await platform.waitForStatus(runId, ['cancelled'], 60_000);
-      await sleep(500); // the grace period: calls already on the wire when the cancel landed
+      // Calls already on the wire when the cancel landed, or made by jobs that had read the run as running
+      // just before, may still arrive (later on a busy machine): wait until none has come for a second (20 s
+      // at most, else the workers go on calling), then none may come at all.
+      let last = stub.requests;
+      let lastCallAt = Date.now();
+      const giveUpAt = Date.now() + 20_000;
+      while (Date.now() - lastCallAt < 1_000) {
+        if (Date.now() > giveUpAt) {
+          throw new Error(`the model was still being called 20 s after the cancel (${stub.requests} calls)`);
+        }
+        await sleep(100);
+        if (stub.requests !== last) {
+          last = stub.requests;
+          lastCallAt = Date.now();
+        }
+      }
       const callsAfterGrace = stub.requests;
       await sleep(2500);
       expect(stub.requests).toBe(callsAfterGrace);

@@ -37,9 +37,9 @@ export function startBounds(now: Date): { earliest: number; latest: number } {
  * ~150 bytes of memory per container, several times what reading the same bytes costs otherwise: 4 MiB of
  * `[[],[],…]` (4 KB gzipped) took a second of the event loop. A request may parse one container per 16
  * bytes of its (inflated) body, and 1,024 at least (a millisecond), so a byte costs about what it costs in
- * an ordinary export, whatever it holds (the byte rate limit then bounds the work). A list of chat messages has at most one container per 14
- * bytes with every text empty, and an export carries ids, times and attributes besides, so real messages
- * are parsed. Strings past the budget are kept as the text they are: still cut, scanned for personal data
+ * an ordinary export, whatever it holds (the byte rate limit then bounds the work). A list of chat messages
+ * has at most one container per 14 bytes with every text empty, and an export carries ids, times and
+ * attributes besides, so real messages are parsed. Strings past the budget are kept as the text they are: still cut, scanned for personal data
  * and redacted, never hidden.
  */
 export interface JsonBudget {

@@ -95,14 +95,7 @@ export function jsonObjectKeysOver(bytes: Uint8Array, max: number): boolean {
   for (let i = 0; i < length; i++) {
     const c = bytes[i];
     if (c === 0x22) {
-      for (i++; i < length; i++) {
-        const s = bytes[i];
-        if (s === 0x5c) {
-          i++;
-        } else if (s === 0x22) {
-          break;
-        }
-      }
+      i = closingQuote(bytes, i);
     } else if (c === 0x7b) {
       open.push(0);
     } else if (c === 0x5b) {
@@ -129,18 +122,24 @@ export function jsonContainersOver(bytes: Uint8Array, max: number): boolean {
   for (let i = 0; i < length; i++) {
     const c = bytes[i];
     if (c === 0x22) {
-      // A string: skip to its closing quote, stepping over escapes.
-      for (i++; i < length; i++) {
-        const s = bytes[i];
-        if (s === 0x5c) {
-          i++;
-        } else if (s === 0x22) {
-          break;
-        }
-      }
+      i = closingQuote(bytes, i);
     } else if ((c === 0x7b || c === 0x5b) && ++count > max) {
       return true;
     }
   }
   return false;
+}
+
+/** Where the JSON string opened at `open` (a `"`) closes, stepping over escapes; past the end if it does not. */
+function closingQuote(bytes: Uint8Array, open: number): number {
+  let i = open + 1;
+  for (; i < bytes.length; i++) {
+    const s = bytes[i];
+    if (s === 0x5c) {
+      i++;
+    } else if (s === 0x22) {
+      break;
+    }
+  }
+  return i;
 }
